@@ -1,0 +1,26 @@
+"""cxdsl: a declarative language for customer-experience journeys, its compiler and a fast
+simulator.
+
+    model = cxdsl.load("examples/saas_onboarding.cxj")   # or cxdsl.loads(text)
+    result = cxdsl.simulate(model, customers=100_000, seed=42)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import check_text, load, loads, parse  # noqa: E402
+from .diagnostics import CompileError, Diagnostic  # noqa: E402
+
+
+def __getattr__(name: str):
+    # The simulator pulls in numba: import it only when asked for.
+    if name == "simulate":
+        from .simulate import simulate
+
+        return simulate
+    raise AttributeError(f"module 'cxdsl' has no attribute {name!r}")
+
+
+__all__ = ["CompileError", "Diagnostic", "check_text", "load", "loads", "parse", "simulate",
+           "__version__"]

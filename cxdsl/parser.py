@@ -1,0 +1,480 @@
+"""Stage 1: text -> :class:`cxdsl.ast.Module`.
+
+Lark (LALR, positions on) parses with ``grammar/cxj.lark``; a separate Transformer builds
+the frozen AST. Syntax errors become friendly diagnostics; after one, the offending line is
+blanked out and parsing resumes, so a file's syntax errors are reported together.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, \
+    UnexpectedToken, VisitError
+
+from . import ast
+from .diagnostics import Diagnostics, Span, did_you_mean
+
+#: Deepest condition nesting accepted (``not not ...``, ``a and (b or (c ...))``).
+MAX_NESTING = 64
+#: Syntax errors reported per file before giving up.
+MAX_SYNTAX_ERRORS = 20
+
+
+def grammar_text() -> str:
+    """The text of ``cxj.lark``: installed as the ``cxdsl.grammar`` package data, or read
+    from the source tree's ``grammar/`` when running from a checkout."""
+    try:
+        return resources.files("cxdsl.grammar").joinpath("cxj.lark").read_text("utf-8")
+    except ModuleNotFoundError:
+        from pathlib import Path
+
+        return (Path(__file__).resolve().parent.parent / "grammar" / "cxj.lark").read_text(
+            "utf-8")
+
+
+@lru_cache(maxsize=1)
+def lark_parser() -> Lark:
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
+                maybe_placeholders=True, cache=True)
+
+
+@lru_cache(maxsize=1)
+def keywords() -> tuple[str, ...]:
+    """Every keyword of the grammar (the words a highlighter should know), sorted."""
+    words = set()
+    for term in lark_parser().terminals:
+        pat = term.pattern
+        if pat.type == "str" and re.fullmatch(r"[A-Za-z_]+", pat.value):
+            words.add(pat.value)
+    return tuple(sorted(words))
+
+
+STATEMENT_KEYWORDS = ("journey", "scale", "customers", "seed", "import", "persona", "stage",
+                      "goal", "event", "for", "target", "scenario", "sweep")
+
+
+# ------------------------------------------------------------------------------ numbers
+
+_NUMBER_OK = re.compile(
+    r"[+-]?(\d+(_\d+)*)?(\.\d+(_\d+)*)?([eE][+-]?\d+)?%?")
+
+
+def number_value(raw: str) -> Decimal | None:
+    """Exact value of a number literal; ``5%`` is 0.05. None when malformed."""
+    if not _NUMBER_OK.fullmatch(raw) or not re.search(r"\d", raw.split("e")[0].split("E")[0]):
+        return None
+    pct = raw.endswith("%")
+    body = raw[:-1] if pct else raw
+    try:
+        value = Decimal(body.replace("_", ""))
+    except InvalidOperation:
+        return None
+    if not value.is_finite():
+        return None
+    return value / 100 if pct else value
+
+
+def _unescape(raw: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
+                  raw[1:-1])
+
+
+# ---------------------------------------------------------------------------- transformer
+
+class _ToAst(Transformer):
+    """Lark tree -> AST nodes. ``for`` lines stay loose here; :func:`_attach` places them."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self._file = path
+
+    def _span(self, meta) -> Span:
+        return Span(self._file, meta.line, meta.column, meta.end_line, meta.end_column,
+                    meta.start_pos, meta.end_pos)
+
+    def _tspan(self, tok: Token) -> Span:
+        return Span(self._file, tok.line, tok.column, tok.end_line, tok.end_column,
+                    tok.start_pos, tok.end_pos)
+
+    def _name(self, tok: Token | None) -> ast.Name | None:
+        return None if tok is None else ast.Name(str(tok), self._tspan(tok))
+
+    def _string(self, tok: Token | None) -> ast.String | None:
+        return None if tok is None else ast.String(_unescape(str(tok)), str(tok),
+                                                   self._tspan(tok))
+
+    def _number(self, tok: Token) -> ast.Number:
+        raw = str(tok)
+        return ast.Number(raw, number_value(raw), raw.endswith("%"), self._tspan(tok))
+
+    # values
+    @v_args(meta=True)
+    def number(self, meta, children):
+        return self._number(children[0])
+
+    @v_args(meta=True)
+    def arg(self, meta, children):
+        value, weight = children
+        return ast.Arg(self._number(value), None if weight is None else self._number(weight),
+                       self._span(meta))
+
+    @v_args(meta=True)
+    def call(self, meta, children):
+        func, *args = children
+        args = tuple(a for a in args if a is not None)
+        return ast.Call(self._name(func), args, self._span(meta))
+
+    @v_args(meta=True)
+    def attr(self, meta, children):
+        return ast.Attr(self._name(children[0]), children[1], self._span(meta))
+
+    @v_args(meta=True)
+    def path(self, meta, children):
+        target, attr, persona = children
+        return ast.Path(self._name(target), self._name(attr), self._name(persona),
+                        self._span(meta))
+
+    # conditions
+    @v_args(meta=True)
+    def ref(self, meta, children):
+        return ast.Ref(self._name(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def score_cmp(self, meta, children):
+        return ast.ScoreCmp(str(children[0]), self._number(children[1]), self._span(meta))
+
+    @v_args(meta=True)
+    def not_(self, meta, children):
+        return ast.Not(children[0], self._span(meta))
+
+    @v_args(meta=True)
+    def and_cond(self, meta, children):
+        return ast.And(tuple(children), self._span(meta))
+
+    @v_args(meta=True)
+    def or_cond(self, meta, children):
+        return ast.Or(tuple(children), self._span(meta))
+
+    # statements
+    @v_args(meta=True)
+    def journey(self, meta, children):
+        return ast.Journey(self._string(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def scale(self, meta, children):
+        return ast.Scale(self._number(children[0]), self._number(children[1]),
+                         self._span(meta))
+
+    @v_args(meta=True)
+    def customers(self, meta, children):
+        return ast.Customers(self._number(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def seed(self, meta, children):
+        return ast.Seed(self._number(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def import_stmt(self, meta, children):
+        return ast.Import(self._string(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def persona(self, meta, children):
+        name, label, *attrs = children
+        return ast.Persona(self._name(name), self._string(label), tuple(attrs),
+                           self._span(meta))
+
+    @v_args(meta=True)
+    def stage(self, meta, children):
+        name, label, *attrs = children
+        return ast.Stage(self._name(name), self._string(label), tuple(attrs), (),
+                         self._span(meta))
+
+    @v_args(meta=True)
+    def goal(self, meta, children):
+        return ast.Goal(self._name(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def event(self, meta, children):
+        name, label, *rest = children
+        attrs = tuple(c for c in rest[:-2])
+        stage, when = rest[-2], rest[-1]
+        return ast.Event(self._name(name), self._string(label), attrs, self._name(stage),
+                         when, (), self._span(meta))
+
+    @v_args(meta=True)
+    def for_line(self, meta, children):
+        persona, *attrs = children
+        return ast.ForClause(self._name(persona), tuple(attrs), self._span(meta))
+
+    @v_args(meta=True)
+    def target(self, meta, children):
+        metric, op, threshold, persona = children
+        return ast.Target(self._name(metric), str(op), self._number(threshold),
+                          self._name(persona), self._span(meta))
+
+    def extends(self, children):
+        return ("extends", tuple(self._name(t) for t in children))
+
+    def block(self, children):
+        return ("block", tuple(children))
+
+    @v_args(meta=True)
+    def scenario(self, meta, children):
+        name, label, extends, *rest = children
+        block = rest[-1]
+        attrs = tuple(rest[:-1])
+        return ast.Scenario(self._name(name), self._string(label),
+                            extends[1] if extends else (), attrs,
+                            block[1] if block else (), block is not None, self._span(meta))
+
+    @v_args(meta=True)
+    def assign(self, meta, children):
+        return ast.Assign(children[0], children[1], self._span(meta))
+
+    @v_args(meta=True)
+    def remove(self, meta, children):
+        return ast.Remove(self._name(children[0]), self._span(meta))
+
+    @v_args(meta=True)
+    def sweep_range(self, meta, children):
+        path, start, stop, step = children
+        return ast.SweepRange(path, self._number(start), self._number(stop),
+                              self._number(step), self._span(meta))
+
+    @v_args(meta=True)
+    def sweep_list(self, meta, children):
+        path, *values = children
+        return ast.SweepList(path, tuple(self._number(v) for v in values if v is not None),
+                             self._span(meta))
+
+    def start(self, children):
+        return list(children)
+
+
+def _attach(items: list, diags: Diagnostics) -> tuple:
+    """Give each ``for`` line to the stage or event right above it."""
+    out: list = []
+    for item in items:
+        if isinstance(item, ast.ForClause):
+            owner = out[-1] if out else None
+            if isinstance(owner, (ast.Stage, ast.Event)):
+                out[-1] = type(owner)(**{**owner.__dict__,
+                                         "overrides": owner.overrides + (item,)})
+            else:
+                diags.error("E105", "a 'for' line must come right after a stage or an "
+                            "event", item.span,
+                            "per-persona values belong to the stage or event above them")
+            continue
+        if isinstance(item, ast.Scenario) and item.items:
+            item = ast.Scenario(**{**item.__dict__, "items": _attach(list(item.items), diags)})
+        out.append(item)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------- comments
+
+_COMMENT_SCAN = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*')
+
+
+def comments(text: str, path: str) -> tuple[ast.Comment, ...]:
+    """Every ``#`` comment of ``text`` (strings skipped), with whether it stands alone."""
+    found = []
+    line_no, line_start = 1, 0
+    for line in text.split("\n"):
+        for m in _COMMENT_SCAN.finditer(line):
+            if m.group().startswith("#"):
+                body = m.group().rstrip("\r")
+                col = m.start() + 1
+                off = line_start + m.start()
+                found.append(ast.Comment(
+                    body, Span(path, line_no, col, line_no, col + len(body), off,
+                               off + len(body)),
+                    own_line=line[: m.start()].strip() == ""))
+        line_no += 1
+        line_start += len(line) + 1
+    return tuple(found)
+
+
+# ------------------------------------------------------------------------- syntax errors
+
+_HUMAN = {
+    "NAME": "a name", "NUMBER": "a number", "STRING": 'a quoted label ("...")',
+    "_NL": "the end of the line", "$END": "the end of the file",
+    "CMP": "a comparison (<, <=, >, >=, ==, !=)",
+}
+
+
+def _human(term: str) -> str:
+    if term in _HUMAN:
+        return _HUMAN[term]
+    try:
+        pat = lark_parser().get_terminal(term).pattern
+        if pat.type == "str":
+            return f"'{pat.value}'"
+    except KeyError:
+        pass
+    return term.lower().lstrip("_")
+
+
+def _describe(tok: Token) -> str:
+    if tok.type in ("_NL", "$END"):
+        return _HUMAN[tok.type]
+    text = str(tok)
+    if len(text) > 30:
+        text = text[:27] + "..."
+    return f"'{text}'"
+
+
+_EXAMPLE_HINTS = {
+    "event needs 'at STAGE' to say where it happens": [
+        "event x\n", "event x p=5%\n", 'event x "L" p=5% impact=-1\n'],
+    "expected '=' and a value after an attribute name": [
+        "persona a share\n", "persona a share 5\n", "stage s advance\n",
+        "event e p at S\n", "for a p\n"],
+    "expected a value after '='": ["persona a share=\n", "event e p= at S\n"],
+    "'scale' takes a range written LO..HI, such as 0..10": [
+        "scale 0\n", "scale 0-10\n", "scale 0 10\n", "scale 1 .. \n"],
+    "a condition is missing after 'when'": ["event e at S when\n"],
+    "a condition is incomplete": ["event e at S when a and\n", "event e at S when not\n",
+                                  "event e at S when a or\n"],
+    "'score' must be compared with a number, as in 'score < 5'": [
+        "event e at S when score\n", "event e at S when score <\n",
+        "event e at S when score = 5\n"],
+    "missing ')'": ["event e at S when (a\n", "event e at S when (a and b\n",
+                    "event e p=normal(1, 2 at S\n"],
+    "a scenario block is not closed: missing '}'": ["scenario s {\n", "scenario s {\nx.p = 1\n"],
+    "a sweep is written 'sweep PATH from A to B step S' or 'sweep PATH in [v1, v2]'": [
+        "sweep x.p\n", "sweep x.p from 1\n", "sweep x.p from 1 to 2\n",
+        "sweep x.p from 1 to 2 step\n", "sweep x.p in\n", "sweep x.p 1 2\n"],
+    "a path is written NAME.attribute, such as demo_glitch.p": [
+        "sweep x from\n", "scenario s {\nx = 1\n}\n", "sweep x. from\n"],
+    "a target is written 'target METRIC OP NUMBER', such as 'target nps >= 20'": [
+        "target nps\n", "target nps 20\n", "target nps >=\n", "target\n"],
+}
+
+
+@lru_cache(maxsize=1)
+def _example_parser():
+    def parse_fn(text):
+        return lark_parser().parse(text)
+    return parse_fn
+
+
+def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
+    """(code, message, span, hint) for a Lark error."""
+    line = exc.line if exc.line and exc.line > 0 else text.count("\n") + 1
+    col = exc.column if exc.column and exc.column > 0 else 1
+    offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[offset] if offset < len(text) else ""
+        span = Span(path, line, col, line, col + 1, offset, offset + 1)
+        if ch == '"':
+            return ("E102", "unterminated string", span,
+                    'close the label with " on the same line')
+        shown = repr(ch) if ch.isprintable() and ch else f"U+{ord(ch):04X}" if ch else "?"
+        return ("E101", f"unexpected character {shown}", span,
+                "names are letters, digits and _; labels go in double quotes")
+
+    tok = getattr(exc, "token", None)
+    if tok is None or tok.type == "$END":
+        span = Span(path, line, col, line, col + 1, offset, offset + 1)
+        desc = _HUMAN["$END"]
+    else:
+        end_col = tok.end_column if tok.end_line == tok.line else col + 1
+        if tok.type == "_NL":
+            end_col = col + 1
+        span = Span(path, tok.line, tok.column, tok.line, end_col, tok.start_pos,
+                    tok.start_pos + max(1, end_col - tok.column))
+        desc = _describe(tok)
+
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
+    keywords_expected = {t for t in expected
+                         if _human(t).strip("'") in STATEMENT_KEYWORDS}
+    if tok is not None and tok.type == "NAME" and len(keywords_expected) >= 5:
+        hint = did_you_mean(str(tok), STATEMENT_KEYWORDS) or (
+            "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
+        return ("E103", f"unknown statement '{tok}'", span, hint)
+
+    try:
+        label = exc.match_examples(_example_parser(), _EXAMPLE_HINTS, use_accepts=True)
+    except Exception:  # a failing example must never hide the user's own error
+        label = None
+    if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
+        label = "a scenario block is not closed: missing '}'"
+    if label:
+        return ("E104", f"{label}; found {desc}", span, None)
+
+    names = sorted({_human(t) for t in expected if t != "$END"})
+    if len(names) > 6:
+        names = names[:6] + ["..."]
+    hint = "expected " + ", ".join(names) if names else None
+    return ("E100", f"unexpected {desc}", span, hint)
+
+
+def _blank_line(text: str, offset: int) -> str:
+    """``text`` with the line containing ``offset`` replaced by spaces (positions kept)."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    if start >= end:
+        return text
+    piece = text[start:end]
+    return text[:start] + re.sub(r"[^\r]", " ", piece) + text[end:]
+
+
+def _too_deep(tree: Tree) -> Tree | None:
+    """The first condition subtree nested deeper than MAX_NESTING, found without recursion."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return node
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+    return None
+
+
+def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
+          ) -> ast.Module | None:
+    """Parse ``text`` into a Module, appending syntax errors to ``diags``.
+
+    Returns None only when nothing could be parsed at all."""
+    diags = diags if diags is not None else Diagnostics()
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]  # a BOM: keep every offset
+    work = text if text.endswith("\n") else text + "\n"
+    tree = None
+    for _ in range(MAX_SYNTAX_ERRORS + 1):
+        try:
+            tree = lark_parser().parse(work)
+            break
+        except UnexpectedInput as exc:
+            code, message, span, hint = _syntax_diag(exc, work, path)
+            diags.error(code, message, span, hint)
+            blanked = _blank_line(work, min(span.start, len(work) - 1))
+            if blanked == work:
+                break
+            work = blanked
+    if tree is None:
+        return None
+    deep = _too_deep(tree)
+    if deep is not None:
+        m = deep.meta
+        where = (Span(path, m.line, m.column, m.line, m.column + 1, m.start_pos, m.start_pos + 1)
+                 if not m.empty else Span.point(path))
+        diags.error("E005", f"condition is nested more than {MAX_NESTING} levels deep",
+                    where, "split it into events whose conditions refer to each other")
+        return None
+    try:
+        items = _ToAst(path).transform(tree)
+    except VisitError as exc:  # pragma: no cover - a bug in the transformer
+        raise exc.orig_exc from None
+    statements = _attach(items, diags)
+    return ast.Module(path, statements, comments(text, path))

@@ -1,0 +1,48 @@
+"""Raw tallies: what an engine returns and :mod:`cxdsl.metrics` turns into a Result.
+
+Both engines fill the same arrays. For the numba engine they are sums over the simulated
+customers of each persona (``n[q]`` customers); for the exact engine they are expectations
+per customer (``n[q] == 1`` and every other entry is a probability or an expected value), and
+``exact`` is True so intervals have zero width.
+
+Shapes: Q personas, S stages, E events, K = HI - LO + 1 score values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Tallies:
+    exact: bool
+    n: np.ndarray                # [Q] float64: customers of each persona (exact: 1.0)
+    weight: np.ndarray           # [Q] float64: each persona's weight in the population
+                                 #   (numba: n[q] / N; exact: the normalised share)
+    score_sum: np.ndarray        # [Q]   sum of final scores
+    score_sq: np.ndarray         # [Q]   sum of squared final scores
+    hist: np.ndarray             # [Q,K] customers whose rounded final score is LO + k
+    reached: np.ndarray          # [Q,S] customers who reached stage s
+    advanced: np.ndarray         # [Q,S] customers who advanced past stage s
+    stage_score_sum: np.ndarray  # [Q,S] sum of the score at the end of stage s (reached)
+    event_count: np.ndarray      # [Q,E] customers the event happened to
+
+    def __add__(self, other: "Tallies") -> "Tallies":
+        """Sum of two tallies of the same model (chunks, or machines of a cluster)."""
+        assert not self.exact and not other.exact
+        n = self.n + other.n
+        total = n.sum()
+        return Tallies(False, n, n / total if total else n,
+                       *(getattr(self, f) + getattr(other, f) for f in _SUMMED))
+
+
+_SUMMED = ("score_sum", "score_sq", "hist", "reached", "advanced", "stage_score_sum",
+           "event_count")
+
+
+def empty(q: int, s: int, e: int, k: int) -> Tallies:
+    z = np.zeros
+    return Tallies(False, z(q), z(q), z(q), z(q), z((q, k)), z((q, s)), z((q, s)),
+                   z((q, s)), z((q, e)))
