@@ -1,0 +1,220 @@
+"""Counter-based random numbers keyed by names.
+
+Every random draw of a simulation is a pure function of (seed, stream, persona, j), where
+the stream names a purpose and a declaration — (``baseline``, persona), (``occurs``, event),
+(``impact``, event), (``advance``, stage) — and j is the customer's index within its
+persona. Nothing depends on positions, thread counts or chunking, so
+
+* the same seed gives bit-identical results however the work is split;
+* adding, removing or reordering a declaration leaves the draws of the others unchanged;
+* scenarios and sweep points share their random numbers (common random numbers).
+
+Construction (version 1 — changing any of it changes every forecast, which the
+known-answer vectors in ``tests/test_rng.py`` pin down):
+
+``stream_key(seed, purpose, declaration, persona)``
+    A 64-bit key: the first 8 bytes (little-endian) of BLAKE2b over a length-prefixed
+    UTF-8 encoding of ``("cxdsl-rng-v1", str(seed), purpose, declaration, persona)``.
+    Computed once in Python, at simulation start.
+``customer_hash(j)``
+    ``mix64((j + 1) * GAMMA)``: the j-th output of SplitMix64 seeded with 0 (j ≥ 0), so
+    one customer's position is spread over all 64 bits before it meets any key.
+``draw_u64(key, h, sub)``
+    ``mix64(((key ^ h) + (sub + 1) * GAMMA) mod 2**64)`` for a customer hash ``h`` and a
+    small sub-counter ``sub`` (0 for the first number a stream needs per customer, 1 for a
+    second one, as the normal distribution does).
+``uniform(key, h, sub)``
+    ``((draw_u64 >> 11) + 0.5) * 2**-53``: the top 53 bits, centred in their interval, so
+    a uniform lies strictly inside (0, 1) and ``log(u)`` is always finite.
+
+``mix64`` is the SplitMix64 output function (Steele, Lea & Flood 2014; the "Mix13"
+finaliser of Stafford): ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
+z *= 0x94D049BB133111EB; z ^= z >> 31``. It is a bijection of 64-bit words with full
+avalanche, so two streams (keys differing in many bits) give unrelated numbers for the same
+customer, and the key is mixed non-linearly with the customer: no two streams are the same
+sequence shifted by a few customers, as they could be if keys only offset a Weyl sequence.
+
+The functions come in two forms with identical results: numba-jittable ones used by the
+kernel (``*_nb``, inlined) and plain Python ones (``*_py``) for the reference engine and
+the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numba
+import numpy as np
+
+#: Version tag hashed into every key; bump it only with a documented change of forecasts.
+KEY_DOMAIN = "cxdsl-rng-v1"
+
+#: The stream purposes, in the words the keys hash.
+PURPOSES = ("baseline", "occurs", "impact", "advance")
+
+MASK64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, odd: SplitMix64's Weyl increment
+MIX_M1 = 0xBF58476D1CE4E5B9
+MIX_M2 = 0x94D049BB133111EB
+TWO_POW_M53 = 2.0 ** -53
+
+# uint64 constants for the jitted code (numba types Python ints > 2**63 as uint64 anyway,
+# but explicit np.uint64 keeps every intermediate unsigned: no silent float promotion).
+_GAMMA_U = np.uint64(GAMMA)
+_M1_U = np.uint64(MIX_M1)
+_M2_U = np.uint64(MIX_M2)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE_U = np.uint64(1)
+
+
+# ------------------------------------------------------------------------------- keys
+
+
+def _encode(parts: tuple[str, ...]) -> bytes:
+    """Length-prefixed UTF-8: no two different tuples of strings share an encoding."""
+    out = bytearray()
+    for part in parts:
+        raw = part.encode("utf-8")
+        out += len(raw).to_bytes(4, "little")
+        out += raw
+    return bytes(out)
+
+
+def stream_key(seed: int, purpose: str, declaration: str, persona: str) -> int:
+    """The 64-bit key of one stream: (seed, purpose, declaration name, persona name).
+
+    ``seed`` is any Python int (negative and > 64-bit seeds are distinct keys; bools are
+    refused). ``purpose`` is one of :data:`PURPOSES`; for the baseline stream the
+    declaration is the persona itself."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, not {type(seed).__name__}")
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown stream purpose {purpose!r}")
+    digest = hashlib.blake2b(_encode((KEY_DOMAIN, str(int(seed)), purpose, declaration,
+                                      persona)), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+# ----------------------------------------------------------------- pure-Python forms
+
+
+def mix64_py(z: int) -> int:
+    """SplitMix64's output function on a 64-bit word."""
+    z &= MASK64
+    z = ((z ^ (z >> 30)) * MIX_M1) & MASK64
+    z = ((z ^ (z >> 27)) * MIX_M2) & MASK64
+    return z ^ (z >> 31)
+
+
+def splitmix64_py(seed: int, count: int) -> list[int]:
+    """The first ``count`` outputs of the reference SplitMix64 generator (known answers:
+    seed 1234567 starts 6457827717110365317, 3203168211198807973, …)."""
+    state, out = seed & MASK64, []
+    for _ in range(count):
+        state = (state + GAMMA) & MASK64
+        out.append(mix64_py(state))
+    return out
+
+
+def customer_hash_py(j: int) -> int:
+    """The hash of customer index ``j`` (≥ 0) within its persona."""
+    return mix64_py((j + 1) * GAMMA)
+
+
+def draw_u64_py(key: int, h: int, sub: int) -> int:
+    """The 64-bit draw number ``sub`` of stream ``key`` for the customer of hash ``h``."""
+    return mix64_py(((key ^ h) + (sub + 1) * GAMMA) & MASK64)
+
+
+def uniform_py(key: int, h: int, sub: int = 0) -> float:
+    """A uniform double strictly inside (0, 1)."""
+    return ((draw_u64_py(key, h, sub) >> 11) + 0.5) * TWO_POW_M53
+
+
+def normal_py(key: int, h: int) -> float:
+    """A standard normal draw (Box–Muller, cosine branch, sub-counters 0 and 1)."""
+    u1 = uniform_py(key, h, 0)
+    u2 = uniform_py(key, h, 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+# ---------------------------------------------------------------------- jitted forms
+
+
+@numba.njit(inline="always", cache=True)
+def mix64_nb(z):
+    """SplitMix64's output function (uint64 in, uint64 out; arithmetic wraps mod 2**64)."""
+    z = numba.uint64(z)
+    z = (z ^ (z >> _S30)) * _M1_U
+    z = (z ^ (z >> _S27)) * _M2_U
+    return z ^ (z >> _S31)
+
+
+@numba.njit(inline="always", cache=True)
+def customer_hash_nb(j):
+    """The hash of customer index ``j`` (int64 ≥ 0) within its persona, as uint64."""
+    return mix64_nb(numba.uint64(j + 1) * _GAMMA_U)
+
+
+@numba.njit(inline="always", cache=True)
+def draw_u64_nb(key, h, sub):
+    """64-bit draw ``sub`` (small int) of stream ``key`` for customer hash ``h``."""
+    return mix64_nb((numba.uint64(key) ^ numba.uint64(h))
+                    + numba.uint64(sub + 1) * _GAMMA_U)
+
+
+@numba.njit(inline="always", cache=True)
+def uniform_nb(key, h, sub):
+    """A uniform float64 strictly inside (0, 1) from the top 53 bits of a draw."""
+    return (float(draw_u64_nb(key, h, sub) >> _S11) + 0.5) * TWO_POW_M53
+
+
+@numba.njit(inline="always", cache=True)
+def normal_nb(key, h):
+    """A standard normal draw (Box–Muller from sub-counters 0 and 1)."""
+    u1 = uniform_nb(key, h, 0)
+    u2 = uniform_nb(key, h, 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@numba.njit(cache=True)
+def splitmix64_nb(seed, out):
+    """Fill ``out`` (uint64[n]) with the reference SplitMix64 sequence from ``seed``; the
+    known-answer check of :func:`mix64_nb` as the kernel compiles it."""
+    state = numba.uint64(seed)
+    for i in range(out.shape[0]):
+        state = state + _GAMMA_U
+        out[i] = mix64_nb(state)
+
+
+@numba.njit(cache=True)
+def uniforms_nb(key, j_start, count, sub, out):
+    """Fill ``out`` (float64[count]) with stream ``key``'s uniforms for customers
+    ``j_start … j_start + count - 1`` (tests and benchmarks)."""
+    for i in range(count):
+        out[i] = uniform_nb(key, customer_hash_nb(j_start + i), sub)
+
+
+@numba.njit(cache=True)
+def normals_nb(key, j_start, count, out):
+    """Fill ``out`` (float64[count]) with stream ``key``'s standard normals."""
+    for i in range(count):
+        out[i] = normal_nb(key, customer_hash_nb(j_start + i))
+
+
+def uniforms(key: int, j_start: int, count: int, sub: int = 0) -> np.ndarray:
+    """Stream ``key``'s uniforms for ``count`` consecutive customers, float64[count]."""
+    out = np.empty(count, dtype=np.float64)
+    uniforms_nb(np.uint64(key), np.int64(j_start), np.int64(count), np.int64(sub), out)
+    return out
+
+
+def normals(key: int, j_start: int, count: int) -> np.ndarray:
+    """Stream ``key``'s standard normals for ``count`` consecutive customers."""
+    out = np.empty(count, dtype=np.float64)
+    normals_nb(np.uint64(key), np.int64(j_start), np.int64(count), out)
+    return out
