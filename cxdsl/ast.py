@@ -81,19 +81,19 @@ class ScoreCmp:
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Cond"
+    operand: Cond
     span: Span
 
 
 @dataclass(frozen=True)
 class And:
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
     span: Span
 
 
 @dataclass(frozen=True)
 class Or:
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
     span: Span
 
 

@@ -11,8 +11,8 @@ import dataclasses
 import itertools
 import math
 import os
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from . import ast, ir
 from .diagnostics import Diagnostics, Span, did_you_mean

@@ -7,8 +7,8 @@ problem of a file in one run; the driver stops between stages when errors were f
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 ERROR = "error"
 WARNING = "warning"
@@ -28,10 +28,10 @@ class Span:
     end: int = 0
 
     @staticmethod
-    def point(path: str, line: int = 1, col: int = 1, offset: int = 0) -> "Span":
+    def point(path: str, line: int = 1, col: int = 1, offset: int = 0) -> Span:
         return Span(path, line, col, line, col + 1, offset, offset + 1)
 
-    def to(self, other: "Span") -> "Span":
+    def to(self, other: Span) -> Span:
         """The span from the start of ``self`` to the end of ``other``."""
         return Span(self.path, self.line, self.col, other.end_line, other.end_col,
                     self.start, other.end)

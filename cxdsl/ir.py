@@ -101,17 +101,17 @@ class ScoreCmp:
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Cond"
+    operand: Cond
 
 
 @dataclass(frozen=True)
 class And:
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    operands: tuple["Cond", ...]
+    operands: tuple[Cond, ...]
 
 
 Cond = Union[Ref, ScoreCmp, Not, And, Or]
@@ -225,7 +225,7 @@ class PathRef:
 @dataclass(frozen=True)
 class SetAttr:
     path: PathRef
-    value: Union[float, Dist]  # a Dist for impact and baseline, else a float
+    value: float | Dist  # a Dist for impact and baseline, else a float
 
 
 @dataclass(frozen=True)

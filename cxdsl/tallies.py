@@ -29,7 +29,7 @@ class Tallies:
     stage_score_sum: np.ndarray  # [Q,S] sum of the score at the end of stage s (reached)
     event_count: np.ndarray      # [Q,E] customers the event happened to
 
-    def __add__(self, other: "Tallies") -> "Tallies":
+    def __add__(self, other: Tallies) -> Tallies:
         """Sum of two tallies of the same model (chunks, or machines of a cluster)."""
         assert not self.exact and not other.exact
         n = self.n + other.n
