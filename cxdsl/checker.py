@@ -17,6 +17,7 @@ from decimal import Decimal
 from . import ast, ir
 from .diagnostics import Diagnostics, Span, did_you_mean
 from .parser import keywords
+from .vocabulary import ATTRIBUTES_OF, DISTRIBUTIONS, METRICS
 
 Loader = Callable[[str, Span], "ast.Module | None"]
 
@@ -33,15 +34,13 @@ _NONNEG = "non-negative number"
 _DIST = "distribution"
 _BASELINE = "baseline"
 
+#: The kind of value each attribute takes.
+_VALUE_KIND = {"share": _NONNEG, "baseline": _BASELINE, "value": _NUMBER,
+               "advance": _PROB, "slope": _NUMBER, "p": _PROB, "impact": _DIST,
+               "cost": _NONNEG}
 #: Each declaration's attributes and the kind of value each takes, in canonical order.
 ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
-    "persona": {"share": _NONNEG, "baseline": _BASELINE, "value": _NUMBER},
-    "stage": {"advance": _PROB, "slope": _NUMBER},
-    "event": {"p": _PROB, "impact": _DIST},
-    "scenario": {"cost": _NONNEG},
-}
-DISTRIBUTIONS = ("normal", "uniform", "triangular", "discrete")
-METRICS = ir.METRICS
+    decl: {a: _VALUE_KIND[a] for a in attrs} for decl, attrs in ATTRIBUTES_OF.items()}
 #: Words that cannot name a declaration: the grammar's keywords.
 RESERVED = frozenset(keywords())
 

@@ -175,8 +175,8 @@ class Event:
     when: Cond | None
 
 
-METRICS = ("nps", "csat", "mean", "conversion", "revenue")
-TARGET_OPS = (">=", ">", "<=", "<")
+from .vocabulary import METRICS  # noqa: E402, F401  (re-exported)
+from .vocabulary import TARGET_COMPARISONS as TARGET_OPS  # noqa: E402, F401
 
 
 @dataclass(frozen=True)
