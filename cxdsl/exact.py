@@ -35,8 +35,9 @@ import numpy as np
 from . import ir
 from .tallies import Tallies
 
-#: Most states one persona may have at any point before the engine gives up.
-MAX_STATES = 1_000_000
+#: Most states one persona may have at any point before the engine gives up (a state costs
+#: a few hundred bytes of Python objects and about a microsecond per event).
+MAX_STATES = 300_000
 
 
 class ExactError(ValueError):
@@ -241,8 +242,8 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
         if len(states) > max_states:
             raise ExactTooLarge(
                 f"persona {persona.name}: more than {max_states:,} distinct states at "
-                f"{where}; the exact engine enumerates every combination of scores and "
-                "events — use --engine numba (or fewer discrete values)")
+                f"{where}; the exact engine enumerates every reachable combination of "
+                "score and events, and this journey has too many — use --engine numba")
 
     keep0 = _needs_score0(model, q, 0)
     states: dict[tuple[float, float, int], float] = defaultdict(float)

@@ -24,8 +24,14 @@ known-answer vectors in ``tests/test_rng.py`` pin down):
     small sub-counter ``sub`` (0 for the first number a stream needs per customer, 1 for a
     second one, as the normal distribution does).
 ``uniform(key, h, sub)``
-    ``((draw_u64 >> 11) + 0.5) * 2**-53``: the top 53 bits, centred in their interval, so
-    a uniform lies strictly inside (0, 1) and ``log(u)`` is always finite.
+    ``((draw_u64 >> 12) + 0.5) * 2**-52``: the top 52 bits, centred in their interval.
+    Every step is exact in float64 (52 bits plus the half fit the 53-bit significand), so a
+    uniform lies strictly inside (0, 1) — in [2**-53, 1 - 2**-53] — and ``log(u)`` is
+    always finite. (With 53 bits, ``2**53 - 1 + 0.5`` would round up to exactly 1.0.)
+``below_threshold(p)``
+    The integer T with ``uniform < p  ⇔  draw_u64 < T`` for every draw: the kernel decides
+    "happens with probability p" with one integer comparison, bit-for-bit the same decision
+    as comparing the float.
 
 ``mix64`` is the SplitMix64 output function (Steele, Lea & Flood 2014; the "Mix13"
 finaliser of Stafford): ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27;
@@ -43,6 +49,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from fractions import Fraction
 
 import numba
 import numpy as np
@@ -57,7 +64,7 @@ MASK64 = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, odd: SplitMix64's Weyl increment
 MIX_M1 = 0xBF58476D1CE4E5B9
 MIX_M2 = 0x94D049BB133111EB
-TWO_POW_M53 = 2.0 ** -53
+TWO_POW_M52 = 2.0 ** -52
 
 # uint64 constants for the jitted code (numba types Python ints > 2**63 as uint64 anyway,
 # but explicit np.uint64 keeps every intermediate unsigned: no silent float promotion).
@@ -67,7 +74,7 @@ _M2_U = np.uint64(MIX_M2)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S11 = np.uint64(11)
+_S12 = np.uint64(12)
 _ONE_U = np.uint64(1)
 
 
@@ -130,9 +137,30 @@ def draw_u64_py(key: int, h: int, sub: int) -> int:
     return mix64_py(((key ^ h) + (sub + 1) * GAMMA) & MASK64)
 
 
+def unit_py(x: int) -> float:
+    """The double strictly inside (0, 1) a 64-bit word stands for: its top 52 bits,
+    centred in their interval (0 -> 2**-53, 2**64 - 1 -> 1 - 2**-53), computed exactly."""
+    return ((x >> 12) + 0.5) * TWO_POW_M52
+
+
+def below_threshold(p: float) -> int:
+    """The integer T in [0, 2**64] such that, for every 64-bit word x,
+    ``unit_py(x) < p  ⇔  x < T``.
+
+    ``unit(x) = (k + 1/2) / 2**52`` with ``k = x >> 12``, so ``unit(x) < p  ⇔
+    k < p·2**52 - 1/2``: K = ceil(p·2**52 - 1/2) values of k qualify (clipped to
+    [0, 2**52]), and ``k < K  ⇔  x < K·2**12``. Exact rational arithmetic: no rounding.
+    T = 0 means never (p below every uniform), T = 2**64 always."""
+    if not 0.0 <= p <= 1.0:  # also refuses NaN
+        raise ValueError(f"not a probability: {p}")
+    y = Fraction(p) * (1 << 52) - Fraction(1, 2)
+    k = min(max(math.ceil(y), 0), 1 << 52)
+    return k << 12
+
+
 def uniform_py(key: int, h: int, sub: int = 0) -> float:
     """A uniform double strictly inside (0, 1)."""
-    return ((draw_u64_py(key, h, sub) >> 11) + 0.5) * TWO_POW_M53
+    return unit_py(draw_u64_py(key, h, sub))
 
 
 def normal_py(key: int, h: int) -> float:
@@ -168,9 +196,16 @@ def draw_u64_nb(key, h, sub):
 
 
 @numba.njit(inline="always", cache=True)
+def unit_nb(x):
+    """The uniform float64 strictly inside (0, 1) of a 64-bit word (its top 52 bits)."""
+    # x >> 12 < 2**52 fits int64: a signed conversion is one instruction
+    return (float(numba.int64(x >> _S12)) + 0.5) * TWO_POW_M52
+
+
+@numba.njit(inline="always", cache=True)
 def uniform_nb(key, h, sub):
-    """A uniform float64 strictly inside (0, 1) from the top 53 bits of a draw."""
-    return (float(draw_u64_nb(key, h, sub) >> _S11) + 0.5) * TWO_POW_M53
+    """A uniform float64 strictly inside (0, 1) from draw ``sub`` of stream ``key``."""
+    return unit_nb(draw_u64_nb(key, h, sub))
 
 
 @numba.njit(inline="always", cache=True)

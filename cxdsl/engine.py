@@ -1,0 +1,779 @@
+"""The simulator: one table-driven numba kernel and the Python wrapper that drives it.
+
+The kernel is compiled once (``cache=True``) for every journey: a journey is data
+(:class:`cxdsl.lower.Tables`), never code. It runs DESIGN.md "Meaning" customer by customer,
+in parallel (``prange``) over *blocks* of :data:`BLOCK_SIZE` customers.
+
+Work and determinism
+--------------------
+Customer j of persona q (at sweep point p) is simulated from random numbers keyed by names
+(:mod:`cxdsl.rng`), so what happens to each customer does not depend on how the work is
+split. Block b of (p, q) holds customers ``b·BLOCK_SIZE … min((b+1)·BLOCK_SIZE, n_q) - 1``:
+block boundaries depend on j alone, never on chunking or threads. Each block tallies its
+customers in j order (integer counts in int64, score sums as float64 added sequentially),
+and the blocks' float sums are combined *exactly* (Shewchuk partials, rounded once with
+``math.fsum``), which makes the result independent of the order blocks finish in. Hence:
+identical seed ⇒ bit-identical :class:`~cxdsl.tallies.Tallies` for any thread count and
+chunk size.
+
+Chunks bound memory: a run walks the blocks in chunks of about ``chunk_size`` customers,
+folding each chunk into running totals, so memory does not grow with the number of
+customers (one int64 triple per block is kept to order the work: ~6 MB at 10⁹ customers).
+Blocks are ordered by how far through its persona each one ends, interleaving personas (and
+points), so after any chunk every persona has simulated about the same fraction of its
+customers: the running tallies are a near-stratified sample, which is what a precision-driven
+early stop needs.
+
+Public API
+----------
+``simulate_tallies(source, customers, seed, ...) -> Tallies`` — one journey.
+``simulate_points(source, customers, seed, ...) -> list[Tallies]`` — P points at once.
+``iter_chunks(source, customers, seed, ...)`` — a generator of :class:`ChunkReport` with the
+cumulative tallies after each chunk (for ``--precision``).
+``simulate_reference(model, customers, seed) -> Tallies`` — a slow pure-Python engine of
+the same meaning and the same random numbers: the kernel's bit-for-bit oracle.
+
+Interruption: a Ctrl-C (KeyboardInterrupt) takes effect when the running chunk finishes
+(numba code does not poll for signals); the run then raises :class:`SimulationInterrupted`,
+which is a KeyboardInterrupt carrying the tallies of the chunks that completed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from . import ir
+from .lower import (
+    CMP_EQ,
+    CMP_GE,
+    CMP_GT,
+    CMP_LE,
+    CMP_LT,
+    KIND_CONST,
+    KIND_NORMAL,
+    KIND_TRIANGULAR,
+    KIND_UNIFORM,
+    OP_AND,
+    OP_EVENT,
+    OP_NOT,
+    OP_SCORE,
+    Tables,
+    lower,
+    lower_points,
+    persona_counts,
+)
+from .rng import (
+    below_threshold,
+    customer_hash_nb,
+    customer_hash_py,
+    draw_u64_nb,
+    stream_key,
+    uniform_nb,
+    uniform_py,
+)
+from .tallies import Tallies
+
+#: Customers per block: the unit of parallel work and of float summation. Part of the
+#: determinism contract — changing it changes the last bits of the score sums.
+BLOCK_SIZE = 4096
+#: Default customers per chunk (rounded down to whole blocks): ~0.05–0.2 s of work, so
+#: progress is smooth and Ctrl-C is answered promptly.
+DEFAULT_CHUNK = 1 << 21
+#: Capacity of one exact-sum accumulator (Shewchuk partials). Sums of bounded scores need
+#: two or three; running out is reported, never silently rounded.
+_PARTIALS = 64
+
+_ONE = np.uint64(1)
+_ZERO = np.uint64(0)
+_NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
+_SIX = np.uint64(6)
+_LOW6 = np.uint64(63)
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C) between chunks.
+
+    ``tallies``: the cumulative tallies of the completed chunks, one per point (a list, even
+    for :func:`simulate_tallies`); ``done`` / ``total``: customers simulated / requested,
+    summed over points. A subclass of KeyboardInterrupt, so code that does not look for it
+    still treats it as an interrupt."""
+
+    def __init__(self, tallies: list[Tallies], done: int, total: int):
+        super().__init__(f"interrupted after {done:,} of {total:,} customers")
+        self.tallies = tallies
+        self.done = done
+        self.total = total
+
+
+# ------------------------------------------------------------------------- the kernel
+
+
+@numba.njit(inline="always", cache=True)
+def _draw(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete_value,
+          discrete_cum):
+    """One draw of pooled distribution ``d`` from stream ``key`` for customer hash ``h``."""
+    kind = dist_kind[d]
+    if kind == KIND_CONST:
+        return dist_param[d, 0]
+    u = uniform_nb(key, h, 0)
+    if kind == KIND_UNIFORM:
+        lo = dist_param[d, 0]
+        return lo + (dist_param[d, 1] - lo) * u
+    if kind == KIND_NORMAL:
+        u2 = uniform_nb(key, h, 1)
+        z = math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * u2)
+        return dist_param[d, 0] + dist_param[d, 1] * z
+    if kind == KIND_TRIANGULAR:
+        lo = dist_param[d, 0]
+        mode = dist_param[d, 1]
+        hi = dist_param[d, 2]
+        span = hi - lo
+        if u < (mode - lo) / span:
+            return lo + math.sqrt(u * span * (mode - lo))
+        return hi - math.sqrt((1.0 - u) * span * (hi - mode))
+    first = dist_first[d]
+    last = first + dist_count[d] - 1
+    for i in range(first, last):
+        if u < discrete_cum[i]:
+            return discrete_value[i]
+    return discrete_value[last]
+
+
+@numba.njit(inline="always", cache=True)
+def _holds(c0, c1, score, flags, cond_op, cond_arg, cond_value):
+    """Evaluate the postfix condition program ``[c0, c1)`` on (score, event flags).
+
+    The boolean stack lives in the bits of one uint64 (top of stack = bit 0)."""
+    stack = _ZERO
+    for i in range(c0, c1):
+        op = cond_op[i]
+        if op == OP_EVENT:
+            e = cond_arg[i]
+            bit = (flags[e >> 6] >> (numba.uint64(e) & _LOW6)) & _ONE
+            stack = (stack << _ONE) | bit
+        elif op == OP_SCORE:
+            v = cond_value[i]
+            cmp = cond_arg[i]
+            if cmp == CMP_LT:
+                b = score < v
+            elif cmp == CMP_LE:
+                b = score <= v
+            elif cmp == CMP_GT:
+                b = score > v
+            elif cmp == CMP_GE:
+                b = score >= v
+            elif cmp == CMP_EQ:
+                b = score == v
+            else:
+                b = score != v
+            stack = (stack << _ONE) | (_ONE if b else _ZERO)
+        elif op == OP_NOT:
+            stack = stack ^ _ONE
+        elif op == OP_AND:
+            top = stack & _ONE
+            stack = stack >> _ONE
+            if top == _ZERO:
+                stack = stack & _NOT_ONE
+        else:  # OP_OR
+            top = stack & _ONE
+            stack = (stack >> _ONE) | top
+    return (stack & _ONE) != _ZERO
+
+
+@numba.njit(inline="always", cache=True)
+def _logistic(x):
+    """1 / (1 + e^-x) without overflow (the exact engine's formula)."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+# How a decision with a fixed probability is taken (events' occurrence, stages' advance).
+MODE_NEVER, MODE_ALWAYS, MODE_THRESHOLD, MODE_LOGISTIC = range(4)
+# Columns of the packed event table ``ev_int`` (int64[P,Q,E,5], events in processing order)
+EV_EVENT, EV_MODE, EV_COND_FIRST, EV_COND_END, EV_DIST = range(5)
+# Columns of ``ev_u64`` (uint64[P,Q,E,3])
+EV_THRESHOLD, EV_KEY_OCCURS, EV_KEY_IMPACT = range(3)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _kernel(item_point, item_persona, item_block, counts, lo, hi, stage_first,
+            ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, baseline_dist, key_baseline,
+            cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
+            discrete_value, discrete_cum, flag_words, out_counts, out_sums):
+    """Simulate the blocks ``item_*[i]`` = (point, persona, block index) and write block i's
+    tallies to row i of ``out_counts`` (int64: customers | hist[K] | reached[S] |
+    advanced[S] | events[E]) and ``out_sums`` (float64: score sum | score² sum |
+    stage score sums[S]). The packed tables are built by :func:`pack`."""
+    n_items = item_point.shape[0]
+    n_stages = stage_first.shape[0] - 1
+    n_scores = hi - lo + 1
+    col_reached = 1 + n_scores
+    col_advanced = col_reached + n_stages
+    col_event = col_advanced + n_stages
+    flo = float(lo)
+    fhi = float(hi)
+    for it in numba.prange(n_items):
+        pt = item_point[it]
+        q = item_persona[it]
+        j_start = item_block[it] * BLOCK_SIZE
+        j_end = min(j_start + BLOCK_SIZE, counts[pt, q])
+        cnt = out_counts[it]
+        sums = out_sums[it]
+        cnt[:] = 0
+        sums[:] = 0.0
+        flags = np.zeros(flag_words, dtype=np.uint64)
+        # this block's rows of the tables, looked up once
+        ev_i = ev_int[pt, q]
+        ev_u = ev_u64[pt, q]
+        ev_v = ev_value[pt, q]
+        st_m = st_mode[pt, q]
+        st_u = st_u64[pt, q]
+        st_f = st_f64[pt, q]
+        key_base = key_baseline[q]
+        base = baseline_dist[pt, q]
+        score_sum = 0.0
+        score_sq = 0.0
+        for j in range(j_start, j_end):
+            h = customer_hash_nb(j)
+            for w in range(flag_words):
+                flags[w] = _ZERO
+            score0 = _draw(base, key_base, h, dist_kind, dist_param, dist_first, dist_count,
+                           discrete_value, discrete_cum)
+            score0 = fhi if score0 > fhi else (flo if score0 < flo else score0)
+            score = score0
+            for s in range(n_stages):
+                cnt[col_reached + s] += 1
+                for idx in range(stage_first[s], stage_first[s + 1]):
+                    mode = ev_i[idx, EV_MODE]
+                    if mode == MODE_NEVER:
+                        continue
+                    c0 = ev_i[idx, EV_COND_FIRST]
+                    c1 = ev_i[idx, EV_COND_END]
+                    if c1 > c0 and not _holds(c0, c1, score, flags, cond_op, cond_arg,
+                                              cond_value):
+                        continue
+                    # uniform < p decided on the integer draw (rng.below_threshold)
+                    if mode == MODE_THRESHOLD and draw_u64_nb(
+                            ev_u[idx, EV_KEY_OCCURS], h, 0) >= ev_u[idx, EV_THRESHOLD]:
+                        continue
+                    e = ev_i[idx, EV_EVENT]
+                    flags[e >> 6] |= _ONE << (numba.uint64(e) & _LOW6)
+                    cnt[col_event + e] += 1
+                    d = ev_i[idx, EV_DIST]
+                    if d < 0:  # a constant impact, stored inline
+                        score += ev_v[idx]
+                    else:
+                        score += _draw(d, ev_u[idx, EV_KEY_IMPACT], h, dist_kind, dist_param,
+                                       dist_first, dist_count, discrete_value, discrete_cum)
+                score = fhi if score > fhi else (flo if score < flo else score)
+                sums[2 + s] += score
+                if s == n_stages - 1:
+                    break
+                mode = st_m[s]
+                if mode == MODE_NEVER:
+                    break
+                if mode == MODE_THRESHOLD:
+                    if draw_u64_nb(st_u[s, 1], h, 0) >= st_u[s, 0]:
+                        break  # leaves the journey: no further draws for this customer
+                elif mode == MODE_LOGISTIC:
+                    prob = _logistic(st_f[s, 0] + st_f[s, 1] * (score - score0))
+                    if uniform_nb(st_u[s, 1], h, 0) >= prob:
+                        break
+                cnt[col_advanced + s] += 1
+            r = int(math.floor(score + 0.5))
+            cnt[1 + r - lo] += 1
+            score_sum += score
+            score_sq += score * score
+        cnt[0] = j_end - j_start
+        sums[0] = score_sum
+        sums[1] = score_sq
+
+
+@numba.njit(cache=True)
+def _grow_partials(partials, n, x):
+    """Add ``x`` exactly to the non-overlapping partials ``partials[:n]`` (Shewchuk's
+    algorithm, as in Python's ``math.fsum`` recipe); returns the new count."""
+    i = 0
+    for k in range(n):
+        y = partials[k]
+        if abs(x) < abs(y):
+            x, y = y, x
+        high = x + y
+        low = y - (high - x)
+        if low != 0.0:
+            partials[i] = low
+            i += 1
+        x = high
+    if i >= partials.shape[0]:
+        raise OverflowError("exact-sum accumulator is full")
+    partials[i] = x
+    return i + 1
+
+
+@numba.njit(cache=True)
+def _fold(item_point, item_persona, n_personas, out_counts, out_sums, total_counts,
+          partials, n_partials):
+    """Add a chunk's block tallies to the running totals of group (point, persona): counts
+    as integers, float sums exactly (order-independent)."""
+    for it in range(item_point.shape[0]):
+        g = item_point[it] * n_personas + item_persona[it]
+        for c in range(out_counts.shape[1]):
+            total_counts[g, c] += out_counts[it, c]
+        for a in range(out_sums.shape[1]):
+            n_partials[g, a] = _grow_partials(partials[g, a], n_partials[g, a],
+                                              out_sums[it, a])
+
+
+# -------------------------------------------------------------------------- wrapper
+
+
+@dataclass
+class ChunkReport:
+    """The state of a run after one chunk.
+
+    ``done``/``total``: customers simulated so far / in the whole run, summed over points.
+    :meth:`tallies` gives the cumulative tallies, one per point, read from the running
+    totals: call it before asking the generator for the next chunk (a stale report raises
+    RuntimeError rather than answer for a later chunk)."""
+
+    done: int
+    total: int
+    chunk: int
+    _run: _Run
+
+    def tallies(self) -> list[Tallies]:
+        if self._run.chunks_done != self.chunk:
+            raise RuntimeError(f"this report is of chunk {self.chunk}; the run has moved on "
+                               f"to chunk {self._run.chunks_done}")
+        return self._run.tallies()
+
+
+def _as_tables(source) -> Tables:
+    if isinstance(source, Tables):
+        return source
+    if isinstance(source, ir.Model):
+        return lower(source)
+    if isinstance(source, (list, tuple)) and all(isinstance(m, ir.Model) for m in source):
+        return lower_points(source)
+    raise TypeError("expected an ir.Model, a list of ir.Model or lower.Tables, not "
+                    f"{type(source).__name__}")
+
+
+def _check_int(name: str, value, minimum: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def stream_keys(tables: Tables, seed: int) -> dict[str, np.ndarray]:
+    """The stream keys of a run (uint64): ``baseline`` [Q], ``occurs`` and ``impact``
+    [Q,E], ``advance`` [Q,S] — from the names, so the same for every point."""
+    personas, events, stages = tables.persona_names, tables.event_names, tables.stage_names
+
+    def table(purpose, decls):
+        return np.array([[stream_key(seed, purpose, d, p) for d in decls] for p in personas],
+                        dtype=np.uint64).reshape(len(personas), len(decls))
+
+    return {"baseline": np.array([stream_key(seed, "baseline", p, p) for p in personas],
+                                 dtype=np.uint64),
+            "occurs": table("occurs", events), "impact": table("impact", events),
+            "advance": table("advance", stages)}
+
+
+def work_order(counts: np.ndarray, block_size: int = BLOCK_SIZE
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The blocks of a run as (point, persona, block) int64 arrays, in run order: by the
+    fraction of its persona's customers a block ends at, then by (point, persona). Any
+    prefix therefore covers every persona of every point in about equal proportion.
+    ``counts`` is int64[P,Q] customers per point and persona."""
+    P, Q = counts.shape
+    points, personas, blocks, ends = [], [], [], []
+    for p in range(P):
+        for q in range(Q):
+            n = int(counts[p, q])
+            if n == 0:
+                continue
+            nb = -(-n // block_size)
+            b = np.arange(nb, dtype=np.int64)
+            points.append(np.full(nb, p, dtype=np.int64))
+            personas.append(np.full(nb, q, dtype=np.int64))
+            blocks.append(b)
+            ends.append(np.minimum((b + 1) * block_size, n) / n)
+    if not blocks:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    point, persona, block = (np.concatenate(x) for x in (points, personas, blocks))
+    order = np.lexsort((persona, point, np.concatenate(ends)))
+    return (np.ascontiguousarray(point[order]), np.ascontiguousarray(persona[order]),
+            np.ascontiguousarray(block[order]))
+
+
+@dataclass(frozen=True)
+class Packed:
+    """The kernel's view of a run: tables regrouped per (point, persona) in the order the
+    kernel reads them, with the stream keys of the seed and integer thresholds in place of
+    fixed probabilities (:func:`cxdsl.rng.below_threshold`: the same decisions)."""
+
+    ev_int: np.ndarray     # int64[P,Q,E,5]: event, mode, cond first, cond end, dist or -1
+    ev_u64: np.ndarray     # uint64[P,Q,E,3]: threshold, occurs key, impact key
+    ev_value: np.ndarray   # float64[P,Q,E]: the impact when constant (dist -1)
+    st_mode: np.ndarray    # int64[P,Q,S]: MODE_* of the advance
+    st_u64: np.ndarray     # uint64[P,Q,S,2]: threshold, advance key
+    st_f64: np.ndarray     # float64[P,Q,S,2]: logit(advance), slope
+    key_baseline: np.ndarray  # uint64[Q]
+
+
+def _decision(p: float) -> tuple[int, int]:
+    """(mode, threshold) of "with probability p"."""
+    t = below_threshold(float(p))
+    if t == 0:
+        return MODE_NEVER, 0
+    if t >= 1 << 64:
+        return MODE_ALWAYS, 0
+    return MODE_THRESHOLD, t
+
+
+def pack(tables: Tables, seed: int) -> Packed:
+    """The packed tables of a run of ``tables`` with ``seed`` (see :class:`Packed`)."""
+    t = tables
+    keys = stream_keys(t, seed)
+    P, Q, S, E = t.points, t.n_personas, t.n_stages, t.n_events
+    order = t.stage_events
+    ev_int = np.zeros((P, Q, E, 5), dtype=np.int64)
+    ev_u64 = np.zeros((P, Q, E, 3), dtype=np.uint64)
+    ev_value = np.zeros((P, Q, E))
+    decisions = {p: _decision(p) for p in np.unique(t.p_occurs)}
+    for p in range(P):
+        for q in range(Q):
+            for idx, e in enumerate(order):
+                mode, threshold = decisions[t.p_occurs[p, q, e]]
+                d = t.impact_dist[p, q, e]
+                const = t.dist_kind[d] == KIND_CONST
+                ev_int[p, q, idx] = (e, mode, t.cond_first[e], t.cond_first[e + 1],
+                                     -1 if const else d)
+                ev_u64[p, q, idx] = (threshold, keys["occurs"][q, e], keys["impact"][q, e])
+                ev_value[p, q, idx] = t.dist_param[d, 0] if const else 0.0
+    st_mode = np.zeros((P, Q, S), dtype=np.int64)
+    st_u64 = np.zeros((P, Q, S, 2), dtype=np.uint64)
+    st_f64 = np.zeros((P, Q, S, 2))
+    for p in range(P):
+        for q in range(Q):
+            for s in range(S):
+                a, k = t.advance[p, q, s], t.slope[p, q, s]
+                if 0.0 < a < 1.0 and k != 0.0:
+                    mode, threshold = MODE_LOGISTIC, 0
+                else:
+                    mode, threshold = _decision(min(max(a, 0.0), 1.0))
+                st_mode[p, q, s] = mode
+                st_u64[p, q, s] = (threshold, keys["advance"][q, s])
+                st_f64[p, q, s] = (t.advance_logit[p, q, s], k)
+    return Packed(ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, keys["baseline"])
+
+
+class _Run:
+    """One simulation: the tables, the per-point persona counts, the work order and the
+    running totals."""
+
+    def __init__(self, tables: Tables, customers: int, seed: int, threads: int | None,
+                 chunk_size: int | None):
+        self.tables = t = tables
+        self.customers = _check_int("customers", customers, 1)
+        self.seed = _check_int("seed", seed, None)
+        max_threads = numba.config.NUMBA_NUM_THREADS
+        self.threads = max_threads if threads is None else _check_int("threads", threads, 1)
+        if self.threads > max_threads:
+            raise ValueError(f"threads must be <= {max_threads} (the cores numba may use; "
+                             "set NUMBA_NUM_THREADS to raise it)")
+        chunk = DEFAULT_CHUNK if chunk_size is None else _check_int("chunk_size",
+                                                                    chunk_size, 1)
+        self.blocks_per_chunk = max(1, chunk // BLOCK_SIZE)
+
+        P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
+        self.counts = np.stack([persona_counts(t.share[p], self.customers, t.persona_names)
+                                for p in range(P)]).astype(np.int64)
+        self.total = int(self.counts.sum())
+        self.item_point, self.item_persona, self.item_block = work_order(self.counts)
+        self.packed = pack(t, self.seed)
+        self.n_count_cols = 1 + K + 2 * S + E
+        self.n_sum_cols = 2 + S
+        self.total_counts = np.zeros((P * Q, self.n_count_cols), dtype=np.int64)
+        self.partials = np.zeros((P * Q, self.n_sum_cols, _PARTIALS))
+        self.n_partials = np.zeros((P * Q, self.n_sum_cols), dtype=np.int64)
+        rows = min(self.blocks_per_chunk, max(1, len(self.item_block)))
+        self.out_counts = np.zeros((rows, self.n_count_cols), dtype=np.int64)
+        self.out_sums = np.zeros((rows, self.n_sum_cols))
+        self.chunks_done = 0
+
+    @property
+    def done(self) -> int:
+        return int(self.total_counts[:, 0].sum())
+
+    def run_chunk(self, start: int, stop: int) -> None:
+        """Simulate work items ``[start, stop)`` and fold them into the totals."""
+        t, pk = self.tables, self.packed
+        ip, iq, ib = (a[start:stop] for a in (self.item_point, self.item_persona,
+                                              self.item_block))
+        m = stop - start
+        previous = numba.get_num_threads()
+        numba.set_num_threads(self.threads)
+        try:
+            _kernel(ip, iq, ib, self.counts, t.lo, t.hi, t.stage_first,
+                    pk.ev_int, pk.ev_u64, pk.ev_value, pk.st_mode, pk.st_u64, pk.st_f64,
+                    t.baseline_dist, pk.key_baseline, t.cond_op, t.cond_arg, t.cond_value,
+                    t.dist_kind, t.dist_param, t.dist_first, t.dist_count,
+                    t.discrete_value, t.discrete_cum, t.flag_words,
+                    self.out_counts[:m], self.out_sums[:m])
+        finally:
+            numba.set_num_threads(previous)
+        # one compiled call: a Ctrl-C lands before or after it, never half-way through a fold
+        _fold(ip, iq, t.n_personas, self.out_counts[:m], self.out_sums[:m],
+              self.total_counts, self.partials, self.n_partials)
+        self.chunks_done += 1
+
+    def tallies(self) -> list[Tallies]:
+        """The cumulative tallies so far, one per point."""
+        t = self.tables
+        P, Q, S, K = t.points, t.n_personas, t.n_stages, t.n_scores
+        out = []
+        for p in range(P):
+            rows = slice(p * Q, (p + 1) * Q)
+            c = self.total_counts[rows].astype(np.float64)
+            sums = np.array([[math.fsum(self.partials[g, a, :self.n_partials[g, a]])
+                              for a in range(self.n_sum_cols)]
+                             for g in range(p * Q, (p + 1) * Q)]).reshape(Q, self.n_sum_cols)
+            n = c[:, 0].copy()
+            total = n.sum()
+            col = 1 + K
+            out.append(Tallies(
+                exact=False, n=n, weight=n / total if total > 0 else np.zeros(Q),
+                score_sum=sums[:, 0].copy(), score_sq=sums[:, 1].copy(),
+                hist=c[:, 1:col].copy(),
+                reached=c[:, col:col + S].copy(),
+                advanced=c[:, col + S:col + 2 * S].copy(),
+                stage_score_sum=sums[:, 2:].copy(),
+                event_count=c[:, col + 2 * S:].copy()))
+        return out
+
+
+def iter_chunks(source, customers: int, seed: int, *, threads: int | None = None,
+                chunk_size: int | None = None) -> Iterator[ChunkReport]:
+    """Run the simulation chunk by chunk, yielding a :class:`ChunkReport` after each.
+
+    ``source``: an ``ir.Model``, a list of models of one structure (one point each) or
+    :class:`~cxdsl.lower.Tables`. ``customers``: N per point (≥ 1), split over personas by
+    largest remainder. ``seed``: any integer. ``threads``: numba threads (default: all).
+    ``chunk_size``: customers per chunk, rounded down to whole blocks of
+    :data:`BLOCK_SIZE` (default :data:`DEFAULT_CHUNK`).
+
+    Arguments are checked when this is called, before the first chunk. Stop consuming to
+    end the run early (``--precision``): the last report's tallies cover the customers
+    simulated so far, every persona about equally far. A KeyboardInterrupt while a chunk
+    runs raises :class:`SimulationInterrupted` out of the generator."""
+    return _chunks(_Run(_as_tables(source), customers, seed, threads, chunk_size))
+
+
+def _chunks(run: _Run) -> Iterator[ChunkReport]:
+    n_items = len(run.item_block)
+    step = run.blocks_per_chunk
+    for start in range(0, n_items, step):
+        try:
+            run.run_chunk(start, min(start + step, n_items))
+        except KeyboardInterrupt:
+            raise SimulationInterrupted(run.tallies(), run.done, run.total) from None
+        yield ChunkReport(run.done, run.total, run.chunks_done, run)
+
+
+def simulate_points(source, customers: int, seed: int, *, threads: int | None = None,
+                    chunk_size: int | None = None,
+                    progress: Callable[[int, int], None] | None = None,
+                    should_stop: Callable[[list[Tallies]], bool] | None = None
+                    ) -> list[Tallies]:
+    """Simulate every point of ``source`` with ``customers`` customers each; one Tallies
+    per point, in point order. Arguments as :func:`iter_chunks`, plus:
+
+    ``progress(done, total)``: called before the first chunk (done = 0) and after each
+    chunk, with customers counted over all points.
+    ``should_stop(tallies)``: called after each chunk with the cumulative tallies (one per
+    point); True ends the run there and returns those tallies (the hook of
+    ``--precision``).
+
+    Raises :class:`SimulationInterrupted` (carrying the partial tallies) on Ctrl-C, also
+    when the KeyboardInterrupt is raised inside ``progress`` or ``should_stop``."""
+    run = _Run(_as_tables(source), customers, seed, threads, chunk_size)
+    try:
+        if progress is not None:
+            progress(0, run.total)
+        for report in _chunks(run):
+            if progress is not None:
+                progress(report.done, report.total)
+            if should_stop is not None and should_stop(report.tallies()):
+                break
+    except SimulationInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise SimulationInterrupted(run.tallies(), run.done, run.total) from None
+    return run.tallies()
+
+
+def simulate_tallies(source, customers: int, seed: int, *, threads: int | None = None,
+                     chunk_size: int | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     should_stop: Callable[[Tallies], bool] | None = None) -> Tallies:
+    """Simulate one journey (an ``ir.Model`` or P = 1 ``Tables``) with ``customers``
+    customers from ``seed``; see :func:`simulate_points` for the other arguments
+    (``should_stop`` here receives a single Tallies)."""
+    tables = _as_tables(source)
+    if tables.points != 1:
+        raise ValueError(f"simulate_tallies takes one point, got {tables.points}; "
+                         "use simulate_points")
+    stop = None if should_stop is None else (lambda ts: should_stop(ts[0]))
+    return simulate_points(tables, customers, seed, threads=threads, chunk_size=chunk_size,
+                           progress=progress, should_stop=stop)[0]
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernel on a tiny journey, so the first real run
+    does not pay for it inside a progress bar."""
+    model = ir.Model(None, (0, 10), None, None,
+                     (ir.Persona("p", None, 1.0, ir.Const(5.0), 0.0),),
+                     (ir.Stage("s", None, (1.0,), (0.0,)),), "s",
+                     (ir.Event("e", None, "s", (0.5,), (ir.Const(1.0),), ir.ScoreCmp("<", 9)),))
+    simulate_tallies(model, 1, 0, threads=1)
+
+
+# ---------------------------------------------------------- pure-Python reference engine
+
+
+def _draw_py(d: ir.Dist, key: int, h: int) -> float:
+    """A draw of ``d`` with the kernel's arithmetic (see :mod:`cxdsl.lower` for forms)."""
+    if isinstance(d, ir.Const):
+        return float(d.value)
+    if isinstance(d, ir.Normal):
+        if d.sd == 0:
+            return float(d.mu)
+        u, u2 = uniform_py(key, h, 0), uniform_py(key, h, 1)
+        z = math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * u2)
+        return d.mu + d.sd * z
+    if isinstance(d, ir.Uniform):
+        if d.lo == d.hi:
+            return float(d.lo)
+        return d.lo + (d.hi - d.lo) * uniform_py(key, h, 0)
+    if isinstance(d, ir.Triangular):
+        if d.lo == d.hi:
+            return float(d.lo)
+        u = uniform_py(key, h, 0)
+        span = d.hi - d.lo
+        if u < (d.mode - d.lo) / span:
+            return d.lo + math.sqrt(u * span * (d.mode - d.lo))
+        return d.hi - math.sqrt((1.0 - u) * span * (d.hi - d.mode))
+    pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
+    if len({v for v, _ in pairs}) == 1:
+        return pairs[0][0]
+    u = uniform_py(key, h, 0)
+    total = math.fsum(w for _, w in pairs)
+    acc = 0.0
+    for v, w in pairs[:-1]:
+        acc += w / total
+        if u < acc:
+            return v
+    return pairs[-1][0]
+
+
+def _holds_py(c: ir.Cond | None, score: float, happened: set[str]) -> bool:
+    if c is None:
+        return True
+    if isinstance(c, ir.Ref):
+        return c.event in happened
+    if isinstance(c, ir.ScoreCmp):
+        v = c.value
+        return {"<": score < v, "<=": score <= v, ">": score > v, ">=": score >= v,
+                "==": score == v, "!=": score != v}[c.op]
+    if isinstance(c, ir.Not):
+        return not _holds_py(c.operand, score, happened)
+    if isinstance(c, ir.And):
+        return all(_holds_py(o, score, happened) for o in c.operands)
+    return any(_holds_py(o, score, happened) for o in c.operands)
+
+
+def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
+    """The meaning of ``model``, simulated one customer at a time in plain Python.
+
+    Same persona counts, random numbers, arithmetic and block-wise summation as the kernel,
+    so for the same (customers, seed) the Tallies agree bit for bit; written straight from
+    DESIGN.md "Meaning" against the IR (no tables), it checks the lowering as well. Slow:
+    for tests and the benchmark's pure-Python baseline."""
+    lo, hi = model.scale
+    flo, fhi = float(lo), float(hi)
+    Q, S, E, K = len(model.personas), len(model.stages), len(model.events), hi - lo + 1
+    names = [p.name for p in model.personas]
+    counts = persona_counts([p.share for p in model.personas], customers, names)
+    by_stage = [[k for k, e in enumerate(model.events) if e.stage == s.name]
+                for s in model.stages]
+    n = counts.astype(np.float64)
+    out = Tallies(False, n, n / n.sum(), np.zeros(Q), np.zeros(Q), np.zeros((Q, K)),
+                  np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, E)))
+
+    def clamp(x: float) -> float:
+        return fhi if x > fhi else (flo if x < flo else x)
+
+    for q, persona in enumerate(model.personas):
+        key_base = stream_key(seed, "baseline", persona.name, persona.name)
+        key_occ = [stream_key(seed, "occurs", e.name, persona.name) for e in model.events]
+        key_imp = [stream_key(seed, "impact", e.name, persona.name) for e in model.events]
+        key_adv = [stream_key(seed, "advance", s.name, persona.name) for s in model.stages]
+        # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s]
+        blocks: list[list[float]] = []
+        for j in range(int(counts[q])):
+            if j % BLOCK_SIZE == 0:
+                blocks.append([0.0] * (2 + S))
+            part = blocks[-1]
+            h = customer_hash_py(j)
+            score0 = clamp(_draw_py(persona.baseline, key_base, h))
+            score = score0
+            happened: set[str] = set()
+            for s, stage in enumerate(model.stages):
+                out.reached[q, s] += 1
+                for k in by_stage[s]:
+                    e = model.events[k]
+                    p = e.p[q]
+                    if p <= 0.0 or not _holds_py(e.when, score, happened):
+                        continue
+                    if p < 1.0 and uniform_py(key_occ[k], h, 0) >= p:
+                        continue
+                    happened.add(e.name)
+                    out.event_count[q, k] += 1
+                    score += _draw_py(e.impact[q], key_imp[k], h)
+                score = clamp(score)
+                part[2 + s] += score
+                if s == S - 1:
+                    break
+                a, slope = stage.advance[q], stage.slope[q]
+                if a <= 0.0:
+                    break
+                if a < 1.0:
+                    if slope == 0.0:
+                        prob = a
+                    else:
+                        x = math.log(a / (1.0 - a)) + slope * (score - score0)
+                        prob = 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else (
+                            math.exp(x) / (1.0 + math.exp(x)))
+                    if uniform_py(key_adv[s], h, 0) >= prob:
+                        break
+                out.advanced[q, s] += 1
+            out.hist[q, math.floor(score + 0.5) - lo] += 1
+            part[0] += score
+            part[1] += score * score
+        out.score_sum[q] = math.fsum(b[0] for b in blocks)
+        out.score_sq[q] = math.fsum(b[1] for b in blocks)
+        for s in range(S):
+            out.stage_score_sum[q, s] = math.fsum(b[2 + s] for b in blocks)
+    return out

@@ -1,0 +1,19 @@
+" Vim compiler file
+" Compiler:   cxdsl check (cxdsl customer-experience journeys)
+" Maintainer: the cxdsl project
+
+if exists('current_compiler')
+  finish
+endif
+let current_compiler = 'cxdsl'
+
+let s:cpo_save = &cpo
+set cpo&vim
+
+" Diagnostics read `path:line:col: error[E201]: message`; the source excerpt, the caret and
+" the hint lines that follow are skipped.
+CompilerSet makeprg=cxdsl\ check\ %:S
+CompilerSet errorformat=%f:%l:%c:\ %trror[%*[^]]]:\ %m,%f:%l:%c:\ %tarning[%*[^]]]:\ %m,%-G%.%#
+
+let &cpo = s:cpo_save
+unlet s:cpo_save

@@ -1,0 +1,2 @@
+" cxdsl customer-journey files
+autocmd BufNewFile,BufRead *.cxj setfiletype cxj
