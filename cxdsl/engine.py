@@ -1,8 +1,15 @@
 """The simulator: one table-driven numba kernel and the Python wrapper that drives it.
 
 The kernel is compiled once (``cache=True``) for every journey: a journey is data
-(:class:`cxdsl.lower.Tables`), never code. It runs DESIGN.md "Meaning" customer by customer,
-in parallel (``prange``) over *blocks* of :data:`BLOCK_SIZE` customers.
+(:class:`cxdsl.lower.Tables`), never code. It runs DESIGN.md "Meaning" for every customer,
+in parallel (``prange``) over *blocks* of :data:`BLOCK_SIZE` customers. Within a block it
+works on :data:`LANES` customers at a time, stage by stage and event by event, with the
+customers still in the journey kept contiguous: each step is a branch-free loop over them
+(random decisions become 0/1 values), which the compiler vectorises. Fixed probabilities
+are compared as integers (:func:`cxdsl.rng.below_threshold`) and the logistic advance is
+decided from a table of bounds, falling back to the formula near the boundary — every
+decision is the one the plain formula gives, which :func:`simulate_reference` checks bit
+for bit.
 
 Work and determinism
 --------------------
@@ -36,6 +43,10 @@ the same meaning and the same random numbers: the kernel's bit-for-bit oracle.
 Interruption: a Ctrl-C (KeyboardInterrupt) takes effect when the running chunk finishes
 (numba code does not poll for signals); the run then raises :class:`SimulationInterrupted`,
 which is a KeyboardInterrupt carrying the tallies of the chunks that completed.
+
+Compilation cache: numba keys the cached kernel on this file only. The kernel also bakes in
+functions and constants of :mod:`cxdsl.rng` and :mod:`cxdsl.lower` — after changing those,
+touch this file (or delete ``__pycache__``) so the kernel is recompiled.
 """
 
 from __future__ import annotations
@@ -72,6 +83,8 @@ from .rng import (
     customer_hash_nb,
     customer_hash_py,
     draw_u64_nb,
+    ppnd16,
+    ppnd16_nb,
     stream_key,
     uniform_nb,
     uniform_py,
@@ -91,7 +104,6 @@ _PARTIALS = 64
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
-_SIX = np.uint64(6)
 _LOW6 = np.uint64(63)
 
 
@@ -114,75 +126,105 @@ class SimulationInterrupted(KeyboardInterrupt):
 
 
 @numba.njit(inline="always", cache=True)
-def _draw(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete_value,
-          discrete_cum):
-    """One draw of pooled distribution ``d`` from stream ``key`` for customer hash ``h``."""
+def _draw_lanes(d, key, count, pos, lane_hash, out, add, dist_kind, dist_param, dist_first,
+                dist_count, discrete_value, discrete_cum):
+    """Draw pooled distribution ``d`` from stream ``key`` for positions ``k = pos[t]``,
+    ``t < count`` (customer hash ``lane_hash[k]``): ``out[k] += draw`` when ``add``, else
+    ``out[k] = draw``. The forms are listed in :mod:`cxdsl.lower`; the kind is switched on
+    once, outside the loops, so each loop is straight-line code."""
     kind = dist_kind[d]
+    a = dist_param[d, 0]
+    b = dist_param[d, 1]
     if kind == KIND_CONST:
-        return dist_param[d, 0]
-    u = uniform_nb(key, h, 0)
-    if kind == KIND_UNIFORM:
-        lo = dist_param[d, 0]
-        return lo + (dist_param[d, 1] - lo) * u
-    if kind == KIND_NORMAL:
-        u2 = uniform_nb(key, h, 1)
-        z = math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * u2)
-        return dist_param[d, 0] + dist_param[d, 1] * z
-    if kind == KIND_TRIANGULAR:
-        lo = dist_param[d, 0]
-        mode = dist_param[d, 1]
+        for t in range(count):
+            k = pos[t]
+            out[k] = out[k] + a if add else a
+    elif kind == KIND_UNIFORM:
+        for t in range(count):
+            k = pos[t]
+            x = a + (b - a) * uniform_nb(key, lane_hash[k], 0)
+            out[k] = out[k] + x if add else x
+    elif kind == KIND_NORMAL:
+        for t in range(count):
+            k = pos[t]
+            x = a + b * ppnd16_nb(uniform_nb(key, lane_hash[k], 0))
+            out[k] = out[k] + x if add else x
+    elif kind == KIND_TRIANGULAR:
         hi = dist_param[d, 2]
-        span = hi - lo
-        if u < (mode - lo) / span:
-            return lo + math.sqrt(u * span * (mode - lo))
-        return hi - math.sqrt((1.0 - u) * span * (hi - mode))
-    first = dist_first[d]
-    last = first + dist_count[d] - 1
-    for i in range(first, last):
-        if u < discrete_cum[i]:
-            return discrete_value[i]
-    return discrete_value[last]
+        split = dist_param[d, 3]
+        span = hi - a
+        for t in range(count):
+            k = pos[t]
+            u = uniform_nb(key, lane_hash[k], 0)
+            # Both halves of the inverse CDF blended by a 0/1 weight rather than a branch on
+            # the random u (which mispredicts half the time; a select becomes such a branch).
+            # One weight is 0 and the other 1, so the result is exactly the chosen half.
+            w = 1.0 if u < split else 0.0
+            root = math.sqrt(w * (u * span * (b - a)) + (1.0 - w) * ((1.0 - u) * span * (hi - b)))
+            x = w * (a + root) + (1.0 - w) * (hi - root)
+            out[k] = out[k] + x if add else x
+    else:
+        first = dist_first[d]
+        last = first + dist_count[d] - 1
+        for t in range(count):
+            k = pos[t]
+            u = uniform_nb(key, lane_hash[k], 0)
+            i = first
+            while i < last and not u < discrete_cum[i]:
+                i += 1
+            x = discrete_value[i]
+            out[k] = out[k] + x if add else x
 
 
 @numba.njit(inline="always", cache=True)
-def _holds(c0, c1, score, flags, cond_op, cond_arg, cond_value):
-    """Evaluate the postfix condition program ``[c0, c1)`` on (score, event flags).
+def _holds(c0, c1, n_active, score, flags, stack, ok, cond_op, cond_arg, cond_value):
+    """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n_active``
+    positions: on exit ``ok[k]`` is 1 where it holds for (``score[k]``, ``flags[k]``), else 0.
 
-    The boolean stack lives in the bits of one uint64 (top of stack = bit 0)."""
-    stack = _ZERO
+    Each position's boolean stack lives in the bits of ``stack[k]`` (top = bit 0); the
+    program is the outer loop, so the inner loops have no data-dependent branches."""
+    for k in range(n_active):
+        stack[k] = _ZERO
     for i in range(c0, c1):
         op = cond_op[i]
         if op == OP_EVENT:
             e = cond_arg[i]
-            bit = (flags[e >> 6] >> (numba.uint64(e) & _LOW6)) & _ONE
-            stack = (stack << _ONE) | bit
+            word = e >> 6
+            bit = numba.uint64(e) & _LOW6
+            for k in range(n_active):
+                stack[k] = (stack[k] << _ONE) | ((flags[k, word] >> bit) & _ONE)
         elif op == OP_SCORE:
             v = cond_value[i]
             cmp = cond_arg[i]
-            if cmp == CMP_LT:
-                b = score < v
-            elif cmp == CMP_LE:
-                b = score <= v
-            elif cmp == CMP_GT:
-                b = score > v
-            elif cmp == CMP_GE:
-                b = score >= v
-            elif cmp == CMP_EQ:
-                b = score == v
-            else:
-                b = score != v
-            stack = (stack << _ONE) | (_ONE if b else _ZERO)
+            for k in range(n_active):
+                x = score[k]
+                if cmp == CMP_LT:
+                    b = x < v
+                elif cmp == CMP_LE:
+                    b = x <= v
+                elif cmp == CMP_GT:
+                    b = x > v
+                elif cmp == CMP_GE:
+                    b = x >= v
+                elif cmp == CMP_EQ:
+                    b = x == v
+                else:
+                    b = x != v
+                stack[k] = (stack[k] << _ONE) | (_ONE if b else _ZERO)
         elif op == OP_NOT:
-            stack = stack ^ _ONE
-        elif op == OP_AND:
-            top = stack & _ONE
-            stack = stack >> _ONE
-            if top == _ZERO:
-                stack = stack & _NOT_ONE
+            for k in range(n_active):
+                stack[k] ^= _ONE
+        elif op == OP_AND:  # pop b (bit 0), then a (bit 1): push a and b — keep bit 0
+            # of x >> 1 (that is a) only where b is 1
+            for k in range(n_active):
+                x = stack[k]
+                stack[k] = (x >> _ONE) & (x | _NOT_ONE)
         else:  # OP_OR
-            top = stack & _ONE
-            stack = (stack >> _ONE) | top
-    return (stack & _ONE) != _ZERO
+            for k in range(n_active):
+                x = stack[k]
+                stack[k] = (x >> _ONE) | (x & _ONE)
+    for k in range(n_active):
+        ok[k] = stack[k] & _ONE
 
 
 @numba.njit(inline="always", cache=True)
@@ -194,12 +236,61 @@ def _logistic(x):
     return z / (1.0 + z)
 
 
+def _logistic_py(x: float) -> float:
+    """:func:`_logistic` in Python (the grid below and the reference engine)."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+# The logistic advance without an exp for almost every customer: logistic is increasing, so
+# for x in [x_i, x_i+1] of a fine grid, logistic(x) lies between the grid values (less or
+# more a margin far wider than the rounding of _logistic). A uniform outside that band is
+# decided by the grid; one inside it (at most 0.4% of them: the band is at most 0.25/64
+# wide), or an x off the grid, by _logistic itself — the same decision as computing
+# _logistic every time, at a fraction of the cost. (The margin, 1e-12, also covers the
+# rounding of the cell index: x is placed in its cell to within ~1e-14.)
+_GRID_LO = -40.0
+_GRID_PER_UNIT = 64.0
+_GRID_CELLS = 80 * 64
+_GRID = np.array([_logistic_py(_GRID_LO + i / _GRID_PER_UNIT) for i in range(_GRID_CELLS + 1)])
+_GRID_MARGIN = 1e-12
+
+
 # How a decision with a fixed probability is taken (events' occurrence, stages' advance).
 MODE_NEVER, MODE_ALWAYS, MODE_THRESHOLD, MODE_LOGISTIC = range(4)
 # Columns of the packed event table ``ev_int`` (int64[P,Q,E,5], events in processing order)
 EV_EVENT, EV_MODE, EV_COND_FIRST, EV_COND_END, EV_DIST = range(5)
 # Columns of ``ev_u64`` (uint64[P,Q,E,3])
 EV_THRESHOLD, EV_KEY_OCCURS, EV_KEY_IMPACT = range(3)
+#: Customers a block works on together (lanes). Each stage and event is a loop over the
+#: customers still in the journey, kept contiguous (compacted after every stage), without
+#: data-dependent branches: the random decisions that would mispredict one customer at a
+#: time become 0/1 values, and the loops vectorise. Results do not depend on it (every float
+#: sum still runs in customer order).
+LANES = 256
+
+
+@numba.njit(inline="always", cache=True)
+def _compact(n_active, keep, lane, lane_hash, score, score0, flags, final):
+    """Drop the positions with ``keep[k] == 0`` from the active arrays, preserving order;
+    every position's current score is written to ``final[lane]`` first (a customer who stays
+    has it overwritten later). Returns the new number of active positions."""
+    kept = 0
+    for k in range(n_active):
+        # copy unconditionally to position kept <= k, then advance kept by keep[k]: the
+        # copy of a dropped position is overwritten by the next kept one
+        i = lane[k]
+        final[i] = score[k]
+        lane[kept] = i
+        lane_hash[kept] = lane_hash[k]
+        score[kept] = score[k]
+        score0[kept] = score0[k]
+        for w in range(flags.shape[1]):
+            flags[kept, w] = flags[k, w]
+        kept += numba.int64(keep[k])
+    return kept
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -210,7 +301,11 @@ def _kernel(item_point, item_persona, item_block, counts, lo, hi, stage_first,
     """Simulate the blocks ``item_*[i]`` = (point, persona, block index) and write block i's
     tallies to row i of ``out_counts`` (int64: customers | hist[K] | reached[S] |
     advanced[S] | events[E]) and ``out_sums`` (float64: score sum | score² sum |
-    stage score sums[S]). The packed tables are built by :func:`pack`."""
+    stage score sums[S]). The packed tables are built by :func:`pack`.
+
+    A block runs LANES customers at a time. The customers still in the journey occupy
+    positions ``0 … n_active - 1`` of the state arrays, in customer order; ``lane[k]`` is
+    the customer (lane) at position k, ``final[lane]`` a customer's final score."""
     n_items = item_point.shape[0]
     n_stages = stage_first.shape[0] - 1
     n_scores = hi - lo + 1
@@ -228,7 +323,18 @@ def _kernel(item_point, item_persona, item_block, counts, lo, hi, stage_first,
         sums = out_sums[it]
         cnt[:] = 0
         sums[:] = 0.0
-        flags = np.zeros(flag_words, dtype=np.uint64)
+        # state per active position
+        # (lane numbers are unsigned: indexing with them skips numba's negative-index fix-up)
+        lane = np.empty(LANES, dtype=np.uint64)
+        lane_hash = np.empty(LANES, dtype=np.uint64)
+        score = np.empty(LANES)
+        score0 = np.empty(LANES)
+        flags = np.empty((LANES, flag_words), dtype=np.uint64)
+        ok = np.empty(LANES, dtype=np.uint64)      # 0 or 1
+        stack = np.empty(LANES, dtype=np.uint64)   # condition stacks
+        hits = np.empty(LANES, dtype=np.int64)     # positions an event happened to
+        final = np.empty(LANES)                    # per lane
+        iota = np.arange(LANES)
         # this block's rows of the tables, looked up once
         ev_i = ev_int[pt, q]
         ev_u = ev_u64[pt, q]
@@ -240,57 +346,126 @@ def _kernel(item_point, item_persona, item_block, counts, lo, hi, stage_first,
         base = baseline_dist[pt, q]
         score_sum = 0.0
         score_sq = 0.0
-        for j in range(j_start, j_end):
-            h = customer_hash_nb(j)
-            for w in range(flag_words):
-                flags[w] = _ZERO
-            score0 = _draw(base, key_base, h, dist_kind, dist_param, dist_first, dist_count,
-                           discrete_value, discrete_cum)
-            score0 = fhi if score0 > fhi else (flo if score0 < flo else score0)
-            score = score0
+        for j0 in range(j_start, j_end, LANES):
+            n = min(LANES, j_end - j0)
+            for k in range(n):
+                lane_hash[k] = customer_hash_nb(j0 + k)
+                lane[k] = k
+                for w in range(flag_words):
+                    flags[k, w] = _ZERO
+            _draw_lanes(base, key_base, n, iota, lane_hash, score0, False, dist_kind,
+                        dist_param, dist_first, dist_count, discrete_value, discrete_cum)
+            for k in range(n):
+                x = score0[k]
+                x = fhi if x > fhi else (flo if x < flo else x)
+                score0[k] = x
+                score[k] = x
+            n_active = n
             for s in range(n_stages):
-                cnt[col_reached + s] += 1
+                cnt[col_reached + s] += n_active
                 for idx in range(stage_first[s], stage_first[s + 1]):
                     mode = ev_i[idx, EV_MODE]
                     if mode == MODE_NEVER:
                         continue
                     c0 = ev_i[idx, EV_COND_FIRST]
                     c1 = ev_i[idx, EV_COND_END]
-                    if c1 > c0 and not _holds(c0, c1, score, flags, cond_op, cond_arg,
-                                              cond_value):
-                        continue
-                    # uniform < p decided on the integer draw (rng.below_threshold)
-                    if mode == MODE_THRESHOLD and draw_u64_nb(
-                            ev_u[idx, EV_KEY_OCCURS], h, 0) >= ev_u[idx, EV_THRESHOLD]:
-                        continue
-                    e = ev_i[idx, EV_EVENT]
-                    flags[e >> 6] |= _ONE << (numba.uint64(e) & _LOW6)
-                    cnt[col_event + e] += 1
-                    d = ev_i[idx, EV_DIST]
-                    if d < 0:  # a constant impact, stored inline
-                        score += ev_v[idx]
+                    if c1 > c0:
+                        _holds(c0, c1, n_active, score, flags, stack, ok, cond_op, cond_arg,
+                               cond_value)
                     else:
-                        score += _draw(d, ev_u[idx, EV_KEY_IMPACT], h, dist_kind, dist_param,
-                                       dist_first, dist_count, discrete_value, discrete_cum)
-                score = fhi if score > fhi else (flo if score < flo else score)
-                sums[2 + s] += score
+                        for k in range(n_active):
+                            ok[k] = _ONE
+                    if mode == MODE_THRESHOLD:
+                        # uniform < p decided on the integer draw (rng.below_threshold)
+                        key = ev_u[idx, EV_KEY_OCCURS]
+                        threshold = ev_u[idx, EV_THRESHOLD]
+                        for k in range(n_active):
+                            below = draw_u64_nb(key, lane_hash[k], 0) < threshold
+                            ok[k] &= _ONE if below else _ZERO
+                    e = ev_i[idx, EV_EVENT]
+                    word = e >> 6
+                    bit = numba.uint64(e) & _LOW6
+                    d = ev_i[idx, EV_DIST]
+                    happened = 0
+                    if d < 0:  # a constant impact, stored inline: no draw, no branch
+                        v = ev_v[idx]
+                        for k in range(n_active):
+                            o = ok[k]
+                            flags[k, word] |= o << bit
+                            happened += numba.int64(o)
+                            x = score[k]
+                            score[k] = x + v if o != _ZERO else x
+                    else:  # list the positions it happened to, then draw for those only
+                        for k in range(n_active):
+                            hits[happened] = k
+                            happened += numba.int64(ok[k])
+                        for t in range(happened):
+                            flags[hits[t], word] |= _ONE << bit
+                        _draw_lanes(d, ev_u[idx, EV_KEY_IMPACT], happened, hits, lane_hash,
+                                    score, True, dist_kind, dist_param, dist_first,
+                                    dist_count, discrete_value, discrete_cum)
+                    cnt[col_event + e] += happened
+                stage_sum = sums[2 + s]  # continue the block's sum in customer order
+                for k in range(n_active):
+                    x = score[k]
+                    x = fhi if x > fhi else (flo if x < flo else x)
+                    score[k] = x
+                    stage_sum += x
+                sums[2 + s] = stage_sum
                 if s == n_stages - 1:
                     break
                 mode = st_m[s]
+                if mode == MODE_ALWAYS:
+                    cnt[col_advanced + s] += n_active
+                    continue
                 if mode == MODE_NEVER:
-                    break
-                if mode == MODE_THRESHOLD:
-                    if draw_u64_nb(st_u[s, 1], h, 0) >= st_u[s, 0]:
-                        break  # leaves the journey: no further draws for this customer
-                elif mode == MODE_LOGISTIC:
-                    prob = _logistic(st_f[s, 0] + st_f[s, 1] * (score - score0))
-                    if uniform_nb(st_u[s, 1], h, 0) >= prob:
-                        break
-                cnt[col_advanced + s] += 1
-            r = int(math.floor(score + 0.5))
-            cnt[1 + r - lo] += 1
-            score_sum += score
-            score_sq += score * score
+                    for k in range(n_active):
+                        ok[k] = _ZERO
+                elif mode == MODE_THRESHOLD:
+                    key = st_u[s, 1]
+                    threshold = st_u[s, 0]
+                    for k in range(n_active):
+                        ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold \
+                            else _ZERO
+                else:
+                    key = st_u[s, 1]
+                    logit = st_f[s, 0]
+                    slope = st_f[s, 1]
+                    # decide on the grid, listing the positions too close to call ...
+                    undecided = 0
+                    for k in range(n_active):
+                        x = logit + slope * (score[k] - score0[k])
+                        u = uniform_nb(key, lane_hash[k], 0)
+                        g = (x - _GRID_LO) * _GRID_PER_UNIT
+                        on_grid = (g >= 0.0) & (g < _GRID_CELLS)
+                        cell = int(min(max(g, 0.0), _GRID_CELLS - 1.0))
+                        below_low = u < _GRID[cell] - _GRID_MARGIN
+                        below_high = u < _GRID[cell + 1] + _GRID_MARGIN
+                        ok[k] = _ONE if below_low else _ZERO
+                        hits[undecided] = k
+                        undecided += 0 if on_grid & (below_low == below_high) else 1
+                    # ... then decide those with _logistic itself, in a loop of their own:
+                    # inside the first one the compiler computes the exp for every position
+                    # (it may, exp having no side effects), which costs more than the grid
+                    # saves
+                    for t in range(undecided):
+                        k = hits[t]
+                        x = logit + slope * (score[k] - score0[k])
+                        u = uniform_nb(key, lane_hash[k], 0)
+                        ok[k] = _ONE if u < _logistic(x) else _ZERO
+                n_active = _compact(n_active, ok, lane, lane_hash, score, score0, flags,
+                                    final)
+                cnt[col_advanced + s] += n_active
+                if n_active == 0:
+                    break  # everyone left: no further draws
+            for k in range(n_active):
+                final[lane[k]] = score[k]
+            for i in range(n):  # in customer order
+                x = final[i]
+                r = int(math.floor(x + 0.5))
+                cnt[1 + r - lo] += 1
+                score_sum += x
+                score_sq += x * x
         cnt[0] = j_end - j_start
         sums[0] = score_sum
         sums[1] = score_sq
@@ -660,9 +835,7 @@ def _draw_py(d: ir.Dist, key: int, h: int) -> float:
     if isinstance(d, ir.Normal):
         if d.sd == 0:
             return float(d.mu)
-        u, u2 = uniform_py(key, h, 0), uniform_py(key, h, 1)
-        z = math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * u2)
-        return d.mu + d.sd * z
+        return d.mu + d.sd * ppnd16(uniform_py(key, h, 0))
     if isinstance(d, ir.Uniform):
         if d.lo == d.hi:
             return float(d.lo)
@@ -672,7 +845,7 @@ def _draw_py(d: ir.Dist, key: int, h: int) -> float:
             return float(d.lo)
         u = uniform_py(key, h, 0)
         span = d.hi - d.lo
-        if u < (d.mode - d.lo) / span:
+        if u < (d.mode - d.lo) / (d.hi - d.lo):
             return d.lo + math.sqrt(u * span * (d.mode - d.lo))
         return d.hi - math.sqrt((1.0 - u) * span * (d.hi - d.mode))
     pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
@@ -763,9 +936,7 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
                     if slope == 0.0:
                         prob = a
                     else:
-                        x = math.log(a / (1.0 - a)) + slope * (score - score0)
-                        prob = 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else (
-                            math.exp(x) / (1.0 + math.exp(x)))
+                        prob = _logistic_py(math.log(a / (1.0 - a)) + slope * (score - score0))
                     if uniform_py(key_adv[s], h, 0) >= prob:
                         break
                 out.advanced[q, s] += 1

@@ -12,17 +12,19 @@ values, L condition instructions. Every integer array is int64 and every real ar
 C-contiguous, so the kernel has a single compiled signature.
 
 Distributions (baselines and impacts) live in one pool, deduplicated: ``dist_kind[d]`` is
-one of the ``KIND_*`` codes and ``dist_param[d]`` holds its numbers:
+one of the ``KIND_*`` codes and ``dist_param[d]`` holds its numbers (u is the stream's
+uniform draw 0, :func:`cxdsl.rng.uniform_py`):
 
-==============  =========================  ==========================================
-kind            ``dist_param[d, 0:3]``     draw from u = uniform(sub 0), u2 = (sub 1)
-==============  =========================  ==========================================
-KIND_CONST      value, -, -                the value (no draw)
-KIND_NORMAL     mu, sd, -                  mu + sd · sqrt(-2 ln u) · cos(2π u2)
-KIND_UNIFORM    lo, hi, -                  lo + (hi - lo) · u
-KIND_TRIANGULAR lo, mode, hi               inverse CDF of u
-KIND_DISCRETE   -, -, -                    the first i with u < cum[i] (see below)
-==============  =========================  ==========================================
+===============  ===========================  ==========================================
+kind             ``dist_param[d, 0:4]``       draw
+===============  ===========================  ==========================================
+KIND_CONST       value, -, -, -               the value (no draw)
+KIND_NORMAL      mu, sd, -, -                 mu + sd · ppnd16(u) (inverse normal CDF)
+KIND_UNIFORM     lo, hi, -, -                 lo + (hi - lo) · u
+KIND_TRIANGULAR  lo, mode, hi, c              inverse CDF of u, with
+                                              c = (mode - lo) / (hi - lo)
+KIND_DISCRETE    -, -, -, -                   the first i with u < cum[i] (see below)
+===============  ===========================  ==========================================
 
 A discrete distribution's values are ``discrete_value[f : f + n]`` with cumulative weights
 ``discrete_cum[f : f + n]`` (``f = dist_first[d]``, ``n = dist_count[d]``); values of weight
@@ -88,7 +90,7 @@ class Tables:
     advance_logit: np.ndarray     # float64[P,Q,S] log(a / (1 - a)); 0 where a is 0 or 1
     # distribution pool
     dist_kind: np.ndarray         # int64[D]
-    dist_param: np.ndarray        # float64[D,3]
+    dist_param: np.ndarray        # float64[D,4]
     dist_first: np.ndarray        # int64[D]   first discrete value (KIND_DISCRETE)
     dist_count: np.ndarray        # int64[D]   number of discrete values
     discrete_value: np.ndarray    # float64[M]
@@ -178,7 +180,7 @@ class _DistPool:
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
         self.kind: list[int] = []
-        self.param: list[tuple[float, float, float]] = []
+        self.param: list[tuple[float, float, float, float]] = []
         self.first: list[int] = []
         self.count: list[int] = []
         self.values: list[float] = []
@@ -216,28 +218,31 @@ def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
     as constants; raises ValueError for parameters no draw can use."""
     if isinstance(d, ir.Const):
         _finite(where, d.value)
-        return KIND_CONST, (float(d.value), 0.0, 0.0), (), ()
+        return KIND_CONST, (float(d.value), 0.0, 0.0, 0.0), (), ()
     if isinstance(d, ir.Normal):
         _finite(where, d.mu, d.sd)
         if d.sd < 0:
             raise ValueError(f"{where}: normal sd {d.sd} < 0")
         if d.sd == 0:
-            return KIND_CONST, (float(d.mu), 0.0, 0.0), (), ()
-        return KIND_NORMAL, (float(d.mu), float(d.sd), 0.0), (), ()
+            return KIND_CONST, (float(d.mu), 0.0, 0.0, 0.0), (), ()
+        return KIND_NORMAL, (float(d.mu), float(d.sd), 0.0, 0.0), (), ()
     if isinstance(d, ir.Uniform):
         _finite(where, d.lo, d.hi)
         if d.lo > d.hi:
             raise ValueError(f"{where}: uniform lo {d.lo} > hi {d.hi}")
         if d.lo == d.hi:
-            return KIND_CONST, (float(d.lo), 0.0, 0.0), (), ()
-        return KIND_UNIFORM, (float(d.lo), float(d.hi), 0.0), (), ()
+            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
+        return KIND_UNIFORM, (float(d.lo), float(d.hi), 0.0, 0.0), (), ()
     if isinstance(d, ir.Triangular):
         _finite(where, d.lo, d.mode, d.hi)
         if not d.lo <= d.mode <= d.hi:
             raise ValueError(f"{where}: triangular needs lo <= mode <= hi")
         if d.lo == d.hi:
-            return KIND_CONST, (float(d.lo), 0.0, 0.0), (), ()
-        return KIND_TRIANGULAR, (float(d.lo), float(d.mode), float(d.hi)), (), ()
+            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
+        lo, mode, hi = float(d.lo), float(d.mode), float(d.hi)
+        # the split point of the inverse CDF, computed once (the kernel and the reference
+        # engine compare with this very double)
+        return KIND_TRIANGULAR, (lo, mode, hi, (mode - lo) / (hi - lo)), (), ()
     if isinstance(d, ir.Discrete):
         if len(d.values) != len(d.weights):
             raise ValueError(f"{where}: discrete values and weights differ in number")
@@ -248,8 +253,8 @@ def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
         if not pairs:
             raise ValueError(f"{where}: discrete weights add up to 0")
         if len({v for v, _ in pairs}) == 1:
-            return KIND_CONST, (pairs[0][0], 0.0, 0.0), (), ()
-        return (KIND_DISCRETE, (0.0, 0.0, 0.0), tuple(v for v, _ in pairs),
+            return KIND_CONST, (pairs[0][0], 0.0, 0.0, 0.0), (), ()
+        return (KIND_DISCRETE, (0.0, 0.0, 0.0, 0.0), tuple(v for v, _ in pairs),
                 tuple(w for _, w in pairs))
     raise TypeError(f"{where}: not a distribution: {d!r}")
 
@@ -419,7 +424,7 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
         share=share, p_occurs=p_occurs, impact_dist=impact_dist,
         baseline_dist=baseline_dist, advance=advance, slope=slope,
         advance_logit=advance_logit,
-        dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 3),
+        dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 4),
         dist_first=i64(pool.first), dist_count=i64(pool.count),
         discrete_value=f64(pool.values), discrete_cum=f64(pool.cum),
     )

@@ -363,10 +363,43 @@ _EXAMPLE_HINTS = {
 
 
 @lru_cache(maxsize=1)
-def _example_parser():
-    def parse_fn(text):
-        return lark_parser().parse(text)
-    return parse_fn
+def _example_signatures() -> tuple:
+    """(parser state, accepted terminals, token type, label) of each example's error.
+
+    Lark's own ``match_examples`` compares whole parser stacks, which grow with every
+    statement above the error; comparing the state on top of the stack makes a mistake
+    get the same message on line 1 and on line 100."""
+    out = []
+    for label, texts in _EXAMPLE_HINTS.items():
+        for text in texts:
+            try:
+                lark_parser().parse(text)
+            except UnexpectedInput as ut:
+                if ut.state is None:
+                    continue
+                tok = getattr(ut, "token", None)
+                out.append((getattr(ut.state, "position", None),
+                            frozenset(getattr(ut, "accepts", None) or ()),
+                            tok.type if tok is not None else "$END", label))
+    return tuple(out)
+
+
+def _match_example(exc: UnexpectedInput) -> str | None:
+    state = getattr(exc, "state", None)
+    if state is None:
+        return None
+    position = getattr(state, "position", None)
+    accepts = frozenset(getattr(exc, "accepts", None) or ())
+    tok = getattr(exc, "token", None)
+    tok_type = tok.type if tok is not None else "$END"
+    fallback = None
+    for pos, acc, ttype, label in _example_signatures():
+        if pos != position or (accepts and acc and acc != accepts):
+            continue
+        if ttype == tok_type:
+            return label
+        fallback = fallback or label
+    return fallback
 
 
 def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
@@ -405,10 +438,7 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
             "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
         return ("E103", f"unknown statement '{tok}'", span, hint)
 
-    try:
-        label = exc.match_examples(_example_parser(), _EXAMPLE_HINTS, use_accepts=True)
-    except Exception:  # a failing example must never hide the user's own error
-        label = None
+    label = _match_example(exc)
     if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
         label = "a scenario block is not closed: missing '}'"
     if label:

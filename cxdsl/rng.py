@@ -21,13 +21,16 @@ known-answer vectors in ``tests/test_rng.py`` pin down):
     one customer's position is spread over all 64 bits before it meets any key.
 ``draw_u64(key, h, sub)``
     ``mix64(((key ^ h) + (sub + 1) * GAMMA) mod 2**64)`` for a customer hash ``h`` and a
-    small sub-counter ``sub`` (0 for the first number a stream needs per customer, 1 for a
-    second one, as the normal distribution does).
+    small sub-counter ``sub``: every stream needs one number per customer (sub 0); the
+    sub-counter leaves room for forms that would need more.
 ``uniform(key, h, sub)``
     ``((draw_u64 >> 12) + 0.5) * 2**-52``: the top 52 bits, centred in their interval.
     Every step is exact in float64 (52 bits plus the half fit the 53-bit significand), so a
     uniform lies strictly inside (0, 1) — in [2**-53, 1 - 2**-53] — and ``log(u)`` is
     always finite. (With 53 bits, ``2**53 - 1 + 0.5`` would round up to exactly 1.0.)
+``normal(key, h)``
+    ``ppnd16(uniform(key, h, 0))``: the inverse normal CDF (Wichura's AS 241, as in
+    ``statistics.NormalDist.inv_cdf``), one uniform per draw.
 ``below_threshold(p)``
     The integer T with ``uniform < p  ⇔  draw_u64 < T`` for every draw: the kernel decides
     "happens with probability p" with one integer comparison, bit-for-bit the same decision
@@ -164,10 +167,78 @@ def uniform_py(key: int, h: int, sub: int = 0) -> float:
 
 
 def normal_py(key: int, h: int) -> float:
-    """A standard normal draw (Box–Muller, cosine branch, sub-counters 0 and 1)."""
-    u1 = uniform_py(key, h, 0)
-    u2 = uniform_py(key, h, 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    """A standard normal draw: the inverse normal CDF of uniform draw 0 (:func:`ppnd16`)."""
+    return ppnd16(uniform_py(key, h, 0))
+
+
+def ppnd16(p: float) -> float:
+    """The standard normal quantile of p in (0, 1): Wichura's algorithm AS 241 (PPND16,
+    relative accuracy about 1e-16), with the coefficients and the order of operations of
+    Python's ``statistics.NormalDist.inv_cdf``, whose results it reproduces bit for bit.
+
+    Written once and compiled twice (``ppnd16_nb`` is its numba form), so the kernel and the
+    Python reference compute the same doubles: one uniform per normal, and in the central
+    85% of draws no call to ``log``/``cos`` at all — rational functions pipeline well."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = (((((((2.5090809287301226727e+3 * r
+                     + 3.3430575583588128105e+4) * r
+                    + 6.7265770927008700853e+4) * r
+                   + 4.5921953931549871457e+4) * r
+                  + 1.3731693765509461125e+4) * r
+                 + 1.9715909503065514427e+3) * r
+                + 1.3314166789178437745e+2) * r
+               + 3.3871328727963666080e+0) * q
+        den = (((((((5.2264952788528545610e+3 * r
+                     + 2.8729085735721942674e+4) * r
+                    + 3.9307895800092710610e+4) * r
+                   + 2.1213794301586595867e+4) * r
+                  + 5.3941960214247511077e+3) * r
+                 + 6.8718700749205790830e+2) * r
+                + 4.2313330701600911252e+1) * r
+               + 1.0)
+        return num / den
+    r = p if q <= 0.0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r = r - 1.6
+        num = (((((((7.74545014278341407640e-4 * r
+                     + 2.27238449892691845833e-2) * r
+                    + 2.41780725177450611770e-1) * r
+                   + 1.27045825245236838258e+0) * r
+                  + 3.64784832476320460504e+0) * r
+                 + 5.76949722146069140550e+0) * r
+                + 4.63033784615654529590e+0) * r
+               + 1.42343711074968357734e+0)
+        den = (((((((1.05075007164441684324e-9 * r
+                     + 5.47593808499534494600e-4) * r
+                    + 1.51986665636164571966e-2) * r
+                   + 1.48103976427480074590e-1) * r
+                  + 6.89767334985100004550e-1) * r
+                 + 1.67638483018380384940e+0) * r
+                + 2.05319162663775882187e+0) * r
+               + 1.0)
+    else:
+        r = r - 5.0
+        num = (((((((2.01033439929228813265e-7 * r
+                     + 2.71155556874348757815e-5) * r
+                    + 1.24266094738807843860e-3) * r
+                   + 2.65321895265761230930e-2) * r
+                  + 2.96560571828504891230e-1) * r
+                 + 1.78482653991729133580e+0) * r
+                + 5.46378491116411436990e+0) * r
+               + 6.65790464350110377720e+0)
+        den = (((((((2.04426310338993978564e-15 * r
+                     + 1.42151175831644588870e-7) * r
+                    + 1.84631831751005468180e-5) * r
+                   + 7.86869131145613259100e-4) * r
+                  + 1.48753612908506148525e-2) * r
+                 + 1.36929880922735805310e-1) * r
+                + 5.99832206555887937690e-1) * r
+               + 1.0)
+    x = num / den
+    return -x if q < 0.0 else x
 
 
 # ---------------------------------------------------------------------- jitted forms
@@ -208,12 +279,13 @@ def uniform_nb(key, h, sub):
     return unit_nb(draw_u64_nb(key, h, sub))
 
 
+ppnd16_nb = numba.njit(inline="always", cache=True)(ppnd16)
+
+
 @numba.njit(inline="always", cache=True)
 def normal_nb(key, h):
-    """A standard normal draw (Box–Muller from sub-counters 0 and 1)."""
-    u1 = uniform_nb(key, h, 0)
-    u2 = uniform_nb(key, h, 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    """A standard normal draw: the inverse normal CDF of uniform draw 0."""
+    return ppnd16_nb(uniform_nb(key, h, 0))
 
 
 @numba.njit(cache=True)

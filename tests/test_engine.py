@@ -32,8 +32,11 @@ def _per(x, q):
     return x if isinstance(x, tuple) else (x,) * q
 
 
-def journey(personas=(("a", 1.0, ir.Const(7.0)),), stages=(("s1", 1.0, 0.0),),
-            events=(), scale=(0, 10)) -> ir.Model:
+ONE_PERSONA = (("a", 1.0, ir.Const(7.0)),)
+
+
+def journey(personas=ONE_PERSONA, stages=(("s1", 1.0, 0.0),), events=(),
+            scale=(0, 10)) -> ir.Model:
     """A model from compact tuples: personas (name, share, baseline), stages (name,
     advance, slope), events (name, stage, p, impact, when); a per-persona attribute is a
     tuple, anything else applies to every persona."""
@@ -286,6 +289,39 @@ def test_kernel_equals_the_python_reference_bit_for_bit():
     for model, n, seed in [(RICH, 6000, 7), (RICH, 3 * BLOCK_SIZE + 17, -3),
                            (cxdsl.load(EXAMPLE), 5000, 42)]:
         assert_identical(simulate_tallies(model, n, seed), simulate_reference(model, n, seed))
+
+
+def test_logistic_advance_on_and_off_the_grid_equals_the_reference():
+    # slopes this steep put x = logit(a) + slope * delta far outside the kernel's grid
+    # (|x| > 40), where it computes the logistic itself; the gentle one stays on the grid
+    # and leaves the grid's "too close to call" band to the exact formula
+    model = journey(
+        personas=(("gentle", 1.0, ir.Normal(5.0, 2.0)), ("steep", 1.0, ir.Normal(5.0, 2.0)),
+                  ("down", 1.0, ir.Normal(5.0, 2.0))),
+        stages=(("s1", 0.5, (0.05, 45.0, -45.0)), ("s2", 0.7, (0.3, 45.0, -45.0)),
+                ("s3", 1.0, 0.0)),
+        events=(("e1", "s1", 0.5, ir.Normal(0.0, 1.5), None),
+                ("e2", "s2", 0.5, ir.Uniform(-2.0, 2.0), None)))
+    n = 3 * 2500
+    t = simulate_tallies(model, n, 21)
+    assert_identical(t, simulate_reference(model, n, 21))
+    # steep: advance exactly when the score went up (or stayed, p = 0.5 then)
+    assert 0 < t.advanced[1, 0] < t.reached[1, 0] and 0 < t.advanced[2, 0] < t.reached[2, 0]
+
+
+def test_fixed_probabilities_become_integer_thresholds():
+    model = journey(stages=(("s1", 1e-17, 0.0), ("s2", 0.25, 3.0), ("s3", 1.0, 0.0)),
+                    events=(("never", "s1", 1e-18, ir.Const(1.0), None),
+                            ("half", "s1", 0.5, ir.Const(1.0), None),
+                            ("always", "s1", 1.0, ir.Const(1.0), None)))
+    packed = engine.pack(lower(model), 1)
+    modes = packed.ev_int[0, 0, :, engine.EV_MODE].tolist()
+    assert modes == [engine.MODE_NEVER, engine.MODE_THRESHOLD, engine.MODE_ALWAYS]
+    assert packed.ev_u64[0, 0, 1, engine.EV_THRESHOLD] == 2 ** 63
+    assert packed.st_mode[0, 0, :2].tolist() == [engine.MODE_NEVER, engine.MODE_LOGISTIC]
+    t = simulate_tallies(model, 100, 1)
+    assert t.event_count[0].tolist() == [0, t.event_count[0, 1], 100]
+    assert t.advanced[0].tolist() == [0, 0, 0]
 
 
 def test_agrees_with_the_exact_engine_within_sampling_error():

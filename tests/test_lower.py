@@ -35,8 +35,11 @@ def _per(x, q):
     return x if isinstance(x, tuple) else (x,) * q
 
 
-def journey(personas=(("a", 1.0, ir.Const(7.0)),), stages=(("s1", 1.0, 0.0),),
-            events=(), scale=(0, 10)) -> ir.Model:
+ONE_PERSONA = (("a", 1.0, ir.Const(7.0)),)
+
+
+def journey(personas=ONE_PERSONA, stages=(("s1", 1.0, 0.0),), events=(),
+            scale=(0, 10)) -> ir.Model:
     """A model from compact tuples: personas (name, share, baseline), stages (name,
     advance, slope), events (name, stage, p, impact, when); a per-persona attribute is a
     tuple, anything else applies to every persona."""
@@ -79,6 +82,7 @@ def test_shapes_and_dtypes():
         arr = getattr(t, name)
         assert arr.dtype == np.float64 and arr.flags.c_contiguous, name
     assert t.p_occurs.shape == (1, 2, 6) and t.advance.shape == (1, 2, 3)
+    assert t.dist_param.shape == (len(t.dist_kind), 4)
     assert t.flag_words == 1
 
 
@@ -112,7 +116,8 @@ def test_distribution_pool_kinds_dedupe_and_discrete_encoding():
     assert list(t.dist_param[t.baseline_dist[0, 1], :2]) == [7.2, 1.0]
     assert kind(t.impact_dist[0, 0, 1]) == KIND_UNIFORM
     assert kind(t.impact_dist[0, 0, 3]) == KIND_TRIANGULAR
-    assert list(t.dist_param[t.impact_dist[0, 0, 3]]) == [0.0, 1.0, 3.0]
+    # lo, mode, hi and the split point (mode - lo) / (hi - lo) of the inverse CDF
+    assert list(t.dist_param[t.impact_dist[0, 0, 3]]) == [0.0, 1.0, 3.0, 1.0 / 3.0]
     assert kind(t.impact_dist[0, 1, 4]) == KIND_NORMAL
     # one pool entry per distinct distribution: demo's 1.5 is shared by both personas
     assert t.impact_dist[0, 0, 0] == t.impact_dist[0, 1, 0]

@@ -57,9 +57,9 @@ def test_draws_are_pinned():
     assert [rng.draw_u64_py(key, h, 0) for h in hashes] == [
         17836027557633695283, 3154831021927795995, 5226835933041842672]
     assert [rng.uniform_py(key, h, 1) for h in hashes] == [
-        0.8269353501097008, 0.4014422628090804, 0.7951631464101088]
+        0.8269353501097009, 0.40144226280908046, 0.7951631464101087]
     assert [rng.normal_py(key, h) for h in hashes] == [
-        0.120608590804952, -1.5303629573859656, 0.4446378165891556]
+        1.8369720789815853, -0.950127513189965, -0.5729261655228707]
 
 
 def test_stream_keys_separate_every_part():
@@ -113,9 +113,58 @@ def test_jitted_draws_equal_python_draws():
 
 
 def test_unit_floats_stay_strictly_inside_zero_one():
-    assert rng.unit_py(0) == 2.0 ** -54
-    assert rng.unit_py(2 ** 64 - 1) == 1.0 - 2.0 ** -54
-    assert 0.0 < rng.unit_py(2 ** 63) < 1.0
+    # 52 bits plus a half: exact, so the extremes are 2**-53 and 1 - 2**-53, never 0 or 1
+    assert rng.unit_py(0) == 2.0 ** -53
+    assert rng.unit_py(2 ** 64 - 1) == 1.0 - 2.0 ** -53 < 1.0
+    assert rng.unit_py(2 ** 63) == 0.5 + 2.0 ** -53
+    assert rng.unit_py(4095) == rng.unit_py(0)  # the low 12 bits do not count
+
+
+@pytest.mark.parametrize("p", [0.0, 1e-300, 2.0 ** -53, 2.0 ** -53 + 2.0 ** -60, 0.3, 0.5,
+                               0.7, 0.123456789, 1 - 2.0 ** -53, 1 - 2.0 ** -52, 1.0])
+def test_below_threshold_decides_exactly_like_the_float_comparison(p):
+    t = rng.below_threshold(p)
+    assert t % 4096 == 0 and 0 <= t <= 2 ** 64
+    # at the threshold the decision flips, and nowhere else (unit is monotone in x)
+    for x in {0, 1, 4095, 4096, t - 4097, t - 4096, t - 1, t, t + 1, t + 4095, t + 4096,
+              2 ** 63, 2 ** 64 - 1}:
+        if 0 <= x < 2 ** 64:
+            assert (rng.unit_py(x) < p) == (x < t), (p, x)
+
+
+def test_below_threshold_on_random_probabilities_and_words():
+    gen = np.random.default_rng(3)
+    for p in map(float, gen.random(200)):
+        t = rng.below_threshold(p)
+        for x in gen.integers(0, 2 ** 64, size=20, dtype=np.uint64):
+            assert (rng.unit_py(int(x)) < p) == (int(x) < t)
+        assert not rng.unit_py(t) < p and rng.unit_py(t - 1) < p
+    with pytest.raises(ValueError):
+        rng.below_threshold(1.5)
+    with pytest.raises(ValueError):
+        rng.below_threshold(float("nan"))
+
+
+def test_ppnd16_reproduces_the_standard_library_bit_for_bit():
+    import statistics
+
+    inv_cdf = statistics.NormalDist().inv_cdf
+    gen = np.random.default_rng(11)
+    ps = list(gen.random(20_000)) + [2.0 ** -53, 1 - 2.0 ** -53, 0.5, 0.075, 0.925,
+                                     0.07499999, 0.92500001, 1e-12, 1 - 1e-12, 1e-300]
+    for p in ps:
+        assert rng.ppnd16(float(p)) == inv_cdf(float(p))
+    arr = np.array(ps)
+    out = np.empty_like(arr)
+    _jitted_ppnd16(arr, out)
+    assert [float(x) for x in out] == [rng.ppnd16(float(p)) for p in ps]
+    assert rng.ppnd16(0.5) == 0.0 and rng.ppnd16(0.975) == pytest.approx(1.959963984540054)
+
+
+@numba.njit
+def _jitted_ppnd16(ps, out):
+    for i in range(ps.shape[0]):
+        out[i] = rng.ppnd16_nb(ps[i])
 
 
 # ------------------------------------------------------------------- statistics
