@@ -183,6 +183,7 @@ class Target:
     threshold: Number
     persona: Name | None
     span: Span
+    op_span: Span | None = None
 
 
 @dataclass(frozen=True)

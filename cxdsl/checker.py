@@ -83,7 +83,12 @@ class _Checker:
             self.err("E301", f"'{n.raw}' is not a number", n.span,
                      "write numbers like 3, -1.5, 0.05, 5%, 1e6 or 200_000")
             return None
-        return float(n.value)
+        value = float(n.value)
+        if math.isinf(value):
+            self.err("E302", f"'{n.raw}' is too large to compute with", n.span,
+                     "numbers must stay below about 1.8e308")
+            return None
+        return value
 
     def integer(self, n: ast.Number, what: str, lo: int, hi: int) -> int | None:
         v = self.number(n)
@@ -560,7 +565,7 @@ class _Checker:
                 continue
             if t.op not in ir.TARGET_OPS:
                 self.err("E207", f"a target compares with >=, >, <= or <, not '{t.op}'",
-                         t.span)
+                         t.op_span or t.span)
                 continue
             if metric == "nps" and not model.has_nps:
                 lo, hi = model.scale
@@ -576,6 +581,18 @@ class _Checker:
                 continue
             if metric in ("nps", "csat") and t.threshold.is_percent:
                 v *= 100  # csat and nps are already in points out of 100
+            lo, hi = model.scale
+            reach = {"nps": (-100, 100), "csat": (0, 100), "conversion": (0, 1),
+                     "mean": (lo, hi), "revenue": (0, math.inf)}[metric]
+            if (metric == "revenue" and any(p.value < 0 for p in model.personas)):
+                reach = (-math.inf, math.inf)
+            if not reach[0] <= v <= reach[1]:
+                shown = (f"runs from {reach[0] * 100:g}% to {reach[1] * 100:g}%"
+                         if metric == "conversion" else "is never negative"
+                         if metric == "revenue" else f"runs from {reach[0]:g} to {reach[1]:g}")
+                self.err("E302", f"{metric} {shown}, so a target of '{t.threshold.raw}' "
+                         "is always missed or always met", t.threshold.span)
+                continue
             persona = None
             if t.persona is not None:
                 persona = self.persona_ref(t.persona)
@@ -774,6 +791,10 @@ class _Checker:
                          f"{seen[path].line})", sw.path.span, "merge the two sweeps")
                 continue
             seen[path] = sw.span
+            if path.kind == "stage" and path.target == model.stages[-1].name:
+                self.err("E309", f"{path.attr} on the last stage {path.target} means "
+                         "nothing: nobody advances past it", sw.path.span)
+                continue
             values = self.sweep_values(sw)
             if values is None:
                 continue

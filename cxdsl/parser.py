@@ -43,6 +43,9 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
+    # The contextual lexer lets a keyword serve as a name where only a name fits, so the
+    # checker can say "reserved word"; it also reads `stageX` at the start of a line as
+    # `stage X`, which :func:`_glued_keywords` reports.
     return Lark(grammar_text(), parser="lalr", propagate_positions=True,
                 maybe_placeholders=True, cache=True)
 
@@ -219,7 +222,7 @@ class _ToAst(Transformer):
     def target(self, meta, children):
         metric, op, threshold, persona = children
         return ast.Target(self._name(metric), str(op), self._number(threshold),
-                          self._name(persona), self._span(meta))
+                          self._name(persona), self._span(meta), self._tspan(op))
 
     def extends(self, children):
         return ("extends", tuple(self._name(t) for t in children))
@@ -424,11 +427,35 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
         desc = _HUMAN["$END"]
     else:
         end_col = tok.end_column if tok.end_line == tok.line else col + 1
+        tcol, tstart = tok.column, tok.start_pos
         if tok.type == "_NL":
-            end_col = col + 1
-        span = Span(path, tok.line, tok.column, tok.line, end_col, tok.start_pos,
-                    tok.start_pos + max(1, end_col - tok.column))
+            # point just past the statement's last token, not past a trailing comment
+            line_start = text.rfind("\n", 0, tok.start_pos) + 1
+            before = text[line_start:tok.start_pos]
+            for m in _COMMENT_SCAN.finditer(before):
+                if m.group().startswith("#"):
+                    before = before[: m.start()]
+                    break
+            tcol = len(before.rstrip()) + 1
+            tstart = line_start + tcol - 1
+            end_col = tcol + 1
+        span = Span(path, tok.line, tcol, tok.line, end_col, tstart,
+                    tstart + max(1, end_col - tcol))
         desc = _describe(tok)
+
+    # A line whose first word is not a keyword (`personas b ...` lexed as `persona s b`)
+    line_start = text.rfind("\n", 0, span.start) + 1
+    first = _WORD.match(text, line_start + len(text[line_start:]) - len(
+        text[line_start:].lstrip(" \t")))
+    if first and first.group() not in STATEMENT_KEYWORDS + ("remove",) and not text[
+            first.end():first.end() + 1] == "." and first.group()[:1].isalpha():
+        word = first.group()
+        fcol = first.start() - line_start + 1
+        return ("E103", f"unknown statement '{word}'",
+                Span(path, span.line, fcol, span.line, fcol + len(word), first.start(),
+                     first.end()),
+                did_you_mean(word, STATEMENT_KEYWORDS)
+                or "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
 
     expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
     keywords_expected = {t for t in expected
@@ -437,6 +464,11 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
         hint = did_you_mean(str(tok), STATEMENT_KEYWORDS) or (
             "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
         return ("E103", f"unknown statement '{tok}'", span, hint)
+
+    if (tok is not None and "NAME" in expected and str(tok) in keywords()
+            and tok.type != "NAME"):
+        return ("E203", f"'{tok}' is a reserved word and cannot be used as a name", span,
+                "choose another name")
 
     label = _match_example(exc)
     if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
@@ -510,5 +542,30 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
         items = _ToAst(path).transform(tree)
     except VisitError as exc:  # pragma: no cover - a bug in the transformer
         raise exc.orig_exc from None
-    statements = _attach(items, diags)
+    statements = _attach(_glued_keywords(items, text, diags), diags)
     return ast.Module(path, statements, comments(text, path))
+
+
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:
+    """Drop, with an error, statements whose keyword is glued to the word after it."""
+    out = []
+    for item in items:
+        m = None if isinstance(item, ast.Assign) else _WORD.match(text, item.span.start)
+        if m and m.group() not in STATEMENT_KEYWORDS + ("remove",):
+            word = m.group()
+            line, col = item.span.line, item.span.col
+            diags.error("E103", f"unknown statement '{word}'",
+                        Span(item.span.path, line, col, line, col + len(word), m.start(),
+                             m.end()),
+                        did_you_mean(word, STATEMENT_KEYWORDS)
+                        or "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
+            continue
+        if isinstance(item, ast.Scenario) and item.items:
+            item = ast.Scenario(**{**item.__dict__,
+                                   "items": tuple(_glued_keywords(list(item.items), text,
+                                                                  diags))})
+        out.append(item)
+    return out

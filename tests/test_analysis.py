@@ -4,7 +4,6 @@ the validation of sweep axes."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
@@ -282,6 +281,12 @@ def test_file_sweeps_and_vary_combine():
     assert [a.name for a in analysis.grid_axes(model, file_sweeps=False)] == []
     with pytest.raises(AnalysisError, match="nothing to sweep"):
         analysis.sweep(load(TINY), [], engine="exact")
+    twice = [analysis.parse_vary("e.p=0.1", model), analysis.parse_vary("e.p=0.2", model)]
+    with pytest.raises(AnalysisError, match="varied twice"):
+        analysis.grid_axes(model, twice)
+    with pytest.raises(AnalysisError, match="every persona's share is 0"):
+        analysis.sweep(model, [analysis.parse_vary("a.share=0,1", model)],
+                       file_sweeps=False, engine="exact")
 
 
 def test_vary_ranges_are_exact_and_inclusive():
