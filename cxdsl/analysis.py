@@ -267,7 +267,6 @@ def evaluate(models: Sequence[ir.Model], settings: Settings, *, paired: bool = F
     if not models:
         return []
     s = settings
-    total = len(models) * s.customers
     if s.exact:
         if executor is not None:
             chunks = _chunks(list(range(len(models))), executor.parallelism)
@@ -314,21 +313,69 @@ def evaluate(models: Sequence[ir.Model], settings: Settings, *, paired: bool = F
         for c, part in zip(where, got):
             for i, t in zip(c, part):
                 tallies[i] = t
-    else:
-        done = 0
-        for idx in groups.values():
-            rep = None
-            if progress is not None:
-                base = done
+        return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+    return _groups_here(models, list(groups.values()), s, progress, manifest)
 
-                def rep(d, _t, base=base):
-                    progress(base + d, total)
-            part = simulate_group([models[i] for i in idx], s.customers, s.seed,
-                                  s.threads, rep)
-            for i, t in zip(idx, part):
-                tallies[i] = t
-            done += len(idx) * s.customers
-    return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+
+def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest
+                 ) -> list[Point]:
+    """Evaluate groups of same-structure models on this machine.
+
+    A grid is cut into tasks of at most :data:`GROUP_POINTS` points. With several cores
+    and several tasks, the tasks run on one thread per core, each calling the batched
+    kernel single-threaded and then computing its points' metrics: the kernel releases the
+    GIL, so one task's lowering and metrics (Python) overlap another's simulation instead
+    of leaving cores idle. Otherwise one task at a time, the kernel on every thread. The
+    tallies do not depend on the split (bit-identical either way)."""
+    import threading
+
+    import numba
+
+    workers = s.threads or numba.config.NUMBA_NUM_THREADS
+    tasks: list[list[int]] = []
+    for idx in groups:
+        size = GROUP_POINTS
+        if workers > 1:  # enough tasks to keep every worker busy to the end
+            size = max(16, min(GROUP_POINTS, -(-len(idx) // (2 * workers))))
+        tasks += [idx[i:i + size] for i in range(0, len(idx), size)]
+    out: list = [None] * len(models)
+    total = len(models) * s.customers
+    lock = threading.Lock()
+    done_by_task = [0] * len(tasks)
+
+    def run(k: int, threads: int | None) -> None:
+        idx = tasks[k]
+        rep = None
+        if progress is not None:
+            def rep(d, _t):
+                with lock:
+                    done_by_task[k] = d
+                    progress(sum(done_by_task), total)
+        part = simulate_group([models[i] for i in idx], s.customers, s.seed, threads, rep)
+        for i, t in zip(idx, part):
+            out[i] = Point(models[i], compute(t, models[i], manifest))
+
+    if workers == 1 or len(tasks) < 2:
+        for k in range(len(tasks)):
+            run(k, s.threads)
+        return out
+    run(0, 1)
+    # parallel kernels may be launched from several threads at once only on a threadsafe
+    # threading layer (OpenMP, TBB; numba's fallback "workqueue" is not)
+    try:
+        safe = numba.threading_layer() in ("omp", "tbb")
+    except ValueError:
+        safe = False
+    if not safe:
+        for k in range(1, len(tasks)):
+            run(k, s.threads)
+        return out
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(workers, len(tasks) - 1)) as pool:
+        for f in [pool.submit(run, k, 1) for k in range(1, len(tasks))]:
+            f.result()
+    return out
 
 
 def _blocks_here(models, s: Settings, progress):

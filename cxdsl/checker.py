@@ -107,9 +107,11 @@ class _Checker:
         out: list = []
         root = os.path.realpath(base_dir or os.getcwd())
         seen: set[str] = set()
+        chain: list[str] = []
         if module.path and not module.path.startswith("<"):
             seen.add(os.path.realpath(module.path))
-        self._flatten(module, root, root, [], seen, out)
+            chain.append(os.path.realpath(module.path))
+        self._flatten(module, root, root, chain, seen, out)
         return out
 
     def _flatten(self, module, directory, root, chain, seen, out):
@@ -121,7 +123,12 @@ class _Checker:
             if not rel:
                 self.err("E503", "import needs a file path", st.path.span)
                 continue
-            target = os.path.realpath(os.path.join(directory, rel))
+            try:
+                target = os.path.realpath(os.path.join(directory, rel))
+            except (ValueError, OSError):
+                self.err("E001", f"cannot import '{rel}': not a usable file path",
+                         st.path.span)
+                continue
             if not self.allow_outside and not (target == root or target.startswith(
                     root.rstrip(os.sep) + os.sep)):
                 self.err("E502", f"import '{rel}' reaches outside the directory of the "
@@ -130,7 +137,8 @@ class _Checker:
                          "--allow-outside-imports")
                 continue
             if target in chain or (module.path and os.path.realpath(module.path) == target):
-                cycle = " -> ".join(os.path.basename(p) for p in chain + [target])
+                loop = chain[chain.index(target):] if target in chain else chain[-1:]
+                cycle = " -> ".join(os.path.basename(p) for p in loop + [target])
                 self.err("E501", f"import cycle: {cycle}", st.path.span,
                          "an imported file must not import the file that imports it")
                 continue

@@ -15,7 +15,8 @@ The layout:
 * one statement per line; single spaces between words; no space around ``=`` in
   attributes (``share=30%``), one on each side in scenario assignments
   (``demo_glitch.p = 1%``); ``, `` between list items and arguments; ``v: w`` in
-  ``discrete``; ``LO..HI`` in ``scale``;
+  ``discrete``; ``LO..HI`` in ``scale`` (``LO .. HI`` when HI is written with a
+  leading dot, as in ``.5``, which would not read back otherwise);
 * attributes in a fixed order: persona ``share baseline value``, stage ``advance slope``,
   event ``p impact`` (then ``at`` and ``when``), scenario ``extends`` then ``cost``;
   unknown attributes keep their order after the known ones;
@@ -49,7 +50,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import ast, parser
-from .diagnostics import CompileError, Diagnostics
+from .diagnostics import CompileError, Diagnostics, Span
 
 #: Alignment never pads a line past this many characters.
 LINE_LIMIT = 100
@@ -193,7 +194,9 @@ def _statement_lines(s: ast.Statement, comments: list[ast.Comment]) -> list[_Lin
     if isinstance(s, ast.Journey):
         return simple(f"journey {s.title.raw}")
     if isinstance(s, ast.Scale):
-        return simple(f"scale {s.lo.raw}..{s.hi.raw}")
+        # `0...5` does not lex as 0 .. .5: a bound written with a leading dot gets spaces
+        sep = " .. " if s.hi.raw.lstrip("+-").startswith(".") else ".."
+        return simple(f"scale {s.lo.raw}{sep}{s.hi.raw}")
     if isinstance(s, ast.Customers):
         return simple(f"customers {s.count.raw}")
     if isinstance(s, ast.Seed):
@@ -431,9 +434,9 @@ def _normal(node, kind: str | None = None):
            ast.Scenario: "scenario"}.get(type(node), kind)
     out = [type(node).__name__]
     for f in dataclasses.fields(node):
-        if f.name == "span":
-            continue
         v = getattr(node, f.name)
+        if isinstance(v, Span) or f.name.endswith("span"):  # positions are not meaning
+            continue
         if f.name == "attrs":
             v = tuple(sort_attrs(v, own))
         out.append((f.name, _normal(v, own)))

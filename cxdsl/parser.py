@@ -79,11 +79,11 @@ def number_value(raw: str) -> Decimal | None:
     body = raw[:-1] if pct else raw
     try:
         value = Decimal(body.replace("_", ""))
-    except InvalidOperation:
+        if not value.is_finite():
+            return None
+        return value / 100 if pct else value
+    except (InvalidOperation, ArithmeticError):  # e.g. an exponent beyond Decimal's range
         return None
-    if not value.is_finite():
-        return None
-    return value / 100 if pct else value
 
 
 def _unescape(raw: str) -> str:
@@ -330,7 +330,7 @@ def _human(term: str) -> str:
 
 def _describe(tok: Token) -> str:
     if tok.type in ("_NL", "$END"):
-        return _HUMAN[tok.type]
+        return _HUMAN[tok.type].removeprefix("the ")
     text = str(tok)
     if len(text) > 30:
         text = text[:27] + "..."

@@ -230,6 +230,20 @@ scenario redesign {
     assert abs(d.value - exact["redesign"].delta["mean"].value) <= 1.5 * (d.hi - d.lo) / 2
 
 
+def test_blocks_partition_the_run():
+    from cxdsl import engine
+
+    model = load(FUNNEL)
+    tallies, blocks = analysis.simulate_blocks(model, 20_000, 9)
+    assert tallies.n.tolist() == [6000, 14000]
+    assert blocks["big"][:, 0].tolist() == [4096, 6000 - 4096]
+    assert blocks["small"][:, 0].tolist() == [4096] * 3 + [14000 - 3 * 4096]
+    full = engine.simulate_tallies(model, 20_000, 9)
+    for q, name in enumerate(["big", "small"]):
+        assert blocks[name].sum(axis=0) == pytest.approx(analysis.block_sums(full, model, q))
+    assert tallies.score_sum.tolist() == full.score_sum.tolist()
+
+
 def test_small_runs_fall_back_to_unpaired_per_persona():
     # fewer customers than one block: no batch variance, a finite conservative interval
     model = load(TINY)
@@ -253,6 +267,20 @@ def test_sweep_point_equals_a_run_number_for_number():
         run = simulate(ir.with_overrides(model, over), customers=30_000, seed=11)
         assert point.result.overall.to_dict() == run.overall.to_dict()
         assert point.result.to_dict()["personas"] == run.to_dict()["personas"]
+
+
+def test_sweep_split_over_threads_is_identical():
+    # 48 points: several tasks, run on one thread per core with the kernel single-threaded
+    model = load(FUNNEL)
+    axes = [analysis.parse_vary("glitch.p=0:20%:12", model),
+            analysis.parse_vary("A.advance=40%:70%:4", model)]
+    many = analysis.sweep(model, axes, customers=3000, seed=5)
+    one = analysis.sweep(model, axes, customers=3000, seed=5, threads=1)
+    assert many.to_dict() == one.to_dict()
+    vals, point = many.params[-1], many.points[-1]
+    run = simulate(ir.with_overrides(model, dict(zip([a.path for a in axes], vals))),
+                   customers=3000, seed=5)
+    assert point.result.overall.to_dict() == run.overall.to_dict()
 
 
 def test_sweep_on_a_scenario_and_exact():

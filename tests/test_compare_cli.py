@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -130,3 +131,21 @@ def test_through_the_console_script(spec, cxdsl_cli):
     out = cxdsl_cli("compare", spec, "--engine", "exact", "--scenario", "nope")
     assert out.returncode == 2
     assert "unknown scenario 'nope'" in out.stderr and "Traceback" not in out.stderr
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.cxj"))
+
+
+def separate_runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        return CliRunner()  # click >= 8.2 keeps stdout and stderr apart
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example(example):
+    for cmd in ("compare", "mot"):
+        out = separate_runner().invoke(cli, [cmd, str(example), "-n", "5000", "--json"])
+        assert out.exit_code in (0, 1), out.output  # 1: a target the example misses
+        assert json.loads(out.stdout)["manifest"]["customers"] == 5000

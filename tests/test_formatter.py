@@ -139,6 +139,8 @@ def test_formatted_text_is_a_fixed_point():
     ("event e at S when a or (b or c)\n", "event e at S when a or (b or c)\n"),
     ("scale 0..10\n", "scale 0..10\n"),
     ("scale 0 .. 10\n", "scale 0..10\n"),
+    ("scale 0.. .5\n", "scale 0 .. .5\n"),
+    ("scale 1 .. -.5\n", "scale 1 .. -.5\n"),
     ("# a\n\n\n\n# b\n", "# a\n\n# b\n"),
     ("stage S\n\n  for a advance=1\n", "stage S\n  for a advance=1\n"),
     ("scenario s {a.p = 1}\n", "scenario s {\n  a.p = 1\n}\n"),

@@ -165,8 +165,6 @@ KNOWN_DEFECTS = {
     "condition_on_later_declaration": "a condition naming an event declared further down "
                                       "says 'unknown event' instead of E401",
     "huge_numbers": "a huge target threshold or scenario cost is not reported as E302",
-    "import_cycle_through_main": "an import cycle back to the main file is reported at the "
-                                 "main file only",
     "malformed_numbers": "'1e', '1.2.3' and '1.' are syntax errors, not E301",
     "sweep_range_column": "a sweep range that leaves the valid values is reported at the "
                           "start, not at the bound that leaves",

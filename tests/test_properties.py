@@ -28,7 +28,7 @@ EXAMPLES = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "examples").glo
 #: on every machine.
 EMPTY_DIR = tempfile.mkdtemp(prefix="cxdsl-props-")
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -322,7 +322,8 @@ def journeys(draw) -> str:
         path = draw(st.sampled_from(options))
         swept.add(path)
         if draw(st.booleans()):
-            out.append(f"sweep {path} in [{', '.join(draw(st.lists(PCT, min_size=1, max_size=4)))}]")
+            values = draw(st.lists(PCT, min_size=1, max_size=4))
+            out.append(f"sweep {path} in [{', '.join(values)}]")
         else:
             a = draw(st.integers(0, 50))
             out.append(f"sweep {path} from {a}% to {draw(st.integers(a, 100))}% step "

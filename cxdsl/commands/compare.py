@@ -29,9 +29,9 @@ def run_options(f):
                      help="Random seed (an integer). Default: the spec's `seed`, else 0."),
         click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
                      show_default=True,
-                     help="numba: the compiled simulator (paired 95% intervals). exact: "
-                          "exact values, for journeys whose values are constants or "
-                          "discrete(...)."),
+                     help="numba: the compiled simulator (95% intervals; differences get "
+                          "paired intervals). exact: exact values, for journeys whose "
+                          "values are constants or discrete(...)."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
                      help="Threads for the numba engine (default: all cores)."),
     ]

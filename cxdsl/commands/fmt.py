@@ -66,7 +66,7 @@ def replace_file(path: str, original: bytes, new: bytes) -> None:
         raise WriteError("the file is read-only")
     directory = os.path.dirname(real)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".fmt.tmp",
+        fd, tmp = tempfile.mkstemp(prefix=f".cxdsl-{os.path.basename(real)}.", suffix=".tmp",
                                    dir=directory)
     except OSError as exc:
         raise WriteError(f"cannot create a temporary file in '{directory}': "
