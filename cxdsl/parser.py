@@ -494,6 +494,25 @@ def _blank_line(text: str, offset: int) -> str:
     return text[:start] + re.sub(r"[^\r]", " ", piece) + text[end:]
 
 
+def _paren_too_deep(text: str) -> int | None:
+    """Offset of the first '(' nested deeper than MAX_NESTING (strings and comments
+    skipped), or None."""
+    if text.count("(") <= MAX_NESTING:
+        return None
+    depth = 0
+    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[()\n]', text):
+        ch = m.group()
+        if ch == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return m.start()
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == "\n":
+            depth = 0
+    return None
+
+
 def _too_deep(tree: Tree) -> Tree | None:
     """The first condition subtree nested deeper than MAX_NESTING, found without recursion."""
     stack = [(tree, 0)]
@@ -516,6 +535,14 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # a BOM: keep every offset
     work = text if text.endswith("\n") else text + "\n"
+    deep_paren = _paren_too_deep(work)
+    if deep_paren is not None:
+        line = work.count("\n", 0, deep_paren) + 1
+        col = deep_paren - (work.rfind("\n", 0, deep_paren) + 1) + 1
+        diags.error("E005", f"parentheses nest more than {MAX_NESTING} levels deep",
+                    Span(path, line, col, line, col + 1, deep_paren, deep_paren + 1),
+                    "split the condition into events whose conditions refer to each other")
+        return None
     tree = None
     for _ in range(MAX_SYNTAX_ERRORS + 1):
         try:
