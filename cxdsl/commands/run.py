@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
+from .. import termviz
 from ._common import load_or_exit, report, write_atomic
 
 #: customers the numba engine completes per second, roughly: runs expected to finish
@@ -175,7 +176,6 @@ def fmt_interval(name: str, m) -> str:
 
 
 #: width of the emotion-curve bars
-BAR = 12
 LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score", "conversion": "Conversion",
           "revenue": "Revenue / customer"}
 
@@ -219,23 +219,20 @@ def render_human(result, model, console) -> None:
 
     lo, hi = model.scale
     stages = Table(title="Funnel and emotion curve", title_justify="left",
-                   title_style="bold", caption=f"◆ goal stage; curve: mean score on "
-                   f"{lo}..{hi}", caption_justify="left")
+                   title_style="bold", caption=f"◆ goal stage; mean score on {lo}..{hi}",
+                   caption_justify="left")
     stages.add_column("stage")
     stages.add_column("reached", justify="right")
     stages.add_column("advanced", justify="right")
     stages.add_column("mean score", justify="right")
-    stages.add_column("curve", no_wrap=True)
     for i, s in enumerate(result.stages):
-        if s.mean_score is None:
-            bar, mean = "", "—"
-        else:
-            width = max(0, min(BAR, round(BAR * (s.mean_score - lo) / (hi - lo))))
-            bar, mean = "█" * width + "·" * (BAR - width), f"{s.mean_score:.2f}"
+        mean = "—" if s.mean_score is None else f"{s.mean_score:.2f}"
         name = s.name + (" ◆" if s.name == model.goal else "")
         advanced = f"{s.advanced * 100:.1f}%" if i < len(result.stages) - 1 else ""
-        stages.add_row(name, f"{s.reached * 100:.1f}%", advanced, mean, bar)
+        stages.add_row(name, f"{s.reached * 100:.1f}%", advanced, mean)
     console.print(stages)
+    console.print()
+    termviz.render(result, console, scale=model.scale, goal=model.goal)
     console.print()
 
     if result.events:
