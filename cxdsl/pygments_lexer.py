@@ -35,8 +35,6 @@ _ID = r"[A-Za-z_][A-Za-z0-9_]*"
 #: A number keeps its spelling: sign, digit groups, decimals, exponent (the grammar's NUMBER).
 _MANTISSA = r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9][0-9_]*)?|\.[0-9][0-9_]*)"
 _EXPONENT = r"(?:[eE][+-]?[0-9]+)?"
-_NOT_AFTER_WORD = r"(?<![A-Za-z0-9_])"
-_NOT_BEFORE_WORD = r"(?![A-Za-z0-9_])"
 
 # How the grammar's keywords are shown; a keyword added to the grammar and not listed here
 # is still highlighted, as a plain Keyword.
@@ -83,11 +81,11 @@ def _tokens() -> dict:
             (words(tuple(k for k in _LOGICAL if k in keywords), suffix=r"\b"), Operator.Word),
             (words(tuple(k for k in _PSEUDO if k in keywords), suffix=r"\b"), Keyword.Pseudo),
             (words(plain, prefix=r"\b", suffix=r"\b"), Keyword),
-            # numbers: percentages, decimals, integers
-            (_NOT_AFTER_WORD + _MANTISSA + _EXPONENT + "%", Number),
-            (_NOT_AFTER_WORD + r"[+-]?[0-9][0-9_]*" + _NOT_BEFORE_WORD + r"(?!\.[0-9])",
-             Number.Integer),
-            (_NOT_AFTER_WORD + _MANTISSA + _EXPONENT + _NOT_BEFORE_WORD, Number.Float),
+            # numbers, read as the grammar's lexer reads them: percentages, integers,
+            # decimals
+            (_MANTISSA + _EXPONENT + "%", Number),
+            (r"[+-]?[0-9][0-9_]*(?![0-9_]|\.[0-9]|[eE][+-]?[0-9])", Number.Integer),
+            (_MANTISSA + _EXPONENT, Number.Float),
             # operators and punctuation
             (r"\.\.", Operator),
             (r"[<>!=]=|[<>=]", Operator),

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from pygments.token import Error, Keyword, Name, Operator
+from pygments.token import Keyword, Name, Operator
 
 from cxdsl import parser, vocabulary
 from cxdsl.pygments_lexer import CxjLexer

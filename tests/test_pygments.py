@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from lark import Lark
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
@@ -59,7 +60,8 @@ def test_there_are_examples():
 def test_no_error_token_in_examples(example):
     text = example.read_text("utf-8")
     assert errors(text) == []
-    assert "".join(v for _, v in tokens(text)) == text if text.endswith("\n") else True
+    # nothing lost: the tokens spell the file (Pygments ends it with a newline)
+    assert "".join(v for _, v in tokens(text)) == text.rstrip("\n") + "\n"
     assert highlight(text, CxjLexer(), HtmlFormatter())
 
 
@@ -127,7 +129,12 @@ def test_lookalikes_stay_plain(text):
     kinds = dict((v, t) for t, v in significant(text))
     for word in ("attend", "stage_two", "scoreboard", "order", "normals"):
         if word in kinds:
-            assert kinds[word] in (Name, Name.Function), (word, kinds[word])
+            kind = kinds[word]
+            assert kind in Name and kind not in (Name.Builtin, Name.Attribute, Name.Constant), \
+                (word, kind)
+    if "#" in text and not text.startswith("journey"):
+        comment = [(t, v) for t, v in significant(text) if v.startswith("#")]
+        assert comment == [(Comment.Single, text[text.index("#"):].rstrip("\n"))]
     assert not any(t in Comment for t, v in significant(text) if v.startswith("not a"))
 
 
@@ -135,6 +142,7 @@ def test_lookalikes_stay_plain(text):
     'journey "never closed\npersona a share=1\n',
     'journey "escaped \\" quote and a trailing backslash \\\n',
     "journey \"carriage\rreturn\"\n",
+    'journey "crlf"  # windows\r\npersona a share=1\r\n',
     "scale 1 .. 5\nscale 1...5\n",
     "customers 1e6\nseed -.5e-3%\n",
     "\ufeffjourney \"bom\"\n",
@@ -150,13 +158,24 @@ def test_unterminated_label_ends_at_the_line_end():
 
 # ----------------------------------------------------------------- generated from grammar
 
+def _grammar() -> Lark:
+    # hypothesis reads the grammar's rules, which a parser loaded from Lark's cache lacks
+    return Lark(parser.grammar_text(), parser="lalr", start="start")
+
+
+#: Pygments, like editors, reads a carriage return on its own as a line break (the grammar
+#: lets one stand inside a comment or a label); generated texts use \n line ends, and
+#: test_awkward_text_has_no_error_token covers \r\n.
+_ALPHABET = st.characters(codec="utf-8", exclude_characters="\r")
+
+
 def _spaced_terminals() -> dict:
     """Each terminal of the grammar, drawn from its own pattern and followed by a space.
 
     from_lark joins tokens with no separator most of the time, and `persona` + `x` would
     then read as the single name `personax`; in a file, as in these texts, tokens that
     would run together are separated."""
-    lark = parser.lark_parser()
+    lark = _grammar()
     used = {t.name for t in lark.terminals}
     explicit = {}
     for term in lark.terminals:
@@ -164,12 +183,13 @@ def _spaced_terminals() -> dict:
             continue
         pattern = term.pattern
         base = (st.just(pattern.value) if pattern.type == "str"
-                else st.from_regex(pattern.to_regexp(), fullmatch=True))
+                else st.from_regex(pattern.to_regexp(), fullmatch=True, alphabet=_ALPHABET))
         explicit[term.name] = base.map(lambda s: s + " ")
     return explicit
 
 
-_GENERATED = from_lark(parser.lark_parser(), start="start", explicit=_spaced_terminals())
+_GENERATED = from_lark(_grammar(), start="start", explicit=_spaced_terminals(),
+                       alphabet=_ALPHABET)
 
 
 @settings(max_examples=300, deadline=None,
@@ -181,7 +201,7 @@ def test_no_error_token_in_generated_text(text):
 
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(from_lark(parser.lark_parser(), start="start"))
+@given(from_lark(_grammar(), start="start", alphabet=_ALPHABET))
 def test_no_error_token_in_generated_text_without_separators(text):
     """Tokens that run together (`abc` then `1%`) still lex to something, never Error,
     except a lone `%` that no token can start."""
