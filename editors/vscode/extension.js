@@ -48,7 +48,7 @@ async function startClient() {
     const { command } = serverCommand();
     const choice = await vscode.window.showErrorMessage(
       `cxdsl: could not start \`${command} lsp\` (${err && err.message ? err.message : err}). ` +
-        'Install cxdsl (pip install cxdsl) or set "cxdsl.path" to its executable.',
+        'Install the cxdsl Python package, or set "cxdsl.path" to its executable.',
       'Open Settings',
     );
     if (choice === 'Open Settings') {
