@@ -906,7 +906,7 @@ def _satisfiable(c: ir.Cond, impossible: set[str]) -> bool:
     points += [x - 1 for x in cuts] + [x + 1 for x in cuts]
     for bits in itertools.product((False, True), repeat=len(refs)):
         happened = {r for r, b in zip(refs, bits) if b}
-        if any(_eval(c, happened, s) for s in points):
+        if any(ir.cond_holds(c, happened, s) for s in points):
             return True
     return False
 
@@ -920,17 +920,3 @@ def _walk(c: ir.Cond):
             stack.append(node.operand)
         elif isinstance(node, (ir.And, ir.Or)):
             stack.extend(node.operands)
-
-
-def _eval(c: ir.Cond, happened: set[str], score: float) -> bool:
-    if isinstance(c, ir.Ref):
-        return c.event in happened
-    if isinstance(c, ir.ScoreCmp):
-        v = c.value
-        return {"<": score < v, "<=": score <= v, ">": score > v, ">=": score >= v,
-                "==": score == v, "!=": score != v}[c.op]
-    if isinstance(c, ir.Not):
-        return not _eval(c.operand, happened, score)
-    if isinstance(c, ir.And):
-        return all(_eval(o, happened, score) for o in c.operands)
-    return any(_eval(o, happened, score) for o in c.operands)

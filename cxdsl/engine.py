@@ -861,22 +861,6 @@ def _draw_py(d: ir.Dist, key: int, h: int) -> float:
     return pairs[-1][0]
 
 
-def _holds_py(c: ir.Cond | None, score: float, happened: set[str]) -> bool:
-    if c is None:
-        return True
-    if isinstance(c, ir.Ref):
-        return c.event in happened
-    if isinstance(c, ir.ScoreCmp):
-        v = c.value
-        return {"<": score < v, "<=": score <= v, ">": score > v, ">=": score >= v,
-                "==": score == v, "!=": score != v}[c.op]
-    if isinstance(c, ir.Not):
-        return not _holds_py(c.operand, score, happened)
-    if isinstance(c, ir.And):
-        return all(_holds_py(o, score, happened) for o in c.operands)
-    return any(_holds_py(o, score, happened) for o in c.operands)
-
-
 def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
     """The meaning of ``model``, simulated one customer at a time in plain Python.
 
@@ -918,7 +902,7 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
                 for k in by_stage[s]:
                     e = model.events[k]
                     p = e.p[q]
-                    if p <= 0.0 or not _holds_py(e.when, score, happened):
+                    if p <= 0.0 or not ir.cond_holds(e.when, happened, score):
                         continue
                     if p < 1.0 and uniform_py(key_occ[k], h, 0) >= p:
                         continue

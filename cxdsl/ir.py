@@ -132,6 +132,24 @@ def cond_refs(c: Cond | None) -> list[str]:
     return out
 
 
+def cond_holds(c: Cond | None, happened: set[str] | frozenset[str], score: float) -> bool:
+    """Whether condition ``c`` holds for a customer to whom the events ``happened`` have
+    happened and whose running score is ``score`` (no condition always holds)."""
+    if c is None:
+        return True
+    if isinstance(c, Ref):
+        return c.event in happened
+    if isinstance(c, ScoreCmp):
+        v = c.value
+        return {"<": score < v, "<=": score <= v, ">": score > v, ">=": score >= v,
+                "==": score == v, "!=": score != v}[c.op]
+    if isinstance(c, Not):
+        return not cond_holds(c.operand, happened, score)
+    if isinstance(c, And):
+        return all(cond_holds(o, happened, score) for o in c.operands)
+    return any(cond_holds(o, happened, score) for o in c.operands)
+
+
 def cond_text(c: Cond, _parent: int = 0) -> str:
     """Source form of a condition, parenthesised only where needed."""
     if isinstance(c, Ref):
