@@ -161,7 +161,7 @@ def test_random_bytes_that_decode(tmp_path, cxdsl_cli):
     out = cxdsl_cli("check", path)
     no_traceback(out)
     assert out.returncode == 1
-    assert 1 <= len(codes_of(out)) <= 25
+    assert 0 < len(codes_of(out)) <= 25
 
 
 def test_invalid_utf8(tmp_path, cxdsl_cli):
@@ -290,7 +290,7 @@ def test_many_syntax_errors_are_capped(tmp_path, cxdsl_cli):
     out = cxdsl_cli("check", path)
     no_traceback(out)
     assert out.returncode == 1
-    assert 1 <= len(codes_of(out)) <= 25
+    assert 0 < len(codes_of(out)) <= 25
 
 
 def test_thousands_of_declarations(tmp_path, cxdsl_cli):

@@ -238,8 +238,8 @@ def test_err_case_diagnostics_point_into_their_file(path: Path):
         assert s is not None, d
         text = comp.sources[s.path]
         lines = text.split("\n")
-        assert 1 <= s.line <= len(lines), d
-        assert 1 <= s.col <= len(lines[s.line - 1]) + 1, d
+        assert 0 < s.line <= len(lines), d
+        assert 0 < s.col <= len(lines[s.line - 1]) + 1, d
         assert (s.end_line, s.end_col) >= (s.line, s.col), d
         assert d.message and "\n" not in d.message, d
     render(comp.diagnostics.sorted(), comp.sources)

@@ -41,9 +41,9 @@ def check(text: str) -> api.Compilation:
         s = d.span
         assert s is not None, d
         if s.path == "gen.cxj":
-            assert 1 <= s.line <= len(lines) + 1, (d, len(lines))
+            assert 0 < s.line <= len(lines) + 1, (d, len(lines))
             if s.line <= len(lines):
-                assert 1 <= s.col <= len(lines[s.line - 1]) + 2, d
+                assert 0 < s.col <= len(lines[s.line - 1]) + 2, d
         d.to_dict()
     render(comp.diagnostics.sorted(), comp.sources)
     if comp.model is not None:
