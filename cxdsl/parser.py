@@ -457,7 +457,12 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
                 did_you_mean(word, STATEMENT_KEYWORDS)
                 or "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
 
-    expected = set(getattr(exc, "expected", None) or getattr(exc, "accepts", None) or ())
+    # `accepts` is what the parser can really take here; `expected` is the raw LALR state's
+    # action table, which merged states fill with tokens that could not follow (a '}' at the
+    # top level).
+    expected = set(getattr(exc, "accepts", None) or getattr(exc, "expected", None) or ())
+    if "_NL" in expected:
+        expected.discard("$END")
     keywords_expected = {t for t in expected
                          if _human(t).strip("'") in STATEMENT_KEYWORDS}
     if tok is not None and tok.type == "NAME" and len(keywords_expected) >= 5:
@@ -470,6 +475,33 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
         return ("E203", f"'{tok}' is a reserved word and cannot be used as a name", span,
                 "choose another name")
 
+    state = getattr(exc, "state", None)
+    stack = getattr(state, "value_stack", None) or []
+    if (expected == {"LPAR"} and len(stack) >= 2 and isinstance(stack[-1], Token)
+            and stack[-1].type == "NAME" and isinstance(stack[-2], Token)
+            and stack[-2].type == "EQUAL"):
+        # `baseline=seven`: the name is the mistake, not the end of the line after it
+        word = stack[-1]
+        return ("E104", f"'{word}' is not a value: a value is a number or a distribution",
+                Span(path, word.line, word.column, word.end_line, word.end_column,
+                     word.start_pos, word.end_pos),
+                "write a number such as 7, -1.5 or 5%, or a distribution such as "
+                "normal(7, 1)")
+    last = stack[-1] if stack else None
+    if isinstance(last, Tree) and last.data == "number":
+        last = last.children[0]
+    if (tok is not None and str(tok) == "," and isinstance(last, Token)
+            and last.type == "NUMBER" and last.end_pos == tok.start_pos
+            and text[tok.end_pos:tok.end_pos + 1].isdigit()):
+        # `p=1,5`: a decimal comma
+        number = last
+        digits = re.compile(r"[0-9A-Za-z_]*%?").match(text, tok.end_pos)
+        return ("E301", f"'{number},{digits.group()}' is not a number",
+                Span(path, number.line, number.column, number.line,
+                     number.column + len(number) + 1 + len(digits.group()),
+                     number.start_pos, digits.end()),
+                f"decimals are written with a dot: {number}.{digits.group()}")
+
     label = _match_example(exc)
     if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
         label = "a scenario block is not closed: missing '}'"
@@ -481,6 +513,52 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
         names = names[:6] + ["..."]
     hint = "expected " + ", ".join(names) if names else None
     return ("E100", f"unexpected {desc}", span, hint)
+
+
+#: Statements that cannot stand inside a scenario block: one of them inside a block means
+#: the block's '}' is missing.
+_TOP_LEVEL_ONLY = tuple(k for k in STATEMENT_KEYWORDS if k not in ("event", "for"))
+
+
+def _error_offset(exc: UnexpectedInput, text: str) -> int:
+    tok = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or tok is None or tok.type == "$END":
+        return len(text)
+    return exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+
+
+def _unclosed_block(exc: UnexpectedInput, text: str, path: str) -> tuple | None:
+    """A scenario block left open: ((code, message, span, hint), text without the block).
+
+    Reported once, at its '{', when the parser runs into the end of the file or into a
+    statement that only stands outside blocks. The block's lines are blanked (offsets kept)
+    so that parsing goes on with what follows."""
+    offset = _error_offset(exc, text)
+    brace = None
+    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[{}]', text[:offset]):
+        if m.group() == "{":
+            brace = m.start()
+        elif m.group() == "}":
+            brace = None
+    if brace is None:
+        return None
+    line_start = text.rfind("\n", 0, offset) + 1
+    indent = len(text[line_start:]) - len(text[line_start:].lstrip(" \t"))
+    first = _WORD.match(text, line_start + indent)
+    at_end = offset >= len(text.rstrip())
+    if not at_end and not (first and first.group() in _TOP_LEVEL_ONLY
+                           and brace < line_start):
+        return None
+    line = text.count("\n", 0, brace) + 1
+    col = brace - (text.rfind("\n", 0, brace) + 1) + 1
+    owner = re.search(r"scenario\s+([A-Za-z_][A-Za-z0-9_]*)",
+                      text[text.rfind("\n", 0, brace) + 1:brace])
+    what = f"the block of scenario {owner.group(1)}" if owner else "a scenario block"
+    stop = len(text) if at_end else line_start
+    blanked = text[:brace] + re.sub(r"[^\r\n]", " ", text[brace:stop]) + text[stop:]
+    return (("E104", f"{what} is not closed: missing '}}'",
+             Span(path, line, col, line, col + 1, brace, brace + 1),
+             "end the block with '}' on a line after its last change"), blanked)
 
 
 def _blank_line(text: str, offset: int) -> str:
@@ -513,16 +591,22 @@ def _paren_too_deep(text: str) -> int | None:
     return None
 
 
+_CONDITION_OPERATORS = frozenset({"not_", "and_cond", "or_cond"})
+
+
 def _too_deep(tree: Tree) -> Tree | None:
-    """The first condition subtree nested deeper than MAX_NESTING, found without recursion."""
+    """The first condition operator (`not`, `and`, `or`) nested inside more than
+    MAX_NESTING others, found without recursion."""
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            return node
+        if node.data in _CONDITION_OPERATORS:
+            depth += 1
+            if depth > MAX_NESTING:
+                return node
         for child in node.children:
             if isinstance(child, Tree):
-                stack.append((child, depth + 1))
+                stack.append((child, depth))
     return None
 
 
@@ -549,6 +633,12 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
             tree = lark_parser().parse(work)
             break
         except UnexpectedInput as exc:
+            unclosed = _unclosed_block(exc, work, path)
+            if unclosed is not None:
+                diag, blanked = unclosed
+                diags.error(*diag)
+                work = blanked
+                continue
             code, message, span, hint = _syntax_diag(exc, work, path)
             diags.error(code, message, span, hint)
             blanked = _blank_line(work, min(span.start, len(work) - 1))
@@ -590,6 +680,17 @@ def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:
                         did_you_mean(word, STATEMENT_KEYWORDS)
                         or "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
             continue
+        if isinstance(item, ast.Event) and item.when is not None:
+            # the lexer takes `whenx` after `at STAGE` as `when x`
+            start = item.when.span.start
+            if text[start - 4:start] == "when" and _WORD.match(text, start):
+                word = _WORD.match(text, start - 4).group()
+                line, col = item.when.span.line, item.when.span.col - 4
+                diags.error("E104", f"'{word}' runs 'when' into the condition after it",
+                            Span(item.span.path, line, col, line, col + len(word),
+                                 start - 4, start - 4 + len(word)),
+                            f"put a space after 'when': when {word[4:]}")
+                continue
         if isinstance(item, ast.Scenario) and item.items:
             item = ast.Scenario(**{**item.__dict__,
                                    "items": tuple(_glued_keywords(list(item.items), text,

@@ -154,8 +154,6 @@ def _id(path: Path) -> str:
 #: Cases whose expectations describe the right behaviour, which the compiler does not give
 #: yet. Strict: the day a case passes, its entry must go.
 KNOWN_DEFECTS = {
-    "deep_condition": "64 nested `not`s are refused with E005 (the limit is documented as "
-                      "64 levels; 63 are refused already)",
     "cascade_bad_event": "an event with a bad value is dropped, so a condition naming it gets "
                          "a second, wrong error (E401 'comes later')",
     "cascade_bad_persona": "a persona with a bad value stops the check of targets, "
@@ -165,13 +163,8 @@ KNOWN_DEFECTS = {
     "condition_on_later_declaration": "a condition naming an event declared further down "
                                       "says 'unknown event' instead of E401",
     "huge_numbers": "a huge target threshold or scenario cost is not reported as E302",
-    "malformed_numbers": "'1e', '1.2.3' and '1.' are syntax errors (E104/E100), not E301",
     "sweep_range_column": "a sweep range that leaves the valid values is reported at the "
                           "start, not at the bound that leaves",
-    "unclosed_block": "an unclosed scenario block is reported twice, past the comment of "
-                      "the '{' line and at the end of the file, not at the '{'",
-    "value_not_a_name": "a name where a value belongs is reported past the end of the "
-                        "name, as a missing value",
     "wording": "'a event' in the hint of E602",
     "misspelled_required_attribute": "a misspelled required attribute also gets E206 "
                                      "'needs baseline=...'",
