@@ -8,6 +8,7 @@ one pass (errors and warnings, each with a code documented in :mod:`cxdsl.codes`
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import itertools
 import math
 import os
@@ -45,6 +46,11 @@ ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
 RESERVED = frozenset(keywords())
 
 
+def a_or_an(word: str) -> str:
+    """``word`` with its indefinite article: 'an event', 'a stage'."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def attributes_of(kind: str) -> tuple[str, ...]:
     return tuple(ATTRIBUTE_KINDS[kind])
 
@@ -70,6 +76,13 @@ class _Checker:
         # every declared persona/stage/event name -> (kind, span); one namespace, so a
         # path such as `X.attr` always names one thing
         self.decls: dict[str, tuple[str, Span]] = {}
+        # Names whose declarations are rejected (reported once, there): what refers to them
+        # is not told again that they are unknown.
+        self.broken_stages: set[str] = set()
+        self.unplaced_events: set[str] = set()
+        self.broken_personas: set[str] = set()
+        # every event name of the file, so a condition on one further down is E401
+        self.declared_events: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
     def err(self, code, msg, span, hint=None):
@@ -299,14 +312,16 @@ class _Checker:
 
     def declare(self, name: ast.Name, kind: str) -> bool:
         if name.text in RESERVED:
-            self.err("E203", f"'{name.text}' is a reserved word and cannot name a {kind}",
+            self.err("E203", f"'{name.text}' is a reserved word and cannot name "
+                     f"{a_or_an(kind)}",
                      name.span, "choose another name")
             return False
         if name.text in self.decls:
             other_kind, other = self.decls[name.text]
             where = f" at line {other.line}" if other.path == name.span.path else \
                 f" in {other.path}:{other.line}"
-            self.err("E202", f"'{name.text}' is already declared as a {other_kind}{where}",
+            self.err("E202", f"'{name.text}' is already declared as {a_or_an(other_kind)}"
+                     f"{where}",
                      name.span, "every persona, stage and event needs its own name")
             return False
         self.decls[name.text] = (kind, name.span)
@@ -315,20 +330,24 @@ class _Checker:
     def persona_ref(self, name: ast.Name) -> str | None:
         if name.text in self.persona_names:
             return name.text
+        if name.text in self.broken_personas:
+            return None  # its declaration is the error, reported there
         self.unknown(name, "persona", self.persona_names)
         return None
 
     def unknown(self, name: ast.Name, kind: str, candidates):
         hint = did_you_mean(name.text, candidates)
         if not hint and self.decls.get(name.text):
-            hint = f"'{name.text}' is a {self.decls[name.text][0]}"
+            hint = f"'{name.text}' is {a_or_an(self.decls[name.text][0])}"
         self.err("E201", f"unknown {kind} '{name.text}'", name.span, hint)
 
     def per_persona(self, kind: str, who: str, base: dict, overrides, attrs: tuple[str, ...],
                     defaults: dict) -> dict[str, list]:
         """Dense per-persona values: the declaration's, then each ``for`` line's."""
-        values = {a: [base[a][0] if a in base else defaults[a]] * len(self.persona_names)
-                  for a in attrs}
+        # A value with an error (None, reported) stands in as the default: the declaration
+        # still exists for everything that refers to it, and the model is not returned.
+        values = {a: [base[a][0] if base.get(a, (None,))[0] is not None else defaults[a]]
+                  * len(self.persona_names) for a in attrs}
         seen: dict[str, Span] = {}
         for ov in overrides:
             q = self.persona_ref(ov.persona)
@@ -344,7 +363,8 @@ class _Checker:
                 self.warn("W006", f"'for {q}' changes nothing", ov.span)
             i = self.persona_names.index(q)
             for a, (v, _) in got.items():
-                values[a][i] = v
+                if v is not None:
+                    values[a][i] = v
         return values
 
     # --------------------------------------------------------------- run
@@ -395,6 +415,7 @@ class _Checker:
             else:
                 self.unknown(goal_st.stage, "stage", stage_names)
 
+        self.declared_events = {e.name.text for e in by_kind.get(ast.Event, [])}
         events = self.events(by_kind.get(ast.Event, []), stages, [], {})
         if self.d.has_errors and not personas:
             return None
@@ -417,43 +438,54 @@ class _Checker:
     # ------------------------------------------------------------ personas
     def personas(self, decls: list[ast.Persona], module: ast.Module) -> list[ir.Persona]:
         raw: list[tuple] = []
+        allowed = attributes_of("persona")
         for p in decls:
-            self.declare(p.name, "persona")
+            new = self.declare(p.name, "persona")
             got = self.attrs("persona", p.attrs, p.name.text)
             for required in ("share", "baseline"):
-                if required not in got and not any(a.name.text == required for a in p.attrs):
+                written = [a.name.text for a in p.attrs]
+                misspelled = any(w not in allowed and difflib.get_close_matches(
+                    w, allowed, n=1, cutoff=0.6) == [required] for w in written)
+                if required not in written and not misspelled:
                     example = "share=30%" if required == "share" else "baseline=8"
                     self.err("E206", f"persona {p.name.text} needs {required}=...",
                              p.name.span, f"e.g. {example}")
-            if p.name.text not in self.persona_names:
-                self.persona_names.append(p.name.text)
+            if not new:
+                if p.name.text in RESERVED:
+                    self.broken_personas.add(p.name.text)
+                continue  # a rejected persona has no customers and no share
+            self.persona_names.append(p.name.text)
             raw.append((p, got))
         if not decls:
             where = Span.point(module.path)
             self.err("E010", "the journey has no persona", where,
                      'add one, e.g. persona buyer "Buyer" share=100% baseline=7')
             return []
+        if not raw:
+            return []
         shares = [got.get("share", (None,))[0] for _, got in raw]
-        if any(s is None for s in shares):
-            return []
-        total = math.fsum(shares)
-        if total <= 0:
-            self.err("E308", "the shares of the personas add up to 0", decls[0].span,
-                     "give at least one persona a positive share")
-            return []
-        if all(next(a for a in p.attrs if a.name.text == "share").value.is_percent
-               for p, _ in raw) and abs(total - 1.0) > 1e-9:
-            self.warn("W001", f"persona shares add up to {total * 100:g}%, not 100%",
-                      decls[0].span, "they are used as relative weights (normalised)")
+        total = math.fsum(s for s in shares if s is not None)
+        if all(s is not None for s in shares):
+            if total <= 0:
+                self.err("E308", "the shares of the personas add up to 0", raw[0][0].span,
+                         "give at least one persona a positive share")
+            elif all(next(a for a in p.attrs if a.name.text == "share").value.is_percent
+                     for p, _ in raw) and abs(total - 1.0) > 1e-9:
+                self.warn("W001", f"persona shares add up to {total * 100:g}%, not 100%",
+                          raw[0][0].span, "they are used as relative weights (normalised)")
+        if total <= 0 or any(s is None for s in shares):
+            # stand-ins after a reported error: the rest of the file is still checked
+            shares, total = [1.0] * len(raw), float(len(raw))
         out = []
-        for p, got in raw:
+        for (p, got), share in zip(raw, shares):
             baseline = got.get("baseline", (None,))[0]
-            value = got.get("value", (0.0,))[0]
-            if baseline is None or value is None:
-                continue
+            value = got.get("value", (None,))[0]
             out.append(ir.Persona(p.name.text, p.label.value if p.label else None,
-                                  got["share"][0] / total, baseline, value))
-        return out if len(out) == len(raw) else []
+                                  share / total,
+                                  ir.Const(float(self.scale[0])) if baseline is None
+                                  else baseline,
+                                  0.0 if value is None else value))
+        return out
 
     # -------------------------------------------------------------- stages
     def stages(self, decls: list[ast.Stage], module: ast.Module) -> list[ir.Stage]:
@@ -464,27 +496,27 @@ class _Checker:
                      "advance=60%")
             return []
         for i, s in enumerate(decls):
-            self.declare(s.name, "stage")
+            new = self.declare(s.name, "stage")
             last = i == len(decls) - 1
             got = self.attrs("stage", s.attrs, s.name.text)
             if last:
-                for a in s.attrs:
-                    if a.name.text in ("advance", "slope"):
-                        self.err("E309", f"{a.name.text} on the last stage "
-                                 f"{s.name.text} means nothing: nobody advances past it",
-                                 a.span, "remove it")
-                for ov in s.overrides:
-                    for a in ov.attrs:
-                        if a.name.text in ("advance", "slope"):
-                            self.err("E309", f"{a.name.text} on the last stage "
-                                     f"{s.name.text} means nothing", a.span, "remove it")
+                # once per attribute and line: a repeated one is E205 already
+                lines = [{a.name.text: a for a in reversed(s.attrs)}]
+                lines += [{a.name.text: a for a in reversed(ov.attrs)} for ov in s.overrides]
+                for attrs in lines:
+                    for name in ("advance", "slope"):
+                        if name in attrs:
+                            self.err("E309", f"{name} on the last stage {s.name.text} "
+                                     "means nothing: nobody advances past it",
+                                     attrs[name].span, "remove it")
             values = self.per_persona("stage", s.name.text, got, s.overrides,
                                       ("advance", "slope"), {"advance": 1.0, "slope": 0.0})
-            if any(v is None for vs in values.values() for v in vs):
-                continue
-            out.append(ir.Stage(s.name.text, s.label.value if s.label else None,
-                                tuple(values["advance"]), tuple(values["slope"])))
-        return out if len(out) == len(decls) else out
+            if not new:
+                self.broken_stages.add(s.name.text)
+            else:
+                out.append(ir.Stage(s.name.text, s.label.value if s.label else None,
+                                    tuple(values["advance"]), tuple(values["slope"])))
+        return out
 
     # -------------------------------------------------------------- events
     def event(self, e: ast.Event, stages: list[ir.Stage], known: list[ir.Event],
@@ -494,16 +526,16 @@ class _Checker:
         got = self.attrs("event", e.attrs, who)
         stage_names = [s.name for s in stages]
         stage = e.stage.text
-        ok = True
-        if stage not in stage_names:
+        placed = stage in stage_names
+        if not placed and stage not in self.broken_stages:
             self.unknown(e.stage, "stage", stage_names)
-            ok = False
+        # a condition with an error (reported) stands in as no condition
         when = self.cond(e.when, e, stage, stages, known) if e.when is not None else None
-        if e.when is not None and when is None:
-            ok = False
         values = self.per_persona("event", who, got, e.overrides, ("p", "impact"),
                                   {"p": 1.0, "impact": ir.Const(0.0)})
-        if any(v is None for vs in values.values() for v in vs) or not ok:
+        if not placed:
+            # events that refer to this one are not told it is unknown
+            self.unplaced_events.add(who)
             return None
         return ir.Event(who, e.label.value if e.label else None, stage, tuple(values["p"]),
                         tuple(values["impact"]), when)
@@ -512,6 +544,7 @@ class _Checker:
         out = list(known)
         for e in decls:
             if not self.declare(e.name, "event"):
+                self.attrs("event", e.attrs, e.name.text)  # its own mistakes still count
                 continue
             ev = self.event(e, stages, out, spans)
             spans[e.name.text] = e.name.span
@@ -533,8 +566,10 @@ class _Checker:
                     return None
                 prior = next((k for k in known if k.name == name), None)
                 if prior is None:
+                    if name in self.unplaced_events:
+                        return None  # its own stage is the error, reported there
                     kind = self.decls.get(name, (None,))[0]
-                    if kind == "event":
+                    if kind == "event" or (kind is None and name in self.declared_events):
                         self.err("E401", f"event {owner.name.text} refers to {name}, "
                                  "which comes later in the journey", node.span,
                                  "an event may refer only to events at an earlier stage, "
@@ -551,6 +586,12 @@ class _Checker:
                 return ir.Ref(name)
             if isinstance(node, ast.ScoreCmp):
                 v = self.number(node.value)
+                if v is not None and node.value.is_percent:
+                    lo, hi = self.scale
+                    self.err("E302", f"a score is a point on the scale {lo}..{hi}, not a "
+                             f"percentage: '{node.value.raw}'", node.value.span,
+                             f"write a score, as in 'score {node.op} {hi // 2}'")
+                    return None
                 return None if v is None else ir.ScoreCmp(node.op, v)
             if isinstance(node, ast.Not):
                 inner = walk(node.operand)
@@ -631,7 +672,7 @@ class _Checker:
         if p.attr.text not in attrs:
             self.err("E602", f"{kind} {target} has no attribute '{p.attr.text}'",
                      p.attr.span, did_you_mean(p.attr.text, attrs)
-                     or f"a {kind} has " + ", ".join(attrs))
+                     or f"{a_or_an(kind)} has " + ", ".join(attrs))
             return None
         persona = None
         if p.persona is not None:
@@ -864,8 +905,9 @@ class _Checker:
         last = vals[-1]
         if last > stop:
             vals.pop()
-        return [(float(v), sw.stop if i == len(vals) - 1 else sw.start)
-                for i, v in enumerate(vals)]
+        # values rise from the start: the first one out of range is the start itself, or
+        # one the walk up to the stop reaches, so the stop is the number to change
+        return [(float(v), sw.start if i == 0 else sw.stop) for i, v in enumerate(vals)]
 
     # -------------------------------------------------------------- warnings
     def warnings(self, model: ir.Model, by_kind) -> None:

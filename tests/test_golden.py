@@ -153,25 +153,7 @@ def _id(path: Path) -> str:
 
 #: Cases whose expectations describe the right behaviour, which the compiler does not give
 #: yet. Strict: the day a case passes, its entry must go.
-KNOWN_DEFECTS = {
-    "cascade_bad_event": "an event with a bad value is dropped, so a condition naming it gets "
-                         "a second, wrong error (E401 'comes later')",
-    "cascade_bad_persona": "a persona with a bad value stops the check of targets, "
-                           "scenarios and sweeps",
-    "cascade_bad_stage": "a stage with a bad value is dropped, so events at it get 'unknown "
-                         "stage' (hint: 'S' is a stage)",
-    "condition_on_later_declaration": "a condition naming an event declared further down "
-                                      "says 'unknown event' instead of E401",
-    "huge_numbers": "a huge target threshold or scenario cost is not reported as E302",
-    "sweep_range_column": "a sweep range that leaves the valid values is reported at the "
-                          "start, not at the bound that leaves",
-    "wording": "'a event' in the hint of E602",
-    "misspelled_required_attribute": "a misspelled required attribute also gets E206 "
-                                     "'needs baseline=...'",
-    "last_stage_repeated_attribute": "a repeated attribute on the last stage gets E309 "
-                                     "twice",
-    "duplicate_persona_share": "a duplicate persona's share is counted in the W001 total",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def _known(cases):
