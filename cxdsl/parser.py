@@ -337,13 +337,20 @@ def _describe(tok: Token) -> str:
     return f"'{text}'"
 
 
+_NEEDS_EQUALS = "expected '=' and a value after an attribute name"
 _EXAMPLE_HINTS = {
     "event needs 'at STAGE' to say where it happens": [
-        "event x\n", "event x p=5%\n", 'event x "L" p=5% impact=-1\n'],
-    "expected '=' and a value after an attribute name": [
+        "event x\n", "event x p=5%\n", 'event x "L" p=5% impact=-1\n', "event x at\n",
+        "event x p=5% at\n"],
+    'a declaration starts with its name, then its label, as in stage Convert "Evaluation"': [
+        'stage "L"\n', 'persona "L"\n', 'event "L"\n', 'scenario "L"\n', "stage\n",
+        "persona\n", "event\n", "scenario\n"],
+    _NEEDS_EQUALS: [
         "persona a share\n", "persona a share 5\n", "stage s advance\n",
         "event e p at S\n", "for a p\n"],
     "expected a value after '='": ["persona a share=\n", "event e p= at S\n"],
+    'import takes a file path in double quotes, as in import "personas.cxj"': [
+        "import foo\n", "import\n", "import foo.cxj\n"],
     "'scale' takes a range written LO..HI, such as 0..10": [
         "scale 0\n", "scale 0-10\n", "scale 0 10\n", "scale 1 .. \n"],
     "a condition is missing after 'when'": ["event e at S when\n"],
@@ -357,7 +364,12 @@ _EXAMPLE_HINTS = {
     "a scenario block is not closed: missing '}'": ["scenario s {\n", "scenario s {\nx.p = 1\n"],
     "a sweep is written 'sweep PATH from A to B step S' or 'sweep PATH in [v1, v2]'": [
         "sweep x.p\n", "sweep x.p from 1\n", "sweep x.p from 1 to 2\n",
-        "sweep x.p from 1 to 2 step\n", "sweep x.p in\n", "sweep x.p 1 2\n"],
+        "sweep x.p from 1 to 2 step\n", "sweep x.p in\n", "sweep x.p 1 2\n",
+        "sweep x.p from 1 to\n", "sweep x.p from\n", "sweep x.p in [\n", "sweep x.p in [1\n",
+        "sweep x.p in [1,\n", "sweep x.p in [1, 2\n"],
+    "goal names the stage that counts as conversion, as in goal Delight": ["goal\n"],
+    "'extends' names the scenarios this one builds on, as in scenario both extends a, b": [
+        "scenario s extends\n", "scenario s extends {\n", "scenario s extends a,\n"],
     "a path is written NAME.attribute, such as demo_glitch.p": [
         "sweep x from\n", "scenario s {\nx = 1\n}\n", "sweep x. from\n"],
     "a target is written 'target METRIC OP NUMBER', such as 'target nps >= 20'": [
@@ -418,8 +430,15 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
             return ("E102", "unterminated string", span,
                     'close the label with " on the same line')
         shown = repr(ch) if ch.isprintable() and ch else f"U+{ord(ch):04X}" if ch else "?"
-        return ("E101", f"unexpected character {shown}", span,
-                "names are letters, digits and _; labels go in double quotes")
+        hint = "names are letters, digits and _; labels go in double quotes"
+        if ch in "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb":
+            hint = 'labels go in straight double quotes: "..." (an editor may have curled them)'
+        elif ch == "%" and re.search(r"[0-9][ \t]+$", text[:offset]):
+            hint = "write the percent sign right after the number, as in 5%"
+        elif ch == "=" and re.search(r"[<>!=]$", text[:offset]) is None and re.search(
+                r"\bscore[ \t]*$", text[:offset]):
+            hint = "compare with ==, as in score == 5"
+        return ("E101", f"unexpected character {shown}", span, hint)
 
     tok = getattr(exc, "token", None)
     if tok is None or tok.type == "$END":
@@ -505,6 +524,12 @@ def _syntax_diag(exc: UnexpectedInput, text: str, path: str) -> tuple:
     label = _match_example(exc)
     if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
         label = "a scenario block is not closed: missing '}'"
+    if label == _NEEDS_EQUALS and isinstance(last, Token) and last.type == "NAME":
+        # point at the attribute that has no value, not at what follows it
+        return ("E104", f"'{last}' needs '=' and a value, as in {last}=5%",
+                Span(path, last.line, last.column, last.end_line, last.end_column,
+                     last.start_pos, last.end_pos),
+                "attributes are written name=value")
     if label:
         return ("E104", f"{label}; found {desc}", span, None)
 
@@ -535,7 +560,7 @@ def _unclosed_block(exc: UnexpectedInput, text: str, path: str) -> tuple | None:
     so that parsing goes on with what follows."""
     offset = _error_offset(exc, text)
     brace = None
-    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[{}]', text[:offset]):
+    for m in _BRACES.finditer(text, 0, offset):
         if m.group() == "{":
             brace = m.start()
         elif m.group() == "}":
@@ -561,15 +586,26 @@ def _unclosed_block(exc: UnexpectedInput, text: str, path: str) -> tuple | None:
              "end the block with '}' on a line after its last change"), blanked)
 
 
+_BRACES = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[{}]')
+
+
 def _blank_line(text: str, offset: int) -> str:
-    """``text`` with the line containing ``offset`` replaced by spaces (positions kept)."""
+    """``text`` with the line containing ``offset`` replaced by spaces (positions kept).
+
+    When that line opens a scenario block, the block goes with it, up to its '}': its
+    lines would only add errors of their own once their header is gone."""
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
     end = len(text) if end < 0 else end
     if start >= end:
         return text
+    braces = [m.group() for m in _BRACES.finditer(text, start, end) if m.group() in "{}"]
+    if braces and braces[-1] == "{":
+        close = next((m for m in _BRACES.finditer(text, end) if m.group() == "}"), None)
+        if close is not None:
+            end = close.end()
     piece = text[start:end]
-    return text[:start] + re.sub(r"[^\r]", " ", piece) + text[end:]
+    return text[:start] + re.sub(r"[^\r\n]", " ", piece) + text[end:]
 
 
 def _paren_too_deep(text: str) -> int | None:
