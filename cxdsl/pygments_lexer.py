@@ -32,9 +32,9 @@ from . import vocabulary
 __all__ = ["CxjLexer"]
 
 _ID = r"[A-Za-z_][A-Za-z0-9_]*"
-#: A number keeps its spelling: sign, digit groups, decimals, exponent (the grammar's NUMBER).
-_MANTISSA = r"[+-]?(?:[0-9][0-9_]*(?:\.[0-9][0-9_]*)?|\.[0-9][0-9_]*)"
-_EXPONENT = r"(?:[eE][+-]?[0-9]+)?"
+#: The grammar's NUMBER: sign, digit groups, decimals, exponent, and whatever a number runs
+#: into (`1.2.3`, `5pct`: the checker calls those malformed, the highlighter keeps them whole).
+_NUMBER = r"[+-]?(?:[0-9]|(?<![0-9.])\.[0-9])(?:\.(?!\.)|[0-9A-Za-z_]|(?<=[eE])[+-])*"
 
 # How the grammar's keywords are shown; a keyword added to the grammar and not listed here
 # is still highlighted, as a plain Keyword.
@@ -83,9 +83,9 @@ def _tokens() -> dict:
             (words(plain, prefix=r"\b", suffix=r"\b"), Keyword),
             # numbers, read as the grammar's lexer reads them: percentages, integers,
             # decimals
-            (_MANTISSA + _EXPONENT + "%", Number),
+            (_NUMBER + "%", Number),
             (r"[+-]?[0-9][0-9_]*(?![0-9_]|\.[0-9]|[eE][+-]?[0-9])", Number.Integer),
-            (_MANTISSA + _EXPONENT, Number.Float),
+            (_NUMBER, Number.Float),
             # operators and punctuation
             (r"\.\.", Operator),
             (r"[<>!=]=|[<>=]", Operator),
