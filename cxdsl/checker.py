@@ -83,6 +83,8 @@ class _Checker:
         self.broken_personas: set[str] = set()
         # every event name of the file, so a condition on one further down is E401
         self.declared_events: set[str] = set()
+        # while a scenario is checked: events it (or what it extends) removed -> by whom
+        self.removed_events: dict[str, str] = {}
 
     # ------------------------------------------------------------------ helpers
     def err(self, code, msg, span, hint=None):
@@ -568,6 +570,11 @@ class _Checker:
                 if prior is None:
                     if name in self.unplaced_events:
                         return None  # its own stage is the error, reported there
+                    if name in self.removed_events:
+                        self.err("E604", f"event {owner.name.text} refers to {name}, which "
+                                 f"{self.removed_events[name]}", node.span,
+                                 f"keep {name}, or drop it from the condition")
+                        return None
                     kind = self.decls.get(name, (None,))[0]
                     if kind == "event" or (kind is None and name in self.declared_events):
                         self.err("E401", f"event {owner.name.text} refers to {name}, "
@@ -660,8 +667,14 @@ class _Checker:
             kind = "stage"
         elif any(e.name == target for e in model.events) or target in extra_events:
             kind = "event"
-        if kind is None and target in self.decls:
-            return None  # declared, but its declaration has errors of its own (reported)
+        if kind is None and target in self.removed_events:
+            self.err("E602", f"'{p}' names event {target}, which "
+                     f"{self.removed_events[target]}", p.target.span,
+                     f"set {p.attr.text} before removing {target}, or keep it")
+            return None
+        if kind is None and target in (self.unplaced_events | self.broken_stages
+                                       | self.broken_personas):
+            return None  # its declaration has errors of its own (reported there)
         if kind is None:
             names = ([q.name for q in model.personas] + [s.name for s in model.stages]
                      + [e.name for e in model.events])
@@ -699,8 +712,12 @@ class _Checker:
         # extends: names exist, no cycles
         bad: set[str] = set()
         for s in by_name.values():
-            for parent in s.extends:
-                if parent.text not in by_name:
+            for i, parent in enumerate(s.extends):
+                if parent.text in (p.text for p in s.extends[:i]):
+                    self.err("E205", f"scenario {s.name.text} extends {parent.text} twice",
+                             parent.span, "name each scenario once")
+                    bad.add(s.name.text)
+                elif parent.text not in by_name:
                     self.unknown(parent, "scenario", list(by_name))
                     bad.add(s.name.text)
         state: dict[str, int] = {}
@@ -758,16 +775,22 @@ class _Checker:
         who = f"scenario {s.name.text}"
         got = self.attrs("scenario", s.attrs, s.name.text)
         cost = got.get("cost", (None,))[0]
-        if s.has_block and not s.items and not s.extends:
-            self.warn("W005", f"{who} changes nothing", s.span)
-        if cost is not None and not s.items and not s.extends:
-            self.warn("W004", f"{who} has a cost but changes nothing", s.span,
-                      "the cost is only used to weigh a change against its effect")
+        if not s.items and not s.extends and len(got) == len(s.attrs):
+            if cost is not None:
+                self.warn("W004", f"{who} has a cost but changes nothing", s.span,
+                          "the cost is only used to weigh a change against its effect")
+            else:
+                self.warn("W005", f"{who} changes nothing", s.span)
         base = dataclasses.replace(model, scenarios=tuple(done.values()))
         current = ir.with_scenario(
             dataclasses.replace(base, scenarios=base.scenarios + (
                 ir.Scenario(s.name.text, None, None, tuple(p.text for p in s.extends), ()),)),
             s.name.text)
+        # events gone from the scenario's model, and who removed them, for the messages
+        self.removed_events = {e.name: "the scenarios it extends remove" for e in model.events
+                               if e.name not in {c.name for c in current.events}}
+        removals: dict[str, ast.Remove] = {}
+        assigned: dict[ir.PathRef, Span] = {}
         changes: list[ir.Change] = []
         ok = True
         for item in s.items:
@@ -775,8 +798,29 @@ class _Checker:
             if change is None:
                 ok = False
                 continue
+            if isinstance(change, ir.RemoveEvent):
+                removals[change.name] = item
+                self.removed_events[change.name] = f"{who} removes"
+            if isinstance(change, ir.SetAttr):
+                if change.path in assigned:
+                    self.err("E205", f"{who} sets {change.path} twice (first at line "
+                             f"{assigned[change.path].line})", item.path.span,
+                             "keep one of the two lines")
+                    ok = False
+                    continue
+                assigned[change.path] = item.span
             changes.append(change)
             current = ir.apply_change(current, change)
+        self.removed_events = {}
+        # an event may be removed together with the events whose conditions refer to it,
+        # in any order: what counts is what remains at the end
+        for name, item in removals.items():
+            users = [e.name for e in current.events if name in ir.cond_refs(e.when)]
+            if users:
+                self.err("E604", f"{who} removes {name}, but the condition of "
+                         f"{', '.join(users)} refers to it", item.span,
+                         f"remove {users[0]} too, or change its condition")
+                ok = False
         if not ok:
             return None
         return ir.Scenario(s.name.text, s.label.value if s.label else None, cost,
@@ -786,13 +830,11 @@ class _Checker:
         if isinstance(item, ast.Remove):
             name = item.event.text
             if not any(e.name == name for e in current.events):
+                if name in self.removed_events:
+                    self.err("E602", f"event {name} is removed already: "
+                             f"{self.removed_events[name]} it", item.event.span)
+                    return None
                 self.unknown(item.event, "event", [e.name for e in current.events])
-                return None
-            users = [e.name for e in current.events if name in ir.cond_refs(e.when)]
-            if users:
-                self.err("E604", f"{who} removes {name}, but the condition of "
-                         f"{', '.join(users)} refers to it", item.span,
-                         f"remove {users[0]} too, or change its condition")
                 return None
             return ir.RemoveEvent(name)
         if isinstance(item, ast.Event):
