@@ -8,7 +8,6 @@ one pass (errors and warnings, each with a code documented in :mod:`cxdsl.codes`
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import math
 import os
@@ -39,6 +38,9 @@ _BASELINE = "baseline"
 _VALUE_KIND = {"share": _NONNEG, "baseline": _BASELINE, "value": _NUMBER,
                "advance": _PROB, "slope": _NUMBER, "p": _PROB, "impact": _DIST,
                "cost": _NONNEG}
+#: What the attributes that take no percentage count, for the message when one is given.
+_UNITS = {"value": "money per converted customer", "cost": "money",
+          "slope": "a change in log-odds per score point"}
 #: Each declaration's attributes and the kind of value each takes, in canonical order.
 ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
     decl: {a: _VALUE_KIND[a] for a in attrs} for decl, attrs in ATTRIBUTES_OF.items()}
@@ -104,6 +106,15 @@ class _Checker:
                      "numbers must stay below about 1.8e308")
             return None
         return value
+
+    def plain(self, n: ast.Number, what: str, unit: str) -> float | None:
+        """A number that is not a percentage: ``unit`` says what it counts."""
+        v = self.number(n)
+        if v is not None and n.is_percent:
+            self.err("E310", f"{what} is {unit}, not a percentage: '{n.raw}'", n.span,
+                     f"write it without '%', as in {n.raw[:-1]}")
+            return None
+        return v
 
     def integer(self, n: ast.Number, what: str, lo: int, hi: int) -> int | None:
         v = self.number(n)
@@ -171,9 +182,10 @@ class _Checker:
 
     # --------------------------------------------------------------- values
     def dist(self, value: ast.Value, kind: str, what: str) -> ir.Dist | None:
-        """A number or distribution for an impact or baseline."""
+        """A number or distribution for an impact or baseline (both in score points)."""
+        unit = "a score on the scale" if kind == _BASELINE else "a number of score points"
         if isinstance(value, ast.Number):
-            v = self.number(value)
+            v = self.plain(value, what, unit)
             return None if v is None else ir.Const(v)
         name = value.func.text
         if name not in DISTRIBUTIONS:
@@ -190,7 +202,7 @@ class _Checker:
                 return None
             vals, weights, ok = [], [], True
             for a in args:
-                v = self.number(a.value)
+                v = self.plain(a.value, what, unit)
                 if a.weight is None:
                     self.err("E303", "each value of discrete(...) needs a weight, as in "
                              "'7: 60%'", a.span)
@@ -225,7 +237,7 @@ class _Checker:
             self.err("E303", f"{name} takes {arity} numbers, {sig}; got {len(args)}",
                      value.span)
             return None
-        nums = [self.number(a.value) for a in args]
+        nums = [self.plain(a.value, what, unit) for a in args]
         if any(n is None for n in nums):
             return None
         if name == "normal":
@@ -252,7 +264,8 @@ class _Checker:
             self.err("E307", f"{what} takes a single number, not a distribution",
                      value.span, "distributions are for impact and baseline")
             return None
-        v = self.number(value)
+        unit = _UNITS.get(what.split(" ", 1)[0])
+        v = self.plain(value, what, unit) if unit else self.number(value)
         if v is None:
             return None
         if kind == _PROB and not 0.0 <= v <= 1.0:
@@ -441,18 +454,21 @@ class _Checker:
     def personas(self, decls: list[ast.Persona], module: ast.Module) -> list[ir.Persona]:
         raw: list[tuple] = []
         allowed = attributes_of("persona")
+        rejected = False
         for p in decls:
             new = self.declare(p.name, "persona")
             got = self.attrs("persona", p.attrs, p.name.text)
             for required in ("share", "baseline"):
                 written = [a.name.text for a in p.attrs]
-                misspelled = any(w not in allowed and difflib.get_close_matches(
-                    w, allowed, n=1, cutoff=0.6) == [required] for w in written)
+                # an unknown attribute on the line most likely stands for the missing one:
+                # its E204 lists what a persona takes, one message for one mistake
+                misspelled = any(w not in allowed for w in written)
                 if required not in written and not misspelled:
                     example = "share=30%" if required == "share" else "baseline=8"
                     self.err("E206", f"persona {p.name.text} needs {required}=...",
                              p.name.span, f"e.g. {example}")
             if not new:
+                rejected = True
                 if p.name.text in RESERVED:
                     self.broken_personas.add(p.name.text)
                 continue  # a rejected persona has no customers and no share
@@ -471,10 +487,17 @@ class _Checker:
             if total <= 0:
                 self.err("E308", "the shares of the personas add up to 0", raw[0][0].span,
                          "give at least one persona a positive share")
-            elif all(next(a for a in p.attrs if a.name.text == "share").value.is_percent
-                     for p, _ in raw) and abs(total - 1.0) > 1e-9:
-                self.warn("W001", f"persona shares add up to {total * 100:g}%, not 100%",
-                          raw[0][0].span, "they are used as relative weights (normalised)")
+            elif not rejected:
+                written = [got["share"][1].value for _, got in raw]
+                if all(n.is_percent for n in written) and abs(total - 1.0) > 1e-9:
+                    self.warn("W001", f"persona shares add up to {total * 100:g}%, not 100%",
+                              raw[0][0].span, "they are used as relative weights (normalised)")
+                elif any(n.is_percent for n in written) and not all(
+                        n.is_percent for n in written):
+                    odd = next(n for n in written if n.is_percent != written[0].is_percent)
+                    self.warn("W001", "persona shares mix percentages and plain weights: "
+                              f"'{written[0].raw}' and '{odd.raw}'", odd.span,
+                              "write every share as a percentage, or every one as a weight")
         if total <= 0 or any(s is None for s in shares):
             # stand-ins after a reported error: the rest of the file is still checked
             shares, total = [1.0] * len(raw), float(len(raw))
@@ -562,6 +585,12 @@ class _Checker:
         def walk(node):
             if isinstance(node, ast.Ref):
                 name = node.name.text
+                if name in RESERVED:
+                    self.err("E203", f"'{name}' is a keyword, not an event: the condition "
+                             "is incomplete", node.span,
+                             "a condition joins events and score comparisons, as in "
+                             "'when glitch and not score < 5'")
+                    return None
                 if name == owner.name.text:
                     self.err("E401", f"event {name} cannot depend on itself", node.span,
                              "a condition refers to events that happened before")
@@ -592,13 +621,8 @@ class _Checker:
                     return None
                 return ir.Ref(name)
             if isinstance(node, ast.ScoreCmp):
-                v = self.number(node.value)
-                if v is not None and node.value.is_percent:
-                    lo, hi = self.scale
-                    self.err("E302", f"a score is a point on the scale {lo}..{hi}, not a "
-                             f"percentage: '{node.value.raw}'", node.value.span,
-                             f"write a score, as in 'score {node.op} {hi // 2}'")
-                    return None
+                lo, hi = self.scale
+                v = self.plain(node.value, "a score", f"a point on the scale {lo}..{hi}")
                 return None if v is None else ir.ScoreCmp(node.op, v)
             if isinstance(node, ast.Not):
                 inner = walk(node.operand)
@@ -628,9 +652,16 @@ class _Checker:
                 self.err("E608", f"nps is defined on a 0..10 scale only; this journey's "
                          f"scale is {lo}..{hi}", t.metric.span, "use csat or mean instead")
                 continue
-            v = self.number(t.threshold)
+            v = (self.plain(t.threshold, "a mean target", "a score on the scale")
+                 if metric == "mean" else
+                 self.plain(t.threshold, "a revenue target", "money per customer")
+                 if metric == "revenue" else self.number(t.threshold))
             if v is None:
                 continue
+            if metric in ("nps", "csat") and not t.threshold.is_percent and 0 < abs(v) < 1:
+                self.warn("W007", f"{metric} is in points out of 100: '{t.threshold.raw}' "
+                          f"is {v:g} of a point", t.threshold.span,
+                          f"for {v * 100:g} points write {v * 100:g} or {v * 100:g}%")
             if metric == "conversion" and not t.threshold.is_percent and not 0 <= v <= 1:
                 self.err("E302", f"conversion is a share; '{t.threshold.raw}' is not one",
                          t.threshold.span, f"write it as a percentage, e.g. {v:g}%")
@@ -638,16 +669,22 @@ class _Checker:
             if metric in ("nps", "csat") and t.threshold.is_percent:
                 v *= 100  # csat and nps are already in points out of 100
             lo, hi = model.scale
+            values = [p.value for p in model.personas] or [0.0]
             reach = {"nps": (-100, 100), "csat": (0, 100), "conversion": (0, 1),
-                     "mean": (lo, hi), "revenue": (0, math.inf)}[metric]
-            if (metric == "revenue" and any(p.value < 0 for p in model.personas)):
-                reach = (-math.inf, math.inf)
-            if not reach[0] <= v <= reach[1]:
-                shown = (f"runs from {reach[0] * 100:g}% to {reach[1] * 100:g}%"
-                         if metric == "conversion" else "is never negative"
-                         if metric == "revenue" else f"runs from {reach[0]:g} to {reach[1]:g}")
-                self.err("E302", f"{metric} {shown}, so a target of '{t.threshold.raw}' "
-                         "is always missed or always met", t.threshold.span)
+                     "mean": (lo, hi),
+                     # revenue is the mean value over all customers, converted or not
+                     "revenue": (min(0.0, *values), max(0.0, *values))}[metric]
+            lo_r, hi_r = reach
+            never = {">=": v > hi_r, ">": v >= hi_r, "<=": v < lo_r, "<": v <= lo_r}[t.op]
+            always = {">=": v <= lo_r, ">": v < lo_r, "<=": v >= hi_r, "<": v > hi_r}[t.op]
+            if never or always:
+                shown = (f"runs from {lo_r * 100:g}% to {hi_r * 100:g}%"
+                         if metric == "conversion" else
+                         f"runs from {lo_r:,g} to {hi_r:,g} with these persona values"
+                         if metric == "revenue" else f"runs from {lo_r:g} to {hi_r:g}")
+                self.err("E302", f"{metric} {shown}, so 'target {metric} {t.op} "
+                         f"{t.threshold.raw}' is {'always met' if always else 'never met'}",
+                         t.threshold.span, "a target should be one the forecast can miss")
                 continue
             persona = None
             if t.persona is not None:
@@ -886,6 +923,14 @@ class _Checker:
                 self.err("E309", f"{path.attr} on the last stage {path.target} means "
                          "nothing: nobody advances past it", sw.path.span)
                 continue
+            unit = {**_UNITS, "baseline": "a score on the scale",
+                    "impact": "a number of score points"}.get(path.attr)
+            written = (sw.values if isinstance(sw, ast.SweepList)
+                       else (sw.start, sw.stop, sw.step))
+            pct = next((n for n in written if n.is_percent), None)
+            if unit and pct is not None:
+                self.plain(pct, f"{path.attr} of {path.target}", unit)
+                continue
             values = self.sweep_values(sw)
             if values is None:
                 continue
@@ -947,6 +992,10 @@ class _Checker:
         last = vals[-1]
         if last > stop:
             vals.pop()
+        if vals[-1] != stop:
+            self.warn("W008", f"the sweep stops at {_spelled(vals[-1], sw.stop)}, not at "
+                      f"{sw.stop.raw}", sw.step.span,
+                      f"a step that divides {_spelled(stop - start, sw.stop)} reaches the end")
         # values rise from the start: the first one out of range is the start itself, or
         # one the walk up to the stop reaches, so the stop is the number to change
         return [(float(v), sw.start if i == 0 else sw.stop) for i, v in enumerate(vals)]
@@ -974,6 +1023,13 @@ class _Checker:
                 self.warn("W003", f"no customer can reach stage {nxt}: advance at "
                           f"{st.name} is 0% for every persona", stage_spans[nxt].name.span)
                 break
+
+
+def _spelled(value: Decimal, like: ast.Number) -> str:
+    """``value`` written the way ``like`` is: as a percentage or a plain number."""
+    if like.is_percent:
+        return f"{(value * 100).normalize():f}%"
+    return f"{value.normalize():f}"
 
 
 def _satisfiable(c: ir.Cond, impossible: set[str]) -> bool:

@@ -45,7 +45,8 @@ CODES: dict[str, tuple[str, str]] = {
     # values
     "E301": ("malformed number", "A number such as `1__0` or `5_`."),
     "E302": ("value out of range", "A probability outside 0%..100%, a negative share or "
-             "cost, a conversion target that is not a share."),
+             "cost, a conversion target that is not a share, a target that is always met or "
+             "can never be met."),
     "E303": ("bad distribution", "Wrong number of arguments, sd < 0, lo > hi, a mode "
              "outside lo..hi, negative or all-zero discrete weights."),
     "E304": ("baseline outside the scale", "A persona's baseline must lie within LO..HI."),
@@ -57,6 +58,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E308": ("no customers", "The personas' shares add up to 0."),
     "E309": ("attribute on the last stage", "Nobody advances past the last stage, so it "
              "takes neither `advance` nor `slope`."),
+    "E310": ("not a percentage", "A percentage where a score, a number of score points, "
+             "money or a slope is meant (`baseline=80%`, `impact=-3%`, `score < 50%`)."),
     # conditions
     "E401": ("condition on a later event", "An event may refer only to events at an "
              "earlier stage, or declared earlier at the same stage (not to itself)."),
@@ -81,7 +84,8 @@ CODES: dict[str, tuple[str, str]] = {
     "E608": ("nps needs a 0..10 scale", "NPS is defined on the 0..10 scale only."),
     # warnings
     "W001": ("shares do not sum to 100%", "Shares written as percentages that do not add "
-             "up to 100%; they are normalised."),
+             "up to 100%, or shares that mix percentages and plain weights; they are "
+             "normalised."),
     "W002": ("event can never happen", "p is 0 for every persona, or the condition can "
              "never hold."),
     "W003": ("stage cannot be reached", "An earlier stage's advance is 0% for every "
@@ -89,6 +93,11 @@ CODES: dict[str, tuple[str, str]] = {
     "W004": ("unused cost", "A scenario with a cost that changes nothing."),
     "W005": ("empty scenario", "A scenario block with no changes."),
     "W006": ("empty `for` line", "A `for PERSONA` line that sets nothing."),
+    "W007": ("target in the wrong unit", "An nps or csat target between -1 and 1 written "
+             "without `%`: these metrics are in points out of 100 (`csat >= 0.8` is 0.8 "
+             "points; 80% is 80)."),
+    "W008": ("sweep stops short", "The steps of a `from A to B step S` sweep do not land "
+             "on B; the last point is below it."),
 }
 
 

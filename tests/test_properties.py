@@ -236,9 +236,12 @@ def journeys(draw) -> str:
         out.append(f"seed {draw(st.integers(0, 2**63 - 1))}")
 
     personas = [f"q{i}" for i in range(draw(st.integers(1, 3)))]
+    top_value = 0
     for q in personas:
         label = ' "Label"' if draw(st.booleans()) else ""
-        value = f" value={draw(st.integers(0, 10_000))}" if draw(st.booleans()) else ""
+        amount = draw(st.integers(0, 10_000)) if draw(st.booleans()) else 0
+        top_value = max(top_value, amount)
+        value = f" value={amount}" if amount or draw(st.booleans()) else ""
         out.append(f"persona {q}{label} share={draw(st.integers(1, 50))} "
                    f"baseline={draw(_dist(lo, hi, 'baseline'))}{value}")
 
@@ -263,13 +266,18 @@ def journeys(draw) -> str:
     if draw(st.booleans()):
         out.append(f"goal {draw(st.sampled_from(stages))}")
 
+    # targets the forecast can both meet and miss: thresholds inside each metric's range
     for _ in range(draw(st.integers(0, 3))):
-        metric = draw(st.sampled_from(["nps", "csat", "mean", "conversion", "revenue"]
+        metric = draw(st.sampled_from(["nps", "csat", "mean", "conversion"]
+                                      + (["revenue"] if top_value >= 2 else [])
                                       if (lo, hi) == (0, 10) else
-                                      ["csat", "mean", "conversion", "revenue"]))
-        value = {"nps": st.integers(-100, 100).map(str), "csat": st.integers(0, 100).map(str),
-                 "mean": st.integers(lo, hi).map(str), "conversion": PCT,
-                 "revenue": st.integers(0, 1000).map(str)}[metric]
+                                      ["csat", "mean", "conversion"]
+                                      + (["revenue"] if top_value >= 2 else [])))
+        value = {"nps": st.integers(-99, 99).map(str), "csat": st.integers(1, 99).map(str),
+                 "mean": st.integers(lo + 1, hi - 1).map(str) if hi - lo >= 2
+                 else st.just(f"{(lo + hi) / 2}"),
+                 "conversion": st.integers(1, 99).map(lambda v: f"{v}%"),
+                 "revenue": st.integers(1, max(1, top_value - 1)).map(str)}[metric]
         tail = f" for {draw(st.sampled_from(personas))}" if draw(st.booleans()) else ""
         out.append(f"target {metric} {draw(st.sampled_from(['>=', '>', '<=', '<']))} "
                    f"{draw(value)}{tail}")
@@ -310,6 +318,10 @@ def journeys(draw) -> str:
         removed_by[name] = gone
         ext = f" extends {', '.join(parents)}" if parents else ""
         cost = f" cost={draw(st.integers(0, 10**6))}" if items and draw(st.booleans()) else ""
+        # a path is set once per scenario (twice is E205)
+        items = [it for i, it in enumerate(items)
+                 if " = " not in it or it.split(" = ")[0] not in
+                 [x.split(" = ")[0] for x in items[:i]]]
         block = " {\n" + "\n".join(items) + "\n}" if items else ""
         out.append(f"scenario {name}{ext}{cost}{block}")
 
