@@ -224,6 +224,10 @@ class _Checker:
             if total <= 0:
                 self.err("E303", "the weights of discrete(...) add up to 0", value.span)
                 return None
+            if all(a.weight.is_percent for a in args) and abs(total - 1.0) > 1e-9:
+                self.warn("W001", f"the weights of discrete(...) add up to {total * 100:g}%, "
+                          "not 100%", value.span, "they are used as relative weights "
+                          "(normalised)")
             return ir.Discrete(tuple(vals), tuple(w / total for w in weights))
         arity = {"normal": 2, "uniform": 2, "triangular": 3}[name]
         sig = {"normal": "normal(mu, sd)", "uniform": "uniform(lo, hi)",

@@ -83,9 +83,9 @@ CODES: dict[str, tuple[str, str]] = {
              "share negative, or a baseline leave the scale."),
     "E608": ("nps needs a 0..10 scale", "NPS is defined on the 0..10 scale only."),
     # warnings
-    "W001": ("shares do not sum to 100%", "Shares written as percentages that do not add "
-             "up to 100%, or shares that mix percentages and plain weights; they are "
-             "normalised."),
+    "W001": ("shares do not sum to 100%", "Shares or `discrete(...)` weights written as "
+             "percentages that do not add up to 100%, or shares that mix percentages and "
+             "plain weights; they are normalised."),
     "W002": ("event can never happen", "p is 0 for every persona, or the condition can "
              "never hold."),
     "W003": ("stage cannot be reached", "An earlier stage's advance is 0% for every "
