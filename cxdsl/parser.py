@@ -532,6 +532,12 @@ def _char_diag(exc: UnexpectedCharacters, text: str, path: str) -> tuple:
         hint = "'!=' compares the score, as in score != 5"
     elif ch in ("&", "|") and nxt == ch:
         hint = f"write '{'and' if ch == '&' else 'or'}' instead of '{ch * 2}'"
+    elif ch == "'":
+        hint = "labels go in double quotes, not single ones: \"...\""
+    elif ch == "%" and before.endswith("%"):
+        hint = "one '%' is enough, as in 5%"
+    elif ch in "+-":
+        hint = "write the sign right against the number, as in -3"
     elif ch == "\\":
         hint = "a statement must fit on one line: join the lines and drop the '\\'"
     elif ch == "\r":
@@ -575,6 +581,9 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
         names = [str(t) for t in prev.children] + ([nxt] if nxt else ["b"])
         return ("E104", "separate the scenarios with commas: extends " + ", ".join(names),
                 span, "a scenario extends a list of scenarios, as in extends a, b")
+    if w == "extends" and stmt == "scenario":
+        return ("E104", "'extends' comes right after the scenario's name and label", span,
+                "as in scenario both \"Both fixes\" extends a, b cost=5")
     if w != w.lower() and w.lower() in keywords():
         return ("E104", f"'{w}': keywords are written in lowercase", span,
                 f"write '{w.lower()}'")
@@ -594,12 +603,16 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
     decl_start = (isinstance(prev, Token) and prev.type == "NAME" and isinstance(prev2, Token)
                   and prev2.type in ("PERSONA", "STAGE", "EVENT", "SCENARIO"))
     attribute_like = w in ATTRIBUTES or (w[:1].islower() and did_you_mean(w, ATTRIBUTES))
+    if decl_start and str(prev) == "at" and prev2.type == "EVENT":
+        return ("E104", "the event has no name: 'at' is taken as its name", _tok_span(
+            path, prev), "an event is written event NAME ... at STAGE, as in "
+            "event demo_glitch p=5% at Convert")
     if decl_start and not attribute_like:
         words = re.match(r"[A-Za-z0-9_]+(?:[ \t]+(?![A-Za-z0-9_]+[ \t]*=)"
                          r"(?!at(?![A-Za-z0-9_]))[A-Za-z0-9_]+)*", text[word.start_pos:])
         label = words.group() if words else w
         return ("E104", f'labels go in double quotes: "{label}"', span,
-                f'a {prev2.value} is written {prev2.value} NAME "Label" attr=value')
+                f'{_a_or_an(prev2.value)} is written {prev2.value} NAME "Label" attr=value')
     attr = _last_attr(prev)
     if (attr is not None and isinstance(attr.children[1], Tree)
             and attr.children[1].data == "number" and not attribute_like
@@ -881,8 +894,8 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
             and text[tok.end_pos:tok.end_pos + 1].isdigit()):
         # `p=1,5`: a decimal comma; `value=12,000`: a thousands separator
         number = last
-        groups = re.compile(r"[0-9]{3}(?:,[0-9]{3})*(?![0-9A-Za-z_.%,])").match(
-            text, tok.end_pos)
+        groups = re.compile(r"[0-9]{3}(?:,[0-9]{3})*(?:\.[0-9]+)?%?(?![0-9A-Za-z_.%,])"
+                            ).match(text, tok.end_pos)
         if groups and re.fullmatch(r"[+-]?[0-9]{1,3}", str(number)):
             whole = f"{number},{groups.group()}"
             return ("E301", f"'{whole}' is not a number",
@@ -893,6 +906,41 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
         return ("E301", f"'{number},{digits.group()}' is not a number",
                 _span_of(path, text, number.start_pos, digits.end()),
                 f"decimals are written with a dot: {number}.{digits.group()}")
+
+    if tok is not None and tok.type == "NAME":
+        word = str(tok)
+        if word != word.lower() and word.lower() in keywords():
+            return ("E104", f"'{word}': keywords are written in lowercase", span,
+                    f"write '{word.lower()}'")
+        if "_WHEN" in expected and word in ("if", "where", "whenever", "once", "after"):
+            return ("E104", f"a condition starts with 'when', not '{word}'", span,
+                    f"write 'when' instead of '{word}'")
+        if stmt == "remove" and in_block:
+            return ("E100", f"unexpected '{word}'", span, "remove one event per line")
+        if call is not None:
+            return ("E104", f"the arguments of {call} are plain numbers", span,
+                    "as in normal(7, 1); no names inside the parentheses")
+    if tok is not None and tok.type == "NUMBER" and re.fullmatch(r"[0-9]{3}", str(tok)):
+        number = last if isinstance(last, Token) and last.type == "NUMBER" else None
+        attr = _last_attr(last) if number is None else None
+        if attr is not None and isinstance(attr.children[1], Tree) and (
+                attr.children[1].data == "number"):
+            number = attr.children[1].children[0]
+        if (number is not None and re.fullmatch(r"[+-]?[0-9]{1,3}", str(number))
+                and not text[number.end_pos:tok.start_pos].strip(" \t")):
+            whole = f"{number}{text[number.end_pos:tok.start_pos]}{tok}"
+            return ("E301", f"'{whole}' is not a number",
+                    _span_of(path, text, number.start_pos, tok.end_pos),
+                    "no spaces inside a number: write " + re.sub(r"[ \t]+", "_", whole)
+                    + " or " + re.sub(r"[ \t]+", "", whole))
+    if (tok is not None and tok.type == "COMMA" and call is None
+            and (_last_attr(last) is not None or (
+                isinstance(prev, Token) and prev.type == "EQUAL" and (
+                    isinstance(last, Token) and last.type == "NUMBER"
+                    or isinstance(last, Tree) and last.data in ("call", "number")))
+                or (isinstance(last, Token) and last.type == "RPAR" and "NAME" in expected))):
+        return ("E100", "unexpected ','", span, "attributes are separated by spaces, not "
+                "commas")
 
     label = _match_example(exc)
     if isinstance(exc, UnexpectedEOF) and "}" in {_human(t).strip("'") for t in expected}:
