@@ -26,6 +26,8 @@ CODES: dict[str, tuple[str, str]] = {
              "misspelled (missing `at STAGE`, `=` without a value, `scale 0-10`, ...)."),
     "E105": ("misplaced `for` line", "A `for PERSONA ...` line must follow a stage or an "
              "event."),
+    "E106": ("unknown escape", "In a quoted string a backslash escapes only `\\\"` and "
+             "`\\\\`; an import path separates folders with `/`."),
     # names
     "E201": ("unknown name", "A stage, event, persona or scenario name that is not "
              "declared; the hint suggests the closest one."),

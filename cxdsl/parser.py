@@ -87,9 +87,13 @@ def number_value(raw: str) -> Decimal | None:
         return None
 
 
+_ESCAPE = re.compile(r"\\(.)")
+
+
 def _unescape(raw: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)),
-                  raw[1:-1])
+    """The text of a quoted string: `\\"` and `\\\\` are its only escapes (the grammar
+    takes no other)."""
+    return _ESCAPE.sub(lambda m: m.group(1), raw[1:-1])
 
 
 # ---------------------------------------------------------------------------- transformer
@@ -502,6 +506,13 @@ def _char_diag(exc: UnexpectedCharacters, text: str, path: str) -> tuple:
     ch = text[offset] if offset < len(text) else ""
     nxt = text[offset + 1:offset + 2]
     span = Span(path, line, col, line, col + 1, offset, offset + 1)
+    bad = re.compile(r'"(?:\\["\\]|[^"\\\r\n])*(\\[^"\\\r\n])(?:\\.|[^"\\\r\n])*"').match(
+        text, offset) if ch == '"' else None
+    if bad:
+        col2, start2 = col + bad.start(1) - offset, bad.start(1)
+        return ("E106", f"'{bad.group(1)}' is not an escape in a quoted string",
+                Span(path, line, col2, line, col2 + 2, start2, start2 + 2),
+                'only \\" and \\\\ are; an import path separates folders with /')
     if ch == '"':
         return ("E102", "unterminated string", span, 'close the label with " on the same line')
     if ch == "\\":
@@ -1180,9 +1191,41 @@ def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:
                                  start - 4, start - 4 + len(word)),
                             f"put a space after 'when': when {word[4:]}")
                 continue
+        if isinstance(item, ast.Event) and item.when is not None:
+            glued = _glued_operator(item.when, text)
+            if glued is not None:
+                word, start, kw = glued
+                line = item.when.span.line
+                col = start - (text.rfind("\n", 0, start) + 1) + 1
+                diags.error("E104", f"'{word}' runs '{kw}' into the name after it",
+                            Span(item.span.path, line, col, line, col + len(word), start,
+                                 start + len(word)),
+                            f"put a space after '{kw}': {kw} {word[len(kw):]}")
+                continue
         if isinstance(item, ast.Scenario) and item.items:
             item = ast.Scenario(**{**item.__dict__,
                                    "items": tuple(_glued_keywords(list(item.items), text,
                                                                   diags))})
         out.append(item)
     return out
+
+
+def _glued_operator(cond, text: str) -> tuple[str, int, str] | None:
+    """(word, offset, keyword) of an `and`/`or` glued to the operand after it.
+
+    After an operand only `and`, `or` or the end of the line can follow, so the lexer
+    reads `andfix` there as `and fix`: the word is found again in the text."""
+    stack = [cond]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Not):
+            stack.append(node.operand)
+        elif isinstance(node, (ast.And, ast.Or)):
+            kw = "and" if isinstance(node, ast.And) else "or"
+            for right in node.operands[1:]:
+                start = right.span.start
+                if text[start - len(kw):start] == kw and _WORD.match(text, start):
+                    word = _WORD.match(text, start - len(kw)).group()
+                    return word, start - len(kw), kw
+            stack.extend(node.operands)
+    return None
