@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from . import ast, ir
-from .diagnostics import Diagnostics, Span, did_you_mean
+from .diagnostics import Diagnostics, Span, a_or_an, did_you_mean
 from .parser import keywords
 from .vocabulary import ATTRIBUTES_OF, DISTRIBUTIONS, METRICS
 
@@ -46,11 +46,6 @@ ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
     decl: {a: _VALUE_KIND[a] for a in attrs} for decl, attrs in ATTRIBUTES_OF.items()}
 #: Words that cannot name a declaration: the grammar's keywords.
 RESERVED = frozenset(keywords())
-
-
-def a_or_an(word: str) -> str:
-    """``word`` with its indefinite article: 'an event', 'a stage'."""
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def attributes_of(kind: str) -> tuple[str, ...]:

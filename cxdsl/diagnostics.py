@@ -184,6 +184,11 @@ def to_json(diags: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diags], indent=2, ensure_ascii=False)
 
 
+def a_or_an(word: str) -> str:
+    """``word`` with its indefinite article, for messages: 'an event', 'a stage'."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate, or None when nothing is close."""
     import difflib
@@ -198,4 +203,4 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 
 __all__ = ["Span", "Diagnostic", "Diagnostics", "CompileError", "render", "render_one",
-           "to_json", "did_you_mean", "ERROR", "WARNING"]
+           "to_json", "did_you_mean", "a_or_an", "ERROR", "WARNING"]
