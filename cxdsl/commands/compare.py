@@ -156,7 +156,7 @@ def emit(document: str, as_json: bool, output: str | None, render) -> None:
 def make_console():
     from rich.console import Console
 
-    return Console(file=click.get_text_stream("stdout"), highlight=False, soft_wrap=False)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
 
 
 def to_json(obj) -> str:

@@ -132,7 +132,7 @@ def _expand(paths: tuple[str, ...]) -> list[str]:
 
 def _out(text: str) -> None:
     """Write ``text`` to standard output exactly (no newline or escape translation)."""
-    stream = click.get_binary_stream("stdout")
+    stream = sys.stdout.buffer
     stream.write(text.encode("utf-8"))
     stream.flush()
 

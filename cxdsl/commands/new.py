@@ -218,7 +218,7 @@ def command(name: str, template: str) -> None:
     path = name if name == "-" or name.endswith(".cxj") else name + ".cxj"
     text = render(template, path)
     if path == "-":
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(text.encode("utf-8"))
         stream.flush()
         sys.exit(0)

@@ -348,7 +348,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
     else:
         from rich.console import Console
 
-        console = Console(file=click.get_text_stream("stdout"), highlight=False,
+        console = Console(file=sys.stdout, highlight=False,
                           soft_wrap=False)
         render_human(result, model, console)
         if precision is not None and not result.exact:
