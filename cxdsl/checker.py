@@ -78,8 +78,12 @@ class _Checker:
         self.broken_stages: set[str] = set()
         self.unplaced_events: set[str] = set()
         self.broken_personas: set[str] = set()
-        # every event name of the file, so a condition on one further down is E401
-        self.declared_events: set[str] = set()
+        # an import that could not be merged: names the file may declare are not reported
+        # as unknown (nor a journey without personas or stages), one mistake, one message
+        self.import_failed = False
+        # every event of the file -> its stage: a condition may name an event declared
+        # further down when it happens at an earlier stage
+        self.declared_events: dict[str, str] = {}
         # while a scenario is checked: events it (or what it extends) removed -> by whom
         self.removed_events: dict[str, str] = {}
 
@@ -143,12 +147,14 @@ class _Checker:
             rel = st.path.value
             if not rel:
                 self.err("E503", "import needs a file path", st.path.span)
+                self.import_failed = True
                 continue
             try:
                 target = os.path.realpath(os.path.join(directory, rel))
             except (ValueError, OSError):
                 self.err("E001", f"cannot import '{rel}': not a usable file path",
                          st.path.span)
+                self.import_failed = True
                 continue
             if not self.allow_outside and not (target == root or target.startswith(
                     root.rstrip(os.sep) + os.sep)):
@@ -156,6 +162,7 @@ class _Checker:
                          "importing file", st.path.span,
                          "move the file under this directory, or pass "
                          "--allow-outside-imports")
+                self.import_failed = True
                 continue
             if target in chain or (module.path and os.path.realpath(module.path) == target):
                 loop = chain[chain.index(target):] if target in chain else chain[-1:]
@@ -168,9 +175,11 @@ class _Checker:
             seen.add(target)
             if self.loader is None:
                 self.err("E503", "imports are not available here", st.span)
+                self.import_failed = True
                 continue
             sub = self.loader(target, st.path.span)
             if sub is None:
+                self.import_failed = True  # why is reported in that file, or at the import
                 continue
             self._flatten(sub, os.path.dirname(target), os.path.dirname(target)
                           if self.allow_outside else root, chain + [target], seen, out)
@@ -268,8 +277,12 @@ class _Checker:
         if v is None:
             return None
         if kind == _PROB and not 0.0 <= v <= 1.0:
+            hint = ("a probability is at least 0%" if v < 0 else
+                    "a probability is at most 100%" if value.is_percent else
+                    f"did you mean {value.raw}%?" if v <= 100 else
+                    "write a percentage such as 5%, or a fraction such as 0.05")
             self.err("E302", f"{what} must be a probability from 0% to 100%; got "
-                     f"'{value.raw}'", value.span, "write 5% or 0.05")
+                     f"'{value.raw}'", value.span, hint)
             return None
         if kind == _NONNEG and v < 0:
             self.err("E302", f"{what} must be >= 0; got '{value.raw}'", value.span)
@@ -350,6 +363,8 @@ class _Checker:
         return None
 
     def unknown(self, name: ast.Name, kind: str, candidates):
+        if self.import_failed and kind in ("persona", "stage", "event"):
+            return
         hint = did_you_mean(name.text, candidates)
         if not hint and self.decls.get(name.text):
             hint = f"'{name.text}' is {a_or_an(self.decls[name.text][0])}"
@@ -422,15 +437,15 @@ class _Checker:
         stages = self.stages(by_kind.get(ast.Stage, []), module)
         stage_names = [s.name for s in stages]
 
+        self.declared_events = {e.name.text: e.stage.text
+                                for e in reversed(by_kind.get(ast.Event, []))}
+        events = self.events(by_kind.get(ast.Event, []), stages, [], {})
         goal = stage_names[-1] if stage_names else ""
         if goal_st is not None:
             if goal_st.stage.text in stage_names:
                 goal = goal_st.stage.text
             else:
                 self.unknown(goal_st.stage, "stage", stage_names)
-
-        self.declared_events = {e.name.text for e in by_kind.get(ast.Event, [])}
-        events = self.events(by_kind.get(ast.Event, []), stages, [], {})
         if self.d.has_errors and not personas:
             return None
 
@@ -438,7 +453,11 @@ class _Checker:
             title=journey.title.value if journey else None, scale=self.scale,
             customers=customers, seed=seed, personas=tuple(personas), stages=tuple(stages),
             goal=goal, events=tuple(events))
-        targets = self.targets(by_kind.get(ast.Target, []), model)
+        # targets are also met or missed by the scenarios and sweeps, whose values count
+        lowest_value = min([0.0] + [p.value for p in personas] + [
+            float(n.value) for n in _written_values(statements, "value")
+            if n.value is not None])
+        targets = self.targets(by_kind.get(ast.Target, []), model, lowest_value)
         model = dataclasses.replace(model, targets=tuple(targets))
         scenarios = self.scenarios(by_kind.get(ast.Scenario, []), model)
         model = dataclasses.replace(model, scenarios=tuple(scenarios))
@@ -475,8 +494,9 @@ class _Checker:
             raw.append((p, got))
         if not decls:
             where = Span.point(module.path)
-            self.err("E010", "the journey has no persona", where,
-                     'add one, e.g. persona buyer "Buyer" share=100% baseline=7')
+            if not self.import_failed:
+                self.err("E010", "the journey has no persona", where,
+                         'add one, e.g. persona buyer "Buyer" share=100% baseline=7')
             return []
         if not raw:
             return []
@@ -515,9 +535,10 @@ class _Checker:
     def stages(self, decls: list[ast.Stage], module: ast.Module) -> list[ir.Stage]:
         out = []
         if not decls:
-            self.err("E011", "the journey has no stage", Span.point(module.path),
-                     'add stages in journey order, e.g. stage Attract "Awareness" '
-                     "advance=60%")
+            if not self.import_failed:
+                self.err("E011", "the journey has no stage", Span.point(module.path),
+                         'add stages in journey order, e.g. stage Attract "Awareness" '
+                         "advance=60%")
             return []
         for i, s in enumerate(decls):
             new = self.declare(s.name, "stage")
@@ -603,14 +624,21 @@ class _Checker:
                                  f"{self.removed_events[name]}", node.span,
                                  f"keep {name}, or drop it from the condition")
                         return None
-                    kind = self.decls.get(name, (None,))[0]
-                    if kind == "event" or (kind is None and name in self.declared_events):
-                        self.err("E401", f"event {owner.name.text} refers to {name}, "
-                                 "which comes later in the journey", node.span,
-                                 "an event may refer only to events at an earlier stage, "
-                                 "or declared earlier at the same stage")
-                    else:
+                    later = self.declared_events.get(name)  # declared further down
+                    if later is None:
                         self.unknown(node.name, "event", [k.name for k in known])
+                        return None
+                    pos = stage_pos.get(later)
+                    if pos is None:
+                        return None  # its stage is unknown: reported at that event
+                    if here is None or pos < here:
+                        return ir.Ref(name)  # an earlier stage: the order in the file is free
+                    where = (f"is declared further down at the same stage {later}"
+                             if pos == here else f"happens at the later stage {later}")
+                    self.err("E401", f"event {owner.name.text} at {stage} refers to {name}, "
+                             f"which {where}", node.span,
+                             "an event may refer only to events at an earlier stage, or "
+                             "declared earlier at the same stage")
                     return None
                 if here is not None and stage_pos.get(prior.stage, -1) > here:
                     self.err("E401", f"event {owner.name.text} at {stage} refers to "
@@ -634,7 +662,9 @@ class _Checker:
         return walk(c)
 
     # ------------------------------------------------------------- targets
-    def targets(self, decls: list[ast.Target], model: ir.Model) -> list[ir.Target]:
+    def targets(self, decls: list[ast.Target], model: ir.Model,
+                lowest_value: float) -> list[ir.Target]:
+        """``lowest_value``: the lowest persona value the file sets anywhere (or 0)."""
         out = []
         for t in decls:
             metric = t.metric.text
@@ -668,18 +698,18 @@ class _Checker:
             if metric in ("nps", "csat") and t.threshold.is_percent:
                 v *= 100  # csat and nps are already in points out of 100
             lo, hi = model.scale
-            values = [p.value for p in model.personas] or [0.0]
             reach = {"nps": (-100, 100), "csat": (0, 100), "conversion": (0, 1),
                      "mean": (lo, hi),
-                     # revenue is the mean value over all customers, converted or not
-                     "revenue": (min(0.0, *values), max(0.0, *values))}[metric]
+                     # revenue: the mean value over all customers, converted or not
+                     "revenue": (lowest_value, math.inf)}[metric]
             lo_r, hi_r = reach
             never = {">=": v > hi_r, ">": v >= hi_r, "<=": v < lo_r, "<": v <= lo_r}[t.op]
             always = {">=": v <= lo_r, ">": v < lo_r, "<=": v >= hi_r, "<": v > hi_r}[t.op]
             if never or always:
                 shown = (f"runs from {lo_r * 100:g}% to {hi_r * 100:g}%"
                          if metric == "conversion" else
-                         f"runs from {lo_r:,g} to {hi_r:,g} with these persona values"
+                         "is never negative when no persona's value is" if lo_r == 0
+                         and metric == "revenue" else f"is at least {lo_r:,g} here"
                          if metric == "revenue" else f"runs from {lo_r:g} to {hi_r:g}")
                 self.err("E302", f"{metric} {shown}, so 'target {metric} {t.op} "
                          f"{t.threshold.raw}' is {'always met' if always else 'never met'}",
@@ -708,8 +738,8 @@ class _Checker:
                      f"{self.removed_events[target]}", p.target.span,
                      f"set {p.attr.text} before removing {target}, or keep it")
             return None
-        if kind is None and target in (self.unplaced_events | self.broken_stages
-                                       | self.broken_personas):
+        if kind is None and (self.import_failed or target in (
+                self.unplaced_events | self.broken_stages | self.broken_personas)):
             return None  # its declaration has errors of its own (reported there)
         if kind is None:
             names = ([q.name for q in model.personas] + [s.name for s in model.stages]
@@ -894,7 +924,8 @@ class _Checker:
             self.err("E309", f"{path.attr} on the last stage {path.target} means nothing",
                      item.span)
             return None
-        value = self.attr_value(kind, path.attr, item.value, str(path))
+        whom = path.target + (f" for {path.persona}" if path.persona else "")
+        value = self.attr_value(kind, path.attr, item.value, whom)
         if value is None:
             return None
         if path.attr == "share" and value == 0 and all(
@@ -936,23 +967,32 @@ class _Checker:
             kind = {"share": _NONNEG, "advance": _PROB, "p": _PROB}.get(path.attr, _NUMBER)
             ok = True
             for v, node in values:
+                shown = _spelled(Decimal(repr(v)), node)
                 if kind == _PROB and not 0 <= v <= 1:
-                    self.err("E606", f"sweep of {path} reaches {v:g}, which is not a "
+                    self.err("E606", f"sweep of {path} reaches {shown}, which is not a "
                              "probability", node.span, "keep the values within 0%..100%")
                     ok = False
                     break
                 if kind == _NONNEG and v < 0:
-                    self.err("E606", f"sweep of {path} reaches {v:g}; a share must be >= 0",
-                             node.span)
+                    self.err("E606", f"sweep of {path} reaches {shown}; a share must be "
+                             ">= 0", node.span)
                     ok = False
                     break
                 if path.attr == "baseline" and not model.scale[0] <= v <= model.scale[1]:
-                    self.err("E606", f"sweep of {path} reaches {v:g}, outside the scale "
+                    self.err("E606", f"sweep of {path} reaches {shown}, outside the scale "
                              f"{model.scale[0]}..{model.scale[1]}", node.span)
                     ok = False
                     break
-            if ok:
-                out.append(ir.Sweep(path, tuple(v for v, _ in values)))
+            if not ok:
+                continue
+            out.append(ir.Sweep(path, tuple(v for v, _ in values)))
+            if isinstance(sw, ast.SweepRange) and values[-1][0] != float(sw.stop.value):
+                start, stop = sw.start.value, sw.stop.value
+                self.warn("W008", f"the sweep stops at "
+                          f"{_spelled(Decimal(repr(values[-1][0])), sw.stop)}, not at "
+                          f"{sw.stop.raw}", sw.step.span,
+                          f"a step that divides {_spelled(stop - start, sw.stop)} reaches "
+                          "the end")
         total = math.prod(len(s.values) for s in out) if out else 0
         if total > MAX_SWEEP_POINTS:
             self.err("E605", f"the sweeps make a grid of {total:,} points; the limit is "
@@ -991,10 +1031,6 @@ class _Checker:
         last = vals[-1]
         if last > stop:
             vals.pop()
-        if vals[-1] != stop:
-            self.warn("W008", f"the sweep stops at {_spelled(vals[-1], sw.stop)}, not at "
-                      f"{sw.stop.raw}", sw.step.span,
-                      f"a step that divides {_spelled(stop - start, sw.stop)} reaches the end")
         # values rise from the start: the first one out of range is the start itself, or
         # one the walk up to the stop reaches, so the stop is the number to change
         return [(float(v), sw.start if i == 0 else sw.stop) for i, v in enumerate(vals)]
@@ -1022,6 +1058,20 @@ class _Checker:
                 self.warn("W003", f"no customer can reach stage {nxt}: advance at "
                           f"{st.name} is 0% for every persona", stage_spans[nxt].name.span)
                 break
+
+
+def _written_values(statements, attr: str):
+    """Every number the scenarios and sweeps of ``statements`` give to ``X.attr``."""
+    for st in statements:
+        if isinstance(st, ast.Scenario):
+            for item in st.items:
+                if (isinstance(item, ast.Assign) and item.path.attr.text == attr
+                        and isinstance(item.value, ast.Number)):
+                    yield item.value
+        elif isinstance(st, ast.SweepList) and st.path.attr.text == attr:
+            yield from st.values
+        elif isinstance(st, ast.SweepRange) and st.path.attr.text == attr:
+            yield from (st.start, st.stop)
 
 
 def _spelled(value: Decimal, like: ast.Number) -> str:

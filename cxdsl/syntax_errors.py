@@ -94,6 +94,10 @@ _EXAMPLE_HINTS = {
         "sweep x.p from 1 to 2 step\n", "sweep x.p in\n", "sweep x.p 1 2\n",
         "sweep x.p from 1 to\n", "sweep x.p from\n", "sweep x.p in [\n", "sweep x.p in [1\n",
         "sweep x.p in [1,\n", "sweep x.p in [1, 2\n"],
+    "a sweep takes numbers; to compare distributions, write one scenario for each": [
+        "sweep x.p in [normal(1, 2)]\n", "sweep x.p in [1, normal(1, 2)]\n",
+        "sweep x.p in [1, 2, normal(1, 2)]\n", "sweep x.p in [1, 2, 3, normal(1, 2)]\n",
+        "sweep x.p from normal(1, 2)\n", "sweep x.p from 1 to normal(1, 2)\n"],
     "goal names the stage that counts as conversion, as in goal Delight": ["goal\n"],
     "'extends' names the scenarios this one builds on, as in scenario both extends a, b": [
         "scenario s extends\n", "scenario s extends {\n", "scenario s extends a,\n"],

@@ -111,6 +111,21 @@ event neither impact=-1 at T when not (a or b)
     assert [e.rate for e in r.events] == pytest.approx([0.5, 0.5, 0.75, 0.25])
 
 
+def test_conditions_on_events_declared_further_down_at_earlier_stages():
+    # the same journey as above with the follow-ups written first: stages set the order
+    r = run("""
+persona x share=1 baseline=5
+stage S
+stage T
+event either impact=+1 at T when a or b
+event neither impact=-1 at T when not (a or b)
+event a p=50% at S
+event b p=50% at S
+""")
+    assert value(r, "mean") == pytest.approx(5.5)
+    assert [e.rate for e in r.events] == pytest.approx([0.75, 0.25, 0.5, 0.5])
+
+
 def test_score_condition_discrete_baseline():
     r = run("""
 persona a share=1 baseline=discrete(3: 0.5, 8: 0.5)
