@@ -1040,9 +1040,17 @@ class _Checker:
         spans = {e.name.text: e for e in by_kind.get(ast.Event, [])}
         stage_spans = {s.name.text: s for s in by_kind.get(ast.Stage, [])}
         impossible: set[str] = set()
+        # p=0% in the baseline and raised by a scenario or a sweep: a change being weighed
+        raised = {c.path.target for sc in model.scenarios for c in sc.changes
+                  if isinstance(c, ir.SetAttr) and c.path.kind == "event"
+                  and c.path.attr == "p"}
+        raised |= {sw.path.target for sw in model.sweeps
+                   if sw.path.kind == "event" and sw.path.attr == "p"}
         for ev in model.events:
             node = spans.get(ev.name)
             if node is None:
+                continue
+            if all(p == 0 for p in ev.p) and ev.name in raised:
                 continue
             if all(p == 0 for p in ev.p):
                 impossible.add(ev.name)
