@@ -140,10 +140,10 @@ def test_reading_another_schema_version_is_refused():
 
 
 def test_warnings_go_to_stderr_and_json_to_stdout(tmp_path, cxdsl_cli):
-    path = write(tmp_path, "w.cxj", GOOD.replace("p=10%", "p=0%"))
+    path = write(tmp_path, "w.cxj", GOOD.replace("share=40%", "share=30%"))
     out = cxdsl_cli("compile", path)
     assert out.returncode == 0
-    assert "warning[W002]" in out.stderr
+    assert "warning[W001]" in out.stderr
     strict_json(out.stdout)
 
 
