@@ -364,7 +364,6 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
                 f"; {a_or_an(stmt)} takes {_or_list(list(takes))}" if takes else ""))
 
 
-
 def _reserved_name(word: Token, stack: list, path: str) -> tuple:
     """A keyword the lexer took as a name, because only a name could come there."""
     span = _tok_span(path, word)
@@ -700,7 +699,6 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
     else:
         hint = None
     return ("E100", f"unexpected {desc}", span, hint)
-
 
 
 #: Statements that cannot stand inside a scenario block: one of them inside a block means
