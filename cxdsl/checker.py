@@ -39,7 +39,8 @@ _VALUE_KIND = {"share": _NONNEG, "baseline": _BASELINE, "value": _NUMBER,
                "advance": _PROB, "slope": _NUMBER, "p": _PROB, "impact": _DIST,
                "cost": _NONNEG}
 #: What the attributes that take no percentage count, for the message when one is given.
-_UNITS = {"value": "money per converted customer", "cost": "money",
+_UNITS = {"baseline": "a score on the scale", "impact": "a number of score points",
+          "value": "money per converted customer", "cost": "money",
           "slope": "a change in log-odds per score point"}
 #: Each declaration's attributes and the kind of value each takes, in canonical order.
 ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
@@ -187,7 +188,7 @@ class _Checker:
     # --------------------------------------------------------------- values
     def dist(self, value: ast.Value, kind: str, what: str) -> ir.Dist | None:
         """A number or distribution for an impact or baseline (both in score points)."""
-        unit = "a score on the scale" if kind == _BASELINE else "a number of score points"
+        unit = _UNITS["baseline" if kind == _BASELINE else "impact"]
         if isinstance(value, ast.Number):
             v = self.plain(value, what, unit)
             return None if v is None else ir.Const(v)
@@ -266,13 +267,14 @@ class _Checker:
             return None
         return ir.Triangular(lo, mode, hi)
 
-    def scalar(self, value: ast.Value, kind: str, what: str) -> float | None:
-        """A plain number of the given kind (probability, number, non-negative)."""
+    def scalar(self, value: ast.Value, kind: str, what: str,
+               unit: str | None = None) -> float | None:
+        """A plain number of the given kind (probability, number, non-negative); with a
+        ``unit``, not a percentage."""
         if isinstance(value, ast.Call):
             self.err("E307", f"{what} takes a single number, not a distribution",
                      value.span, "distributions are for impact and baseline")
             return None
-        unit = _UNITS.get(what.split(" ", 1)[0])
         v = self.plain(value, what, unit) if unit else self.number(value)
         if v is None:
             return None
@@ -313,7 +315,7 @@ class _Checker:
             if d is not None and not self.baseline_ok(d, value.span, who):
                 return None
             return d
-        return self.scalar(value, spec, what)
+        return self.scalar(value, spec, what, _UNITS.get(attr))
 
     def attrs(self, kind: str, attrs: tuple[ast.Attr, ...], who: str,
               allowed: tuple[str, ...] | None = None) -> dict[str, tuple[object, ast.Attr]]:
@@ -953,8 +955,7 @@ class _Checker:
                 self.err("E309", f"{path.attr} on the last stage {path.target} means "
                          "nothing: nobody advances past it", sw.path.span)
                 continue
-            unit = {**_UNITS, "baseline": "a score on the scale",
-                    "impact": "a number of score points"}.get(path.attr)
+            unit = _UNITS.get(path.attr)
             written = (sw.values if isinstance(sw, ast.SweepList)
                        else (sw.start, sw.stop, sw.step))
             pct = next((n for n in written if n.is_percent), None)

@@ -31,6 +31,21 @@ class Span:
     def point(path: str, line: int = 1, col: int = 1, offset: int = 0) -> Span:
         return Span(path, line, col, line, col + 1, offset, offset + 1)
 
+    @staticmethod
+    def of(path: str, text: str, start: int, end: int | None = None) -> Span:
+        """The span of ``text[start:end]`` (one character when ``end`` is None), which
+        must lie on one line."""
+        end = start + 1 if end is None or end <= start else end
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        return Span(path, line, col, line, col + end - start, start, end)
+
+    @staticmethod
+    def of_token(path: str, tok) -> Span:
+        """The span of a Lark token."""
+        return Span(path, tok.line, tok.column, tok.end_line, tok.end_column,
+                    tok.start_pos, tok.end_pos)
+
     def to(self, other: Span) -> Span:
         """The span from the start of ``self`` to the end of ``other``."""
         return Span(self.path, self.line, self.col, other.end_line, other.end_col,

@@ -107,8 +107,7 @@ class _ToAst(Transformer):
                     meta.start_pos, meta.end_pos)
 
     def _tspan(self, tok: Token) -> Span:
-        return Span(self._file, tok.line, tok.column, tok.end_line, tok.end_column,
-                    tok.start_pos, tok.end_pos)
+        return Span.of_token(self._file, tok)
 
     def _name(self, tok: Token | None) -> ast.Name | None:
         return None if tok is None else ast.Name(str(tok), self._tspan(tok))
@@ -287,7 +286,9 @@ def _attach(items: list, diags: Diagnostics) -> tuple:
 
 # ---------------------------------------------------------------------------- comments
 
-COMMENT_SCAN = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*')
+#: A quoted string (closed or not) or a comment: what scans of the raw text step over.
+STRING_OR_COMMENT = r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*'
+COMMENT_SCAN = re.compile(STRING_OR_COMMENT)
 
 
 def comments(text: str, path: str) -> tuple[ast.Comment, ...]:
@@ -315,7 +316,7 @@ def _paren_too_deep(text: str) -> int | None:
     if text.count("(") <= MAX_NESTING:
         return None
     depth = 0
-    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[()\n]', text):
+    for m in re.finditer(STRING_OR_COMMENT + r"|[()\n]", text):
         ch = m.group()
         if ch == "(":
             depth += 1
@@ -358,18 +359,15 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
     lone_cr = re.search(r"\r(?!\n)", text)
     if lone_cr is not None and "\n" not in text:
         # old Mac line endings: the whole file would read as one line
-        off = lone_cr.start()
         diags.error("E101", "unexpected character U+000D (a carriage return)",
-                    Span(path, 1, off + 1, 1, off + 2, off, off + 1),
+                    Span.of(path, text, lone_cr.start()),
                     "this file uses CR line endings; save it with LF or CRLF")
         return None
     work = text if text.endswith("\n") else text + "\n"
     deep_paren = _paren_too_deep(work)
     if deep_paren is not None:
-        line = work.count("\n", 0, deep_paren) + 1
-        col = deep_paren - (work.rfind("\n", 0, deep_paren) + 1) + 1
         diags.error("E005", f"parentheses nest more than {MAX_NESTING} levels deep",
-                    Span(path, line, col, line, col + 1, deep_paren, deep_paren + 1),
+                    Span.of(path, work, deep_paren),
                     "split the condition into events whose conditions refer to each other")
         return None
     tree = None
@@ -413,35 +411,18 @@ def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:
         m = None if isinstance(item, ast.Assign) else WORD.match(text, item.span.start)
         if m and m.group() not in STATEMENT_KEYWORDS + ("remove",):
             word = m.group()
-            line, col = item.span.line, item.span.col
             diags.error("E103", f"unknown statement '{word}'",
-                        Span(item.span.path, line, col, line, col + len(word), m.start(),
-                             m.end()),
+                        Span.of(item.span.path, text, m.start(), m.end()),
                         did_you_mean(word, STATEMENT_KEYWORDS)
                         or "a line starts with one of: " + ", ".join(STATEMENT_KEYWORDS))
             continue
-        if isinstance(item, ast.Event) and item.when is not None:
-            # the lexer takes `whenx` after `at STAGE` as `when x`
-            start = item.when.span.start
-            if text[start - 4:start] == "when" and WORD.match(text, start):
-                word = WORD.match(text, start - 4).group()
-                line, col = item.when.span.line, item.when.span.col - 4
-                diags.error("E104", f"'{word}' runs 'when' into the condition after it",
-                            Span(item.span.path, line, col, line, col + len(word),
-                                 start - 4, start - 4 + len(word)),
-                            f"put a space after 'when': when {word[4:]}")
-                continue
-        if isinstance(item, ast.Event) and item.when is not None:
-            glued = _glued_operator(item.when, text)
-            if glued is not None:
-                word, start, kw = glued
-                line = item.when.span.line
-                col = start - (text.rfind("\n", 0, start) + 1) + 1
-                diags.error("E104", f"'{word}' runs '{kw}' into the name after it",
-                            Span(item.span.path, line, col, line, col + len(word), start,
-                                 start + len(word)),
-                            f"put a space after '{kw}': {kw} {word[len(kw):]}")
-                continue
+        glued = _glued_in_condition(item, text)
+        if glued is not None:
+            kw, start, word = glued
+            diags.error("E104", f"'{word}' runs '{kw}' into the name after it",
+                        Span.of(item.span.path, text, start, start + len(word)),
+                        f"put a space after '{kw}': {kw} {word[len(kw):]}")
+            continue
         if isinstance(item, ast.Scenario) and item.items:
             item = ast.Scenario(**{**item.__dict__,
                                    "items": tuple(_glued_keywords(list(item.items), text,
@@ -450,22 +431,26 @@ def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:
     return out
 
 
-def _glued_operator(cond, text: str) -> tuple[str, int, str] | None:
-    """(word, offset, keyword) of an `and`/`or` glued to the operand after it.
+def _glued_in_condition(item, text: str) -> tuple[str, int, str] | None:
+    """(keyword, offset, word) of a `when`, `and` or `or` glued to the name after it in
+    an event's condition, or None.
 
-    After an operand only `and`, `or` or the end of the line can follow, so the lexer
-    reads `andfix` there as `and fix`: the word is found again in the text."""
-    stack = [cond]
+    Where only `when`, `and`, `or` or the end of the line can come, the lexer reads
+    `whenx` as `when x` and `andfix` as `and fix`: the whole word is found in the text."""
+    if not isinstance(item, ast.Event) or item.when is None:
+        return None
+    starts = [("when", item.when)]
+    stack = [item.when]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Not):
             stack.append(node.operand)
         elif isinstance(node, (ast.And, ast.Or)):
             kw = "and" if isinstance(node, ast.And) else "or"
-            for right in node.operands[1:]:
-                start = right.span.start
-                if text[start - len(kw):start] == kw and WORD.match(text, start):
-                    word = WORD.match(text, start - len(kw)).group()
-                    return word, start - len(kw), kw
+            starts += [(kw, right) for right in node.operands[1:]]
             stack.extend(node.operands)
+    for kw, operand in starts:
+        start = operand.span.start - len(kw)
+        if text[start:operand.span.start] == kw and WORD.match(text, operand.span.start):
+            return kw, start, WORD.match(text, start).group()
     return None

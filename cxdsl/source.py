@@ -31,11 +31,8 @@ def decode(data: bytes, path: str, diags: Diagnostics) -> str | None:
                     "save the file as UTF-8")
         return None
     if "\x00" in text:
-        off = text.index("\x00")
-        line = text.count("\n", 0, off) + 1
-        col = off - (text.rfind("\n", 0, off) + 1) + 1
         diags.error("E002", "file contains a NUL byte; it looks like a binary file",
-                    Span(path, line, col, line, col + 1, off, off + 1))
+                    Span.of(path, text, text.index("\x00")))
         return None
     return text
 

@@ -15,7 +15,14 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .diagnostics import Span, a_or_an, did_you_mean
-from .parser import COMMENT_SCAN, STATEMENT_KEYWORDS, WORD, keywords, lark_parser
+from .parser import (
+    COMMENT_SCAN,
+    STATEMENT_KEYWORDS,
+    STRING_OR_COMMENT,
+    WORD,
+    keywords,
+    lark_parser,
+)
 from .vocabulary import ATTRIBUTES, ATTRIBUTES_OF
 
 
@@ -30,9 +37,14 @@ def explain(exc: UnexpectedInput, text: str, path: str) -> tuple[tuple, str]:
     code, message, span, hint, more = _syntax_diag(exc, text, path)
     blanked = _blank_line(text, min(span.start, len(text) - 1))
     if more is not None:
-        blanked = (blanked[:more[0]] + re.sub(r"[^\r\n]", " ", blanked[more[0]:more[1]])
-                   + blanked[more[1]:])
+        blanked = blank(blanked, *more)
     return (code, message, span, hint), blanked
+
+
+def blank(text: str, start: int, end: int) -> str:
+    """``text`` with ``text[start:end]`` turned to spaces, line breaks kept: every offset,
+    line and column stays where it was."""
+    return text[:start] + re.sub(r"[^\r\n]", " ", text[start:end]) + text[end:]
 
 
 _HUMAN = {
@@ -155,18 +167,6 @@ def _or_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _span_of(path: str, text: str, start: int, end: int) -> Span:
-    """The span of ``text[start:end]`` (on one line)."""
-    line = text.count("\n", 0, start) + 1
-    col = start - (text.rfind("\n", 0, start) + 1) + 1
-    return Span(path, line, col, line, col + max(1, end - start), start, max(end, start + 1))
-
-
-def _tok_span(path: str, tok: Token) -> Span:
-    return Span(path, tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos,
-                tok.end_pos)
-
-
 def _open_brace(text: str, offset: int) -> int | None:
     """Offset of the '{' of the scenario block open at ``offset``, or None."""
     brace = None
@@ -181,7 +181,7 @@ def _open_brace(text: str, offset: int) -> int | None:
 def _code_of(line: str) -> str:
     """``line`` with its comment and the insides of its strings taken out."""
     out = []
-    for m in re.finditer(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[^"#]+', line):
+    for m in re.finditer(STRING_OR_COMMENT + r'|[^"#]+', line):
         piece = m.group()
         if piece.startswith("#"):
             break
@@ -201,7 +201,7 @@ _DECL_EXAMPLES = {
     "scenario": 'scenario fast_followup "Follow up within 24 hours"',
 }
 #: Words people write for `remove` inside a block.
-_REMOVEWORDS = ("delete", "del", "drop", "rm", "erase", "disable", "exclude", "without",
+_REMOVE_WORDS = ("delete", "del", "drop", "rm", "erase", "disable", "exclude", "without",
                  "skip", "cancel", "removed", "remov")
 #: Characters that are not part of the language but stand for something that is.
 _CHAR_HINTS = {
@@ -224,19 +224,20 @@ _CHAR_HINTS = {
 }
 
 
+_ANY_ESCAPE_STRING = re.compile(
+    r'"(?:\\["\\]|[^"\\\r\n])*(\\[^"\\\r\n])(?:\\.|[^"\\\r\n])*"')
+
+
 def _char_diag(exc: UnexpectedCharacters, text: str, path: str) -> tuple:
-    line = exc.line if exc.line and exc.line > 0 else text.count("\n") + 1
-    col = exc.column if exc.column and exc.column > 0 else 1
     offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
     ch = text[offset] if offset < len(text) else ""
     nxt = text[offset + 1:offset + 2]
-    span = Span(path, line, col, line, col + 1, offset, offset + 1)
-    bad = re.compile(r'"(?:\\["\\]|[^"\\\r\n])*(\\[^"\\\r\n])(?:\\.|[^"\\\r\n])*"').match(
-        text, offset) if ch == '"' else None
+    span = Span.of(path, text, offset)
+    # a string the grammar refuses only for an escape it does not take
+    bad = _ANY_ESCAPE_STRING.match(text, offset) if ch == '"' else None
     if bad:
-        col2, start2 = col + bad.start(1) - offset, bad.start(1)
         return ("E106", f"'{bad.group(1)}' is not an escape in a quoted string",
-                Span(path, line, col2, line, col2 + 2, start2, start2 + 2),
+                Span.of(path, text, bad.start(1), bad.start(1) + 2),
                 'only \\" and \\\\ are; an import path separates folders with /')
     if ch == '"':
         return ("E102", "unterminated string", span, 'close the label with " on the same line')
@@ -281,7 +282,7 @@ def _char_diag(exc: UnexpectedCharacters, text: str, path: str) -> tuple:
     elif _CHAR_HINTS.get(ch):
         hint = _CHAR_HINTS[ch]
     if ch in ("&", "|") and nxt == ch:
-        span = Span(path, line, col, line, col + 2, offset, offset + 2)
+        span = Span.of(path, text, offset, offset + 2)
     return ("E101", f"unexpected character {shown}", span, hint)
 
 
@@ -300,7 +301,7 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
                 stmt: str) -> tuple | None:
     """A word where '=' was expected after it (an attribute name, so the parser thought):
     what the writer most likely meant."""
-    span = _tok_span(path, word)
+    span = Span.of_token(path, word)
     w = str(word)
     prev = stack[-2] if len(stack) >= 2 else None
     prev2 = stack[-3] if len(stack) >= 3 else None
@@ -340,7 +341,7 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
                   and prev2.type in ("PERSONA", "STAGE", "EVENT", "SCENARIO"))
     attribute_like = w in ATTRIBUTES or (w[:1].islower() and did_you_mean(w, ATTRIBUTES))
     if decl_start and str(prev) == "at" and prev2.type == "EVENT":
-        return ("E104", "the event has no name: 'at' is taken as its name", _tok_span(
+        return ("E104", "the event has no name: 'at' is taken as its name", Span.of_token(
             path, prev), "an event is written event NAME ... at STAGE, as in "
             "event demo_glitch p=5% at Convert")
     if decl_start and not attribute_like:
@@ -366,7 +367,7 @@ def _stray_word(word: Token, stack: list, tok: Token | None, text: str, path: st
 
 def _reserved_name(word: Token, stack: list, path: str) -> tuple:
     """A keyword the lexer took as a name, because only a name could come there."""
-    span = _tok_span(path, word)
+    span = Span.of_token(path, word)
     w = str(word)
     prev = stack[-2] if len(stack) >= 2 else None
     ptype = prev.type if isinstance(prev, Token) else None
@@ -493,11 +494,11 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
     # A line whose first word is not a keyword (`personas b ...` lexed as `persona s b`)
     if first and stmt not in STATEMENT_KEYWORDS + ("remove",) and not text[
             first.end():first.end() + 1] == "." and stmt[:1].isalpha():
-        fspan = _span_of(path, text, first.start(), first.end())
+        fspan = Span.of(path, text, first.start(), first.end())
         if in_block:
             after = code_line[indent + len(stmt):]
             change = re.match(r"[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(\S+)", after)
-            if stmt.lower() in _REMOVEWORDS:
+            if stmt.lower() in _REMOVE_WORDS:
                 hint = "did you mean 'remove'? " + _BLOCK_TAKES
             elif change:
                 hint = f"write {stmt}.{change.group(1)} = {change.group(2)}"
@@ -517,7 +518,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
 
     # a statement that only stands outside blocks, in a block that is closed further down
     if in_block and stmt in _TOP_LEVEL_ONLY:
-        fspan = _span_of(path, text, first.start(), first.end())
+        fspan = Span.of(path, text, first.start(), first.end())
         return ("E104", f"'{stmt}' cannot go inside a scenario block", fspan,
                 ("blocks do not nest; " if stmt == "scenario" else "") + _BLOCK_TAKES)
     if tok is not None and tok.type == "RBRACE" and not in_block:
@@ -533,13 +534,13 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
         return ("E100", "unexpected '{'", span,
                 "a block is opened by '{' at the end of a scenario line")
     if stmt == "remove" and not in_block:
-        fspan = _span_of(path, text, first.start(), first.end())
+        fspan = Span.of(path, text, first.start(), first.end())
         return ("E104", "'remove' goes inside a scenario block", fspan,
                 "as in scenario no_demo { ... }, with 'remove EVENT' on a line of the block")
     change = re.match(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*[A-Za-z_][A-Za-z0-9_]*"
                       r"([ \t]*\[[^\]\n]*\])?[ \t]*=", code_line[indent:])
     if change and not in_block:
-        fspan = _span_of(path, text, line_start + indent,
+        fspan = Span.of(path, text, line_start + indent,
                          line_start + indent + len(change.group().rstrip("= \t")))
         return ("E104", "changes go inside a scenario block", fspan,
                 "write it between the '{' and '}' of a scenario, or vary it with sweep")
@@ -550,7 +551,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
     if glued and line_start + glued.start(1) < span.start:
         word = glued.group(1)
         gstart = line_start + glued.start(1)
-        return ("E104", f"unknown word '{word}'", _span_of(path, text, gstart,
+        return ("E104", f"unknown word '{word}'", Span.of(path, text, gstart,
                                                            gstart + len(word)),
                 "did you mean 'when'? put a space after it")
 
@@ -580,7 +581,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
         # `baseline=seven`: the name is the mistake, not the end of the line after it
         word = stack[-1]
         return ("E104", f"'{word}' is not a value: a value is a number or a distribution",
-                _tok_span(path, word),
+                Span.of_token(path, word),
                 "write a number such as 7, -1.5 or 5%, or a distribution such as "
                 "normal(7, 1)")
     last = stack[-1] if stack else None
@@ -589,7 +590,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
             and prev.type == "FOR" and tok is not None and tok.type == "EQUAL"):
         # `for advance=45%`: the persona is missing
         return ("E104", "a 'for' line names a persona first, as in for enterprise "
-                "advance=45%", _tok_span(path, last),
+                "advance=45%", Span.of_token(path, last),
                 f"'{last}' is taken as the persona's name; write for PERSONA {last}=...")
     if tok is not None and tok.type == "STRING" and isinstance(last, Token) and (
             last.type == "EQUAL") and isinstance(prev, Token) and prev.type == "NAME":
@@ -598,7 +599,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
             example = (f"{named.group(1)} {named.group(2)} {tok}" if named
                        and named.group(1) in _DECL_EXAMPLES else _DECL_EXAMPLES["stage"])
             return ("E104", f"a label is written in quotes right after the name, not as "
-                    f"{prev}=", _tok_span(path, prev), f"as in {example}")
+                    f"{prev}=", Span.of_token(path, prev), f"as in {example}")
         return ("E104", f"'{prev}' takes a number or a distribution, not text in quotes",
                 span, "labels go right after the name; values are numbers such as 5%")
 
@@ -631,12 +632,12 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
         if groups and re.fullmatch(r"[+-]?[0-9]{1,3}", str(number)):
             whole = f"{number},{groups.group()}"
             return ("E301", f"'{whole}' is not a number",
-                    _span_of(path, text, number.start_pos, groups.end()),
+                    Span.of(path, text, number.start_pos, groups.end()),
                     "no thousands separators: write " + whole.replace(",", "_") + " or "
                     + whole.replace(",", ""))
         digits = re.compile(r"[0-9A-Za-z_]*%?").match(text, tok.end_pos)
         return ("E301", f"'{number},{digits.group()}' is not a number",
-                _span_of(path, text, number.start_pos, digits.end()),
+                Span.of(path, text, number.start_pos, digits.end()),
                 f"decimals are written with a dot: {number}.{digits.group()}")
 
     if tok is not None and tok.type == "NAME":
@@ -662,7 +663,7 @@ def _diagnose(exc: UnexpectedInput, text: str, path: str) -> tuple:
                 and not text[number.end_pos:tok.start_pos].strip(" \t")):
             whole = f"{number}{text[number.end_pos:tok.start_pos]}{tok}"
             return ("E301", f"'{whole}' is not a number",
-                    _span_of(path, text, number.start_pos, tok.end_pos),
+                    Span.of(path, text, number.start_pos, tok.end_pos),
                     "no spaces inside a number: write " + re.sub(r"[ \t]+", "_", whole)
                     + " or " + re.sub(r"[ \t]+", "", whole))
     if (tok is not None and tok.type == "COMMA" and call is None
@@ -730,16 +731,13 @@ def _unclosed_block(exc: UnexpectedInput, text: str, path: str) -> tuple | None:
     if not at_end and not (first and first.group() in _TOP_LEVEL_ONLY
                            and brace < line_start and not _closed_later(text, line_start)):
         return None
-    line = text.count("\n", 0, brace) + 1
-    col = brace - (text.rfind("\n", 0, brace) + 1) + 1
     owner = re.search(r"scenario\s+([A-Za-z_][A-Za-z0-9_]*)",
                       text[text.rfind("\n", 0, brace) + 1:brace])
     what = f"the block of scenario {owner.group(1)}" if owner else "a scenario block"
     stop = len(text) if at_end else line_start
-    blanked = text[:brace] + re.sub(r"[^\r\n]", " ", text[brace:stop]) + text[stop:]
-    return (("E104", f"{what} is not closed: missing '}}'",
-             Span(path, line, col, line, col + 1, brace, brace + 1),
-             "end the block with '}' on a line after its last change"), blanked)
+    return (("E104", f"{what} is not closed: missing '}}'", Span.of(path, text, brace),
+             "end the block with '}' on a line after its last change"),
+            blank(text, brace, stop))
 
 
 def _closed_later(text: str, line_start: int) -> bool:
@@ -759,7 +757,7 @@ def _closed_later(text: str, line_start: int) -> bool:
     return False
 
 
-_BRACES = re.compile(r'"(?:\\.|[^"\\\n])*"?|#[^\n]*|[{}]')
+_BRACES = re.compile(STRING_OR_COMMENT + "|[{}]")
 
 
 def _blank_line(text: str, offset: int) -> str:
@@ -777,5 +775,4 @@ def _blank_line(text: str, offset: int) -> str:
         close = next((m for m in _BRACES.finditer(text, end) if m.group() == "}"), None)
         if close is not None:
             end = close.end()
-    piece = text[start:end]
-    return text[:start] + re.sub(r"[^\r\n]", " ", piece) + text[end:]
+    return blank(text, start, end)
