@@ -710,7 +710,7 @@ class _Checker:
             if never or always:
                 shown = (f"runs from {lo_r * 100:g}% to {hi_r * 100:g}%"
                          if metric == "conversion" else
-                         "is never negative when no persona's value is" if lo_r == 0
+                         "cannot be negative while no value is" if lo_r == 0
                          and metric == "revenue" else f"is at least {lo_r:,g} here"
                          if metric == "revenue" else f"runs from {lo_r:g} to {hi_r:g}")
                 self.err("E302", f"{metric} {shown}, so 'target {metric} {t.op} "
@@ -855,8 +855,9 @@ class _Checker:
                 ir.Scenario(s.name.text, None, None, tuple(p.text for p in s.extends), ()),)),
             s.name.text)
         # events gone from the scenario's model, and who removed them, for the messages
+        remaining = {e.name for e in current.events}
         self.removed_events = {e.name: "the scenarios it extends remove" for e in model.events
-                               if e.name not in {c.name for c in current.events}}
+                               if e.name not in remaining}
         removals: dict[str, ast.Remove] = {}
         assigned: dict[ir.PathRef, Span] = {}
         changes: list[ir.Change] = []
