@@ -39,7 +39,8 @@ _VALUE_KIND = {"share": _NONNEG, "baseline": _BASELINE, "value": _NUMBER,
                "advance": _PROB, "slope": _NUMBER, "p": _PROB, "impact": _DIST,
                "cost": _NONNEG}
 #: What the attributes that take no percentage count, for the message when one is given.
-_UNITS = {"baseline": "a score on the scale", "impact": "a number of score points",
+_SCORE = "a point on the scale"
+_UNITS = {"baseline": _SCORE, "impact": "a number of score points",
           "value": "money per converted customer", "cost": "money",
           "slope": "a change in log-odds per score point"}
 #: Each declaration's attributes and the kind of value each takes, in canonical order.
@@ -111,8 +112,11 @@ class _Checker:
         """A number that is not a percentage: ``unit`` says what it counts."""
         v = self.number(n)
         if v is not None and n.is_percent:
-            self.err("E310", f"{what} is {unit}, not a percentage: '{n.raw}'", n.span,
-                     f"write it without '%', as in {n.raw[:-1]}")
+            lo, hi = self.scale
+            hint = f"write it without '%', as in {n.raw[:-1]}"
+            if unit == _SCORE and not lo <= v * 100 <= hi:
+                hint = f"{n.raw} of the scale {lo}..{hi} is {lo + v * (hi - lo):g}"
+            self.err("E310", f"{what} is {unit}, not a percentage: '{n.raw}'", n.span, hint)
             return None
         return v
 
@@ -650,8 +654,7 @@ class _Checker:
                     return None
                 return ir.Ref(name)
             if isinstance(node, ast.ScoreCmp):
-                lo, hi = self.scale
-                v = self.plain(node.value, "a score", f"a point on the scale {lo}..{hi}")
+                v = self.plain(node.value, "the score", _SCORE)
                 return None if v is None else ir.ScoreCmp(node.op, v)
             if isinstance(node, ast.Not):
                 inner = walk(node.operand)
@@ -683,7 +686,7 @@ class _Checker:
                 self.err("E608", f"nps is defined on a 0..10 scale only; this journey's "
                          f"scale is {lo}..{hi}", t.metric.span, "use csat or mean instead")
                 continue
-            v = (self.plain(t.threshold, "a mean target", "a score on the scale")
+            v = (self.plain(t.threshold, "a mean target", _SCORE)
                  if metric == "mean" else
                  self.plain(t.threshold, "a revenue target", "money per customer")
                  if metric == "revenue" else self.number(t.threshold))
