@@ -26,9 +26,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import cxdsl  # noqa: E402
-from cxdsl import engine, ir  # noqa: E402
-from cxdsl.lower import persona_counts  # noqa: E402
-from cxdsl.rng import customer_hash_nb, stream_key, uniform_nb  # noqa: E402
+from cxdsl.model import ir  # noqa: E402
+from cxdsl.sim import engine  # noqa: E402
+from cxdsl.sim.lower import persona_counts  # noqa: E402
+from cxdsl.sim.rng import customer_hash_nb, stream_key, uniform_nb  # noqa: E402
 
 JOURNEY = HERE / "reference.cxj"
 SEED = 2024

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import check_text, load, loads, parse  # noqa: E402
-from .diagnostics import CompileError, Diagnostic  # noqa: E402
+from .lang.api import check_text, load, loads, parse  # noqa: E402
+from .lang.diagnostics import CompileError, Diagnostic  # noqa: E402
 
 
 def __getattr__(name: str):
     # The simulator pulls in numba: import it only when asked for.
     if name == "simulate":
-        from .simulate import simulate
+        from .sim.simulate import simulate
 
         return simulate
     raise AttributeError(f"module 'cxdsl' has no attribute {name!r}")

@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 import cxdsl
-from cxdsl.exact import exact_tallies
-from cxdsl.metrics import compute
-from cxdsl.simulate import simulate
+from cxdsl.sim.exact import exact_tallies
+from cxdsl.sim.metrics import compute
+from cxdsl.sim.simulate import simulate
 
-engine = pytest.importorskip("cxdsl.engine")
+engine = pytest.importorskip("cxdsl.sim.engine")
 
 N = 200_000
 SIGMAS = 4.5

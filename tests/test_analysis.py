@@ -9,9 +9,10 @@ import math
 import pytest
 
 import cxdsl
-from cxdsl import analysis, ir
-from cxdsl.analysis import AnalysisError
-from cxdsl.simulate import simulate
+from cxdsl.analysis import core as analysis
+from cxdsl.analysis.core import AnalysisError
+from cxdsl.model import ir
+from cxdsl.sim.simulate import simulate
 
 # one persona, one stage: every figure can be worked out by hand
 TINY = """
@@ -231,7 +232,7 @@ scenario redesign {
 
 
 def test_blocks_partition_the_run():
-    from cxdsl import engine
+    from cxdsl.sim import engine
 
     model = load(FUNNEL)
     tallies, blocks = analysis.simulate_blocks(model, 20_000, 9)

@@ -188,7 +188,7 @@ def test_ten_megabyte_file(tmp_path, cxdsl_cli):
 
 
 def test_file_just_over_the_limit(tmp_path, cxdsl_cli):
-    from cxdsl.source import MAX_BYTES
+    from cxdsl.lang.source import MAX_BYTES
 
     path = write(tmp_path, "over.cxj", GOOD + "#" * (MAX_BYTES - len(GOOD)) + "\n")
     assert_error(cxdsl_cli("check", path), "E003", str(path))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
 
 SPEC = """\
 journey "Compare test"

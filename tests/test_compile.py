@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cxdsl import api, ir, serialize
+from cxdsl.lang import api
+from cxdsl.model import ir, serialize
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "ok"

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 import cxdsl
-from cxdsl.cli import cli
-from cxdsl.modeldiff import diff_models, render
+from cxdsl.cli.main import cli
+from cxdsl.model.diff import diff_models, render
 
 OLD = """\
 journey "Diff test"

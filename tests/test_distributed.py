@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import cxdsl
-from cxdsl import analysis
-from cxdsl.cli import cli
-from cxdsl.distributed import DistributedError, connect, parse_local
+from cxdsl.analysis import core as analysis
+from cxdsl.analysis.distributed import DistributedError, connect, parse_local
+from cxdsl.cli.main import cli
 
 distributed = pytest.importorskip("distributed")
 

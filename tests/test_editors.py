@@ -2,7 +2,7 @@
 
 The keyword lists of the grammar, the TextMate grammar, the Vim syntax, the Emacs mode and
 the Pygments lexer must be the same sets, and so must their attribute, metric and
-distribution names and ``cxdsl.vocabulary``'s. Each list is read from its own file (or, for
+distribution names and ``cxdsl.lang.vocabulary``'s. Each list is read from its own file (or, for
 Pygments, from what the lexer does), never imported from a shared list.
 
 Tests that need an outside tool (node with ``editors/vscode/node_modules``, vim, nvim,
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from pygments.token import Keyword, Name, Operator
 
-from cxdsl import parser, vocabulary
-from cxdsl.pygments_lexer import CxjLexer
+from cxdsl.lang import parser, vocabulary
+from cxdsl.tooling.pygments_lexer import CxjLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITORS = ROOT / "editors"
@@ -254,7 +254,7 @@ def test_keyword_lists_are_the_same_everywhere():
         "Vim syntax": vim_words()["keywords"],
         "Emacs mode": emacs_words()["keywords"],
         "Pygments lexer": pygments_words(_all_candidates())["keywords"],
-        "cxdsl.vocabulary.KEYWORDS": set(vocabulary.KEYWORDS),
+        "cxdsl.lang.vocabulary.KEYWORDS": set(vocabulary.KEYWORDS),
     }
     wrong = {where: _diff(expected, got) for where, got in found.items() if got != expected}
     assert not wrong, f"keyword lists differ from the grammar's: {wrong}"
@@ -263,7 +263,7 @@ def test_keyword_lists_are_the_same_everywhere():
 @pytest.mark.parametrize("cls", sorted(VOCABULARIES))
 def test_vocabularies_are_the_same_everywhere(cls):
     expected = set(VOCABULARIES[cls])
-    assert len(expected) == len(VOCABULARIES[cls]), "duplicate names in cxdsl.vocabulary"
+    assert len(expected) == len(VOCABULARIES[cls]), "duplicate names in cxdsl.lang.vocabulary"
     tm_rules = tm_words()[cls]
     assert tm_rules, f"the TextMate grammar gives no rule the scope of {cls}"
     pyg = pygments_words(_all_candidates())
@@ -274,7 +274,7 @@ def test_vocabularies_are_the_same_everywhere(cls):
     if cls == "attributes":
         found["Pygments lexer (paths)"] = pyg["path_attributes"]
     wrong = {where: _diff(expected, got) for where, got in found.items() if got != expected}
-    assert not wrong, f"{cls} differ from cxdsl.vocabulary's: {wrong}"
+    assert not wrong, f"{cls} differ from cxdsl.lang.vocabulary's: {wrong}"
 
 
 def test_word_extraction_sees_regex_structure():

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import cxdsl
-from cxdsl import engine, ir
-from cxdsl.engine import (
+from cxdsl.model import ir
+from cxdsl.sim import engine
+from cxdsl.sim.engine import (
     BLOCK_SIZE,
     SimulationInterrupted,
     iter_chunks,
@@ -20,8 +21,8 @@ from cxdsl.engine import (
     simulate_reference,
     simulate_tallies,
 )
-from cxdsl.lower import lower, lower_points, persona_counts
-from cxdsl.tallies import Tallies
+from cxdsl.sim.lower import lower, lower_points, persona_counts
+from cxdsl.sim.tallies import Tallies
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "saas_onboarding.cxj"
 FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
@@ -325,7 +326,7 @@ def test_fixed_probabilities_become_integer_thresholds():
 
 
 def test_agrees_with_the_exact_engine_within_sampling_error():
-    from cxdsl.exact import exact_tallies
+    from cxdsl.sim.exact import exact_tallies
 
     model = cxdsl.load(EXAMPLE)
     model = dataclasses.replace(model, events=tuple(   # make every value exact

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 import cxdsl
-from cxdsl import ir
-from cxdsl.exact import (
+from cxdsl.model import ir
+from cxdsl.sim.exact import (
     ExactTooLarge,
     ExactUnsupported,
     exact_tallies,
     logistic_advance,
     unsupported_values,
 )
-from cxdsl.metrics import compute
+from cxdsl.sim.metrics import compute
 
 
 def run(text: str):

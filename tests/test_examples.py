@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cxdsl import api, serialize
+from cxdsl.lang import api
+from cxdsl.model import serialize
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))

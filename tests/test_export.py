@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 import cxdsl
-from cxdsl import export
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
+from cxdsl.present import export
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases" / "export"

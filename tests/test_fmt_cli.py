@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from cxdsl.cli import main
-from cxdsl.commands import fmt as fmt_cmd
-from cxdsl.formatter import FormatError, format_text
+from cxdsl.cli import fmt as fmt_cmd
+from cxdsl.cli.main import main
+from cxdsl.tooling.formatter import FormatError, format_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSY = "persona  a share=1   baseline=7 # who\nstage S\nstage   T\n"

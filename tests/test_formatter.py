@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from cxdsl import api, formatter, parser
-from cxdsl.diagnostics import CompileError, Diagnostics
-from cxdsl.formatter import FormatError, comment_texts, format_text
+from cxdsl.lang import api, parser
+from cxdsl.lang.diagnostics import CompileError, Diagnostics
+from cxdsl.tooling import formatter
+from cxdsl.tooling.formatter import FormatError, comment_texts, format_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))

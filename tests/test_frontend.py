@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 import cxdsl
-from cxdsl import parser
+from cxdsl.lang import parser
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "saas_onboarding.cxj"
 
 
 def test_check_does_not_import_numba():
-    code = ("import sys\nfrom cxdsl.cli import main\n"
+    code = ("import sys\nfrom cxdsl.cli.main import main\n"
             "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit as e:\n"
             "    assert e.code == 0, e.code\n"
             "assert 'numba' not in sys.modules, 'numba was imported'\n"

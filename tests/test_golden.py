@@ -35,9 +35,10 @@ from pathlib import Path
 
 import pytest
 
-from cxdsl import api, serialize
-from cxdsl.codes import CODES
-from cxdsl.diagnostics import render
+from cxdsl.lang import api
+from cxdsl.lang.codes import CODES
+from cxdsl.lang.diagnostics import render
+from cxdsl.model import serialize
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -263,8 +264,8 @@ def test_every_documented_code_is_used():
 
 
 def test_diagnostics_doc_is_generated_from_the_code_table():
-    out = subprocess.run([sys.executable, "-m", "cxdsl.codes"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "cxdsl.lang.codes"], capture_output=True,
                          text=True, check=True, cwd=ROOT)
     doc = (ROOT / "docs" / "diagnostics.md").read_text("utf-8")
     assert doc == out.stdout, ("docs/diagnostics.md is out of date: "
-                               "python -m cxdsl.codes > docs/diagnostics.md")
+                               "python -m cxdsl.lang.codes > docs/diagnostics.md")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxdsl import ir
-from cxdsl.lower import (
+from cxdsl.model import ir
+from cxdsl.sim.lower import (
     CMP_LT,
     KIND_CONST,
     KIND_DISCRETE,

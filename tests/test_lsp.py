@@ -22,10 +22,10 @@ from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-from cxdsl import api
-from cxdsl import lsp as lsp_mod
-from cxdsl.formatter import format_text
-from cxdsl.lsp import LineIndex, text_edits
+from cxdsl.lang import api
+from cxdsl.tooling import lsp as lsp_mod
+from cxdsl.tooling.formatter import format_text
+from cxdsl.tooling.lsp import LineIndex, text_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))

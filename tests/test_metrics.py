@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import cxdsl
-from cxdsl.metrics import Z95, compute, headline_metric
-from cxdsl.simulate import manifest
-from cxdsl.tallies import Tallies
+from cxdsl.sim.metrics import Z95, compute, headline_metric
+from cxdsl.sim.simulate import manifest
+from cxdsl.sim.tallies import Tallies
 
 SPEC = """
 journey "two personas"
@@ -169,7 +169,7 @@ def test_exact_tallies_give_point_intervals(model):
 
 
 def test_next_size_for_precision():
-    from cxdsl.simulate import next_size
+    from cxdsl.sim.simulate import next_size
 
     # half-width 2 at 20k, asked 1: four times the customers, +10%, two digits
     assert next_size(20_000, 2.0, 1.0, 10 ** 9) == 88_000

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
 
 SPEC = """\
 journey "Moments"

@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from cxdsl import api
-from cxdsl.cli import main
-from cxdsl.commands.new import TEMPLATES, render, title_of
-from cxdsl.formatter import format_text
+from cxdsl.cli.main import main
+from cxdsl.cli.new import TEMPLATES, render, title_of
+from cxdsl.lang import api
+from cxdsl.tooling.formatter import format_text
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -91,7 +91,7 @@ def test_stdout(capsys):
 
 
 def test_a_failed_write_leaves_no_half_file(capsys, tmp_path, monkeypatch):
-    from cxdsl.commands import new as new_cmd
+    from cxdsl.cli import new as new_cmd
 
     class FullDisk:
         """A file whose writes fail as on a full disk."""

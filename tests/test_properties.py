@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from cxdsl import api, parser, serialize
-from cxdsl.diagnostics import Diagnostics, render
-from cxdsl.source import decode
+from cxdsl.lang import api, parser
+from cxdsl.lang.diagnostics import Diagnostics, render
+from cxdsl.lang.source import decode
+from cxdsl.model import serialize
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "examples").glob("*.cxj"))}
@@ -67,7 +68,7 @@ STRINGS = ['""', '"x"', '"a label"', '"q \\" q"', '"b \\\\"', '"../x.cxj"', '"x.
 
 
 def _grammar_strategy():
-    # The cached parser of cxdsl.parser carries no grammar object, which from_lark needs:
+    # The cached parser of cxdsl.lang.parser carries no grammar object, which from_lark needs:
     # build an uncached one from the same grammar text.
     lark = Lark(parser.grammar_text(), parser="lalr")
     explicit = {t.name: st.just(f" {t.pattern.value} ") for t in lark.terminals

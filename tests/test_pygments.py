@@ -17,8 +17,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace
 
-from cxdsl import parser
-from cxdsl.pygments_lexer import CxjLexer
+from cxdsl.lang import parser
+from cxdsl.tooling.pygments_lexer import CxjLexer
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))

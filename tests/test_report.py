@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 import cxdsl
-from cxdsl import report
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
+from cxdsl.present import report
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "saas_onboarding.cxj"
@@ -228,7 +228,7 @@ def test_render_from_a_result_dict_alone():
 
 
 def test_source_highlighting_falls_back_to_plain_text(monkeypatch):
-    monkeypatch.setitem(sys.modules, "cxdsl.pygments_lexer", None)
+    monkeypatch.setitem(sys.modules, "cxdsl.tooling.pygments_lexer", None)
     code, css = report.highlight('persona a "<b>" share=1 baseline=5\n')
     assert css == ""
     assert "&lt;b&gt;" in code and "<b>" not in code
@@ -241,9 +241,9 @@ def test_source_highlighting_with_a_lexer(monkeypatch):
 
     from pygments.lexers import IniLexer
 
-    module = types.ModuleType("cxdsl.pygments_lexer")
+    module = types.ModuleType("cxdsl.tooling.pygments_lexer")
     module.CxjLexer = IniLexer
-    monkeypatch.setitem(sys.modules, "cxdsl.pygments_lexer", module)
+    monkeypatch.setitem(sys.modules, "cxdsl.tooling.pygments_lexer", module)
     code, css = report.highlight('key = "<b>x</b>"\n')
     assert '<span class="' in code and ".hl" in css
     assert "&lt;b&gt;" in code and "<b>" not in code

@@ -9,7 +9,7 @@ import numba
 import numpy as np
 import pytest
 
-from cxdsl import rng
+from cxdsl.sim import rng
 
 # Reference SplitMix64 outputs (Steele, Lea & Flood's splitmix64.c; also Rosetta Code
 # "Pseudo-random numbers/Splitmix64").

@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
 
 SPEC = """journey "CLI journey"
 customers 20_000
@@ -227,7 +227,7 @@ def test_console_script_no_traceback(tmp_path):
 
 
 def test_progress_only_after_a_second_and_on_a_terminal(monkeypatch):
-    from cxdsl.commands import run as run_cmd
+    from cxdsl.cli import run as run_cmd
 
     off = run_cmd._LazyProgress(False)
     off(10, 100)
@@ -247,7 +247,7 @@ def test_progress_only_after_a_second_and_on_a_terminal(monkeypatch):
 
 def test_python_api_matches_cli(spec):
     import cxdsl
-    import cxdsl.simulate  # binds the package attribute to the module: still callable
+    import cxdsl.sim.simulate  # binds the package attribute to the module: still callable
 
     model = cxdsl.load(spec)
     by_path = cxdsl.simulate(spec, customers=4000, seed=8)
@@ -272,7 +272,7 @@ def test_python_api_matches_cli(spec):
 ])
 def test_python_api_bad_arguments(spec, kwargs, needle):
     import cxdsl
-    from cxdsl.simulate import SimulationError
+    from cxdsl.sim.simulate import SimulationError
 
     with pytest.raises(SimulationError, match=needle):
         cxdsl.simulate(cxdsl.load(spec), **kwargs)

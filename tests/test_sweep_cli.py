@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from cxdsl.cli import cli
+from cxdsl.cli.main import cli
 
 SPEC = """\
 journey "Sweep test"

@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 
 import cxdsl
-from cxdsl import termviz
+from cxdsl.present import termviz
 
 RESULT = {
     "manifest": {"cxdsl": "0.1.0", "seed": 1, "customers": 1000, "engine": "numba"},

@@ -1,0 +1,168 @@
+"""``cxdsl mot FILE [--metric M] [--tornado [--by X%]]``: which moments of truth matter."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import click
+
+from .compare import (
+    check_output,
+    cluster_options,
+    emit,
+    executor_for,
+    failures,
+    fmt_delta_ci,
+    how_line,
+    load,
+    output_options,
+    progress_bar,
+    run_options,
+    to_json,
+)
+from .run import LABELS, fmt_metric
+
+
+class FractionType(click.ParamType):
+    """A fraction above 0: ``20%``, ``0.2``."""
+
+    name = "X%"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        try:
+            x = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a percentage (e.g. 20%) or a fraction (0.2)",
+                      param, ctx)
+        if not math.isfinite(x) or x <= 0 or x > 10:
+            self.fail(f"{value!r}: the move must be above 0% (and at most 1000%)", param,
+                      ctx)
+        return x
+
+
+def _metric_ci(metric: str, m) -> str:
+    text = fmt_metric(metric, m.value)
+    if m.value is None or m.lo is None or m.lo == m.hi:
+        return text
+    return f"{text} ±{fmt_metric(metric, (m.hi - m.lo) / 2)}"
+
+
+def _bar(value: float | None, biggest: float, width: int = 12) -> str:
+    if value is None or biggest <= 0:
+        return ""
+    n = round(width * abs(value) / biggest)
+    return ("█" * n) if value >= 0 else ("▒" * n)
+
+
+def render_human(res, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    model = res.model
+    label = LABELS[res.metric].split(" /")[0]
+    scen = f", scenario {res.manifest['scenario']}" if res.manifest.get("scenario") else ""
+    console.print(Text.assemble((model.title or "journey", "bold"),
+                                f" — {how_line(res.manifest)}{scen}"))
+    console.print(f"{label} now: {_metric_ci(res.metric, res.now)}")
+    console.print()
+    if res.events:
+        table = Table(title=f"Moments of truth, ranked by what they do to {label}",
+                      title_justify="left", title_style="bold")
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("event")
+        table.add_column("stage")
+        table.add_column("contribution", justify="right")
+        table.add_column("if never", justify="right")
+        table.add_column("if always", justify="right")
+        table.add_column("per +10 pts of p", justify="right")
+        for i, row in enumerate(res.events, 1):
+            table.add_row(str(i), row.event.name, row.event.stage,
+                          fmt_delta_ci(res.metric, row.contribution),
+                          fmt_metric(res.metric, row.if_never.value),
+                          fmt_metric(res.metric, row.if_always.value),
+                          fmt_delta_ci(res.metric, row.leverage))
+        console.print(table)
+        console.print(Text("contribution = now − if never; if never / if always: p at 0% / "
+                           "100% for every persona", style="dim"))
+    else:
+        console.print("The journey has no events.")
+    if res.tornado is not None:
+        console.print()
+        render_tornado(res.tornado, console)
+
+
+def render_tornado(t, console) -> None:
+    from rich.table import Table
+
+    label = LABELS[t.metric].split(" /")[0]
+    table = Table(title=f"Tornado: every parameter moved ±{t.by * 100:g}%, ranked by the "
+                        f"swing of {label}", title_justify="left", title_style="bold")
+    table.add_column("parameter", no_wrap=True)
+    table.add_column(f"{label} at −{t.by * 100:g}% → +{t.by * 100:g}%", justify="right",
+                     no_wrap=True)
+    table.add_column("swing", justify="right")
+    table.add_column("", no_wrap=True)
+    biggest = max((abs(r.swing.value or 0.0) for r in t.rows), default=0.0)
+    for r in t.rows:
+        table.add_row(r.param.path,
+                      f"{fmt_metric(t.metric, r.low.value)} → "
+                      f"{fmt_metric(t.metric, r.high.value)}",
+                      fmt_delta_ci(t.metric, r.swing), _bar(r.swing.value, biggest, 8))
+    if not t.rows:
+        console.print("No parameter to move.")
+        return
+    console.print(table)
+
+
+@click.command("mot")
+@click.argument("file")
+@click.option("--metric", type=click.Choice(["nps", "csat", "mean", "conversion",
+                                             "revenue"]), default=None,
+              help="The metric to rank by. Default: nps on a 0..10 scale, else mean.")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Rank the moments of truth of this scenario instead of the baseline.")
+@click.option("--tornado", is_flag=True,
+              help="Also move every numeric parameter (p, advance, slope, impacts, "
+                   "baselines, shares, values) down and up, ranked by the swing.")
+@click.option("--by", type=FractionType(), default=None,
+              help="How far --tornado moves each parameter (default 20%).")
+@run_options
+@output_options
+@cluster_options
+def command(file, metric, scenario, tornado, by, customers, seed, engine, threads, as_json,
+            output, scheduler, dask_local, allow_outside_imports):
+    """Rank the moments of truth of FILE by what they do to a metric.
+
+    For every event: its contribution (the metric now minus the metric if it never
+    happened), the metric if it never / always happened (p at 0% / 100% for every
+    persona, its condition still applying), and its leverage (the change per 10
+    percentage points of p), each with a paired 95% interval, or exact with --engine
+    exact.
+
+    Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
+    from ..analysis import core as analysis
+
+    if by is not None and not tornado:
+        raise click.UsageError("--by sets how far --tornado moves each parameter; add "
+                               "--tornado")
+    check_output(output)
+    model, sha = load(file, allow_outside_imports)
+    progress = progress_bar()
+    with failures():
+        analysis.check_scenario(model, scenario)
+        analysis.check_metric(model, metric)
+        try:
+            with executor_for(scheduler, dask_local) as ex:
+                res = analysis.mot(model, metric, scenario=scenario, engine=engine,
+                                   customers=customers, seed=seed, threads=threads,
+                                   executor=ex, spec_sha=sha, progress=progress,
+                                   tornado_by=(by or analysis.TORNADO_BY) if tornado
+                                   else None)
+        finally:
+            progress.close()
+    emit(to_json(res.to_dict()), as_json, output, lambda c: render_human(res, c))
+    sys.exit(0)

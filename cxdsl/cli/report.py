@@ -1,0 +1,119 @@
+"""``cxdsl report FILE``: one self-contained HTML report of a journey and its forecast."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .common import load_or_exit, write_atomic
+from .run import CountType, SeedType
+
+
+def _check_output(output: str) -> None:
+    if output == "-":
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(directory):
+        raise click.BadParameter(f"directory '{directory}' does not exist",
+                                 param_hint="'-o' / '--output'")
+    if os.path.isdir(output):
+        raise click.BadParameter(f"'{output}' is a directory", param_hint="'-o' / '--output'")
+
+
+def _check_png_dir(png: str | None) -> None:
+    if png is None:
+        return
+    if os.path.exists(png) and not os.path.isdir(png):
+        raise click.BadParameter(f"'{png}' exists and is not a directory",
+                                 param_hint="'--png'")
+    parent = os.path.dirname(os.path.abspath(png))
+    if not os.path.isdir(png) and not os.path.isdir(parent):
+        raise click.BadParameter(f"directory '{parent}' does not exist", param_hint="'--png'")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
+
+
+@click.command("report")
+@click.argument("file")
+@click.option("-o", "--output", default="report.html", show_default=True, metavar="FILE",
+              help="Where to write the HTML (atomically); `-` for standard output.")
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
+              help="A scenario to compare against the baseline; repeat for several. "
+                   "Default: every scenario of the spec.")
+@click.option("--no-scenarios", is_flag=True, help="Compare no scenario.")
+@click.option("-n", "--customers", type=CountType(), default=None,
+              help="Customers per simulation (default: the spec's, else 100000).")
+@click.option("--seed", type=SeedType(), default=None,
+              help="Random seed (default: the spec's, else 0).")
+@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
+              show_default=True,
+              help="numba: the compiled simulator. exact: exact expectations, for "
+                   "journeys whose values are constants or discrete(...).")
+@click.option("--png", "png_dir", default=None, metavar="DIR",
+              help="Also write every chart as a PNG into DIR (created if missing), for "
+                   "slides.")
+@click.option("--allow-outside-imports", is_flag=True,
+              help="Let imports reach outside the importing file's directory tree.")
+def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_dir,
+            allow_outside_imports):
+    """Write a self-contained HTML report of the journey in FILE (``-`` reads standard
+    input): the journey map with each persona's emotion curve, the funnel, the score
+    distribution, the moments of truth, the scenarios, the targets, the spec and the
+    manifest. It opens in any browser without a network.
+
+    Exit 0 when the report was written (missed targets are shown in it; gate on them with
+    `cxdsl run`), 1 when the spec has errors, 2 for bad arguments."""
+    from ..sim.exact import ExactError
+    from ..sim.simulate import SimulationError, check_scenario, spec_sha256
+
+    _check_output(output)
+    _check_png_dir(png_dir)
+    if no_scenarios and scenarios:
+        raise click.UsageError("--no-scenarios and --scenario exclude each other")
+    comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
+    model = comp.model
+    shown = "<stdin>" if file == "-" else file
+    text = comp.sources.get(shown)
+    for name in scenarios:
+        try:
+            check_scenario(model, name)
+        except SimulationError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
+
+    from ..present import report
+
+    try:
+        from ..analysis.core import AnalysisError
+    except ImportError:  # pragma: no cover - an installation without the analysis module
+        AnalysisError = SimulationError  # noqa: N806
+    chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)
+    try:
+        data = report.collect(model, source=text, path=shown, customers=customers,
+                              seed=seed, scenarios=chosen, engine=engine,
+                              spec_sha=spec_sha256(text) if text is not None else None)
+    except ExactError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except (SimulationError, AnalysisError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing written", err=True)
+        sys.exit(130)
+
+    chart_list = report.charts(data)
+    document = report.render(data, chart_list)
+    if output == "-":
+        click.echo(document, nl=False)
+    else:
+        write_atomic(output, document)
+        click.echo(f"wrote {output} ({_size(len(document.encode('utf-8')))})", err=True)
+    if png_dir is not None:
+        os.makedirs(png_dir, exist_ok=True)
+        for name, data_png in report.pngs(chart_list).items():
+            path = os.path.join(png_dir, name)
+            write_atomic(path, data_png)
+            click.echo(f"wrote {path}", err=True)

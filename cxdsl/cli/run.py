@@ -1,0 +1,361 @@
+"""``cxdsl run FILE``: forecast the CX metrics of a journey."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from decimal import Decimal, InvalidOperation
+
+import click
+
+from ..present import termviz
+from .common import load_or_exit, report, write_atomic
+
+#: customers the numba engine completes per second, roughly: runs expected to finish
+#: sooner than PROGRESS_AFTER seconds never show a bar.
+PROGRESS_AFTER = 1.0
+
+
+class CountType(click.ParamType):
+    """A positive whole number of customers: ``100000``, ``200_000``, ``1e6``, ``2.5e5``."""
+
+    name = "N"
+
+    def convert(self, value, param, ctx):
+        from ..sim.simulate import MAX_CUSTOMERS
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            text = str(value).strip()
+            try:
+                d = Decimal(text)
+            except InvalidOperation:
+                self.fail(f"{value!r} is not a number of customers (e.g. 100000, 200_000 "
+                          "or 1e6)", param, ctx)
+            if not d.is_finite() or d != d.to_integral_value():
+                self.fail(f"{value!r} is not a whole number of customers", param, ctx)
+            if d > MAX_CUSTOMERS:
+                self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
+                          f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
+            n = int(d)
+        if n < 1:
+            self.fail(f"{value} customers: a run needs at least 1", param, ctx)
+        if n > MAX_CUSTOMERS:
+            self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
+                      f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
+        return n
+
+
+class SeedType(click.ParamType):
+    """An integer seed (``42``, ``-7``, ``1_000``)."""
+
+    name = "SEED"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return int(str(value).strip(), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not an integer seed", param, ctx)
+
+
+class PrecisionType(click.ParamType):
+    name = "X"
+
+    def convert(self, value, param, ctx):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x) or x <= 0:
+            self.fail(f"{value!r}: the precision must be a positive number", param, ctx)
+        return x
+
+
+# ------------------------------------------------------------------------- progress
+
+
+class _LazyProgress:
+    """A progress callback that shows a rich bar on stderr once a run has taken longer
+    than PROGRESS_AFTER seconds, and only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.progress = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            if time.monotonic() - self.start < PROGRESS_AFTER:
+                return
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(TextColumn("simulating"), BarColumn(),
+                                     MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(file=sys.stderr), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("run", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def _warm_up() -> None:
+    """Load (or, the first time ever, compile) the simulator before the run, with a
+    spinner on stderr if that takes longer than PROGRESS_AFTER seconds, so a first run
+    says what it is doing instead of sitting at 0%."""
+    import threading
+
+    from ..sim import engine
+
+    status = None
+    lock = threading.Lock()
+    done = False
+
+    def show() -> None:
+        nonlocal status
+        from rich.console import Console
+
+        with lock:
+            if not done:
+                status = Console(file=sys.stderr).status(
+                    "compiling the simulator (first run only)…")
+                status.start()
+
+    timer = threading.Timer(PROGRESS_AFTER, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        engine.warm_up()
+    finally:
+        timer.cancel()
+        with lock:
+            done = True
+            if status is not None:
+                status.stop()
+
+
+# ---------------------------------------------------------------------- formatting
+
+
+def fmt_metric(name: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if name == "conversion":
+        return f"{value * 100:.2f}%"
+    if name == "revenue":
+        return f"{value:,.2f}"
+    if name == "mean":
+        return f"{value:.3f}"
+    return f"{value:.1f}"
+
+
+def fmt_interval(name: str, m) -> str:
+    if m.value is None or m.lo is None:
+        return ""
+    if m.lo == m.hi:
+        return "exact"
+    return f"[{fmt_metric(name, m.lo)}, {fmt_metric(name, m.hi)}]"
+
+
+#: width of the emotion-curve bars
+LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score", "conversion": "Conversion",
+          "revenue": "Revenue / customer"}
+
+
+def render_human(result, model, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    man = result.manifest
+    title = model.title or "journey"
+    if man.get("engine") == "exact":
+        how = "exact engine (no sampling)"
+    else:
+        how = f"{man['customers']:,} customers, seed {man['seed']}"
+    scen = f", scenario {man['scenario']}" if man.get("scenario") else ""
+    console.print(Text.assemble((title, "bold"), f" — {how}{scen}"))
+    console.print()
+
+    names = list(result.overall.metrics)
+    head = Table(show_header=False, box=None, padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column(justify="right")
+    head.add_column(style="dim")
+    for name in names:
+        m = result.overall.metrics[name]
+        head.add_row(LABELS[name], fmt_metric(name, m.value), fmt_interval(name, m))
+    console.print(head)
+    console.print()
+
+    personas = Table(title="Personas", title_justify="left", title_style="bold")
+    personas.add_column("persona")
+    personas.add_column("share", justify="right")
+    for name in names:
+        personas.add_column(LABELS[name].split(" /")[0], justify="right")
+    for p in model.personas:
+        group = result.personas[p.name]
+        personas.add_row(p.name, f"{p.share * 100:.0f}%",
+                         *(fmt_metric(n, group.metrics[n].value) for n in names))
+    console.print(personas)
+    console.print()
+
+    lo, hi = model.scale
+    stages = Table(title="Funnel and emotion curve", title_justify="left",
+                   title_style="bold", caption=f"◆ goal stage; mean score on {lo}..{hi}",
+                   caption_justify="left")
+    stages.add_column("stage")
+    stages.add_column("reached", justify="right")
+    stages.add_column("advanced", justify="right")
+    stages.add_column("mean score", justify="right")
+    for i, s in enumerate(result.stages):
+        mean = "—" if s.mean_score is None else f"{s.mean_score:.2f}"
+        name = s.name + (" ◆" if s.name == model.goal else "")
+        advanced = f"{s.advanced * 100:.1f}%" if i < len(result.stages) - 1 else ""
+        stages.add_row(name, f"{s.reached * 100:.1f}%", advanced, mean)
+    console.print(stages)
+    console.print()
+    termviz.render(result, console, scale=model.scale, goal=model.goal)
+    console.print()
+
+    if result.events:
+        events = Table(title="Moments of truth", title_justify="left", title_style="bold")
+        events.add_column("event")
+        events.add_column("stage")
+        events.add_column("happened to", justify="right")
+        for e in result.events:
+            events.add_row(e.name, e.stage, f"{e.rate * 100:.2f}%")
+        console.print(events)
+        console.print()
+
+    if result.targets:
+        console.print(Text("Targets", style="bold"))
+        for t in result.targets:
+            mark = Text("  ✓ met    ", style="green") if t.met else Text("  ✗ missed ",
+                                                                        style="bold red")
+            value = fmt_metric(t.target.metric, t.value)
+            console.print(Text.assemble(mark, str(t.target), f"  (forecast {value})"))
+
+
+# ------------------------------------------------------------------------- command
+
+
+@click.command("run")
+@click.argument("file")
+@click.option("-n", "--customers", type=CountType(), default=None,
+              help="Customers to simulate (100000, 200_000, 1e6). Default: the spec's "
+                   "`customers`, else 100000. With --precision: the most to simulate.")
+@click.option("--seed", type=SeedType(), default=None,
+              help="Random seed (an integer). Default: the spec's `seed`, else 0.")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Apply one of the spec's scenarios to the baseline.")
+@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
+              show_default=True,
+              help="numba: the compiled simulator. exact: exact expectations, for "
+                   "journeys whose values are constants or discrete(...).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads for the numba engine (default: all cores).")
+@click.option("--precision", type=PrecisionType(), default=None,
+              help="Simulate until the headline metric's 95% half-width is at most X "
+                   "(NPS points on a 0..10 scale, else score points of the mean).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (the shape documented in DESIGN.md).")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Write the JSON result to FILE (atomically). With --json, nothing "
+                   "goes to standard output.")
+@click.option("--allow-outside-imports", is_flag=True,
+              help="Let imports reach outside the importing file's directory tree.")
+def command(file, customers, seed, scenario, engine, threads, precision, as_json, output,
+            allow_outside_imports):
+    """Forecast the CX metrics of the journey in FILE (``-`` reads standard input).
+
+    Exit 0 when every target is met, 1 when a target is missed or the spec has errors,
+    2 for bad arguments."""
+    from ..sim.exact import ExactError
+    from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
+
+    if output is not None:
+        directory = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(directory):
+            raise click.BadParameter(f"directory '{directory}' does not exist",
+                                     param_hint="'-o' / '--output'")
+        if os.path.isdir(output):
+            raise click.BadParameter(f"'{output}' is a directory",
+                                     param_hint="'-o' / '--output'")
+
+    comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
+    if len(comp.diagnostics):  # warnings: on stderr, so --json stays clean
+        report(comp)
+    model = comp.model
+    shown = "<stdin>" if file == "-" else file
+    text = comp.sources.get(shown)
+    sha = spec_sha256(text) if text is not None else None
+    try:
+        check_scenario(model, scenario)
+    except SimulationError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
+
+    interactive = sys.stderr.isatty() and not os.environ.get("CXDSL_NO_PROGRESS")
+    progress = _LazyProgress(interactive)
+    try:
+        if engine == "numba" and interactive:
+            _warm_up()
+        result = simulate(model, customers=customers, seed=seed, scenario=scenario,
+                          engine=engine, threads=threads, precision=precision,
+                          progress=progress, spec_sha=sha)
+    except ExactError as exc:
+        progress.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except SimulationError as exc:
+        progress.close()
+        raise click.UsageError(str(exc)) from None
+    except KeyboardInterrupt as exc:
+        progress.close()
+        done = getattr(exc, "done", None)
+        where = f" after {done:,} of {exc.total:,} customers" if done is not None else ""
+        click.echo(f"interrupted{where}; nothing written", err=True)
+        sys.exit(130)
+    progress.close()
+
+    document = result.to_json() + "\n"
+    if output is not None:
+        try:
+            write_atomic(output, document)
+        except OSError as exc:
+            click.echo(f"error: cannot write '{output}': {exc.strerror or exc}", err=True)
+            sys.exit(1)
+    if as_json:
+        if output is None:
+            click.echo(document, nl=False)
+    else:
+        from rich.console import Console
+
+        console = Console(file=sys.stdout, highlight=False,
+                          soft_wrap=False)
+        render_human(result, model, console)
+        if precision is not None and not result.exact:
+            hw = result.half_width()
+            met = "reached" if hw <= precision else "NOT reached (the customer cap came first)"
+            console.print(f"\nprecision: {result.headline} ±{hw:.3g} at 95% — the asked "
+                          f"±{precision:g} {met}", style="dim")
+        if output is not None:
+            console.print(f"\nwrote {output}", style="dim")
+    sys.exit(0 if result.targets_met else 1)

@@ -1,0 +1,119 @@
+"""``cxdsl sweep FILE [--vary PATH=A:B:N | PATH=v1,v2,…]…``: run a grid of parameter
+values."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .compare import (
+    check_output,
+    cluster_options,
+    emit,
+    executor_for,
+    failures,
+    how_line,
+    load,
+    progress_bar,
+    run_options,
+    to_json,
+)
+from .run import LABELS, fmt_metric
+
+
+def render_human(sw, console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..model.diff import _attr_text
+
+    model = sw.model
+    scen = f", scenario {sw.manifest['scenario']}" if sw.manifest.get("scenario") else ""
+    how = how_line(sw.manifest).replace(", paired 95% intervals", "")
+    console.print(Text.assemble((model.title or "journey", "bold"),
+                                f" — sweep of {len(sw.points):,} points, {how}{scen}"))
+    console.print()
+    table = Table()
+    for a in sw.axes:
+        table.add_column(a.name, justify="right", style="cyan")
+    metrics = sw.metrics
+    for m in metrics:
+        table.add_column(LABELS[m].split(" /")[0], justify="right")
+    head = metrics[0]
+    for vals, p in zip(sw.params, sw.points):
+        overall = p.result.overall.metrics
+        cells = []
+        for m in metrics:
+            x = overall[m]
+            text = fmt_metric(m, x.value)
+            if m == head and x.lo is not None and x.hi is not None and x.lo != x.hi:
+                text += f" ±{fmt_metric(m, (x.hi - x.lo) / 2)}"
+            cells.append(text)
+        table.add_row(*(_attr_text(a.path.attr, v) if a.path.attr != "impact"
+                        else f"{v:+g}" for a, v in zip(sw.axes, vals)), *cells)
+    console.print(table)
+
+
+@click.command("sweep")
+@click.argument("file")
+@click.option("--vary", "vary", multiple=True, metavar="PATH=A:B:N|PATH=v1,v2,…",
+              help="An axis: N points from A to B inclusive (demo_glitch.p=0:20%:21), or "
+                   "a list of values (Convert.advance=30%,35%,40%). Repeat for a grid; "
+                   "added to the spec's `sweep` lines (an axis of the same path replaces "
+                   "the spec's).")
+@click.option("--no-file-sweeps", is_flag=True,
+              help="Ignore the spec's `sweep` lines; sweep the --vary axes alone.")
+@click.option("--scenario", default=None, metavar="NAME",
+              help="Sweep on top of this scenario instead of the baseline.")
+@run_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (the shape documented in DESIGN.md).")
+@click.option("-o", "--output", default=None, metavar="FILE.csv|FILE.json",
+              help="Write the points to a CSV file (one column per axis, then m, m_lo, "
+                   "m_hi for every metric m) or a JSON file, by the name's ending; "
+                   "standard output then only says so.")
+@cluster_options
+def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threads,
+            as_json, output, scheduler, dask_local, allow_outside_imports):
+    """Run every point of a parameter grid of FILE: the spec's `sweep` lines and the
+    --vary axes, on the baseline or a --scenario, each point with the same seed and
+    customers (so points differ only where their parameters do, and a point equals
+    `cxdsl run` of the same values). The grid runs batched inside the compiled kernel.
+
+    Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
+    from ..analysis import core as analysis
+    from ..model import ir
+
+    check_output(output, (".csv", ".json"))
+    model, sha = load(file, allow_outside_imports)
+    progress = progress_bar()
+    with failures():
+        analysis.check_scenario(model, scenario)
+        base = ir.with_scenario(model, scenario)
+        axes = []
+        for text in vary:
+            try:
+                axes.append(analysis.parse_vary(text, base))
+            except analysis.AnalysisError as exc:
+                raise click.BadParameter(str(exc), param_hint="'--vary'") from None
+        try:
+            with executor_for(scheduler, dask_local) as ex:
+                sw = analysis.sweep(model, axes, scenario=scenario,
+                                    file_sweeps=not no_file_sweeps, engine=engine,
+                                    customers=customers, seed=seed, threads=threads,
+                                    executor=ex, spec_sha=sha, progress=progress)
+        finally:
+            progress.close()
+    if output is not None:
+        from .common import write_atomic
+
+        write_atomic(output, sw.to_csv() if output.lower().endswith(".csv")
+                     else to_json(sw.to_dict()))
+        if not as_json:
+            click.echo(f"wrote {len(sw.points):,} points to {output}")
+    elif as_json:
+        click.echo(to_json(sw.to_dict()), nl=False)
+    else:
+        emit("", False, None, lambda c: render_human(sw, c))
+    sys.exit(0)

@@ -1,0 +1,392 @@
+"""The resolved, typed model of a journey: what the checker produces and the engines consume.
+
+Every per-persona attribute is dense: a tuple with one entry per persona, in the order of
+``Model.personas``. Numbers are floats (``5%`` is 0.05). Conditions name events by their
+(unique) names. Scenarios keep their changes as data; :func:`with_scenario` and
+:func:`with_overrides` apply them, returning a new Model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Union
+
+from .metrics import METRICS  # noqa: F401  (re-exported)
+
+SCHEMA_VERSION = 1
+
+# ---------------------------------------------------------------------- distributions
+
+
+@dataclass(frozen=True)
+class Const:
+    value: float
+
+
+@dataclass(frozen=True)
+class Normal:
+    mu: float
+    sd: float
+
+
+@dataclass(frozen=True)
+class Uniform:
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class Triangular:
+    lo: float
+    mode: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class Discrete:
+    """``values[i]`` with probability ``weights[i]``; weights sum to 1."""
+
+    values: tuple[float, ...]
+    weights: tuple[float, ...]
+
+
+Dist = Union[Const, Normal, Uniform, Triangular, Discrete]
+DIST_KINDS = {"const": Const, "normal": Normal, "uniform": Uniform,
+              "triangular": Triangular, "discrete": Discrete}
+
+
+def dist_mean(d: Dist) -> float:
+    if isinstance(d, Const):
+        return d.value
+    if isinstance(d, Normal):
+        return d.mu
+    if isinstance(d, Uniform):
+        return (d.lo + d.hi) / 2
+    if isinstance(d, Triangular):
+        return (d.lo + d.mode + d.hi) / 3
+    return sum(v * w for v, w in zip(d.values, d.weights))
+
+
+def dist_support(d: Dist) -> tuple[float, float]:
+    """Smallest and largest value a draw can take (±inf for normal)."""
+    if isinstance(d, Const):
+        return d.value, d.value
+    if isinstance(d, Normal):
+        return (d.mu, d.mu) if d.sd == 0 else (float("-inf"), float("inf"))
+    if isinstance(d, Uniform):
+        return d.lo, d.hi
+    if isinstance(d, Triangular):
+        return d.lo, d.hi
+    return min(d.values), max(d.values)
+
+
+def is_exact(d: Dist) -> bool:
+    """True when the exact engine can enumerate the value (a constant or discrete)."""
+    return isinstance(d, (Const, Discrete)) or (isinstance(d, Normal) and d.sd == 0) or (
+        isinstance(d, Uniform) and d.lo == d.hi)
+
+
+# ------------------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True)
+class Ref:
+    event: str
+
+
+@dataclass(frozen=True)
+class ScoreCmp:
+    op: str  # one of < <= > >= == !=
+    value: float
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Cond
+
+
+@dataclass(frozen=True)
+class And:
+    operands: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    operands: tuple[Cond, ...]
+
+
+Cond = Union[Ref, ScoreCmp, Not, And, Or]
+
+
+def cond_refs(c: Cond | None) -> list[str]:
+    """Event names a condition refers to, in order of appearance (with repeats)."""
+    out: list[str] = []
+    stack = [c] if c is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Ref):
+            out.append(node.event)
+        elif isinstance(node, Not):
+            stack.append(node.operand)
+        elif isinstance(node, (And, Or)):
+            stack.extend(reversed(node.operands))
+    return out
+
+
+def cond_holds(c: Cond | None, happened: set[str] | frozenset[str], score: float) -> bool:
+    """Whether condition ``c`` holds for a customer to whom the events ``happened`` have
+    happened and whose running score is ``score`` (no condition always holds)."""
+    if c is None:
+        return True
+    if isinstance(c, Ref):
+        return c.event in happened
+    if isinstance(c, ScoreCmp):
+        v = c.value
+        return {"<": score < v, "<=": score <= v, ">": score > v, ">=": score >= v,
+                "==": score == v, "!=": score != v}[c.op]
+    if isinstance(c, Not):
+        return not cond_holds(c.operand, happened, score)
+    if isinstance(c, And):
+        return all(cond_holds(o, happened, score) for o in c.operands)
+    return any(cond_holds(o, happened, score) for o in c.operands)
+
+
+def cond_text(c: Cond, _parent: int = 0) -> str:
+    """Source form of a condition, parenthesised only where needed."""
+    if isinstance(c, Ref):
+        return c.event
+    if isinstance(c, ScoreCmp):
+        return f"score {c.op} {c.value:g}"
+    if isinstance(c, Not):
+        return "not " + cond_text(c.operand, 3)
+    level, word = (2, " and ") if isinstance(c, And) else (1, " or ")
+    text = word.join(cond_text(o, level) for o in c.operands)
+    return f"({text})" if _parent > level else text
+
+
+# ----------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    label: str | None
+    share: float      # normalised: the shares of all personas sum to 1
+    baseline: Dist    # the score given when nothing notable happens
+    value: float      # revenue per converted customer
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    label: str | None
+    advance: tuple[float, ...]  # per persona; probability of moving on at score == score0
+    slope: tuple[float, ...]    # per persona; log-odds per score point above score0
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    label: str | None
+    stage: str
+    p: tuple[float, ...]        # per persona
+    impact: tuple[Dist, ...]    # per persona
+    when: Cond | None
+
+
+#: The comparisons a ``target`` accepts.
+TARGET_OPS: tuple[str, ...] = (">=", ">", "<=", "<")
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    op: str
+    threshold: float
+    persona: str | None
+
+    def __str__(self) -> str:
+        tail = f" for {self.persona}" if self.persona else ""
+        # conversion is a share and reads as a percentage; the other metrics as numbers
+        value = (f"{self.threshold * 100:g}%" if self.metric == "conversion"
+                 else f"{self.threshold:g}")
+        return f"{self.metric} {self.op} {value}{tail}"
+
+    def met(self, value: float) -> bool:
+        t = self.threshold
+        return {">=": value >= t, ">": value > t, "<=": value <= t, "<": value < t}[self.op]
+
+
+# ------------------------------------------------------------------ scenarios & sweeps
+
+#: Settable attributes by declaration kind, and whether each is per persona.
+ATTRIBUTES = {
+    "persona": {"share": False, "baseline": False, "value": False},
+    "stage": {"advance": True, "slope": True},
+    "event": {"p": True, "impact": True},
+}
+
+
+@dataclass(frozen=True)
+class PathRef:
+    """``target.attr`` (every persona) or ``target.attr[persona]``."""
+
+    kind: str  # "persona" | "stage" | "event"
+    target: str
+    attr: str
+    persona: str | None = None
+
+    def __str__(self) -> str:
+        tail = f"[{self.persona}]" if self.persona else ""
+        return f"{self.target}.{self.attr}{tail}"
+
+
+@dataclass(frozen=True)
+class SetAttr:
+    path: PathRef
+    value: float | Dist  # a Dist for impact and baseline, else a float
+
+
+@dataclass(frozen=True)
+class AddEvent:
+    event: Event
+
+
+@dataclass(frozen=True)
+class RemoveEvent:
+    name: str
+
+
+Change = Union[SetAttr, AddEvent, RemoveEvent]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    label: str | None
+    cost: float | None
+    extends: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    path: PathRef
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    title: str | None
+    scale: tuple[int, int]
+    customers: int | None
+    seed: int | None
+    personas: tuple[Persona, ...]
+    stages: tuple[Stage, ...]
+    goal: str
+    events: tuple[Event, ...]
+    targets: tuple[Target, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    sweeps: tuple[Sweep, ...] = ()
+
+    # lookups -------------------------------------------------------------
+    def persona_index(self, name: str) -> int:
+        return next(i for i, p in enumerate(self.personas) if p.name == name)
+
+    def stage_index(self, name: str) -> int:
+        return next(i for i, s in enumerate(self.stages) if s.name == name)
+
+    def event(self, name: str) -> Event:
+        return next(e for e in self.events if e.name == name)
+
+    def scenario(self, name: str) -> Scenario:
+        return next(s for s in self.scenarios if s.name == name)
+
+    @property
+    def goal_index(self) -> int:
+        return self.stage_index(self.goal)
+
+    @property
+    def has_nps(self) -> bool:
+        return self.scale == (0, 10)
+
+
+# ---------------------------------------------------------------- applying changes
+
+
+def _set_per_persona(values: tuple, model: Model, persona: str | None, value) -> tuple:
+    if persona is None:
+        return tuple(value for _ in values)
+    i = model.persona_index(persona)
+    return values[:i] + (value,) + values[i + 1:]
+
+
+def apply_change(model: Model, change: Change) -> Model:
+    """The model with one change applied (no validation: the checker validates)."""
+    if isinstance(change, AddEvent):
+        return dataclasses.replace(model, events=model.events + (change.event,))
+    if isinstance(change, RemoveEvent):
+        return dataclasses.replace(
+            model, events=tuple(e for e in model.events if e.name != change.name))
+    path, value = change.path, change.value
+    if path.kind == "persona":
+        personas = tuple(dataclasses.replace(p, **{path.attr: value})
+                         if p.name == path.target else p for p in model.personas)
+        if path.attr == "share":
+            total = sum(p.share for p in personas)
+            if total > 0:
+                personas = tuple(dataclasses.replace(p, share=p.share / total)
+                                 for p in personas)
+        return dataclasses.replace(model, personas=personas)
+    if path.kind == "stage":
+        stages = tuple(
+            dataclasses.replace(s, **{path.attr: _set_per_persona(
+                getattr(s, path.attr), model, path.persona, float(value))})
+            if s.name == path.target else s for s in model.stages)
+        return dataclasses.replace(model, stages=stages)
+    val = value if path.attr == "impact" else float(value)
+    events = tuple(
+        dataclasses.replace(e, **{path.attr: _set_per_persona(
+            getattr(e, path.attr), model, path.persona, val)})
+        if e.name == path.target else e for e in model.events)
+    return dataclasses.replace(model, events=events)
+
+
+def scenario_order(model: Model, name: str) -> list[str]:
+    """Scenario ``name`` and its ancestors in the order their changes apply: each parent
+    (depth-first, in the order of ``extends``) before its child, each scenario once, so a
+    common ancestor of two parents applies once. The checker guarantees there is no cycle."""
+    order: list[str] = []
+
+    def visit(n: str) -> None:
+        if n in order:
+            return
+        for parent in model.scenario(n).extends:
+            visit(parent)
+        order.append(n)
+
+    visit(name)
+    return order
+
+
+def scenario_changes(model: Model, name: str) -> list[Change]:
+    """Every change scenario ``name`` makes to the baseline, in the order they apply."""
+    return [c for n in scenario_order(model, name) for c in model.scenario(n).changes]
+
+
+def with_scenario(model: Model, name: str | None) -> Model:
+    """The baseline with scenario ``name`` applied (the model itself for None)."""
+    if name is None:
+        return model
+    for change in scenario_changes(model, name):
+        model = apply_change(model, change)
+    return model
+
+
+def with_overrides(model: Model, overrides: dict[PathRef, float]) -> Model:
+    """The model with each path set to a number (a sweep point)."""
+    for path, value in overrides.items():
+        v = Const(float(value)) if path.attr in ("impact", "baseline") else float(value)
+        model = apply_change(model, SetAttr(path, v))
+    return model

@@ -1,0 +1,3 @@
+"""What a person looks at: the HTML report, the Mermaid/Graphviz/JSON exports, terminal
+pictures and number formatting.
+"""

@@ -1,0 +1,392 @@
+"""Exports of a journey for other tools: a Mermaid ``journey`` diagram and a Graphviz DOT
+graph (both from the checked model alone), plus the helpers the HTML report shares with
+them (the sign of an event, the dependencies between events).
+
+Mermaid (``cxdsl export FILE --to mermaid``)
+--------------------------------------------
+
+A Mermaid `user journey <https://mermaid.js.org/syntax/userJourney.html>`_, which GitHub
+renders inside a fenced ```` ```mermaid ```` block of any Markdown file:
+
+* ``title`` is the journey's title (or the file name);
+* one ``section`` per stage, in order, named by the stage's label (or its name);
+* one task per event, in declaration order, named by the event's label (or its name)
+  followed by its probability, e.g. ``Demo stops on a technical glitch (5%)`` (no
+  probability when it is 100%);
+* the actors of a task are the personas the event can happen to (p > 0), by label. When
+  personas differ in p, or in the score below, the event becomes one task per group of
+  personas that share both, each with its own probability;
+* a stage without events gets one neutral task, ``no moments of truth``, so that its
+  section still shows.
+
+Mermaid scores a task from 1 (a bad moment) to 5 (a great one). The score comes from the
+mean of the event's impact for the persona, expressed in points of a 0..10 scale
+(``u = mean impact × 10 / (HI − LO)``, so the mapping means the same on a 1..5 scale):
+
+======  ========================  ===============================
+score   u (0..10 points)          reads as
+======  ========================  ===============================
+1       u ≤ −2                    a strongly negative moment
+2       −2 < u ≤ −0.25            a negative moment
+3       −0.25 < u < 0.25          neutral (including impact 0)
+4       0.25 ≤ u < 2              a positive moment
+5       u ≥ 2                     a strongly positive moment
+======  ========================  ===============================
+
+Conditions (``when ...``) are not shown in the Mermaid diagram, whose syntax has no place
+for them; the DOT graph draws them.
+
+Mermaid's journey syntax cannot take some characters in labels: ``#`` and ``%%`` start
+comments, ``:`` separates a task from its score, ``;`` ends a statement, ``,`` separates
+actors, and GitHub sanitises anything that looks like HTML. Labels are therefore cleaned:
+``:`` and ``;`` become `` -`` and ``,``, ``#`` is dropped, ``%%`` becomes ``%``, ``<`` and
+``>`` become ``‹`` and ``›``, control characters become spaces, and runs of spaces shrink
+to one. Actors also lose their commas. A task whose cleaned name would start with a
+keyword of the syntax (``journey``, ``title``, ``section``, ``accTitle``, ``accDescr``) is
+put in quotation marks “…”. A label left without a letter or digit falls back to the
+declaration's name. Emoji and other text pass through unchanged.
+
+DOT (``cxdsl export FILE --to dot``)
+------------------------------------
+
+A Graphviz ``digraph`` laid out left to right: one cluster per stage holding the stage's
+node and its events; the stages chained by bold edges labelled with the advance rate (per
+persona where personas differ, with the slope when not 0); the goal stage drawn with a
+double border. Each event node shows its label, p, impact and condition, and is filled
+red for a negative mean impact, green for a positive one, grey for 0. Dashed edges run
+from an event to each event whose condition refers to it, labelled ``recovers`` (a
+positive event that depends on a negative one), ``compounds`` (same sign), ``when`` or
+``unless`` (the reference is negated). Every label is a double-quoted DOT string with
+``\\`` and ``"`` escaped, so no label can break the graph. Render it with
+``dot -Tsvg journey.dot -o journey.svg``.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+
+from ..model import ir
+
+FORMATS = ("mermaid", "dot", "json")
+
+# --------------------------------------------------------------------- shared helpers
+
+
+def display(decl) -> str:
+    """A declaration's human label, or its name."""
+    return decl.label if decl.label else decl.name
+
+
+def fmt_pct(x: float) -> str:
+    """``0.05`` -> ``5%``, ``0.125`` -> ``12.5%``, ``0.0001`` -> ``0.01%``."""
+    return f"{x * 100:.3g}%"
+
+
+def fmt_num(x: float, signed: bool = False) -> str:
+    return f"{x:+g}" if signed and x != 0 else f"{x:g}"
+
+
+def dist_text(d: ir.Dist, signed: bool = False) -> str:
+    """Source form of a value: ``-3``, ``+1.5``, ``normal(-2, 0.5)``, ``discrete(1: 0.5,
+    2: 0.5)``."""
+    if isinstance(d, ir.Const):
+        return fmt_num(d.value, signed)
+    if isinstance(d, ir.Normal):
+        return f"normal({d.mu:g}, {d.sd:g})"
+    if isinstance(d, ir.Uniform):
+        return f"uniform({d.lo:g}, {d.hi:g})"
+    if isinstance(d, ir.Triangular):
+        return f"triangular({d.lo:g}, {d.mode:g}, {d.hi:g})"
+    pairs = ", ".join(f"{v:g}: {w:g}" for v, w in zip(d.values, d.weights))
+    return f"discrete({pairs})"
+
+
+def mean_impact(model: ir.Model, event: ir.Event) -> float:
+    """The share-weighted mean impact of ``event`` over the personas it can happen to
+    (over all personas when it can happen to none)."""
+    pairs = [(p.share, ir.dist_mean(d)) for p, d, prob in
+             zip(model.personas, event.impact, event.p) if prob > 0]
+    if not pairs:
+        pairs = [(p.share, ir.dist_mean(d)) for p, d in zip(model.personas, event.impact)]
+    total = sum(w for w, _ in pairs)
+    if total <= 0:
+        return sum(m for _, m in pairs) / len(pairs)
+    return sum(w * m for w, m in pairs) / total
+
+
+def sign(x: float, eps: float = 1e-12) -> int:
+    return 0 if abs(x) <= eps else (1 if x > 0 else -1)
+
+
+def event_sign(model: ir.Model, event: ir.Event) -> int:
+    """-1, 0 or +1: the sign of the event's share-weighted mean impact."""
+    return sign(mean_impact(model, event))
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Event ``target``'s condition refers to event ``source``.
+
+    ``kind``: ``recovery`` (a positive event that depends on a negative one happening),
+    ``compounding`` (depends on an event of the same sign happening), ``condition`` (any
+    other reference, including negated ones: ``when not X``)."""
+
+    source: str
+    target: str
+    negated: bool
+    kind: str
+
+
+def _refs_with_polarity(c: ir.Cond | None) -> list[tuple[str, bool]]:
+    """(event, negated) for each reference of a condition, in order, first occurrence of
+    each (event, polarity) pair only."""
+    out: list[tuple[str, bool]] = []
+
+    def walk(node, neg: bool) -> None:
+        if isinstance(node, ir.Ref):
+            if (node.event, neg) not in out:
+                out.append((node.event, neg))
+        elif isinstance(node, ir.Not):
+            walk(node.operand, not neg)
+        elif isinstance(node, (ir.And, ir.Or)):
+            for o in node.operands:
+                walk(o, neg)
+
+    if c is not None:
+        walk(c, False)
+    return out
+
+
+def dependencies(model: ir.Model) -> list[Dependency]:
+    """Every reference from an event's condition to another event, in declaration order of
+    the dependent event."""
+    signs = {e.name: event_sign(model, e) for e in model.events}
+    out = []
+    for e in model.events:
+        for ref, neg in _refs_with_polarity(e.when):
+            s, t = signs.get(ref, 0), signs[e.name]
+            if neg:
+                kind = "condition"
+            elif s < 0 < t:
+                kind = "recovery"
+            elif s != 0 and s == t:
+                kind = "compounding"
+            else:
+                kind = "condition"
+            out.append(Dependency(ref, e.name, neg, kind))
+    return out
+
+
+def per_persona_parts(model: ir.Model, values: tuple, fmt) -> list[str]:
+    """``[fmt(v)]`` when every persona has the same value, else ``["name v", …]``, one
+    entry per persona."""
+    texts = [fmt(v) for v in values]
+    if len(set(texts)) <= 1:
+        return texts[:1]
+    return [f"{p.name} {t}" for p, t in zip(model.personas, texts)]
+
+
+def per_persona(model: ir.Model, values: tuple, fmt) -> str:
+    """``fmt(v)`` when every persona has the same value, else ``name v, name v``."""
+    return ", ".join(per_persona_parts(model, values, fmt))
+
+
+# ---------------------------------------------------------------------------- Mermaid
+
+_MERMAID_KEYWORDS = ("journey", "title", "section", "acctitle", "accdescr")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+
+
+def mermaid_text(text: str, *, actor: bool = False) -> str:
+    """``text`` cleaned of what Mermaid's journey syntax cannot take (see the module
+    docstring). ``actor``: also drop commas, which separate actors."""
+    t = _CONTROL.sub(" ", text)
+    t = t.replace("#", "").replace(":", " -").replace(";", ",")
+    while "%%" in t:
+        t = t.replace("%%", "%")
+    t = t.replace("<", "‹").replace(">", "›")
+    if actor:
+        t = t.replace(",", " ")
+    return _SPACES.sub(" ", t).strip()
+
+
+def _mermaid_label(decl, *, actor: bool = False) -> str:
+    text = mermaid_text(display(decl), actor=actor)
+    return text if re.search(r"\w", text) else decl.name
+
+
+def _guard_keyword(text: str) -> str:
+    if text.lower().startswith(_MERMAID_KEYWORDS):
+        return f"“{text}”"
+    return text
+
+
+def mermaid_score(impact_mean: float, scale: tuple[int, int]) -> int:
+    """Mermaid's 1..5 task score for a mean impact (table in the module docstring)."""
+    lo, hi = scale
+    u = impact_mean * 10.0 / (hi - lo)
+    if u <= -2:
+        return 1
+    if u <= -0.25:
+        return 2
+    if u < 0.25:
+        return 3
+    if u < 2:
+        return 4
+    return 5
+
+
+def _actor_names(model: ir.Model) -> list[str]:
+    """One distinct Mermaid actor name per persona."""
+    names = [_mermaid_label(p, actor=True) for p in model.personas]
+    out = []
+    for p, n in zip(model.personas, names):
+        if names.count(n) > 1 and n != p.name:
+            n = f"{n} ({p.name})"
+        out.append(n)
+    return out
+
+
+def to_mermaid(model: ir.Model, title: str | None = None) -> str:
+    """The Mermaid ``journey`` diagram of ``model`` (see the module docstring).
+    ``title`` is used when the journey has none."""
+    actors = _actor_names(model)
+    lines = ["journey"]
+    heading = mermaid_text(model.title or title or "")
+    if heading:
+        lines.append(f"    title {heading}")
+    for stage in model.stages:
+        lines.append(f"    section {_mermaid_label(stage)}")
+        events = [e for e in model.events if e.stage == stage.name]
+        if not events:
+            lines.append(f"      no moments of truth: 3: {', '.join(actors)}")
+            continue
+        for e in events:
+            name = _mermaid_label(e)
+            groups: dict[tuple[float, int], list[str]] = {}
+            for q, (p, d) in enumerate(zip(e.p, e.impact)):
+                key = (p, mermaid_score(ir.dist_mean(d), model.scale))
+                groups.setdefault(key, [])
+                if p > 0:
+                    groups[key].append(actors[q])
+            for (p, score), who in groups.items():
+                task = _guard_keyword(name if p == 1 else f"{name} ({fmt_pct(p)})")
+                tail = f": {', '.join(who)}" if who else ""
+                lines.append(f"      {task}: {score}{tail}")
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(model: ir.Model, title: str | None = None) -> str:
+    """The Mermaid diagram in a fenced block, ready to paste into GitHub Markdown."""
+    return "```mermaid\n" + to_mermaid(model, title) + "```\n"
+
+
+# -------------------------------------------------------------------------------- DOT
+
+NEGATIVE_FILL, NEGATIVE_LINE = "#fde2e1", "#c0392b"
+POSITIVE_FILL, POSITIVE_LINE = "#dff3e3", "#2e7d32"
+NEUTRAL_FILL, NEUTRAL_LINE = "#eeeeee", "#757575"
+_EDGE = {"recovery": ("recovers", POSITIVE_LINE), "compounding": ("compounds", NEGATIVE_LINE),
+         "condition": ("when", NEUTRAL_LINE)}
+
+
+def dot_string(text: str) -> str:
+    """``text`` as a double-quoted DOT string: backslashes and quotes escaped, control
+    characters turned into spaces, newlines into DOT's centred line breaks."""
+    lines = [_CONTROL.sub(" ", line) for line in str(text).split("\n")]
+    escaped = [line.replace("\\", "\\\\").replace('"', '\\"') for line in lines]
+    return '"' + "\\n".join(escaped) + '"'
+
+
+def _wrap(text: str, width: int = 34) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _attr_lines(word: str, parts: list[str]) -> list[str]:
+    """``word value, value`` on one line when it fits, else ``word`` then one line per
+    persona."""
+    one = f"{word} {', '.join(parts)}"
+    if len(parts) == 1 or len(one) <= 34:
+        return _wrap(one)
+    return [word] + [line for part in parts for line in _wrap(part)]
+
+
+def _stage_edge_label(model: ir.Model, stage: ir.Stage) -> str:
+    lines = _attr_lines("advance", per_persona_parts(model, stage.advance, fmt_pct))
+    if any(k != 0 for k in stage.slope):
+        lines += _attr_lines("slope", per_persona_parts(model, stage.slope, fmt_num))
+    return "\n".join(lines)
+
+
+def _event_label(model: ir.Model, e: ir.Event) -> str:
+    lines = _wrap(display(e))
+    if e.label:
+        lines.append(f"({e.name})")
+    lines += _attr_lines("p", per_persona_parts(model, e.p, fmt_pct))
+    lines += _attr_lines("impact", per_persona_parts(
+        model, e.impact, lambda d: dist_text(d, True)))
+    if e.when is not None:
+        lines += _wrap(f"when {ir.cond_text(e.when)}")
+    return "\n".join(lines)
+
+
+def to_dot(model: ir.Model, title: str | None = None) -> str:
+    """The Graphviz DOT graph of ``model`` (see the module docstring). ``title`` is used
+    when the journey has none."""
+    heading = model.title or title or "journey"
+    out = [
+        "digraph journey {",
+        f"  graph [rankdir=LR, newrank=true, compound=true, fontname=\"Helvetica\", "
+        f"fontsize=14, labelloc=t, labeljust=l, nodesep=0.3, ranksep=0.7, "
+        f"label={dot_string(heading)}];",
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10, "
+        "margin=\"0.12,0.06\"];",
+        "  edge [fontname=\"Helvetica\", fontsize=9];",
+    ]
+    for i, stage in enumerate(model.stages):
+        sid = f"s_{stage.name}"
+        stage_lines = _wrap(display(stage), 24)
+        if stage.label:
+            stage_lines.append(f"({stage.name})")
+        if stage.name == model.goal:
+            stage_lines.append("goal")
+        out.append(f"  subgraph cluster_{i} {{")
+        out.append("    label=\"\"; style=\"rounded,filled\"; fillcolor=\"#f5f7fb\"; "
+                   "color=\"#c5cedb\";")
+        goal = ", peripheries=2" if stage.name == model.goal else ""
+        out.append(f"    {sid} [label={dot_string(chr(10).join(stage_lines))}, "
+                   f"style=\"filled,bold\", fillcolor=\"#d6e0f0\", color=\"#34495e\", "
+                   f"fontsize=12{goal}];")
+        members = [sid]
+        for e in model.events:
+            if e.stage != stage.name:
+                continue
+            s = event_sign(model, e)
+            fill, line = ((NEGATIVE_FILL, NEGATIVE_LINE) if s < 0 else
+                          (POSITIVE_FILL, POSITIVE_LINE) if s > 0 else
+                          (NEUTRAL_FILL, NEUTRAL_LINE))
+            eid = f"e_{e.name}"
+            members.append(eid)
+            out.append(f"    {eid} [label={dot_string(_event_label(model, e))}, "
+                       f"fillcolor=\"{fill}\", color=\"{line}\"];")
+        out.append(f"    {{ rank=same; {'; '.join(members)}; }}")
+        out.append("  }")
+    for a, b in zip(model.stages, model.stages[1:]):
+        out.append(f"  s_{a.name} -> s_{b.name} [label={dot_string(_stage_edge_label(model, a))}"
+                   ", penwidth=2, weight=10, color=\"#34495e\"];")
+    for dep in dependencies(model):
+        word, color = _EDGE[dep.kind]
+        if dep.negated:
+            word = "unless"
+        out.append(f"  e_{dep.source} -> e_{dep.target} [label={dot_string(word)}, "
+                   f"style=dashed, color=\"{color}\", fontcolor=\"{color}\", constraint=false];")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["FORMATS", "Dependency", "dependencies", "display", "dist_text", "dot_string",
+           "event_sign", "fmt_pct", "mean_impact", "mermaid_score", "mermaid_text",
+           "to_dot", "to_markdown", "to_mermaid"]

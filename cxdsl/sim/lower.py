@@ -1,0 +1,430 @@
+"""Lowering: a resolved :class:`cxdsl.ir.Model` in, flat numpy tables for the kernel out.
+
+The kernel (:mod:`cxdsl.engine`) is compiled once and reads every journey from the same
+fixed set of arrays; nothing is generated per journey. The tables have a leading *point*
+dimension P: one kernel call evaluates P parameter sets of one structure (the baseline alone
+is P = 1; a sweep batches its grid points). Structure — scale, persona/stage/event names and
+order, each event's stage and condition — is shared; numbers (shares, p, impacts, baselines,
+advance, slope) are per point.
+
+Shapes: P points, Q personas, S stages, E events, D distinct distributions, M discrete
+values, L condition instructions. Every integer array is int64 and every real array float64,
+C-contiguous, so the kernel has a single compiled signature.
+
+Distributions (baselines and impacts) live in one pool, deduplicated: ``dist_kind[d]`` is
+one of the ``KIND_*`` codes and ``dist_param[d]`` holds its numbers (u is the stream's
+uniform draw 0, :func:`cxdsl.rng.uniform_py`):
+
+===============  ===========================  ==========================================
+kind             ``dist_param[d, 0:4]``       draw
+===============  ===========================  ==========================================
+KIND_CONST       value, -, -, -               the value (no draw)
+KIND_NORMAL      mu, sd, -, -                 mu + sd · ppnd16(u) (inverse normal CDF)
+KIND_UNIFORM     lo, hi, -, -                 lo + (hi - lo) · u
+KIND_TRIANGULAR  lo, mode, hi, c              inverse CDF of u, with
+                                              c = (mode - lo) / (hi - lo)
+KIND_DISCRETE    -, -, -, -                   the first i with u < cum[i] (see below)
+===============  ===========================  ==========================================
+
+A discrete distribution's values are ``discrete_value[f : f + n]`` with cumulative weights
+``discrete_cum[f : f + n]`` (``f = dist_first[d]``, ``n = dist_count[d]``); values of weight
+0 are dropped and the last cumulative weight is +inf, so rounding never leaves a uniform
+without a value. Degenerate distributions (normal with sd 0, uniform or triangular with
+lo = hi, a single discrete value) are lowered to constants: same values, no draw.
+
+Conditions compile to a postfix program per event: ``cond_op/cond_arg/cond_value
+[cond_first[e] : cond_first[e + 1]]`` (empty: always true). Ops: ``OP_EVENT`` (push whether
+event ``arg`` happened), ``OP_SCORE`` (push ``score CMP value`` with ``arg`` a ``CMP_*``
+code), ``OP_NOT``, ``OP_AND``, ``OP_OR`` (binary). The kernel keeps the boolean stack in
+the bits of one uint64, so a program may need at most :data:`MAX_COND_DEPTH` entries; the
+operands of ``and``/``or`` are emitted deepest first (Sethi–Ullman), which keeps even deeply
+nested conditions at a depth of a few entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..model import ir
+
+KIND_CONST, KIND_NORMAL, KIND_UNIFORM, KIND_TRIANGULAR, KIND_DISCRETE = range(5)
+OP_EVENT, OP_SCORE, OP_NOT, OP_AND, OP_OR = range(5)
+CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE = range(6)
+CMP_CODES = {"<": CMP_LT, "<=": CMP_LE, ">": CMP_GT, ">=": CMP_GE, "==": CMP_EQ,
+             "!=": CMP_NE}
+#: Deepest boolean stack a condition program may use (the bits of one uint64).
+MAX_COND_DEPTH = 64
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """A journey (or P journeys of one structure) as flat arrays. See the module docstring
+    for the encodings; all per-persona arrays follow ``persona_names``' order."""
+
+    # structure, shared by every point
+    lo: int                       # scale bounds (integers)
+    hi: int
+    persona_names: tuple[str, ...]  # [Q]
+    stage_names: tuple[str, ...]    # [S]
+    event_names: tuple[str, ...]    # [E] in declaration order (the order of Tallies' E axis)
+    event_stage: np.ndarray       # int64[E]   stage index of each event
+    stage_first: np.ndarray       # int64[S+1] stage s runs stage_events[first[s]:first[s+1]]
+    stage_events: np.ndarray      # int64[E]   event indices, by stage, in declaration order
+    cond_first: np.ndarray        # int64[E+1] event e's program: [first[e], first[e+1])
+    cond_op: np.ndarray           # int64[L]   OP_* codes
+    cond_arg: np.ndarray          # int64[L]   event index (OP_EVENT), CMP_* (OP_SCORE)
+    cond_value: np.ndarray        # float64[L] the number of OP_SCORE
+    # numbers, per point
+    share: np.ndarray             # float64[P,Q] persona shares, normalised per point
+    p_occurs: np.ndarray          # float64[P,Q,E] probability the event happens
+    impact_dist: np.ndarray       # int64[P,Q,E] index into the distribution pool
+    baseline_dist: np.ndarray     # int64[P,Q]   index into the distribution pool
+    advance: np.ndarray           # float64[P,Q,S] advance probability at score == score0
+    slope: np.ndarray             # float64[P,Q,S] log-odds per score point above score0
+    advance_logit: np.ndarray     # float64[P,Q,S] log(a / (1 - a)); 0 where a is 0 or 1
+    # distribution pool
+    dist_kind: np.ndarray         # int64[D]
+    dist_param: np.ndarray        # float64[D,4]
+    dist_first: np.ndarray        # int64[D]   first discrete value (KIND_DISCRETE)
+    dist_count: np.ndarray        # int64[D]   number of discrete values
+    discrete_value: np.ndarray    # float64[M]
+    discrete_cum: np.ndarray      # float64[M] cumulative weights, last of each run +inf
+
+    @property
+    def points(self) -> int:
+        return self.share.shape[0]
+
+    @property
+    def n_personas(self) -> int:
+        return len(self.persona_names)
+
+    @property
+    def n_stages(self) -> int:
+        return len(self.stage_names)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.event_names)
+
+    @property
+    def n_scores(self) -> int:
+        """K: the number of integer scores LO … HI (the width of ``Tallies.hist``)."""
+        return self.hi - self.lo + 1
+
+    @property
+    def flag_words(self) -> int:
+        """uint64 words per customer needed to mark which events happened (at least 1)."""
+        return max(1, (self.n_events + 63) // 64)
+
+    def point(self, i: int) -> Tables:
+        """The tables of point ``i`` alone (P = 1), sharing the structure arrays."""
+        if not 0 <= i < self.points:
+            raise IndexError(f"point {i} out of range 0..{self.points - 1}")
+        sl = slice(i, i + 1)
+        return _replace(self, share=self.share[sl], p_occurs=self.p_occurs[sl],
+                        impact_dist=self.impact_dist[sl],
+                        baseline_dist=self.baseline_dist[sl], advance=self.advance[sl],
+                        slope=self.slope[sl], advance_logit=self.advance_logit[sl])
+
+
+def _replace(t: Tables, **changes) -> Tables:
+    return dataclasses.replace(t, **{k: np.ascontiguousarray(v) for k, v in changes.items()})
+
+
+# ------------------------------------------------------------------------- counts
+
+
+def persona_counts(shares: Sequence[float], customers: int,
+                   names: Sequence[str] | None = None) -> np.ndarray:
+    """Customers per persona: ``customers × share`` rounded by largest remainder.
+
+    The counts are exact integers summing to ``customers``. Quotas are computed in exact
+    rational arithmetic (shares are normalised here, so they need not sum to 1 in binary);
+    equal remainders go to personas in order of ``names`` (sorted), not of position, so
+    reordering the personas does not move a customer between them. Returns int64[Q]."""
+    if isinstance(customers, bool) or not isinstance(customers, (int, np.integer)):
+        raise TypeError(f"customers must be an integer, not {type(customers).__name__}")
+    customers = int(customers)
+    if customers < 0:
+        raise ValueError(f"customers must be >= 0, got {customers}")
+    fr = [Fraction(float(s)) for s in shares]
+    if any(f < 0 for f in fr) or not all(math.isfinite(float(s)) for s in shares):
+        raise ValueError("persona shares must be finite and >= 0")
+    total = sum(fr)
+    if total <= 0:
+        raise ValueError("persona shares add up to 0")
+    names = list(names) if names is not None else [f"{i:012d}" for i in range(len(fr))]
+    quotas = [f * customers / total for f in fr]
+    counts = [math.floor(x) for x in quotas]
+    missing = customers - sum(counts)
+    # only personas with a positive share can take a remaining customer
+    order = sorted((i for i in range(len(fr)) if fr[i] > 0),
+                   key=lambda i: (-(quotas[i] - counts[i]), names[i]))
+    for i in order[:missing]:
+        counts[i] += 1
+    return np.array(counts, dtype=np.int64)
+
+
+# --------------------------------------------------------------------- distributions
+
+
+class _DistPool:
+    """Deduplicating builder of the distribution pool."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, int] = {}
+        self.kind: list[int] = []
+        self.param: list[tuple[float, float, float, float]] = []
+        self.first: list[int] = []
+        self.count: list[int] = []
+        self.values: list[float] = []
+        self.cum: list[float] = []
+
+    def add(self, d: ir.Dist, where: str) -> int:
+        kind, param, values, weights = _canonical(d, where)
+        key = (kind, param, values, weights)
+        found = self.index.get(key)
+        if found is not None:
+            return found
+        self.index[key] = len(self.kind)
+        self.kind.append(kind)
+        self.param.append(param)
+        self.first.append(len(self.values))
+        self.count.append(len(values))
+        if values:
+            total = math.fsum(weights)
+            acc = 0.0
+            for k, (v, w) in enumerate(zip(values, weights)):
+                acc += w / total
+                self.values.append(v)
+                self.cum.append(math.inf if k == len(values) - 1 else acc)
+        return self.index[key]
+
+
+def _finite(where: str, *xs: float) -> None:
+    for x in xs:
+        if not math.isfinite(x):
+            raise ValueError(f"{where}: {x} is not a finite number")
+
+
+def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
+    """(kind, params, discrete values, discrete weights) of a distribution, degenerate ones
+    as constants; raises ValueError for parameters no draw can use."""
+    if isinstance(d, ir.Const):
+        _finite(where, d.value)
+        return KIND_CONST, (float(d.value), 0.0, 0.0, 0.0), (), ()
+    if isinstance(d, ir.Normal):
+        _finite(where, d.mu, d.sd)
+        if d.sd < 0:
+            raise ValueError(f"{where}: normal sd {d.sd} < 0")
+        if d.sd == 0:
+            return KIND_CONST, (float(d.mu), 0.0, 0.0, 0.0), (), ()
+        return KIND_NORMAL, (float(d.mu), float(d.sd), 0.0, 0.0), (), ()
+    if isinstance(d, ir.Uniform):
+        _finite(where, d.lo, d.hi)
+        if d.lo > d.hi:
+            raise ValueError(f"{where}: uniform lo {d.lo} > hi {d.hi}")
+        if d.lo == d.hi:
+            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
+        return KIND_UNIFORM, (float(d.lo), float(d.hi), 0.0, 0.0), (), ()
+    if isinstance(d, ir.Triangular):
+        _finite(where, d.lo, d.mode, d.hi)
+        if not d.lo <= d.mode <= d.hi:
+            raise ValueError(f"{where}: triangular needs lo <= mode <= hi")
+        if d.lo == d.hi:
+            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
+        lo, mode, hi = float(d.lo), float(d.mode), float(d.hi)
+        # the split point of the inverse CDF, computed once (the kernel and the reference
+        # engine compare with this very double)
+        return KIND_TRIANGULAR, (lo, mode, hi, (mode - lo) / (hi - lo)), (), ()
+    if isinstance(d, ir.Discrete):
+        if len(d.values) != len(d.weights):
+            raise ValueError(f"{where}: discrete values and weights differ in number")
+        _finite(where, *d.values, *d.weights)
+        if any(w < 0 for w in d.weights):
+            raise ValueError(f"{where}: discrete weights must be >= 0")
+        pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
+        if not pairs:
+            raise ValueError(f"{where}: discrete weights add up to 0")
+        if len({v for v, _ in pairs}) == 1:
+            return KIND_CONST, (pairs[0][0], 0.0, 0.0, 0.0), (), ()
+        return (KIND_DISCRETE, (0.0, 0.0, 0.0, 0.0), tuple(v for v, _ in pairs),
+                tuple(w for _, w in pairs))
+    raise TypeError(f"{where}: not a distribution: {d!r}")
+
+
+# ------------------------------------------------------------------------ conditions
+
+
+def compile_condition(c: ir.Cond | None, event_index: Mapping[str, int]
+                      ) -> list[tuple[int, int, float]]:
+    """The postfix program of a condition: a list of (op, arg, value) instructions.
+
+    ``and``/``or`` operands are emitted deepest first, so the stack stays shallow; the
+    program's depth is checked against :data:`MAX_COND_DEPTH`."""
+    if c is None:
+        return []
+    code, depth = _emit(c, event_index)
+    if depth > MAX_COND_DEPTH:
+        raise ValueError(f"condition {ir.cond_text(c)!r} needs a stack of {depth} entries; "
+                         f"at most {MAX_COND_DEPTH} are supported")
+    return code
+
+
+def _emit(c: ir.Cond, event_index: Mapping[str, int]) -> tuple[list, int]:
+    if isinstance(c, ir.Ref):
+        if c.event not in event_index:
+            raise ValueError(f"condition refers to unknown event {c.event!r}")
+        return [(OP_EVENT, event_index[c.event], 0.0)], 1
+    if isinstance(c, ir.ScoreCmp):
+        if c.op not in CMP_CODES:
+            raise ValueError(f"unknown comparison {c.op!r}")
+        _finite("score comparison", c.value)
+        return [(OP_SCORE, CMP_CODES[c.op], float(c.value))], 1
+    if isinstance(c, ir.Not):
+        code, depth = _emit(c.operand, event_index)
+        return code + [(OP_NOT, 0, 0.0)], depth
+    if isinstance(c, (ir.And, ir.Or)):
+        if not c.operands:
+            raise ValueError("empty and/or")
+        op = OP_AND if isinstance(c, ir.And) else OP_OR
+        parts = sorted((_emit(o, event_index) for o in c.operands), key=lambda cd: -cd[1])
+        code, depth = list(parts[0][0]), parts[0][1]
+        for sub_code, sub_depth in parts[1:]:
+            code += sub_code
+            code.append((op, 0, 0.0))
+            depth = max(depth, sub_depth + 1)
+        return code, depth
+    raise TypeError(f"not a condition: {c!r}")
+
+
+# ---------------------------------------------------------------------------- lower
+
+
+def _structure(m: ir.Model) -> tuple:
+    return (tuple(m.scale), tuple(p.name for p in m.personas),
+            tuple(s.name for s in m.stages),
+            tuple((e.name, e.stage, e.when) for e in m.events))
+
+
+def _probability(x: float, where: str) -> float:
+    x = float(x)
+    if not (0.0 <= x <= 1.0):  # also refuses NaN
+        raise ValueError(f"{where}: probability {x} outside [0, 1]")
+    return x
+
+
+def lower(model: ir.Model, points: Sequence[Mapping[ir.PathRef, float]] | None = None
+          ) -> Tables:
+    """The tables of ``model`` (P = 1), or of one model per point when ``points`` is given:
+    point i is ``ir.with_overrides(model, points[i])`` (a sweep's grid, say)."""
+    if points is None:
+        return lower_points([model])
+    return lower_points([ir.with_overrides(model, dict(pt)) for pt in points])
+
+
+def lower_points(models: Sequence[ir.Model]) -> Tables:
+    """The tables of several models that share one structure (same scale, personas,
+    stages, and events with the same stages and conditions, in the same order), one point
+    each. Raises ValueError when the structures differ or a number is unusable (the
+    checker reports such input to users; this guards direct callers)."""
+    models = list(models)
+    if not models:
+        raise ValueError("no models to lower")
+    first = models[0]
+    shape = _structure(first)
+    for i, m in enumerate(models[1:], 1):
+        if _structure(m) != shape:
+            raise ValueError(f"point {i} differs in structure (scale, personas, stages, "
+                             "events or conditions) from point 0; only numbers may vary")
+    lo, hi = (int(x) for x in first.scale)
+    if lo >= hi:
+        raise ValueError(f"scale {lo}..{hi}: LO must be below HI")
+    if not first.personas:
+        raise ValueError("a journey needs at least one persona")
+    if not first.stages:
+        raise ValueError("a journey needs at least one stage")
+    Q, S, E, P = len(first.personas), len(first.stages), len(first.events), len(models)
+
+    stage_index = {s.name: i for i, s in enumerate(first.stages)}
+    event_index = {e.name: i for i, e in enumerate(first.events)}
+    if len(stage_index) != S or len(event_index) != E or len(
+            {p.name for p in first.personas}) != Q:
+        raise ValueError("duplicate persona, stage or event names")
+    try:
+        event_stage = np.array([stage_index[e.stage] for e in first.events], dtype=np.int64)
+    except KeyError as exc:
+        raise ValueError(f"an event is at unknown stage {exc.args[0]!r}") from None
+    # a stable sort keeps declaration order within each stage
+    stage_events = np.argsort(event_stage, kind="stable").astype(np.int64)
+    stage_first = np.zeros(S + 1, dtype=np.int64)
+    stage_first[1:] = np.cumsum(np.bincount(event_stage, minlength=S))
+
+    cond_first = np.zeros(E + 1, dtype=np.int64)
+    program: list[tuple[int, int, float]] = []
+    for k, e in enumerate(first.events):
+        program += compile_condition(e.when, event_index)
+        cond_first[k + 1] = len(program)
+
+    pool = _DistPool()
+    share = np.zeros((P, Q))
+    p_occurs = np.zeros((P, Q, E))
+    impact_dist = np.zeros((P, Q, E), dtype=np.int64)
+    baseline_dist = np.zeros((P, Q), dtype=np.int64)
+    advance = np.ones((P, Q, S))
+    slope = np.zeros((P, Q, S))
+    for i, m in enumerate(models):
+        shares = [float(p.share) for p in m.personas]
+        if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
+            raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
+        share[i] = np.array(shares) / math.fsum(shares)
+        for q, persona in enumerate(m.personas):
+            baseline_dist[i, q] = pool.add(persona.baseline, f"persona {persona.name} baseline")
+            for s, stage in enumerate(m.stages):
+                if len(stage.advance) != Q or len(stage.slope) != Q:
+                    raise ValueError(f"stage {stage.name}: one advance and slope per persona")
+                advance[i, q, s] = _probability(stage.advance[q], f"stage {stage.name}")
+                slope[i, q, s] = float(stage.slope[q])
+                _finite(f"stage {stage.name} slope", slope[i, q, s])
+            for k, e in enumerate(m.events):
+                if len(e.p) != Q or len(e.impact) != Q:
+                    raise ValueError(f"event {e.name}: one p and impact per persona")
+                p_occurs[i, q, k] = _probability(e.p[q], f"event {e.name}")
+                impact_dist[i, q, k] = pool.add(
+                    e.impact[q], f"event {e.name} impact for {persona.name}")
+    # the last stage takes no advance: make it explicit so the tables say what the kernel does
+    advance[:, :, S - 1] = 1.0
+    slope[:, :, S - 1] = 0.0
+    inner = (advance > 0.0) & (advance < 1.0)
+    advance_logit = np.zeros((P, Q, S))
+    # the same expression the exact engine evaluates, so both engines use identical numbers
+    advance_logit[inner] = [math.log(a / (1.0 - a)) for a in advance[inner]]
+
+    def i64(xs):
+        return np.ascontiguousarray(np.asarray(xs, dtype=np.int64))
+
+    def f64(xs):
+        return np.ascontiguousarray(np.asarray(xs, dtype=np.float64))
+
+    return Tables(
+        lo=lo, hi=hi,
+        persona_names=tuple(p.name for p in first.personas),
+        stage_names=tuple(s.name for s in first.stages),
+        event_names=tuple(e.name for e in first.events),
+        event_stage=event_stage, stage_first=stage_first, stage_events=stage_events,
+        cond_first=cond_first,
+        cond_op=i64([c[0] for c in program]), cond_arg=i64([c[1] for c in program]),
+        cond_value=f64([c[2] for c in program]),
+        share=share, p_occurs=p_occurs, impact_dist=impact_dist,
+        baseline_dist=baseline_dist, advance=advance, slope=slope,
+        advance_logit=advance_logit,
+        dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 4),
+        dist_first=i64(pool.first), dist_count=i64(pool.count),
+        discrete_value=f64(pool.values), discrete_cum=f64(pool.cum),
+    )
