@@ -7,8 +7,7 @@ simulator.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .lang.api import check_text, load, loads, parse  # noqa: E402
 from .lang.diagnostics import CompileError, Diagnostic  # noqa: E402
 

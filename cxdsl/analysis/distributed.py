@@ -55,9 +55,9 @@ def parse_local(spec: str) -> int | None:
 
 
 def _worker_version() -> str:
-    import cxdsl
+    from cxdsl._version import __version__
 
-    return cxdsl.__version__
+    return __version__
 
 
 class DaskExecutor:

@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from .. import __version__
+from .._version import __version__
 
 #: command name -> (module under cxdsl.cli, one-line help)
 COMMANDS = {

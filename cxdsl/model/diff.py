@@ -69,11 +69,9 @@ def signed(x: float) -> str:
 
 
 def dist(d: ir.Dist, impact: bool = False) -> str:
-    from ..sim.exact import dist_text
-
     if isinstance(d, ir.Const) and impact:
         return signed(d.value)
-    return dist_text(d)
+    return ir.dist_text(d)
 
 
 def _attr_text(attr: str, value) -> str:

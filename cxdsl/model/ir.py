@@ -87,6 +87,25 @@ def is_exact(d: Dist) -> bool:
         isinstance(d, Uniform) and d.lo == d.hi)
 
 
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def dist_text(d: Dist) -> str:
+    """Source form of a value: ``-3``, ``normal(-2, 0.5)``, ``discrete(1: 0.5, 2: 0.5)``."""
+    if isinstance(d, Const):
+        return _num(d.value)
+    if isinstance(d, Normal):
+        return f"normal({_num(d.mu)}, {_num(d.sd)})"
+    if isinstance(d, Uniform):
+        return f"uniform({_num(d.lo)}, {_num(d.hi)})"
+    if isinstance(d, Triangular):
+        return f"triangular({_num(d.lo)}, {_num(d.mode)}, {_num(d.hi)})"
+    pairs = ", ".join(f"{_num(v)}: {_num(w)}" for v, w in zip(d.values, d.weights))
+    return f"discrete({pairs})"
+
+
+
 # ------------------------------------------------------------------------- conditions
 
 

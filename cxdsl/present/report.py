@@ -39,7 +39,7 @@ import textwrap
 import warnings
 from dataclasses import dataclass, field
 
-from .. import __version__
+from .._version import __version__
 from ..model import ir
 from .export import dependencies, display, dist_text, event_sign, fmt_pct, mean_impact
 

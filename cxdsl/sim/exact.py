@@ -66,24 +66,6 @@ class ExactTooLarge(ExactError):
 # ------------------------------------------------------------------------- helpers
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def dist_text(d: ir.Dist) -> str:
-    """Source form of a value: ``-3``, ``normal(-2, 0.5)``, ``discrete(1: 0.5, 2: 0.5)``."""
-    if isinstance(d, ir.Const):
-        return _num(d.value)
-    if isinstance(d, ir.Normal):
-        return f"normal({_num(d.mu)}, {_num(d.sd)})"
-    if isinstance(d, ir.Uniform):
-        return f"uniform({_num(d.lo)}, {_num(d.hi)})"
-    if isinstance(d, ir.Triangular):
-        return f"triangular({_num(d.lo)}, {_num(d.mode)}, {_num(d.hi)})"
-    pairs = ", ".join(f"{_num(v)}: {_num(w)}" for v, w in zip(d.values, d.weights))
-    return f"discrete({pairs})"
-
-
 def outcomes(d: ir.Dist) -> list[tuple[float, float]]:
     """The (value, probability) pairs of an exact value, equal values merged, in order of
     first appearance. Raises ValueError for a continuous distribution."""
@@ -99,7 +81,7 @@ def outcomes(d: ir.Dist) -> list[tuple[float, float]]:
             if w > 0:
                 merged[float(v)] = merged.get(float(v), 0.0) + float(w)
         return list(merged.items())
-    raise ValueError(f"{dist_text(d)} is not exact")
+    raise ValueError(f"{ir.dist_text(d)} is not exact")
 
 
 def unsupported_values(model: ir.Model) -> list[str]:
@@ -109,11 +91,11 @@ def unsupported_values(model: ir.Model) -> list[str]:
     found = []
     for p in model.personas:
         if not ir.is_exact(p.baseline):
-            found.append(f"persona {p.name}: baseline {dist_text(p.baseline)}")
+            found.append(f"persona {p.name}: baseline {ir.dist_text(p.baseline)}")
     for e in model.events:
         for q, (prob, imp) in enumerate(zip(e.p, e.impact)):
             if prob > 0 and not ir.is_exact(imp):
-                found.append(f"event {e.name}: impact {dist_text(imp)} for persona "
+                found.append(f"event {e.name}: impact {ir.dist_text(imp)} for persona "
                              f"{model.personas[q].name}")
     return found
 
@@ -306,4 +288,4 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
 
 
 __all__ = ["ExactError", "ExactUnsupported", "ExactTooLarge", "MAX_STATES", "exact_tallies",
-           "unsupported_values", "dist_text", "outcomes", "logistic_advance"]
+           "unsupported_values", "outcomes", "logistic_advance"]

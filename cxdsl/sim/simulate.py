@@ -26,7 +26,7 @@ import sys
 import types
 from collections.abc import Callable
 
-from .. import __version__
+from .._version import __version__
 from ..model import ir
 from .metrics import Result, compute, headline_metric
 

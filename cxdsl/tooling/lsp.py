@@ -34,7 +34,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from .. import __version__
+from .._version import __version__
 from ..lang import ast, parser
 from ..lang.diagnostics import CompileError, Diagnostic, Diagnostics, Span
 from ..model import ir

@@ -1,0 +1,35 @@
+"""The package's architecture as a checked contract: each layer folder imports only from the
+layers below it (``[tool.importlinter]`` in pyproject.toml), and no modules import each other
+in a cycle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The parser, its syntax-error explanations and the vocabulary still import each other.
+KNOWN_CYCLE = {"cxdsl.lang.parser", "cxdsl.lang.syntax_errors", "cxdsl.lang.vocabulary"}
+
+
+def test_layers_contract_is_kept():
+    out = subprocess.run([sys.executable, "-c", "from importlinter.cli import lint_imports_command;"
+                          "lint_imports_command()"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_no_import_cycles():
+    graph = grimp.build_graph("cxdsl")
+    cycles = []
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if module in graph.find_downstream_modules(imported) and imported != module \
+                    and not module.startswith(imported + ".") \
+                    and graph.find_shortest_chain(imported, module):
+                cycles.append((module, imported))
+    cycles = [c for c in cycles if not set(c) <= KNOWN_CYCLE]
+    assert not cycles, f"import cycles: {cycles}"
