@@ -11,28 +11,22 @@ Vim, Emacs) colour the same words. ``KEYWORDS`` is the grammar's own keyword lis
 
 from __future__ import annotations
 
-#: Attribute names: persona (share, baseline, value), stage (advance, slope), event (p,
-#: impact), scenario (cost).
-ATTRIBUTES: tuple[str, ...] = ("share", "baseline", "value", "advance", "slope", "p", "impact",
-                               "cost")
+from ..model.attributes import ALL_ATTRIBUTES, attributes_of
+from ..model.attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
+from ..model.values import FORMS, forms_for
 
-#: Which attributes each declaration takes.
-ATTRIBUTES_OF: dict[str, tuple[str, ...]] = {
-    "persona": ("share", "baseline", "value"),
-    "stage": ("advance", "slope"),
-    "event": ("p", "impact"),
-    "scenario": ("cost",),
-}
+#: Attribute names, and which attributes each declaration takes (the attribute registry).
+ATTRIBUTES: tuple[str, ...] = ALL_ATTRIBUTES
+ATTRIBUTES_OF: dict[str, tuple[str, ...]] = {d: attributes_of(d) for d in _ATTRIBUTE_REGISTRY}
 
 #: Metric names a ``target`` may name.
 from ..model.metrics import METRICS  # noqa: E402
 
-#: Distribution functions a ``baseline`` or ``impact`` may call, with their arity
+#: Distribution functions a value may call (the value-form registry), with their arity
 #: (None: any number of ``value: weight`` pairs).
-DISTRIBUTIONS: tuple[str, ...] = ("normal", "uniform", "triangular", "discrete")
+DISTRIBUTIONS: tuple[str, ...] = forms_for("score")
 DISTRIBUTION_ARITY: dict[str, int | None] = {
-    "normal": 2, "uniform": 2, "triangular": 3, "discrete": None,
-}
+    name: len(FORMS[name].params) or None for name in DISTRIBUTIONS}
 
 #: Comparison operators of conditions and targets.
 COMPARISONS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=")

@@ -71,7 +71,7 @@ def signed(x: float) -> str:
 def dist(d: ir.Dist, impact: bool = False) -> str:
     if isinstance(d, ir.Const) and impact:
         return signed(d.value)
-    return ir.dist_text(d)
+    return d.text()
 
 
 def _attr_text(attr: str, value) -> str:

@@ -16,95 +16,31 @@ from .metrics import METRICS  # noqa: F401  (re-exported)
 
 SCHEMA_VERSION = 1
 
-# ---------------------------------------------------------------------- distributions
-
-
-@dataclass(frozen=True)
-class Const:
-    value: float
-
-
-@dataclass(frozen=True)
-class Normal:
-    mu: float
-    sd: float
-
-
-@dataclass(frozen=True)
-class Uniform:
-    lo: float
-    hi: float
-
-
-@dataclass(frozen=True)
-class Triangular:
-    lo: float
-    mode: float
-    hi: float
-
-
-@dataclass(frozen=True)
-class Discrete:
-    """``values[i]`` with probability ``weights[i]``; weights sum to 1."""
-
-    values: tuple[float, ...]
-    weights: tuple[float, ...]
-
-
-Dist = Union[Const, Normal, Uniform, Triangular, Discrete]
-DIST_KINDS = {"const": Const, "normal": Normal, "uniform": Uniform,
-              "triangular": Triangular, "discrete": Discrete}
+# Values (numbers and distributions) are the forms of the value-form registry.
+from .values import (  # noqa: E402, F401  (re-exported: ir.Const, ir.Normal, ...)
+    Beta,
+    Const,
+    Discrete,
+    Dist,
+    Normal,
+    Triangular,
+    Uniform,
+    is_exact,
+)
 
 
 def dist_mean(d: Dist) -> float:
-    if isinstance(d, Const):
-        return d.value
-    if isinstance(d, Normal):
-        return d.mu
-    if isinstance(d, Uniform):
-        return (d.lo + d.hi) / 2
-    if isinstance(d, Triangular):
-        return (d.lo + d.mode + d.hi) / 3
-    return sum(v * w for v, w in zip(d.values, d.weights))
+    return d.mean()
 
 
 def dist_support(d: Dist) -> tuple[float, float]:
     """Smallest and largest value a draw can take (±inf for normal)."""
-    if isinstance(d, Const):
-        return d.value, d.value
-    if isinstance(d, Normal):
-        return (d.mu, d.mu) if d.sd == 0 else (float("-inf"), float("inf"))
-    if isinstance(d, Uniform):
-        return d.lo, d.hi
-    if isinstance(d, Triangular):
-        return d.lo, d.hi
-    return min(d.values), max(d.values)
-
-
-def is_exact(d: Dist) -> bool:
-    """True when the exact engine can enumerate the value (a constant or discrete)."""
-    return isinstance(d, (Const, Discrete)) or (isinstance(d, Normal) and d.sd == 0) or (
-        isinstance(d, Uniform) and d.lo == d.hi)
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
+    return d.support()
 
 
 def dist_text(d: Dist) -> str:
     """Source form of a value: ``-3``, ``normal(-2, 0.5)``, ``discrete(1: 0.5, 2: 0.5)``."""
-    if isinstance(d, Const):
-        return _num(d.value)
-    if isinstance(d, Normal):
-        return f"normal({_num(d.mu)}, {_num(d.sd)})"
-    if isinstance(d, Uniform):
-        return f"uniform({_num(d.lo)}, {_num(d.hi)})"
-    if isinstance(d, Triangular):
-        return f"triangular({_num(d.lo)}, {_num(d.mode)}, {_num(d.hi)})"
-    pairs = ", ".join(f"{_num(v)}: {_num(w)}" for v, w in zip(d.values, d.weights))
-    return f"discrete({pairs})"
-
-
+    return d.text()
 
 # ------------------------------------------------------------------------- conditions
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from . import ir
+from .values import from_dict as _form_from_dict
 
 
 def _num(x: float) -> float | int:
@@ -21,33 +22,11 @@ def _num(x: float) -> float | int:
 
 
 def dist_to_dict(d: ir.Dist) -> dict:
-    if isinstance(d, ir.Const):
-        return {"kind": "const", "value": _num(d.value)}
-    if isinstance(d, ir.Normal):
-        return {"kind": "normal", "mu": _num(d.mu), "sd": _num(d.sd)}
-    if isinstance(d, ir.Uniform):
-        return {"kind": "uniform", "lo": _num(d.lo), "hi": _num(d.hi)}
-    if isinstance(d, ir.Triangular):
-        return {"kind": "triangular", "lo": _num(d.lo), "mode": _num(d.mode),
-                "hi": _num(d.hi)}
-    return {"kind": "discrete", "values": [_num(v) for v in d.values],
-            "weights": [_num(w) for w in d.weights]}
+    return d.to_dict()
 
 
 def dist_from_dict(d: dict) -> ir.Dist:
-    kind = d["kind"]
-    f = float
-    if kind == "const":
-        return ir.Const(f(d["value"]))
-    if kind == "normal":
-        return ir.Normal(f(d["mu"]), f(d["sd"]))
-    if kind == "uniform":
-        return ir.Uniform(f(d["lo"]), f(d["hi"]))
-    if kind == "triangular":
-        return ir.Triangular(f(d["lo"]), f(d["mode"]), f(d["hi"]))
-    if kind == "discrete":
-        return ir.Discrete(tuple(map(f, d["values"])), tuple(map(f, d["weights"])))
-    raise ValueError(f"unknown distribution kind {kind!r}")
+    return _form_from_dict(d)
 
 
 def cond_to_dict(c: ir.Cond) -> dict:

@@ -69,19 +69,10 @@ class ExactTooLarge(ExactError):
 def outcomes(d: ir.Dist) -> list[tuple[float, float]]:
     """The (value, probability) pairs of an exact value, equal values merged, in order of
     first appearance. Raises ValueError for a continuous distribution."""
-    if isinstance(d, ir.Const):
-        return [(float(d.value), 1.0)]
-    if isinstance(d, ir.Normal) and d.sd == 0:
-        return [(float(d.mu), 1.0)]
-    if isinstance(d, ir.Uniform) and d.lo == d.hi:
-        return [(float(d.lo), 1.0)]
-    if isinstance(d, ir.Discrete):
-        merged: dict[float, float] = {}
-        for v, w in zip(d.values, d.weights):
-            if w > 0:
-                merged[float(v)] = merged.get(float(v), 0.0) + float(w)
-        return list(merged.items())
-    raise ValueError(f"{ir.dist_text(d)} is not exact")
+    pairs = d.outcomes()
+    if pairs is None:
+        raise ValueError(f"{d.text()} is not exact")
+    return pairs
 
 
 def unsupported_values(model: ir.Model) -> list[str]:
@@ -91,11 +82,11 @@ def unsupported_values(model: ir.Model) -> list[str]:
     found = []
     for p in model.personas:
         if not ir.is_exact(p.baseline):
-            found.append(f"persona {p.name}: baseline {ir.dist_text(p.baseline)}")
+            found.append(f"persona {p.name}: baseline {p.baseline.text()}")
     for e in model.events:
         for q, (prob, imp) in enumerate(zip(e.p, e.impact)):
             if prob > 0 and not ir.is_exact(imp):
-                found.append(f"event {e.name}: impact {ir.dist_text(imp)} for persona "
+                found.append(f"event {e.name}: impact {imp.text()} for persona "
                              f"{model.personas[q].name}")
     return found
 
