@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Union
 
-from .metrics import METRICS  # noqa: F401  (re-exported)
+from .metrics import METRICS, REGISTRY  # noqa: F401  (METRICS re-exported)
 
 SCHEMA_VERSION = 1
 
@@ -163,10 +163,8 @@ class Target:
 
     def __str__(self) -> str:
         tail = f" for {self.persona}" if self.persona else ""
-        # conversion is a share and reads as a percentage; the other metrics as numbers
-        value = (f"{self.threshold * 100:g}%" if self.metric == "conversion"
-                 else f"{self.threshold:g}")
-        return f"{self.metric} {self.op} {value}{tail}"
+        return f"{self.metric} {self.op} {REGISTRY[self.metric].threshold_text(self.threshold)}" \
+            f"{tail}"
 
     def met(self, value: float) -> bool:
         t = self.threshold

@@ -30,21 +30,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import ir
+from ..model.metrics import METRICS, REGISTRY, PersonaStats, headline_for, metrics_for
 from .tallies import Tallies
 
 Z95 = 1.959963984540054
 #: Order of the metrics in every Result and every JSON object.
-METRIC_ORDER = ("nps", "csat", "mean", "conversion", "revenue")
+METRIC_ORDER = METRICS
 
 
 def headline_metric(model: ir.Model) -> str:
     """The metric ``--precision`` watches and reports lead with: nps on a 0..10 scale,
     otherwise the mean score."""
-    return "nps" if model.has_nps else "mean"
+    return headline_for(model.scale)
 
 
 def metric_names(model: ir.Model) -> tuple[str, ...]:
-    return METRIC_ORDER if model.has_nps else METRIC_ORDER[1:]
+    return metrics_for(model.scale)
 
 
 def _float(x) -> float | None:
@@ -178,44 +179,18 @@ class Result:
 # ---------------------------------------------------------------------- computing
 
 
-def _range(name: str, model: ir.Model, values: list[float]) -> tuple[float, float]:
-    lo, hi = model.scale
-    if name == "nps":
-        return -100.0, 100.0
-    if name == "csat":
-        return 0.0, 100.0
-    if name == "mean":
-        return float(lo), float(hi)
-    if name == "conversion":
-        return 0.0, 1.0
-    return min([0.0, *values]), max([0.0, *values])
-
-
 def _per_customer(t: Tallies, model: ir.Model, q: int) -> dict[str, tuple[float, float]]:
     """(value, per-customer variance) of each metric for persona q (n[q] > 0)."""
-    lo, hi = model.scale
     n = float(t.n[q])
-    dist = t.hist[q] / n
     mean = t.score_sum[q] / n
     # unbiased variance of the score for a sample; the exact engine's is the true one
     var_score = max(t.score_sq[q] / n - mean * mean, 0.0)
     if not t.exact and n > 1:
         var_score *= n / (n - 1)
-    out: dict[str, tuple[float, float]] = {}
-    if model.has_nps:
-        promoters = float(dist[9 - lo:].sum())
-        detractors = float(dist[: 7 - lo].sum())
-        nps = promoters - detractors
-        out["nps"] = (100.0 * nps,
-                      1e4 * max(promoters + detractors - nps * nps, 0.0))
-    top = float(dist[hi - 1 - lo:].sum())
-    out["csat"] = (100.0 * top, 1e4 * top * (1.0 - top))
-    out["mean"] = (float(mean), var_score)
-    conv = float(t.reached[q, model.goal_index] / n)
-    out["conversion"] = (conv, conv * (1.0 - conv))
-    v = float(model.personas[q].value)
-    out["revenue"] = (v * conv, v * v * conv * (1.0 - conv))
-    return out
+    stats = PersonaStats(t.hist[q] / n, float(mean), var_score,
+                         float(t.reached[q, model.goal_index] / n),
+                         float(model.personas[q].value), model.scale)
+    return {m: REGISTRY[m].estimate(stats) for m in metric_names(model)}
 
 
 def compute(tallies: Tallies, model: ir.Model, manifest: dict | None = None) -> Result:
@@ -235,7 +210,7 @@ def compute(tallies: Tallies, model: ir.Model, manifest: dict | None = None) -> 
     def interval(name: str, value: float, se: float) -> Metric:
         if t.exact:
             return Metric(value, value, value, 0.0)
-        lo, hi = _range(name, model, values)
+        lo, hi = REGISTRY[name].bounds(model.scale, values)
         return Metric(value, max(lo, value - Z95 * se), min(hi, value + Z95 * se), se)
 
     personas: dict[str, Group] = {}
