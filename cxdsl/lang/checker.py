@@ -15,10 +15,15 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from ..model import ir
+from ..model.values import FORMS, Problem, ValueForm, forms_for
 from . import ast
 from .diagnostics import Diagnostics, Span, a_or_an, did_you_mean
 from .parser import keywords
 from .vocabulary import ATTRIBUTES_OF, DISTRIBUTIONS, METRICS
+
+#: The forms a score (impact, baseline) and a probability (p, advance) may take.
+SCORE_FORMS = forms_for("score")
+PROBABILITY_FORMS = forms_for("probability")
 
 Loader = Callable[[str, Span], "ast.Module | None"]
 
@@ -198,6 +203,11 @@ class _Checker:
             v = self.plain(value, what, unit)
             return None if v is None else ir.Const(v)
         name = value.func.text
+        if name in FORMS and name not in SCORE_FORMS:
+            self.err("E307", f"{what} is {unit}; {FORMS[name].signature} is a probability",
+                     value.span, "use normal(mu, sd), uniform(lo, hi), triangular(lo, mode, "
+                     "hi) or discrete(v1: w1, v2: w2, ...)")
+            return None
         if name not in DISTRIBUTIONS:
             self.err("E208", f"unknown distribution '{name}'", value.func.span,
                      did_you_mean(name, DISTRIBUTIONS)
@@ -239,9 +249,15 @@ class _Checker:
                           "not 100%", value.span, "they are used as relative weights "
                           "(normalised)")
             return ir.Discrete(tuple(vals), tuple(w / total for w in weights))
-        arity = {"normal": 2, "uniform": 2, "triangular": 3}[name]
-        sig = {"normal": "normal(mu, sd)", "uniform": "uniform(lo, hi)",
-               "triangular": "triangular(lo, mode, hi)"}[name]
+        return self.form(value, FORMS[name], what, unit)
+
+    def form(self, value: ast.Call, cls: type[ValueForm], what: str,
+             unit: str | None) -> ValueForm | None:
+        """A call of a form with a fixed number of arguments (``normal(mu, sd)``), its
+        numbers checked by the form's own rules; ``unit``: what the numbers count (None: plain
+        numbers, e.g. the counts of ``beta``)."""
+        name, args, sig = cls.name, value.args, cls.signature
+        arity = len(cls.params)
         for a in args:
             if a.weight is not None:
                 self.err("E303", f"'value: weight' pairs belong in discrete(...), not "
@@ -251,32 +267,42 @@ class _Checker:
             self.err("E303", f"{name} takes {arity} numbers, {sig}; got {len(args)}",
                      value.span)
             return None
-        nums = [self.plain(a.value, what, unit) for a in args]
+        nums = [self.plain(a.value, what, unit) if unit else self.number(a.value)
+                for a in args]
         if any(n is None for n in nums):
             return None
-        if name == "normal":
-            if nums[1] < 0:
-                self.err("E303", f"the standard deviation of normal(...) is negative "
-                         f"({args[1].value.raw})", args[1].span, "sd must be >= 0")
-                return None
-            return ir.Normal(*nums)
-        if name == "uniform":
-            if nums[0] > nums[1]:
-                self.err("E303", f"uniform(lo, hi) has lo > hi ({args[0].value.raw} > "
-                         f"{args[1].value.raw})", value.span, "swap the two numbers")
-                return None
-            return ir.Uniform(*nums)
-        lo, mode, hi = nums
-        if not lo <= mode <= hi:
-            self.err("E303", "triangular(lo, mode, hi) needs lo <= mode <= hi", value.span)
+        problem = cls.problem(tuple(nums))
+        if problem is not None:
+            self.form_problem(problem, value)
             return None
-        return ir.Triangular(lo, mode, hi)
+        return cls(*nums)
+
+    def form_problem(self, problem: Problem, value: ast.Call) -> None:
+        args = value.args
+        if problem.kind == "negative_sd":
+            self.err("E303", f"the standard deviation of normal(...) is negative "
+                     f"({args[1].value.raw})", args[1].span, "sd must be >= 0")
+        elif problem.kind == "lo_above_hi":
+            self.err("E303", f"uniform(lo, hi) has lo > hi ({args[0].value.raw} > "
+                     f"{args[1].value.raw})", value.span, "swap the two numbers")
+        elif problem.kind == "mode_outside":
+            self.err("E303", "triangular(lo, mode, hi) needs lo <= mode <= hi", value.span)
+        else:  # not_positive
+            arg = args[problem.arg]
+            self.err("E303", f"{value.func.text}(a, b) needs a > 0 and b > 0; got "
+                     f"{arg.value.raw}", arg.span, "a and b count successes and failures, "
+                     "as in beta(3, 57) for about 5%")
 
     def scalar(self, value: ast.Value, kind: str, what: str,
                unit: str | None = None) -> float | None:
         """A plain number of the given kind (probability, number, non-negative); with a
         ``unit``, not a percentage."""
         if isinstance(value, ast.Call):
+            name = value.func.text
+            if kind == _PROB and name in PROBABILITY_FORMS:
+                # a probability that varies per customer: each customer's chance is its mean
+                form = self.form(value, FORMS[name], what, None)
+                return None if form is None else form.mean()
             self.err("E307", f"{what} takes a single number, not a distribution",
                      value.span, "distributions are for impact and baseline")
             return None

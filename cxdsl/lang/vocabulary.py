@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..model.attributes import ALL_ATTRIBUTES, attributes_of
 from ..model.attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
-from ..model.values import FORMS, forms_for
+from ..model.values import FORMS
 
 #: Attribute names, and which attributes each declaration takes (the attribute registry).
 ATTRIBUTES: tuple[str, ...] = ALL_ATTRIBUTES
@@ -24,7 +24,7 @@ from ..model.metrics import METRICS  # noqa: E402
 
 #: Distribution functions a value may call (the value-form registry), with their arity
 #: (None: any number of ``value: weight`` pairs).
-DISTRIBUTIONS: tuple[str, ...] = forms_for("score")
+DISTRIBUTIONS: tuple[str, ...] = tuple(FORMS)
 DISTRIBUTION_ARITY: dict[str, int | None] = {
     name: len(FORMS[name].params) or None for name in DISTRIBUTIONS}
 

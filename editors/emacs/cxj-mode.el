@@ -53,7 +53,7 @@
   "Metric names a target may name.")
 
 (defconst cxj-distributions
-  '("normal" "uniform" "triangular" "discrete")
+  '("normal" "uniform" "triangular" "discrete" "beta")
   "Distribution functions a baseline or an impact may call.")
 
 (defconst cxj--name "[A-Za-z_][A-Za-z0-9_]*")

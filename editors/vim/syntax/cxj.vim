@@ -42,7 +42,7 @@ syn keyword cxjMetric contained nps csat mean conversion revenue
 
 " Distribution functions: a name before '('.
 syn match cxjCallSlot "\<\h\w*\ze\s*(" contains=cxjDistribution
-syn keyword cxjDistribution contained normal uniform triangular discrete
+syn keyword cxjDistribution contained normal uniform triangular discrete beta
 
 " Numbers: 3, -3, +1.5, .5, 1e6, 200_000, and percentages 5%.
 syn match cxjNumber "\%(\w\)\@<![+-]\=\%(\d[0-9_]*\%(\.\d[0-9_]*\)\=\|\.\d[0-9_]*\)\%([eE][+-]\=\d\+\)\=%\=\%(\w\)\@!"
