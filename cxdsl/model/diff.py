@@ -176,11 +176,37 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
     """Every declaration added, removed or changed from ``old`` to ``new``, journey
     settings first, then personas, stages, events, targets, scenarios and sweeps, each in
     the order of the new version (removed ones after, in the old order)."""
-    out: list[DeclChange] = []
     on = tuple(p.name for p in old.personas)
     nn = tuple(p.name for p in new.personas)
+    pair = _Pair(old, new, on, nn)
+    out = _journey_changes(old, new)
+    out += _named("persona", old.personas, new.personas, persona_summary,
+                  lambda a, b: _persona_fields(a, b))
+    out += _named("stage", old.stages, new.stages,
+                  lambda s: stage_summary(s, on if s in old.stages else nn),
+                  lambda a, b: _stage_fields(a, b, pair))
+    out += _named("event", old.events, new.events,
+                  lambda e: event_summary(e, on if e in old.events else nn),
+                  lambda a, b: _event_fields(a, b, pair))
+    out += _target_changes(old.targets, new.targets)
+    out += _named("scenario", old.scenarios, new.scenarios, scenario_summary, _scenario_fields)
+    out += _sweep_changes(old.sweeps, new.sweeps)
+    order = {k: i for i, k in enumerate(KINDS)}
+    return sorted(out, key=lambda c: order[c.kind])  # stable: keeps the order within a kind
 
-    # journey-wide settings
+
+@dataclass(frozen=True)
+class _Pair:
+    """The two models being compared and their persona names (per-persona fields are
+    matched by name)."""
+
+    old: ir.Model
+    new: ir.Model
+    old_names: tuple[str, ...]
+    new_names: tuple[str, ...]
+
+
+def _journey_changes(old: ir.Model, new: ir.Model) -> list[DeclChange]:
     fields = []
     for name, a, b in (("title", old.title, new.title),
                        ("scale", f"{old.scale[0]}..{old.scale[1]}",
@@ -189,82 +215,88 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
                        ("seed", old.seed, new.seed), ("goal", old.goal, new.goal)):
         if a != b:
             fields.append(FieldChange(name, _opt(a), _opt(b)))
-    if fields:
-        out.append(DeclChange("journey", "journey", CHANGED, fields=tuple(fields)))
+    return [DeclChange("journey", "journey", CHANGED, fields=tuple(fields))] if fields else []
 
-    def named(kind, olds, news, summary, compare):
-        old_by = {d.name: d for d in olds}
-        new_by = {d.name: d for d in news}
-        for d in news:
-            if d.name not in old_by:
-                out.append(DeclChange(kind, d.name, ADDED, summary(d)))
-            else:
-                f = compare(old_by[d.name], d)
-                if f:
-                    out.append(DeclChange(kind, d.name, CHANGED, fields=tuple(f)))
-        for d in olds:
-            if d.name not in new_by:
-                out.append(DeclChange(kind, d.name, REMOVED, summary(d)))
 
-    def persona_fields(a: ir.Persona, b: ir.Persona):
-        f = _label(a, b)
-        if a.share != b.share:
-            f.append(FieldChange("share", pct(a.share), pct(b.share)))
-        if a.baseline != b.baseline:
-            f.append(FieldChange("baseline", dist(a.baseline), dist(b.baseline)))
-        if a.value != b.value:
-            f.append(FieldChange("value", num(a.value), num(b.value)))
-        return f
+def _named(kind, olds, news, summary, compare) -> list[DeclChange]:
+    """Declarations matched by name: added ones and changed ones in the new order, then the
+    removed ones in the old order."""
+    out = []
+    old_by = {d.name: d for d in olds}
+    new_by = {d.name: d for d in news}
+    for d in news:
+        if d.name not in old_by:
+            out.append(DeclChange(kind, d.name, ADDED, summary(d)))
+        else:
+            f = compare(old_by[d.name], d)
+            if f:
+                out.append(DeclChange(kind, d.name, CHANGED, fields=tuple(f)))
+    for d in olds:
+        if d.name not in new_by:
+            out.append(DeclChange(kind, d.name, REMOVED, summary(d)))
+    return out
 
-    def stage_fields(a: ir.Stage, b: ir.Stage):
-        f = _label(a, b)
-        f += _fields_per_persona("advance", a.advance, b.advance, on, nn)
-        f += _fields_per_persona("slope", a.slope, b.slope, on, nn)
-        ia = [s.name for s in old.stages].index(a.name)
-        ib = [s.name for s in new.stages].index(b.name)
-        if ia != ib:
-            f.append(FieldChange("position", str(ia + 1), str(ib + 1)))
-        return f
 
-    def event_fields(a: ir.Event, b: ir.Event):
-        f = _label(a, b)
-        if a.stage != b.stage:
-            f.append(FieldChange("stage", a.stage, b.stage))
-        f += _fields_per_persona("p", a.p, b.p, on, nn)
-        f += _fields_per_persona("impact", a.impact, b.impact, on, nn)
-        if a.when != b.when:
-            f.append(FieldChange("when", None if a.when is None else ir.cond_text(a.when),
-                                 None if b.when is None else ir.cond_text(b.when)))
-        return f
+def _persona_fields(a: ir.Persona, b: ir.Persona) -> list[FieldChange]:
+    f = _label(a, b)
+    if a.share != b.share:
+        f.append(FieldChange("share", pct(a.share), pct(b.share)))
+    if a.baseline != b.baseline:
+        f.append(FieldChange("baseline", dist(a.baseline), dist(b.baseline)))
+    if a.value != b.value:
+        f.append(FieldChange("value", num(a.value), num(b.value)))
+    return f
 
-    def scenario_fields(a: ir.Scenario, b: ir.Scenario):
-        f = _label(a, b)
-        if a.cost != b.cost:
-            f.append(FieldChange("cost", None if a.cost is None else num(a.cost),
-                                 None if b.cost is None else num(b.cost)))
-        if a.extends != b.extends:
-            f.append(FieldChange("extends", ", ".join(a.extends) or None,
-                                 ", ".join(b.extends) or None))
-        ca = [change_text(c) for c in a.changes]
-        cb = [change_text(c) for c in b.changes]
-        if ca != cb:
-            f.append(FieldChange("changes", "; ".join(ca) or None, "; ".join(cb) or None))
-        return f
 
-    named("persona", old.personas, new.personas, persona_summary, persona_fields)
-    named("stage", old.stages, new.stages,
-          lambda s: stage_summary(s, on if s in old.stages else nn), stage_fields)
-    named("event", old.events, new.events,
-          lambda e: event_summary(e, on if e in old.events else nn), event_fields)
+def _stage_fields(a: ir.Stage, b: ir.Stage, pair: _Pair) -> list[FieldChange]:
+    f = _label(a, b)
+    f += _fields_per_persona("advance", a.advance, b.advance, pair.old_names, pair.new_names)
+    f += _fields_per_persona("slope", a.slope, b.slope, pair.old_names, pair.new_names)
+    ia = [s.name for s in pair.old.stages].index(a.name)
+    ib = [s.name for s in pair.new.stages].index(b.name)
+    if ia != ib:
+        f.append(FieldChange("position", str(ia + 1), str(ib + 1)))
+    return f
 
-    # targets: matched by metric, comparison and persona; the threshold may change
-    old_t = {}
-    for t in old.targets:
+
+def _event_fields(a: ir.Event, b: ir.Event, pair: _Pair) -> list[FieldChange]:
+    f = _label(a, b)
+    if a.stage != b.stage:
+        f.append(FieldChange("stage", a.stage, b.stage))
+    f += _fields_per_persona("p", a.p, b.p, pair.old_names, pair.new_names)
+    f += _fields_per_persona("impact", a.impact, b.impact, pair.old_names, pair.new_names)
+    if a.when != b.when:
+        f.append(FieldChange("when", None if a.when is None else ir.cond_text(a.when),
+                             None if b.when is None else ir.cond_text(b.when)))
+    return f
+
+
+def _scenario_fields(a: ir.Scenario, b: ir.Scenario) -> list[FieldChange]:
+    f = _label(a, b)
+    if a.cost != b.cost:
+        f.append(FieldChange("cost", None if a.cost is None else num(a.cost),
+                             None if b.cost is None else num(b.cost)))
+    if a.extends != b.extends:
+        f.append(FieldChange("extends", ", ".join(a.extends) or None,
+                             ", ".join(b.extends) or None))
+    ca = [change_text(c) for c in a.changes]
+    cb = [change_text(c) for c in b.changes]
+    if ca != cb:
+        f.append(FieldChange("changes", "; ".join(ca) or None, "; ".join(cb) or None))
+    return f
+
+
+def _target_changes(old: tuple[ir.Target, ...], new: tuple[ir.Target, ...]
+                    ) -> list[DeclChange]:
+    """Targets are matched by metric, comparison and persona; the threshold may change."""
+    out = []
+    old_t: dict = {}
+    for t in old:
         old_t.setdefault(_target_key(t), []).append(t)
-    new_t = {}
-    for t in new.targets:
+    new_t: dict = {}
+    for t in new:
         new_t.setdefault(_target_key(t), []).append(t)
-    for t in new.targets:
+    for t in new:
         olds = old_t.get(_target_key(t), [])
         if t in olds:
             olds.remove(t)
@@ -276,14 +308,16 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
             olds.pop()
         else:
             out.append(DeclChange("target", str(t), ADDED, str(t)))
-    for t in old.targets:
+    for t in old:
         if t in old_t.get(_target_key(t), []):
             out.append(DeclChange("target", str(t), REMOVED, str(t)))
+    return out
 
-    named("scenario", old.scenarios, new.scenarios, scenario_summary, scenario_fields)
 
-    old_s = {str(s.path): s for s in old.sweeps}
-    new_s = {str(s.path): s for s in new.sweeps}
+def _sweep_changes(old: tuple[ir.Sweep, ...], new: tuple[ir.Sweep, ...]) -> list[DeclChange]:
+    out = []
+    old_s = {str(s.path): s for s in old}
+    new_s = {str(s.path): s for s in new}
     for key, s in new_s.items():
         if key not in old_s:
             out.append(DeclChange("sweep", key, ADDED, sweep_summary(s)))
@@ -294,9 +328,7 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
     for key, s in old_s.items():
         if key not in new_s:
             out.append(DeclChange("sweep", key, REMOVED, sweep_summary(s)))
-
-    order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(out, key=lambda c: order[c.kind])  # stable: keeps the order within a kind
+    return out
 
 
 def render(changes: list[DeclChange]) -> list[str]:
