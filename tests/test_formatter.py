@@ -205,19 +205,19 @@ def test_misplaced_for_line_is_not_dropped():
 
 
 def test_a_lost_comment_is_caught(monkeypatch):
-    real = formatter._layout
+    real = formatter.format_module
 
     def lossy(module, text):
         return "\n".join(ln for ln in real(module, text).split("\n")
                          if not ln.startswith("# header")) + ""
-    monkeypatch.setattr(formatter, "_layout", lossy)
+    monkeypatch.setattr(formatter, "format_module", lossy)
     with pytest.raises(FormatError, match="comments"):
         format_text(MESSY)
 
 
 def test_a_changed_tree_is_caught(monkeypatch):
-    real = formatter._layout
-    monkeypatch.setattr(formatter, "_layout",
+    real = formatter.format_module
+    monkeypatch.setattr(formatter, "format_module",
                         lambda m, t: real(m, t).replace("p=5%", "p=6%"))
     with pytest.raises(FormatError, match="syntax tree"):
         format_text(MESSY)
@@ -225,13 +225,13 @@ def test_a_changed_tree_is_caught(monkeypatch):
 
 def test_an_unstable_layout_is_caught(monkeypatch):
     spellings = iter(["seed 1\n", "seed  1\n"])  # a layout that never settles
-    monkeypatch.setattr(formatter, "_layout", lambda m, t: next(spellings))
+    monkeypatch.setattr(formatter, "format_module", lambda m, t: next(spellings))
     with pytest.raises(FormatError, match="again"):
         format_text("seed 1\n")
 
 
 def test_unparseable_output_is_caught(monkeypatch):
-    monkeypatch.setattr(formatter, "_layout", lambda m, t: "seed\n")
+    monkeypatch.setattr(formatter, "format_module", lambda m, t: "seed\n")
     with pytest.raises(FormatError, match="does not parse"):
         format_text("seed 1\n")
 
