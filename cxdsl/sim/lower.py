@@ -1,6 +1,6 @@
 """Lowering: a resolved :class:`cxdsl.ir.Model` in, flat numpy tables for the kernel out.
 
-The kernel (:mod:`cxdsl.engine`) is compiled once and reads every journey from the same
+The kernel (:mod:`cxdsl.sim.kernel`) is compiled once and reads every journey from the same
 fixed set of arrays; nothing is generated per journey. The tables have a leading *point*
 dimension P: one kernel call evaluates P parameter sets of one structure (the baseline alone
 is P = 1; a sweep batches its grid points). Structure — scale, persona/stage/event names and
@@ -13,7 +13,8 @@ C-contiguous, so the kernel has a single compiled signature.
 
 Distributions (baselines and impacts) live in one pool, deduplicated: ``dist_kind[d]`` is
 one of the ``KIND_*`` codes and ``dist_param[d]`` holds its numbers (u is the stream's
-uniform draw 0, :func:`cxdsl.rng.uniform_py`):
+uniform draw 0, :func:`cxdsl.sim.rng.uniform_py`). The codes (``KIND_*``, ``OP_*``,
+``CMP_*``) are defined with the kernel, which compiles them in:
 
 ===============  ===========================  ==========================================
 kind             ``dist_param[d, 0:4]``       draw
@@ -52,10 +53,25 @@ from fractions import Fraction
 import numpy as np
 
 from ..model import ir
+from .kernel import (
+    CMP_EQ,
+    CMP_GE,
+    CMP_GT,
+    CMP_LE,
+    CMP_LT,
+    CMP_NE,
+    KIND_CONST,
+    KIND_DISCRETE,
+    KIND_NORMAL,
+    KIND_TRIANGULAR,
+    KIND_UNIFORM,
+    OP_AND,
+    OP_EVENT,
+    OP_NOT,
+    OP_OR,
+    OP_SCORE,
+)
 
-KIND_CONST, KIND_NORMAL, KIND_UNIFORM, KIND_TRIANGULAR, KIND_DISCRETE = range(5)
-OP_EVENT, OP_SCORE, OP_NOT, OP_AND, OP_OR = range(5)
-CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE = range(6)
 CMP_CODES = {"<": CMP_LT, "<=": CMP_LE, ">": CMP_GT, ">=": CMP_GE, "==": CMP_EQ,
              "!=": CMP_NE}
 #: Deepest boolean stack a condition program may use (the bits of one uint64).
