@@ -27,9 +27,10 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import cxdsl  # noqa: E402
 from cxdsl.model import ir  # noqa: E402
-from cxdsl.sim import engine  # noqa: E402
+from cxdsl.sim import engine, reference  # noqa: E402
+from cxdsl.sim.kernel import customer_hash_nb, uniform_nb  # noqa: E402
 from cxdsl.sim.lower import persona_counts  # noqa: E402
-from cxdsl.sim.rng import customer_hash_nb, stream_key, uniform_nb  # noqa: E402
+from cxdsl.sim.rng import stream_key  # noqa: E402
 
 JOURNEY = HERE / "reference.cxj"
 SEED = 2024
@@ -250,7 +251,7 @@ def main() -> None:
     tnp = best_time(lambda: simulate_numpy(model, nn, SEED), max(1, rep - 1))
     row("NumPy (vectorised)", nn, tnp)
     npy = args.python_customers
-    tpy = best_time(lambda: engine.simulate_reference(model, npy, SEED), 1)
+    tpy = best_time(lambda: reference.simulate_reference(model, npy, SEED), 1)
     row("pure Python loop", npy, tpy)
 
     # the baselines compute the same thing: the mean score agrees within sampling error

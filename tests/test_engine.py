@@ -12,16 +12,16 @@ import pytest
 
 import cxdsl
 from cxdsl.model import ir
-from cxdsl.sim import engine
+from cxdsl.sim import engine, kernel
 from cxdsl.sim.engine import (
     BLOCK_SIZE,
     SimulationInterrupted,
     iter_chunks,
     simulate_points,
-    simulate_reference,
     simulate_tallies,
 )
 from cxdsl.sim.lower import lower, lower_points, persona_counts
+from cxdsl.sim.reference import simulate_reference
 from cxdsl.sim.tallies import Tallies
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "saas_onboarding.cxj"
@@ -316,10 +316,10 @@ def test_fixed_probabilities_become_integer_thresholds():
                             ("half", "s1", 0.5, ir.Const(1.0), None),
                             ("always", "s1", 1.0, ir.Const(1.0), None)))
     packed = engine.pack(lower(model), 1)
-    modes = packed.ev_int[0, 0, :, engine.EV_MODE].tolist()
-    assert modes == [engine.MODE_NEVER, engine.MODE_THRESHOLD, engine.MODE_ALWAYS]
-    assert packed.ev_u64[0, 0, 1, engine.EV_THRESHOLD] == 2 ** 63
-    assert packed.st_mode[0, 0, :2].tolist() == [engine.MODE_NEVER, engine.MODE_LOGISTIC]
+    modes = packed.ev_int[0, 0, :, kernel.EV_MODE].tolist()
+    assert modes == [kernel.MODE_NEVER, kernel.MODE_THRESHOLD, kernel.MODE_ALWAYS]
+    assert packed.ev_u64[0, 0, 1, kernel.EV_THRESHOLD] == 2 ** 63
+    assert packed.st_mode[0, 0, :2].tolist() == [kernel.MODE_NEVER, kernel.MODE_LOGISTIC]
     t = simulate_tallies(model, 100, 1)
     assert t.event_count[0].tolist() == [0, t.event_count[0, 1], 100]
     assert t.advanced[0].tolist() == [0, 0, 0]

@@ -11,19 +11,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxdsl.model import ir
-from cxdsl.sim.lower import (
+from cxdsl.sim.kernel import (
     CMP_LT,
     KIND_CONST,
     KIND_DISCRETE,
     KIND_NORMAL,
     KIND_TRIANGULAR,
     KIND_UNIFORM,
-    MAX_COND_DEPTH,
     OP_AND,
     OP_EVENT,
     OP_NOT,
     OP_OR,
     OP_SCORE,
+)
+from cxdsl.sim.lower import (
+    MAX_COND_DEPTH,
     compile_condition,
     lower,
     lower_points,

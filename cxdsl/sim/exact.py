@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..model import ir
+from .kernel import logistic
 from .tallies import Tallies
 
 #: Most states one persona may have at any point before the engine gives up (a state costs
@@ -93,14 +94,11 @@ def unsupported_values(model: ir.Model) -> list[str]:
 
 def logistic_advance(advance: float, slope: float, delta: float) -> float:
     """Probability of advancing: ``advance`` when it is 0 or 1, else
-    ``logistic(logit(advance) + slope * delta)`` (computed without overflow)."""
+    ``logistic(logit(advance) + slope * delta)`` (computed without overflow, by the
+    kernel's own formula)."""
     if advance <= 0.0 or advance >= 1.0 or slope == 0.0:
         return min(max(advance, 0.0), 1.0)
-    x = math.log(advance / (1.0 - advance)) + slope * delta
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+    return logistic(math.log(advance / (1.0 - advance)) + slope * delta)
 
 
 def _compile_cond(c: ir.Cond | None, bit: dict[str, int]) -> Callable[[float, int], bool]:

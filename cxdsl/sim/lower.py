@@ -1,6 +1,6 @@
 """Lowering: a resolved :class:`cxdsl.ir.Model` in, flat numpy tables for the kernel out.
 
-The kernel (:mod:`cxdsl.engine`) is compiled once and reads every journey from the same
+The kernel (:mod:`cxdsl.sim.kernel`) is compiled once and reads every journey from the same
 fixed set of arrays; nothing is generated per journey. The tables have a leading *point*
 dimension P: one kernel call evaluates P parameter sets of one structure (the baseline alone
 is P = 1; a sweep batches its grid points). Structure — scale, persona/stage/event names and
@@ -13,7 +13,8 @@ C-contiguous, so the kernel has a single compiled signature.
 
 Distributions (baselines and impacts) live in one pool, deduplicated: ``dist_kind[d]`` is
 one of the ``KIND_*`` codes and ``dist_param[d]`` holds its numbers (u is the stream's
-uniform draw 0, :func:`cxdsl.rng.uniform_py`):
+uniform draw 0, :func:`cxdsl.sim.rng.uniform_py`). The codes (``KIND_*``, ``OP_*``,
+``CMP_*``) are defined with the kernel, which compiles them in:
 
 ===============  ===========================  ==========================================
 kind             ``dist_param[d, 0:4]``       draw
@@ -52,10 +53,25 @@ from fractions import Fraction
 import numpy as np
 
 from ..model import ir
+from .kernel import (
+    CMP_EQ,
+    CMP_GE,
+    CMP_GT,
+    CMP_LE,
+    CMP_LT,
+    CMP_NE,
+    KIND_CONST,
+    KIND_DISCRETE,
+    KIND_NORMAL,
+    KIND_TRIANGULAR,
+    KIND_UNIFORM,
+    OP_AND,
+    OP_EVENT,
+    OP_NOT,
+    OP_OR,
+    OP_SCORE,
+)
 
-KIND_CONST, KIND_NORMAL, KIND_UNIFORM, KIND_TRIANGULAR, KIND_DISCRETE = range(5)
-OP_EVENT, OP_SCORE, OP_NOT, OP_AND, OP_OR = range(5)
-CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE = range(6)
 CMP_CODES = {"<": CMP_LT, "<=": CMP_LE, ">": CMP_GT, ">=": CMP_GE, "==": CMP_EQ,
              "!=": CMP_NE}
 #: Deepest boolean stack a condition program may use (the bits of one uint64).
@@ -335,6 +351,36 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
     each. Raises ValueError when the structures differ or a number is unusable (the
     checker reports such input to users; this guards direct callers)."""
     models = list(models)
+    first, lo, hi = _shared_structure(models)
+    event_stage, stage_events, stage_first, cond_first, program = _event_layout(first)
+    pool = _DistPool()
+    numbers = _point_numbers(models, pool)
+
+    def i64(xs):
+        return np.ascontiguousarray(np.asarray(xs, dtype=np.int64))
+
+    def f64(xs):
+        return np.ascontiguousarray(np.asarray(xs, dtype=np.float64))
+
+    return Tables(
+        lo=lo, hi=hi,
+        persona_names=tuple(p.name for p in first.personas),
+        stage_names=tuple(s.name for s in first.stages),
+        event_names=tuple(e.name for e in first.events),
+        event_stage=event_stage, stage_first=stage_first, stage_events=stage_events,
+        cond_first=cond_first,
+        cond_op=i64([c[0] for c in program]), cond_arg=i64([c[1] for c in program]),
+        cond_value=f64([c[2] for c in program]),
+        **numbers,
+        dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 4),
+        dist_first=i64(pool.first), dist_count=i64(pool.count),
+        discrete_value=f64(pool.values), discrete_cum=f64(pool.cum),
+    )
+
+
+def _shared_structure(models: list[ir.Model]) -> tuple[ir.Model, int, int]:
+    """(the first model, LO, HI) once every model is checked to share its structure and
+    the structure is one the kernel can run."""
     if not models:
         raise ValueError("no models to lower")
     first = models[0]
@@ -350,8 +396,14 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
         raise ValueError("a journey needs at least one persona")
     if not first.stages:
         raise ValueError("a journey needs at least one stage")
-    Q, S, E, P = len(first.personas), len(first.stages), len(first.events), len(models)
+    return first, lo, hi
 
+
+def _event_layout(first: ir.Model) -> tuple:
+    """(event_stage, stage_events, stage_first, cond_first, program) of the shared
+    structure: the Tables fields of those names, with the condition programs as one list
+    of (op, arg, value) instructions."""
+    Q, S, E = len(first.personas), len(first.stages), len(first.events)
     stage_index = {s.name: i for i, s in enumerate(first.stages)}
     event_index = {e.name: i for i, e in enumerate(first.events)}
     if len(stage_index) != S or len(event_index) != E or len(
@@ -371,8 +423,14 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
     for k, e in enumerate(first.events):
         program += compile_condition(e.when, event_index)
         cond_first[k + 1] = len(program)
+    return event_stage, stage_events, stage_first, cond_first, program
 
-    pool = _DistPool()
+
+def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
+    """The per-point Tables fields (share, p_occurs, impact_dist, baseline_dist, advance,
+    slope, advance_logit) of ``models``, adding their distributions to ``pool``."""
+    first = models[0]
+    Q, S, E, P = len(first.personas), len(first.stages), len(first.events), len(models)
     share = np.zeros((P, Q))
     p_occurs = np.zeros((P, Q, E))
     impact_dist = np.zeros((P, Q, E), dtype=np.int64)
@@ -405,26 +463,6 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
     advance_logit = np.zeros((P, Q, S))
     # the same expression the exact engine evaluates, so both engines use identical numbers
     advance_logit[inner] = [math.log(a / (1.0 - a)) for a in advance[inner]]
-
-    def i64(xs):
-        return np.ascontiguousarray(np.asarray(xs, dtype=np.int64))
-
-    def f64(xs):
-        return np.ascontiguousarray(np.asarray(xs, dtype=np.float64))
-
-    return Tables(
-        lo=lo, hi=hi,
-        persona_names=tuple(p.name for p in first.personas),
-        stage_names=tuple(s.name for s in first.stages),
-        event_names=tuple(e.name for e in first.events),
-        event_stage=event_stage, stage_first=stage_first, stage_events=stage_events,
-        cond_first=cond_first,
-        cond_op=i64([c[0] for c in program]), cond_arg=i64([c[1] for c in program]),
-        cond_value=f64([c[2] for c in program]),
-        share=share, p_occurs=p_occurs, impact_dist=impact_dist,
-        baseline_dist=baseline_dist, advance=advance, slope=slope,
-        advance_logit=advance_logit,
-        dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 4),
-        dist_first=i64(pool.first), dist_count=i64(pool.count),
-        discrete_value=f64(pool.values), discrete_cum=f64(pool.cum),
-    )
+    return dict(share=share, p_occurs=p_occurs, impact_dist=impact_dist,
+                baseline_dist=baseline_dist, advance=advance, slope=slope,
+                advance_logit=advance_logit)

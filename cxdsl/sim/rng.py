@@ -45,7 +45,12 @@ sequence shifted by a few customers, as they could be if keys only offset a Weyl
 
 The functions come in two forms with identical results: numba-jittable ones used by the
 kernel (``*_nb``, inlined) and plain Python ones (``*_py``) for the reference engine and
-the tests.
+the tests. The jitted forms the kernel compiles in, ``ppnd16`` and the construction's
+constants are defined in :mod:`cxdsl.sim.kernel` — numba's cache of the kernel sees only
+edits to that file, so they live there — and re-exported here. The array helpers below
+(``splitmix64_nb``, ``uniforms_nb``, ``normals_nb``: known-answer tests and benchmarks) are
+compiled without a disk cache for the same reason: each run compiles them from the current
+kernel.py, so they test the code the kernel runs.
 """
 
 from __future__ import annotations
@@ -57,6 +62,20 @@ from fractions import Fraction
 import numba
 import numpy as np
 
+from .kernel import (
+    GAMMA,
+    MIX_M1,
+    MIX_M2,
+    TWO_POW_M52,
+    customer_hash_nb,
+    mix64_nb,
+    ppnd16,
+    ppnd16_nb,
+    uniform_nb,
+)
+from .kernel import draw_u64_nb as draw_u64_nb
+from .kernel import unit_nb as unit_nb
+
 #: Version tag hashed into every key; bump it only with a documented change of forecasts.
 KEY_DOMAIN = "cxdsl-rng-v1"
 
@@ -64,21 +83,7 @@ KEY_DOMAIN = "cxdsl-rng-v1"
 PURPOSES = ("baseline", "occurs", "impact", "advance")
 
 MASK64 = (1 << 64) - 1
-GAMMA = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, odd: SplitMix64's Weyl increment
-MIX_M1 = 0xBF58476D1CE4E5B9
-MIX_M2 = 0x94D049BB133111EB
-TWO_POW_M52 = 2.0 ** -52
-
-# uint64 constants for the jitted code (numba types Python ints > 2**63 as uint64 anyway,
-# but explicit np.uint64 keeps every intermediate unsigned: no silent float promotion).
-_GAMMA_U = np.uint64(GAMMA)
-_M1_U = np.uint64(MIX_M1)
-_M2_U = np.uint64(MIX_M2)
-_S30 = np.uint64(30)
-_S27 = np.uint64(27)
-_S31 = np.uint64(31)
-_S12 = np.uint64(12)
-_ONE_U = np.uint64(1)
+_GAMMA_U = np.uint64(GAMMA)  # for the array helpers (the kernel has its own)
 
 
 # ------------------------------------------------------------------------------- keys
@@ -171,124 +176,16 @@ def normal_py(key: int, h: int) -> float:
     return ppnd16(uniform_py(key, h, 0))
 
 
-def ppnd16(p: float) -> float:
-    """The standard normal quantile of p in (0, 1): Wichura's algorithm AS 241 (PPND16,
-    relative accuracy about 1e-16), with the coefficients and the order of operations of
-    Python's ``statistics.NormalDist.inv_cdf``, whose results it reproduces bit for bit.
-
-    Written once and compiled twice (``ppnd16_nb`` is its numba form), so the kernel and the
-    Python reference compute the same doubles: one uniform per normal, and in the central
-    85% of draws no call to ``log``/``cos`` at all — rational functions pipeline well."""
-    q = p - 0.5
-    if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        num = (((((((2.5090809287301226727e+3 * r
-                     + 3.3430575583588128105e+4) * r
-                    + 6.7265770927008700853e+4) * r
-                   + 4.5921953931549871457e+4) * r
-                  + 1.3731693765509461125e+4) * r
-                 + 1.9715909503065514427e+3) * r
-                + 1.3314166789178437745e+2) * r
-               + 3.3871328727963666080e+0) * q
-        den = (((((((5.2264952788528545610e+3 * r
-                     + 2.8729085735721942674e+4) * r
-                    + 3.9307895800092710610e+4) * r
-                   + 2.1213794301586595867e+4) * r
-                  + 5.3941960214247511077e+3) * r
-                 + 6.8718700749205790830e+2) * r
-                + 4.2313330701600911252e+1) * r
-               + 1.0)
-        return num / den
-    r = p if q <= 0.0 else 1.0 - p
-    r = math.sqrt(-math.log(r))
-    if r <= 5.0:
-        r = r - 1.6
-        num = (((((((7.74545014278341407640e-4 * r
-                     + 2.27238449892691845833e-2) * r
-                    + 2.41780725177450611770e-1) * r
-                   + 1.27045825245236838258e+0) * r
-                  + 3.64784832476320460504e+0) * r
-                 + 5.76949722146069140550e+0) * r
-                + 4.63033784615654529590e+0) * r
-               + 1.42343711074968357734e+0)
-        den = (((((((1.05075007164441684324e-9 * r
-                     + 5.47593808499534494600e-4) * r
-                    + 1.51986665636164571966e-2) * r
-                   + 1.48103976427480074590e-1) * r
-                  + 6.89767334985100004550e-1) * r
-                 + 1.67638483018380384940e+0) * r
-                + 2.05319162663775882187e+0) * r
-               + 1.0)
-    else:
-        r = r - 5.0
-        num = (((((((2.01033439929228813265e-7 * r
-                     + 2.71155556874348757815e-5) * r
-                    + 1.24266094738807843860e-3) * r
-                   + 2.65321895265761230930e-2) * r
-                  + 2.96560571828504891230e-1) * r
-                 + 1.78482653991729133580e+0) * r
-                + 5.46378491116411436990e+0) * r
-               + 6.65790464350110377720e+0)
-        den = (((((((2.04426310338993978564e-15 * r
-                     + 1.42151175831644588870e-7) * r
-                    + 1.84631831751005468180e-5) * r
-                   + 7.86869131145613259100e-4) * r
-                  + 1.48753612908506148525e-2) * r
-                 + 1.36929880922735805310e-1) * r
-                + 5.99832206555887937690e-1) * r
-               + 1.0)
-    x = num / den
-    return -x if q < 0.0 else x
-
-
 # ---------------------------------------------------------------------- jitted forms
 
 
-@numba.njit(inline="always", cache=True)
-def mix64_nb(z):
-    """SplitMix64's output function (uint64 in, uint64 out; arithmetic wraps mod 2**64)."""
-    z = numba.uint64(z)
-    z = (z ^ (z >> _S30)) * _M1_U
-    z = (z ^ (z >> _S27)) * _M2_U
-    return z ^ (z >> _S31)
-
-
-@numba.njit(inline="always", cache=True)
-def customer_hash_nb(j):
-    """The hash of customer index ``j`` (int64 ≥ 0) within its persona, as uint64."""
-    return mix64_nb(numba.uint64(j + 1) * _GAMMA_U)
-
-
-@numba.njit(inline="always", cache=True)
-def draw_u64_nb(key, h, sub):
-    """64-bit draw ``sub`` (small int) of stream ``key`` for customer hash ``h``."""
-    return mix64_nb((numba.uint64(key) ^ numba.uint64(h))
-                    + numba.uint64(sub + 1) * _GAMMA_U)
-
-
-@numba.njit(inline="always", cache=True)
-def unit_nb(x):
-    """The uniform float64 strictly inside (0, 1) of a 64-bit word (its top 52 bits)."""
-    # x >> 12 < 2**52 fits int64: a signed conversion is one instruction
-    return (float(numba.int64(x >> _S12)) + 0.5) * TWO_POW_M52
-
-
-@numba.njit(inline="always", cache=True)
-def uniform_nb(key, h, sub):
-    """A uniform float64 strictly inside (0, 1) from draw ``sub`` of stream ``key``."""
-    return unit_nb(draw_u64_nb(key, h, sub))
-
-
-ppnd16_nb = numba.njit(inline="always", cache=True)(ppnd16)
-
-
-@numba.njit(inline="always", cache=True)
+@numba.njit(inline="always")
 def normal_nb(key, h):
     """A standard normal draw: the inverse normal CDF of uniform draw 0."""
     return ppnd16_nb(uniform_nb(key, h, 0))
 
 
-@numba.njit(cache=True)
+@numba.njit
 def splitmix64_nb(seed, out):
     """Fill ``out`` (uint64[n]) with the reference SplitMix64 sequence from ``seed``; the
     known-answer check of :func:`mix64_nb` as the kernel compiles it."""
@@ -298,7 +195,7 @@ def splitmix64_nb(seed, out):
         out[i] = mix64_nb(state)
 
 
-@numba.njit(cache=True)
+@numba.njit
 def uniforms_nb(key, j_start, count, sub, out):
     """Fill ``out`` (float64[count]) with stream ``key``'s uniforms for customers
     ``j_start … j_start + count - 1`` (tests and benchmarks)."""
@@ -306,7 +203,7 @@ def uniforms_nb(key, j_start, count, sub, out):
         out[i] = uniform_nb(key, customer_hash_nb(j_start + i), sub)
 
 
-@numba.njit(cache=True)
+@numba.njit
 def normals_nb(key, j_start, count, out):
     """Fill ``out`` (float64[count]) with stream ``key``'s standard normals."""
     for i in range(count):

@@ -1,0 +1,126 @@
+"""The pure-Python reference engine: the kernel's bit-for-bit oracle.
+
+:func:`simulate_reference` simulates a journey one customer at a time, written straight from
+DESIGN.md "Meaning" against the IR, with the kernel's random numbers (:mod:`cxdsl.sim.rng`),
+persona counts, arithmetic (the same logistic and inverse normal CDF, as Python functions)
+and block-wise summation — so for the same (customers, seed) its Tallies equal the
+kernel's bit for bit. Slow: for tests and the benchmark's pure-Python baseline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..model import ir
+from .kernel import BLOCK_SIZE, logistic
+from .lower import persona_counts
+from .rng import customer_hash_py, ppnd16, stream_key, uniform_py
+from .tallies import Tallies
+
+
+def _draw_py(d: ir.Dist, key: int, h: int) -> float:
+    """A draw of ``d`` with the kernel's arithmetic (see :mod:`cxdsl.lower` for forms)."""
+    if isinstance(d, ir.Const):
+        return float(d.value)
+    if isinstance(d, ir.Normal):
+        if d.sd == 0:
+            return float(d.mu)
+        return d.mu + d.sd * ppnd16(uniform_py(key, h, 0))
+    if isinstance(d, ir.Uniform):
+        if d.lo == d.hi:
+            return float(d.lo)
+        return d.lo + (d.hi - d.lo) * uniform_py(key, h, 0)
+    if isinstance(d, ir.Triangular):
+        if d.lo == d.hi:
+            return float(d.lo)
+        u = uniform_py(key, h, 0)
+        span = d.hi - d.lo
+        if u < (d.mode - d.lo) / (d.hi - d.lo):
+            return d.lo + math.sqrt(u * span * (d.mode - d.lo))
+        return d.hi - math.sqrt((1.0 - u) * span * (d.hi - d.mode))
+    pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
+    if len({v for v, _ in pairs}) == 1:
+        return pairs[0][0]
+    u = uniform_py(key, h, 0)
+    total = math.fsum(w for _, w in pairs)
+    acc = 0.0
+    for v, w in pairs[:-1]:
+        acc += w / total
+        if u < acc:
+            return v
+    return pairs[-1][0]
+
+
+def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
+    """The meaning of ``model``, simulated one customer at a time in plain Python.
+
+    Same persona counts, random numbers, arithmetic and block-wise summation as the kernel,
+    so for the same (customers, seed) the Tallies agree bit for bit; written straight from
+    DESIGN.md "Meaning" against the IR (no tables), it checks the lowering as well. Slow:
+    for tests and the benchmark's pure-Python baseline."""
+    lo, hi = model.scale
+    flo, fhi = float(lo), float(hi)
+    Q, S, E, K = len(model.personas), len(model.stages), len(model.events), hi - lo + 1
+    names = [p.name for p in model.personas]
+    counts = persona_counts([p.share for p in model.personas], customers, names)
+    by_stage = [[k for k, e in enumerate(model.events) if e.stage == s.name]
+                for s in model.stages]
+    n = counts.astype(np.float64)
+    out = Tallies(False, n, n / n.sum(), np.zeros(Q), np.zeros(Q), np.zeros((Q, K)),
+                  np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, E)))
+
+    def clamp(x: float) -> float:
+        return fhi if x > fhi else (flo if x < flo else x)
+
+    for q, persona in enumerate(model.personas):
+        key_base = stream_key(seed, "baseline", persona.name, persona.name)
+        key_occ = [stream_key(seed, "occurs", e.name, persona.name) for e in model.events]
+        key_imp = [stream_key(seed, "impact", e.name, persona.name) for e in model.events]
+        key_adv = [stream_key(seed, "advance", s.name, persona.name) for s in model.stages]
+        # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s]
+        blocks: list[list[float]] = []
+        for j in range(int(counts[q])):
+            if j % BLOCK_SIZE == 0:
+                blocks.append([0.0] * (2 + S))
+            part = blocks[-1]
+            h = customer_hash_py(j)
+            score0 = clamp(_draw_py(persona.baseline, key_base, h))
+            score = score0
+            happened: set[str] = set()
+            for s, stage in enumerate(model.stages):
+                out.reached[q, s] += 1
+                for k in by_stage[s]:
+                    e = model.events[k]
+                    p = e.p[q]
+                    if p <= 0.0 or not ir.cond_holds(e.when, happened, score):
+                        continue
+                    if p < 1.0 and uniform_py(key_occ[k], h, 0) >= p:
+                        continue
+                    happened.add(e.name)
+                    out.event_count[q, k] += 1
+                    score += _draw_py(e.impact[q], key_imp[k], h)
+                score = clamp(score)
+                part[2 + s] += score
+                if s == S - 1:
+                    break
+                a, slope = stage.advance[q], stage.slope[q]
+                if a <= 0.0:
+                    break
+                if a < 1.0:
+                    if slope == 0.0:
+                        prob = a
+                    else:
+                        prob = logistic(math.log(a / (1.0 - a)) + slope * (score - score0))
+                    if uniform_py(key_adv[s], h, 0) >= prob:
+                        break
+                out.advanced[q, s] += 1
+            out.hist[q, math.floor(score + 0.5) - lo] += 1
+            part[0] += score
+            part[1] += score * score
+        out.score_sum[q] = math.fsum(b[0] for b in blocks)
+        out.score_sq[q] = math.fsum(b[1] for b in blocks)
+        for s in range(S):
+            out.stage_score_sum[q, s] = math.fsum(b[2 + s] for b in blocks)
+    return out
