@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Decl:
+    """A declared name: what it is, where its name is, and its AST node."""
+
     kind: str            # persona | stage | event | scenario
     name: str
     span: Span           # of the name
@@ -50,6 +52,8 @@ class Use:
 
 @dataclass
 class Index:
+    """The names of one file: its declarations, its uses of names, and its imports."""
+
     path: str
     decls: dict = field(default_factory=dict)   # (kind, name) -> Decl
     uses: list = field(default_factory=list)    # [Use], in text order
@@ -190,6 +194,8 @@ class Analysis:
         return out
 
     def resolve(self, use: Use) -> Decl | None:
+        """The declaration a use names (an ``any`` use: an event, else a stage, else a
+        persona), or None."""
         decls = self.decls()
         if use.kind in KINDS:
             return decls.get((use.kind, use.name))
@@ -200,15 +206,18 @@ class Analysis:
         return None
 
     def names(self, *kinds: str) -> list[Decl]:
+        """The visible declarations of these kinds."""
         return [d for (k, _), d in self.decls().items() if k in kinds]
 
     def lines_for(self, path: str) -> LineIndex | None:
+        """The line index of this file or of an imported one, None for another file."""
         if path == self.path:
             return self.lines
         other = self.others.get(path)
         return other[1] if other else None
 
     def location(self, path: str, span: Span) -> lsp.Location | None:
+        """``span`` of file ``path`` as an LSP location, None for a file not read here."""
         lines = self.lines_for(path)
         if lines is None:
             return None

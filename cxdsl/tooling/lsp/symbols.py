@@ -24,6 +24,7 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _statement_range(a: Analysis, s) -> lsp.Range:
+    """The range of a statement with the ``for`` lines that follow it."""
     end = s.span.end
     for c in getattr(s, "overrides", ()):
         end = max(end, c.span.end)
@@ -105,6 +106,8 @@ def occurrences(a: Analysis, decl: Decl) -> Iterator[tuple[str, Use]]:
 
 
 def _resolve_in(a: Analysis, idx: Index, use: Use) -> Decl | None:
+    """The declaration that ``use``, a name in the imported file of ``idx``, refers to;
+    that file's own declarations win."""
     decls = a.decls()
     decls.update(idx.decls)
     if use.kind in KINDS:
@@ -116,6 +119,7 @@ def _resolve_in(a: Analysis, idx: Index, use: Use) -> Decl | None:
 
 
 def folding_ranges(a: Analysis) -> list[lsp.FoldingRange]:
+    """Scenario blocks (without their closing line) and runs of comment lines."""
     out = []
     if a.module is not None:
         for s in a.module.statements:
