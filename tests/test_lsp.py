@@ -26,6 +26,7 @@ from cxdsl.lang import api
 from cxdsl.tooling import lsp as lsp_mod
 from cxdsl.tooling.formatter import format_text
 from cxdsl.tooling.lsp import LineIndex, text_edits
+from cxdsl.tooling.lsp.vocabulary import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
@@ -445,7 +446,7 @@ def test_every_feature_on_prefixes_and_positions_in_process(example):
         lsp_mod.complete(a, offset)
         h = lsp_mod.hover(a, offset)
         use = a.index.at(offset)
-        if use is not None and use.kind in lsp_mod.KINDS:
+        if use is not None and use.kind in KINDS:
             assert a.resolve(use) is not None, use  # every name in an example resolves
             assert h is not None
 
