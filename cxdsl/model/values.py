@@ -15,7 +15,8 @@ kernel draws it:
 - :meth:`mean`, :meth:`support`, :meth:`outcomes` (the exact engine's enumeration, or None),
   :meth:`text` (one printer, with the options the language server and the exports need),
   :meth:`to_dict` / :func:`from_dict` (the canonical JSON), :meth:`scaled` (sensitivity
-  analyses), and ``kernel_kind`` / :meth:`kernel_params` (the lowered table row).
+  analyses), and ``kernel_kind`` / :meth:`kernel_params` (the lowered table row:
+  ``kernel_kind`` names the kernel's branch; ``cxdsl/sim/kernel.py`` maps it to its code).
 
 Numbers are floats in the attribute's own unit (score points for baselines and impacts).
 """
@@ -26,10 +27,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Union
-
-#: Kernel codes of the forms the kernel draws (the kernel's branch reads the same numbers:
-#: ``cxdsl/sim/kernel.py`` asserts they agree).
-KIND_CONST, KIND_NORMAL, KIND_UNIFORM, KIND_TRIANGULAR, KIND_DISCRETE = 0, 1, 2, 3, 4
 
 Number = Callable[[float], str]
 
@@ -62,7 +59,7 @@ class ValueForm:
     summary: ClassVar[str]
     snippet: ClassVar[str]
     used_for: ClassVar[frozenset[str]] = frozenset({"score"})
-    kernel_kind: ClassVar[int | None] = None
+    kernel_kind: ClassVar[str | None] = None  # the kernel's branch (KIND_CODES in sim/kernel)
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -102,7 +99,7 @@ class ValueForm:
 
     def kernel_params(self) -> tuple[float, float, float, float]:
         """The four parameters of the kernel's table row for ``kernel_kind``."""
-        raise NotImplementedError
+        return 0.0, 0.0, 0.0, 0.0
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ class Const(ValueForm):
     signature: ClassVar[str] = "a number"
     summary: ClassVar[str] = "a number: the same for every customer"
     snippet: ClassVar[str] = ""
-    kernel_kind: ClassVar[int | None] = KIND_CONST
+    kernel_kind: ClassVar[str | None] = "const"
 
     def mean(self) -> float:
         return self.value
@@ -146,7 +143,7 @@ class Normal(ValueForm):
     signature: ClassVar[str] = "normal(mu, sd)"
     summary: ClassVar[str] = "normal(mu, sd): a normal distribution"
     snippet: ClassVar[str] = "normal(${1:mu}, ${2:sd})"
-    kernel_kind: ClassVar[int | None] = KIND_NORMAL
+    kernel_kind: ClassVar[str | None] = "normal"
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -175,7 +172,7 @@ class Uniform(ValueForm):
     signature: ClassVar[str] = "uniform(lo, hi)"
     summary: ClassVar[str] = "uniform(lo, hi): any value from lo to hi"
     snippet: ClassVar[str] = "uniform(${1:lo}, ${2:hi})"
-    kernel_kind: ClassVar[int | None] = KIND_UNIFORM
+    kernel_kind: ClassVar[str | None] = "uniform"
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -206,7 +203,7 @@ class Triangular(ValueForm):
     signature: ClassVar[str] = "triangular(lo, mode, hi)"
     summary: ClassVar[str] = "triangular(lo, mode, hi): most likely at mode"
     snippet: ClassVar[str] = "triangular(${1:lo}, ${2:mode}, ${3:hi})"
-    kernel_kind: ClassVar[int | None] = KIND_TRIANGULAR
+    kernel_kind: ClassVar[str | None] = "triangular"
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -241,7 +238,7 @@ class Discrete(ValueForm):
     signature: ClassVar[str] = "discrete(v1: w1, v2: w2, ...)"
     summary: ClassVar[str] = "discrete(v1: w1, v2: w2, ...): value v with weight w"
     snippet: ClassVar[str] = "discrete(${1:v1}: ${2:w1}, ${3:v2}: ${4:w2})"
-    kernel_kind: ClassVar[int | None] = KIND_DISCRETE
+    kernel_kind: ClassVar[str | None] = "discrete"
 
     def mean(self) -> float:
         return sum(v * w for v, w in zip(self.values, self.weights))
@@ -261,6 +258,11 @@ class Discrete(ValueForm):
         weight = weight or number
         pairs = ", ".join(f"{number(v)}: {weight(w)}" for v, w in zip(self.values, self.weights))
         return f"discrete({pairs})"
+
+    def kernel_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The kernel's table of this value: the values and weights with weight > 0."""
+        pairs = [(float(v), float(w)) for v, w in zip(self.values, self.weights) if w > 0]
+        return tuple(v for v, _ in pairs), tuple(w for _, w in pairs)
 
     def to_dict(self) -> dict:
         return {"kind": "discrete", "values": [_json_number(v) for v in self.values],

@@ -35,6 +35,9 @@ import numpy as np
 
 #: Distribution kinds of ``Tables.dist_kind`` (the forms are listed in :mod:`cxdsl.sim.lower`).
 KIND_CONST, KIND_NORMAL, KIND_UNIFORM, KIND_TRIANGULAR, KIND_DISCRETE = range(5)
+#: The code of each branch by the name a value form gives as its ``kernel_kind``.
+KIND_CODES = {"const": KIND_CONST, "normal": KIND_NORMAL, "uniform": KIND_UNIFORM,
+              "triangular": KIND_TRIANGULAR, "discrete": KIND_DISCRETE}
 #: Condition program ops of ``Tables.cond_op``.
 OP_EVENT, OP_SCORE, OP_NOT, OP_AND, OP_OR = range(5)
 #: Score comparisons, the ``cond_arg`` of an ``OP_SCORE``.

@@ -53,6 +53,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..model import ir
+from ..model.values import ValueForm
 from .kernel import (
     CMP_EQ,
     CMP_GE,
@@ -60,11 +61,8 @@ from .kernel import (
     CMP_LE,
     CMP_LT,
     CMP_NE,
+    KIND_CODES,
     KIND_CONST,
-    KIND_DISCRETE,
-    KIND_NORMAL,
-    KIND_TRIANGULAR,
-    KIND_UNIFORM,
     OP_AND,
     OP_EVENT,
     OP_NOT,
@@ -232,47 +230,27 @@ def _finite(where: str, *xs: float) -> None:
 def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
     """(kind, params, discrete values, discrete weights) of a distribution, degenerate ones
     as constants; raises ValueError for parameters no draw can use."""
-    if isinstance(d, ir.Const):
-        _finite(where, d.value)
-        return KIND_CONST, (float(d.value), 0.0, 0.0, 0.0), (), ()
-    if isinstance(d, ir.Normal):
-        _finite(where, d.mu, d.sd)
-        if d.sd < 0:
-            raise ValueError(f"{where}: normal sd {d.sd} < 0")
-        if d.sd == 0:
-            return KIND_CONST, (float(d.mu), 0.0, 0.0, 0.0), (), ()
-        return KIND_NORMAL, (float(d.mu), float(d.sd), 0.0, 0.0), (), ()
-    if isinstance(d, ir.Uniform):
-        _finite(where, d.lo, d.hi)
-        if d.lo > d.hi:
-            raise ValueError(f"{where}: uniform lo {d.lo} > hi {d.hi}")
-        if d.lo == d.hi:
-            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
-        return KIND_UNIFORM, (float(d.lo), float(d.hi), 0.0, 0.0), (), ()
-    if isinstance(d, ir.Triangular):
-        _finite(where, d.lo, d.mode, d.hi)
-        if not d.lo <= d.mode <= d.hi:
-            raise ValueError(f"{where}: triangular needs lo <= mode <= hi")
-        if d.lo == d.hi:
-            return KIND_CONST, (float(d.lo), 0.0, 0.0, 0.0), (), ()
-        lo, mode, hi = float(d.lo), float(d.mode), float(d.hi)
-        # the split point of the inverse CDF, computed once (the kernel and the reference
-        # engine compare with this very double)
-        return KIND_TRIANGULAR, (lo, mode, hi, (mode - lo) / (hi - lo)), (), ()
+    if not isinstance(d, ValueForm) or d.kernel_kind not in KIND_CODES:
+        raise TypeError(f"{where}: not a distribution the kernel draws: {d!r}")
     if isinstance(d, ir.Discrete):
         if len(d.values) != len(d.weights):
             raise ValueError(f"{where}: discrete values and weights differ in number")
         _finite(where, *d.values, *d.weights)
         if any(w < 0 for w in d.weights):
             raise ValueError(f"{where}: discrete weights must be >= 0")
-        pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
-        if not pairs:
+        values, weights = d.kernel_table()
+        if not values:
             raise ValueError(f"{where}: discrete weights add up to 0")
-        if len({v for v, _ in pairs}) == 1:
-            return KIND_CONST, (pairs[0][0], 0.0, 0.0, 0.0), (), ()
-        return (KIND_DISCRETE, (0.0, 0.0, 0.0, 0.0), tuple(v for v, _ in pairs),
-                tuple(w for _, w in pairs))
-    raise TypeError(f"{where}: not a distribution: {d!r}")
+    else:
+        _finite(where, *d.numbers())
+        problem = type(d).problem(d.numbers())
+        if problem is not None:
+            raise ValueError(f"{where}: {d.text()} breaks the rule {problem.kind}")
+        values = weights = ()
+    outcomes = d.outcomes()
+    if outcomes is not None and len(outcomes) == 1:
+        return KIND_CONST, (outcomes[0][0], 0.0, 0.0, 0.0), (), ()
+    return KIND_CODES[d.kernel_kind], d.kernel_params(), values, weights
 
 
 # ------------------------------------------------------------------------ conditions

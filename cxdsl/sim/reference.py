@@ -21,36 +21,31 @@ from .tallies import Tallies
 
 
 def _draw_py(d: ir.Dist, key: int, h: int) -> float:
-    """A draw of ``d`` with the kernel's arithmetic (see :mod:`cxdsl.lower` for forms)."""
-    if isinstance(d, ir.Const):
-        return float(d.value)
-    if isinstance(d, ir.Normal):
-        if d.sd == 0:
-            return float(d.mu)
+    """A draw of ``d`` with the kernel's arithmetic: the Python twin of the kernel's branch
+    on ``d.kernel_kind`` (see :mod:`cxdsl.sim.lower` for the forms)."""
+    outcomes = d.outcomes()
+    if outcomes is not None and len(outcomes) == 1:
+        return outcomes[0][0]  # a constant, or a degenerate form: no draw
+    kind = d.kernel_kind
+    if kind == "normal":
         return d.mu + d.sd * ppnd16(uniform_py(key, h, 0))
-    if isinstance(d, ir.Uniform):
-        if d.lo == d.hi:
-            return float(d.lo)
+    if kind == "uniform":
         return d.lo + (d.hi - d.lo) * uniform_py(key, h, 0)
-    if isinstance(d, ir.Triangular):
-        if d.lo == d.hi:
-            return float(d.lo)
+    if kind == "triangular":
         u = uniform_py(key, h, 0)
         span = d.hi - d.lo
         if u < (d.mode - d.lo) / (d.hi - d.lo):
             return d.lo + math.sqrt(u * span * (d.mode - d.lo))
         return d.hi - math.sqrt((1.0 - u) * span * (d.hi - d.mode))
-    pairs = [(float(v), float(w)) for v, w in zip(d.values, d.weights) if w > 0]
-    if len({v for v, _ in pairs}) == 1:
-        return pairs[0][0]
+    values, weights = d.kernel_table()
     u = uniform_py(key, h, 0)
-    total = math.fsum(w for _, w in pairs)
+    total = math.fsum(weights)
     acc = 0.0
-    for v, w in pairs[:-1]:
+    for v, w in zip(values[:-1], weights[:-1]):
         acc += w / total
         if u < acc:
             return v
-    return pairs[-1][0]
+    return values[-1]
 
 
 def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
