@@ -3,26 +3,23 @@ declaration, the attributes of each, the distributions (with their completion sn
 the metrics, and a one-line doc for every keyword, attribute and metric; and how the
 server writes a distribution or a number in a hover.
 
-These tables are the server's own, kept in this one module so that features read them from
-a single place.
+Attributes, distributions and metrics come from the registries of :mod:`cxdsl.model`
+(their docs, snippets and summaries are the registries'); the keywords' docs are the
+server's own.
 """
 
 from __future__ import annotations
 
 from ...model import ir
+from ...model.attributes import ATTRIBUTES, attributes_of
+from ...model.metrics import REGISTRY as METRIC_REGISTRY
+from ...model.values import FORMS
 
 KINDS = ("persona", "stage", "event", "scenario")
-ATTRIBUTES_OF = {"persona": ("share", "baseline", "value"), "stage": ("advance", "slope"),
-                 "event": ("p", "impact"), "scenario": ("cost",)}
+ATTRIBUTES_OF = {decl: attributes_of(decl) for decl in ATTRIBUTES}
 METRICS = ir.METRICS
-DISTRIBUTIONS = {
-    "normal": ("normal(${1:mu}, ${2:sd})", "normal(mu, sd): a normal distribution"),
-    "uniform": ("uniform(${1:lo}, ${2:hi})", "uniform(lo, hi): any value from lo to hi"),
-    "triangular": ("triangular(${1:lo}, ${2:mode}, ${3:hi})",
-                   "triangular(lo, mode, hi): most likely at mode"),
-    "discrete": ("discrete(${1:v1}: ${2:w1}, ${3:v2}: ${4:w2})",
-                 "discrete(v1: w1, v2: w2, ...): value v with weight w"),
-}
+#: name -> (completion snippet, one-line doc)
+DISTRIBUTIONS = {name: (form.snippet, form.summary) for name, form in FORMS.items()}
 
 KEYWORD_DOCS = {
     "journey": 'journey "Title": the title of the journey (at most once).',
@@ -52,28 +49,9 @@ KEYWORD_DOCS = {
     "or": "A or B: either holds.",
     "score": "score: the customer's running score, as in `when score < 5`.",
 }
-ATTRIBUTE_DOCS = {
-    "share": "share: the persona's relative weight in the population (normalised).",
-    "baseline": "baseline: the score this persona gives when nothing notable happens "
-                "(a number or a distribution).",
-    "value": "value: revenue per converted customer (default 0).",
-    "advance": "advance: the probability of moving on to the next stage for a customer "
-               "whose score equals their starting score (default 100%).",
-    "slope": "slope: change in log-odds of advancing per score point above the starting "
-             "score (default 0).",
-    "p": "p: the probability that the event happens (default 100%).",
-    "impact": "impact: what the event adds to the score (a number or a distribution; "
-              "default 0).",
-    "cost": "cost: what the scenario costs, for its return on investment.",
-}
-METRIC_DOCS = {
-    "nps": "nps: net promoter score, 100 × (share scoring 9-10 − share scoring 0-6); "
-           "only on a 0..10 scale.",
-    "csat": "csat: 100 × the share in the top two scores.",
-    "mean": "mean: the mean final score.",
-    "conversion": "conversion: the share of customers who reach the goal stage.",
-    "revenue": "revenue: the mean revenue per customer (value of the converted).",
-}
+ATTRIBUTE_DOCS = {attr: spec.doc for attrs in ATTRIBUTES.values()
+                  for attr, spec in attrs.items()}
+METRIC_DOCS = {name: spec.doc for name, spec in METRIC_REGISTRY.items()}
 
 
 def percent_text(x: float) -> str:
@@ -88,15 +66,6 @@ def number_text(x: float) -> str:
 
 def dist_text(d: ir.Dist, signed: bool = False) -> str:
     """A distribution as written in a spec; a constant with its sign when ``signed``."""
-    if isinstance(d, ir.Const):
-        return f"{d.value:+.6g}" if signed else number_text(d.value)
-    if isinstance(d, ir.Normal):
-        return f"normal({number_text(d.mu)}, {number_text(d.sd)})"
-    if isinstance(d, ir.Uniform):
-        return f"uniform({number_text(d.lo)}, {number_text(d.hi)})"
-    if isinstance(d, ir.Triangular):
-        return (f"triangular({number_text(d.lo)}, {number_text(d.mode)}, "
-                f"{number_text(d.hi)})")
-    pairs = ", ".join(f"{number_text(v)}: {percent_text(w)}"
-                      for v, w in zip(d.values, d.weights))
-    return f"discrete({pairs})"
+    if signed and isinstance(d, ir.Const):
+        return f"{d.value:+.6g}"
+    return d.text(number=number_text, weight=percent_text)
