@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 
 from .._version import __version__
 from ..model import ir
-from .export import dependencies, display, dist_text, event_sign, fmt_pct, mean_impact
+from .export import dependencies, display, dist_text, event_sign, mean_impact
+from .numbers import fmt_pct
 
 # ------------------------------------------------------------------------- the data
 
@@ -109,7 +110,7 @@ def num(x) -> float | None:
 
 def _analysis():
     try:
-        from ..analysis import core as analysis
+        from .. import analysis
     except ImportError:  # an installation without the analysis module: no mot, no compare
         return None
     return analysis
