@@ -28,14 +28,14 @@ from .style import (
 
 
 def journey_chart(data: ReportData) -> Chart:
+    """The journey map; its layout in inches (stage columns of equal width, cards sized
+    to their text and their contribution to the headline metric)."""
+    # matplotlib is imported when a chart is drawn (lazy): see cxdsl.present.report.charts
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     model, result = data.model, data.result
     lo, hi = model.scale
     S = len(model.stages)
-    xs = list(range(S))
-    metric = data.metric
     contrib = {r["name"]: r["contribution"] for r in mot_rows(data)}
     rates = {e["name"]: e["rate"] for e in result.get("events", [])}
     sizes = {}
@@ -88,7 +88,21 @@ def journey_chart(data: ReportData) -> Chart:
         fontsize=12,
         fontweight="bold", va="center")
 
-    # the emotion curves
+    curves, ylim = _emotion_curves(data)
+    _draw_curves(fig, ax, panel, curves, ylim, stage_labels, (left, width, height),
+                 model.scale)
+    unit = card_w / col_w  # card width in column units
+    boxes = _draw_cards(panel, data, cards, sizes, (unit, col_w, panel_h, line_title, gap))
+    _draw_links(panel, model, boxes, unit)
+    alt, table = _text_alternative(data, curves, contrib, rates)
+    return Chart("journey-map", "Journey map", alt, fig, table)
+
+
+def _emotion_curves(data: ReportData) -> tuple[list[tuple], tuple[float, float]]:
+    """The curves, each (name, mean score per stage, colour, line width, line style),
+    and the score range the chart shows."""
+    model, result = data.model, data.result
+    lo, hi = model.scale
     curves = []
     for i, p in enumerate(model.personas):
         rows = (data.persona_stages or {}).get(p.name)
@@ -107,6 +121,17 @@ def journey_chart(data: ReportData) -> Chart:
             ylo, yhi = max(lo, min(ylo, yhi - 1.0)), min(hi, max(yhi, ylo + 1.0))
     else:
         ylo, yhi = lo, hi
+    return curves, (ylo, yhi)
+
+
+def _draw_curves(fig, ax, panel, curves, ylim, stage_labels, frame, scale) -> None:
+    """The stage columns, the emotion curves with their values and the legend;
+    ``frame``: (left margin, figure width, figure height) in inches."""
+    left, width, height = frame
+    ylo, yhi = ylim
+    lo, hi = scale
+    S = len(stage_labels)
+    xs = list(range(S))
     for a in (ax, panel):
         for i in xs:
             a.axvspan(i - 0.5, i + 0.5, color="#eef2f7" if i % 2 == 0 else "#f8fafc",
@@ -142,11 +167,23 @@ def journey_chart(data: ReportData) -> Chart:
                    ncol=min(len(curves), 5), borderaxespad=0, handlelength=2.6,
                    bbox_to_anchor=(left / width, 1 - 0.6 / height))
 
-    # the cards
+
+
+def _draw_cards(panel, data: ReportData, cards, sizes, geometry) -> dict:
+    """The event cards, coloured by the sign of their impact and sized by their
+    contribution; ``geometry``: (card width in columns, column width, panel height,
+    title line height, gap), in inches. Returns each card's (x, top, height)."""
+    from matplotlib.patches import FancyBboxPatch  # lazy: see journey_chart
+
+    model, metric = data.model, data.metric
+    unit, col_w, panel_h, line_title, gap = geometry
+    xs = list(range(len(model.stages)))
+    contrib = {r["name"]: r["contribution"] for r in mot_rows(data)}
+    rates = {e["name"]: e["rate"] for e in data.result.get("events", [])}
+    biggest = max(sizes.values(), default=0.0) or 1.0
     panel.set_ylim(-panel_h, 0)
     panel.axis("off")
     boxes = {}
-    unit = card_w / col_w  # card width in column units
     for x, stage in zip(xs, model.stages):
         y = -0.08
         mine = [c for c in cards if c[0].stage == stage.name]
@@ -174,6 +211,13 @@ def journey_chart(data: ReportData) -> Chart:
                        fontsize=7.5 + 2.5 * strength, fontweight="bold", color=edge, zorder=3)
             boxes[e.name] = (x, y, h)
             y -= h + gap
+    return boxes
+
+
+def _draw_links(panel, model: ir.Model, boxes: dict, unit: float) -> None:
+    """Arrows from an event to the recoveries and compounding events that depend on it."""
+    from matplotlib.patches import FancyArrowPatch  # lazy: see journey_chart
+
     bracket: dict[int, int] = {}
     for dep in dependencies(model):
         if dep.source not in boxes or dep.target not in boxes:
@@ -195,7 +239,13 @@ def journey_chart(data: ReportData) -> Chart:
                                         color=color, ls=(0, (3, 2)) if dep.negated else "-",
                                         zorder=4, clip_on=False))
 
-    # text alternative and data
+
+
+def _text_alternative(data: ReportData, curves, contrib: dict, rates: dict
+                      ) -> tuple[str, list[list[str]]]:
+    """The map's text alternative and its data table."""
+    model, metric = data.model, data.metric
+    S = len(model.stages)
     curve_text = "; ".join(
         f"{name}: " + ", ".join("—" if y is None else f"{y:.2f}" for y in ys)
         for name, ys, *_ in curves)
@@ -217,5 +267,4 @@ def journey_chart(data: ReportData) -> Chart:
                       ir.cond_text(e.when) if e.when is not None else "",
                       fmt_pct(rates[e.name]) if rates.get(e.name) is not None else "—",
                       fmt_report_metric(metric, c, True) if c is not None else "—"])
-    return Chart("journey-map", "Journey map", alt, fig, table)
-
+    return alt, table

@@ -241,18 +241,6 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
     if chart_list is None:
         chart_list = charts(data)
     by_key = {c.key: (i, c) for i, c in enumerate(chart_list)}
-    title = model.title or (os.path.basename(data.path) if data.path else "Journey")
-    man = data.result.get("manifest") or {}
-    if man.get("engine") == "exact":
-        how = "exact engine (no sampling)"
-    else:
-        customers = man.get("customers")
-        how = (f"{customers:,} simulated customers, seed {man.get('seed')}"
-               if isinstance(customers, int) else "simulated")
-    scen = f" · scenario {man['scenario']}" if man.get("scenario") else ""
-    where = f"{data.path} · " if data.path else ""
-    sub = f"{where}{how}{scen} · cxdsl {man.get('cxdsl', __version__)}"
-
     sections = []
 
     def section(key: str, heading: str, body: str) -> None:
@@ -303,6 +291,29 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
                          f'<h2 id="source-h">Spec</h2><style>{css}</style>'
                          f'<div class="source">{code}</div></section>'))
     section("manifest", "Manifest", _manifest(data))
+    return _document(data, sections)
+
+
+def _subtitle(data: ReportData) -> str:
+    """The line under the title: the file, the run's size and seed, the scenario, the
+    version."""
+    man = data.result.get("manifest") or {}
+    if man.get("engine") == "exact":
+        how = "exact engine (no sampling)"
+    else:
+        customers = man.get("customers")
+        how = (f"{customers:,} simulated customers, seed {man.get('seed')}"
+               if isinstance(customers, int) else "simulated")
+    scen = f" · scenario {man['scenario']}" if man.get("scenario") else ""
+    where = f"{data.path} · " if data.path else ""
+    return f"{where}{how}{scen} · cxdsl {man.get('cxdsl', __version__)}"
+
+
+def _document(data: ReportData, sections: list[tuple[str, str, str]]) -> str:
+    """The page around the sections, each (id, heading, HTML)."""
+    model = data.model
+    title = model.title or (os.path.basename(data.path) if data.path else "Journey")
+    sub = _subtitle(data)
     notes = "".join(f'<p class="note">{esc(n)}</p>' for n in data.notes)
 
     nav = "".join(f'<a href="#{key}">{esc(h)}</a>' for key, h, _ in sections)
@@ -318,4 +329,3 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
         + "\n".join(body for _, _, body in sections)
         + "\n<footer>Made by cxdsl report. The intervals are 95% confidence intervals of "
         "the simulation.</footer>\n</main>\n</body>\n</html>\n")
-
