@@ -4,7 +4,7 @@
     python benchmarks/bench_sweep.py --quick    # 1,000 points x 10,000 customers vs 1e7
     python benchmarks/bench_sweep.py --points 2500 --customers 4000 --json
 
-The sweep goes through the whole API (:func:`cxdsl.analysis.core.sweep`: building every point's
+The sweep goes through the whole API (:func:`cxdsl.analysis.sweep`: building every point's
 model, lowering, the batched kernel, the metrics of every point), the single run through
 :func:`cxdsl.sim.simulate.simulate`. Target: the sweep takes at most 2x the single run. The
 per-point overhead is measured apart, as the sweep of the same grid at one customer per
@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 import numba  # noqa: E402
 
 import cxdsl  # noqa: E402
-from cxdsl.analysis import core as analysis  # noqa: E402
+from cxdsl import analysis  # noqa: E402
 from cxdsl.sim import engine  # noqa: E402
 from cxdsl.sim.simulate import simulate  # noqa: E402
 

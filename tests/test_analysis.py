@@ -9,8 +9,8 @@ import math
 import pytest
 
 import cxdsl
-from cxdsl.analysis import core as analysis
-from cxdsl.analysis.core import AnalysisError
+from cxdsl import analysis
+from cxdsl.analysis import AnalysisError
 from cxdsl.model import ir
 from cxdsl.sim.simulate import simulate
 

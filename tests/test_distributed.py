@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import cxdsl
-from cxdsl.analysis import core as analysis
+from cxdsl import analysis
 from cxdsl.analysis.distributed import DistributedError, connect, parse_local
 from cxdsl.cli.main import cli
 

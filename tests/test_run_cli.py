@@ -227,12 +227,12 @@ def test_console_script_no_traceback(tmp_path):
 
 
 def test_progress_only_after_a_second_and_on_a_terminal(monkeypatch):
-    from cxdsl.cli import run as run_cmd
+    from cxdsl.cli.common import LazyProgress
 
-    off = run_cmd._LazyProgress(False)
+    off = LazyProgress(False)
     off(10, 100)
     assert off.progress is None
-    on = run_cmd._LazyProgress(True)
+    on = LazyProgress(True)
     on(10, 100)  # a fast run: no bar yet
     assert on.progress is None
     on.start -= 5  # the run has now lasted more than a second

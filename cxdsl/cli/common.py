@@ -1,22 +1,34 @@
-"""Pieces the commands share: loading specs with rendered diagnostics, atomic writes."""
+"""Pieces the commands share: loading specs with rendered diagnostics, atomic writes, the
+parameter types of run size and seed, the progress display, and the options and plumbing
+of the analysis commands (compare, sweep, mot, diff): run size, seed, engine, threads,
+JSON output, a Dask cluster, and the mapping of every failure to a clear message and an
+exit code.
+
+Every command imports this module, ``cxdsl check`` and ``cxdsl fmt`` included, so it
+imports only the language at the top: the simulator and the analyses (numpy, numba),
+rich and Dask are imported inside the functions that use them, each marked "lazy".
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
 import tempfile
+import time
+from decimal import Decimal, InvalidOperation
 
 import click
 
 from ..lang import api, diagnostics
+from ..lang.diagnostics import Diagnostics
+from ..lang.source import decode
 
 
 def read_spec(path: str, *, allow_outside_imports: bool = False) -> api.Compilation:
     """Compile ``path`` (``-`` for standard input); never raises for bad input."""
     if path == "-":
-        from ..lang.diagnostics import Diagnostics
-        from ..lang.source import decode
-
         diags = Diagnostics()
         text = decode(sys.stdin.buffer.read(), "<stdin>", diags)
         if text is None:
@@ -73,3 +85,259 @@ def write_atomic(path: str, data: str | bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+# ------------------------------------------------------------- parameter types
+
+
+class CountType(click.ParamType):
+    """A positive whole number of customers: ``100000``, ``200_000``, ``1e6``, ``2.5e5``."""
+
+    name = "N"
+
+    def convert(self, value, param, ctx):
+        from ..sim.simulate import MAX_CUSTOMERS  # lazy: see the module docstring
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            text = str(value).strip()
+            try:
+                d = Decimal(text)
+            except InvalidOperation:
+                self.fail(f"{value!r} is not a number of customers (e.g. 100000, 200_000 "
+                          "or 1e6)", param, ctx)
+            if not d.is_finite() or d != d.to_integral_value():
+                self.fail(f"{value!r} is not a whole number of customers", param, ctx)
+            if d > MAX_CUSTOMERS:
+                self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
+                          f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
+            n = int(d)
+        if n < 1:
+            self.fail(f"{value} customers: a run needs at least 1", param, ctx)
+        if n > MAX_CUSTOMERS:
+            self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
+                      f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
+        return n
+
+
+class SeedType(click.ParamType):
+    """An integer seed (``42``, ``-7``, ``1_000``)."""
+
+    name = "SEED"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return int(str(value).strip(), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not an integer seed", param, ctx)
+
+
+# ---------------------------------------------------------------------- progress
+
+#: customers the numba engine completes per second, roughly: runs expected to finish
+#: sooner than PROGRESS_AFTER seconds never show a bar.
+PROGRESS_AFTER = 1.0
+
+
+# ------------------------------------------------------------------------- progress
+
+
+class LazyProgress:
+    """A progress callback that shows a rich bar on stderr once a run has taken longer
+    than PROGRESS_AFTER seconds, and only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.progress = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.progress is None:
+            if time.monotonic() - self.start < PROGRESS_AFTER:
+                return
+            # lazy: see the module docstring; most runs never show a bar
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(TextColumn("simulating"), BarColumn(),
+                                     MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(file=sys.stderr), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("run", total=total)
+        self.progress.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+# ------------------------------------------------- options and plumbing of analyses
+
+
+def run_options(f):
+    """-n, --seed, --engine, --threads: how every point is evaluated."""
+    options = [
+        click.option("-n", "--customers", type=CountType(), default=None,
+                     help="Customers per run (100000, 200_000, 1e6). Default: the spec's "
+                          "`customers`, else 100000."),
+        click.option("--seed", type=SeedType(), default=None,
+                     help="Random seed (an integer). Default: the spec's `seed`, else 0."),
+        click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
+                     show_default=True,
+                     help="numba: the compiled simulator (95% intervals; differences get "
+                          "paired intervals). exact: exact values, for journeys whose "
+                          "values are constants or discrete(...)."),
+        click.option("--threads", type=click.IntRange(min=1), default=None,
+                     help="Threads for the numba engine (default: all cores)."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def output_options(f):
+    options = [
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the result as JSON (the shape documented in DESIGN.md)."),
+        click.option("-o", "--output", default=None, metavar="FILE",
+                     help="Write the JSON result to FILE (atomically). With --json, "
+                          "nothing goes to standard output."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def cluster_options(f):
+    options = [
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Spread the work over the Dask cluster whose scheduler is at "
+                          "ADDRESS (tcp://host:8786). Needs cxdsl[dask]."),
+        click.option("--dask", "dask_local", default=None, metavar="local[:N]",
+                     help="Spread the work over a local Dask cluster of N worker processes "
+                          "(default: one per core). Needs cxdsl[dask]."),
+        click.option("--allow-outside-imports", is_flag=True,
+                     help="Let imports reach outside the importing file's directory tree."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if output is None:
+        return
+    hint = "'-o' / '--output'"
+    directory = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(directory):
+        raise click.BadParameter(f"directory '{directory}' does not exist", param_hint=hint)
+    if os.path.isdir(output):
+        raise click.BadParameter(f"'{output}' is a directory", param_hint=hint)
+    if suffixes and not output.lower().endswith(suffixes):
+        raise click.BadParameter(f"'{output}': the file name must end in "
+                                 + " or ".join(suffixes), param_hint=hint)
+
+
+def load(file: str, allow_outside_imports: bool):
+    """(model, spec sha256) of FILE, or exit 1 after printing its errors."""
+    from ..sim.simulate import spec_sha256  # lazy: see the module docstring
+
+    comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
+    shown = "<stdin>" if file == "-" else file
+    text = comp.sources.get(shown)
+    return comp.model, (spec_sha256(text) if text is not None else None)
+
+
+@contextlib.contextmanager
+def failures():
+    """Map the errors of an analysis to the command line's: bad arguments and cluster
+    problems exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
+    in every case nothing has been written."""
+    # lazy: see the module docstring
+    from ..analysis import AnalysisError
+    from ..analysis.distributed import DistributedError
+    from ..sim.exact import ExactError
+    from ..sim.simulate import SimulationError
+
+    try:
+        yield
+    except (AnalysisError, SimulationError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except DistributedError as exc:
+        click.echo(f"error: {exc}; nothing written", err=True)
+        sys.exit(2)
+    except ExactError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing written", err=True)
+        sys.exit(130)
+
+
+@contextlib.contextmanager
+def executor_for(scheduler: str | None, dask_local: str | None):
+    """The Dask executor the options ask for (None for neither), closed afterwards."""
+    if not scheduler and not dask_local:
+        yield None
+        return
+    from ..analysis.distributed import from_options  # lazy: see the module docstring
+
+    ex = from_options(scheduler, dask_local)
+    try:
+        yield ex
+    finally:
+        ex.close()
+
+
+def progress_bar() -> LazyProgress:
+    """The progress display of a command: on when stderr is a terminal and
+    CXDSL_NO_PROGRESS is unset."""
+    return LazyProgress(sys.stderr.isatty() and not os.environ.get("CXDSL_NO_PROGRESS"))
+
+
+def emit(document: str, as_json: bool, output: str | None, render) -> None:
+    """Write the JSON ``document`` to ``output`` (if any); print it with ``as_json`` (when
+    not written), else call ``render(console)`` for the human form."""
+    if output is not None:
+        write_atomic(output, document)
+    if as_json:
+        if output is None:
+            click.echo(document, nl=False)
+        return
+    console = make_console()
+    render(console)
+    if output is not None:
+        console.print(f"\nwrote {output}", style="dim")
+
+
+def make_console():
+    """The console of a command's human output on stdout."""
+    from rich.console import Console  # lazy: see the module docstring
+
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+
+def to_json(obj) -> str:
+    """A command's JSON document: indented, UTF-8, no NaN."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def how_line(manifest: dict) -> str:
+    if manifest.get("engine") == "exact":
+        return "exact engine (no sampling)"
+    return (f"{manifest['customers']:,} customers, seed {manifest['seed']}, "
+            "paired 95% intervals")

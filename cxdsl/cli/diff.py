@@ -9,20 +9,19 @@ import sys
 
 import click
 
-from .compare import (
+from ..present.numbers import LABELS, fmt_delta_ci, fmt_metric
+from .common import (
     check_output,
     cluster_options,
     emit,
     executor_for,
     failures,
-    fmt_delta_ci,
     how_line,
     output_options,
     progress_bar,
     run_options,
     to_json,
 )
-from .run import LABELS, fmt_metric
 
 GIT_TIMEOUT = 30
 
@@ -209,7 +208,7 @@ def command(old, new, customers, seed, engine, threads, as_json, output, schedul
 
     Exit 0 on success, 1 when a spec has errors, 2 for bad arguments (a git revision
     or path that does not exist)."""
-    from ..analysis import core as analysis
+    from .. import analysis
     from ..model.diff import diff_models
 
     check_output(output)

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from .common import load_or_exit, write_atomic
-from .run import CountType, SeedType
+from .common import CountType, SeedType, load_or_exit, write_atomic
 
 
 def check_output(output: str | None) -> None:

@@ -7,13 +7,13 @@ import sys
 
 import click
 
-from .compare import (
+from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_metric_ci, short_label
+from .common import (
     check_output,
     cluster_options,
     emit,
     executor_for,
     failures,
-    fmt_delta_ci,
     how_line,
     load,
     output_options,
@@ -21,7 +21,6 @@ from .compare import (
     run_options,
     to_json,
 )
-from .run import LABELS, fmt_metric
 
 
 class FractionType(click.ParamType):
@@ -44,13 +43,6 @@ class FractionType(click.ParamType):
         return x
 
 
-def _metric_ci(metric: str, m) -> str:
-    text = fmt_metric(metric, m.value)
-    if m.value is None or m.lo is None or m.lo == m.hi:
-        return text
-    return f"{text} ±{fmt_metric(metric, (m.hi - m.lo) / 2)}"
-
-
 def _bar(value: float | None, biggest: float, width: int = 12) -> str:
     if value is None or biggest <= 0:
         return ""
@@ -63,11 +55,11 @@ def render_human(res, console) -> None:
     from rich.text import Text
 
     model = res.model
-    label = LABELS[res.metric].split(" /")[0]
+    label = short_label(res.metric)
     scen = f", scenario {res.manifest['scenario']}" if res.manifest.get("scenario") else ""
     console.print(Text.assemble((model.title or "journey", "bold"),
                                 f" — {how_line(res.manifest)}{scen}"))
-    console.print(f"{label} now: {_metric_ci(res.metric, res.now)}")
+    console.print(f"{label} now: {fmt_metric_ci(res.metric, res.now)}")
     console.print()
     if res.events:
         table = Table(title=f"Moments of truth, ranked by what they do to {label}",
@@ -98,7 +90,7 @@ def render_human(res, console) -> None:
 def render_tornado(t, console) -> None:
     from rich.table import Table
 
-    label = LABELS[t.metric].split(" /")[0]
+    label = short_label(t.metric)
     table = Table(title=f"Tornado: every parameter moved ±{t.by * 100:g}%, ranked by the "
                         f"swing of {label}", title_justify="left", title_style="bold")
     table.add_column("parameter", no_wrap=True)
@@ -144,7 +136,7 @@ def command(file, metric, scenario, tornado, by, customers, seed, engine, thread
     exact.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from ..analysis import core as analysis
+    from .. import analysis
 
     if by is not None and not tornado:
         raise click.UsageError("--by sets how far --tornado moves each parameter; add "

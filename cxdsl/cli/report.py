@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from .common import load_or_exit, write_atomic
-from .run import CountType, SeedType
+from .common import CountType, SeedType, load_or_exit, write_atomic
 
 
 def _check_output(output: str) -> None:
@@ -87,7 +86,7 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     from ..present import report
 
     try:
-        from ..analysis.core import AnalysisError
+        from ..analysis import AnalysisError
     except ImportError:  # pragma: no cover - an installation without the analysis module
         AnalysisError = SimulationError  # noqa: N806
     chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)

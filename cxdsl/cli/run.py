@@ -5,62 +5,21 @@ from __future__ import annotations
 import math
 import os
 import sys
-import time
-from decimal import Decimal, InvalidOperation
+import threading
 
 import click
 
 from ..present import termviz
-from .common import load_or_exit, report, write_atomic
-
-#: customers the numba engine completes per second, roughly: runs expected to finish
-#: sooner than PROGRESS_AFTER seconds never show a bar.
-PROGRESS_AFTER = 1.0
-
-
-class CountType(click.ParamType):
-    """A positive whole number of customers: ``100000``, ``200_000``, ``1e6``, ``2.5e5``."""
-
-    name = "N"
-
-    def convert(self, value, param, ctx):
-        from ..sim.simulate import MAX_CUSTOMERS
-
-        if isinstance(value, int) and not isinstance(value, bool):
-            n = value
-        else:
-            text = str(value).strip()
-            try:
-                d = Decimal(text)
-            except InvalidOperation:
-                self.fail(f"{value!r} is not a number of customers (e.g. 100000, 200_000 "
-                          "or 1e6)", param, ctx)
-            if not d.is_finite() or d != d.to_integral_value():
-                self.fail(f"{value!r} is not a whole number of customers", param, ctx)
-            if d > MAX_CUSTOMERS:
-                self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
-                          f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
-            n = int(d)
-        if n < 1:
-            self.fail(f"{value} customers: a run needs at least 1", param, ctx)
-        if n > MAX_CUSTOMERS:
-            self.fail(f"{value} customers is more than the {MAX_CUSTOMERS:.0e} "
-                      f"({MAX_CUSTOMERS:,}) a run may simulate", param, ctx)
-        return n
-
-
-class SeedType(click.ParamType):
-    """An integer seed (``42``, ``-7``, ``1_000``)."""
-
-    name = "SEED"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        try:
-            return int(str(value).strip(), 10)
-        except ValueError:
-            self.fail(f"{value!r} is not an integer seed", param, ctx)
+from ..present.numbers import LABELS, fmt_interval, fmt_metric, short_label
+from .common import (
+    PROGRESS_AFTER,
+    CountType,
+    LazyProgress,
+    SeedType,
+    load_or_exit,
+    report,
+    write_atomic,
+)
 
 
 class PrecisionType(click.ParamType):
@@ -76,54 +35,11 @@ class PrecisionType(click.ParamType):
         return x
 
 
-# ------------------------------------------------------------------------- progress
-
-
-class _LazyProgress:
-    """A progress callback that shows a rich bar on stderr once a run has taken longer
-    than PROGRESS_AFTER seconds, and only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.start = time.monotonic()
-        self.progress = None
-        self.task = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.progress is None:
-            if time.monotonic() - self.start < PROGRESS_AFTER:
-                return
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(TextColumn("simulating"), BarColumn(),
-                                     MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=Console(file=sys.stderr), transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("run", total=total)
-        self.progress.update(self.task, completed=done, total=total)
-
-    def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
-
-
 def _warm_up() -> None:
     """Load (or, the first time ever, compile) the simulator before the run, with a
     spinner on stderr if that takes longer than PROGRESS_AFTER seconds, so a first run
     says what it is doing instead of sitting at 0%."""
-    import threading
-
-    from ..sim import engine
+    from ..sim import engine  # lazy: numba, for this command only
 
     status = None
     lock = threading.Lock()
@@ -150,34 +66,6 @@ def _warm_up() -> None:
             done = True
             if status is not None:
                 status.stop()
-
-
-# ---------------------------------------------------------------------- formatting
-
-
-def fmt_metric(name: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if name == "conversion":
-        return f"{value * 100:.2f}%"
-    if name == "revenue":
-        return f"{value:,.2f}"
-    if name == "mean":
-        return f"{value:.3f}"
-    return f"{value:.1f}"
-
-
-def fmt_interval(name: str, m) -> str:
-    if m.value is None or m.lo is None:
-        return ""
-    if m.lo == m.hi:
-        return "exact"
-    return f"[{fmt_metric(name, m.lo)}, {fmt_metric(name, m.hi)}]"
-
-
-#: width of the emotion-curve bars
-LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score", "conversion": "Conversion",
-          "revenue": "Revenue / customer"}
 
 
 def render_human(result, model, console) -> None:
@@ -209,7 +97,7 @@ def render_human(result, model, console) -> None:
     personas.add_column("persona")
     personas.add_column("share", justify="right")
     for name in names:
-        personas.add_column(LABELS[name].split(" /")[0], justify="right")
+        personas.add_column(short_label(name), justify="right")
     for p in model.personas:
         group = result.personas[p.name]
         personas.add_row(p.name, f"{p.share * 100:.0f}%",
@@ -313,7 +201,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
         raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
 
     interactive = sys.stderr.isatty() and not os.environ.get("CXDSL_NO_PROGRESS")
-    progress = _LazyProgress(interactive)
+    progress = LazyProgress(interactive)
     try:
         if engine == "numba" and interactive:
             _warm_up()

@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from .compare import (
+from ..model.diff import _attr_text
+from ..present.numbers import fmt_half_width, fmt_metric, short_label
+from .common import (
     check_output,
     cluster_options,
     emit,
@@ -19,14 +21,11 @@ from .compare import (
     run_options,
     to_json,
 )
-from .run import LABELS, fmt_metric
 
 
 def render_human(sw, console) -> None:
     from rich.table import Table
     from rich.text import Text
-
-    from ..model.diff import _attr_text
 
     model = sw.model
     scen = f", scenario {sw.manifest['scenario']}" if sw.manifest.get("scenario") else ""
@@ -39,7 +38,7 @@ def render_human(sw, console) -> None:
         table.add_column(a.name, justify="right", style="cyan")
     metrics = sw.metrics
     for m in metrics:
-        table.add_column(LABELS[m].split(" /")[0], justify="right")
+        table.add_column(short_label(m), justify="right")
     head = metrics[0]
     for vals, p in zip(sw.params, sw.points):
         overall = p.result.overall.metrics
@@ -48,7 +47,7 @@ def render_human(sw, console) -> None:
             x = overall[m]
             text = fmt_metric(m, x.value)
             if m == head and x.lo is not None and x.hi is not None and x.lo != x.hi:
-                text += f" ±{fmt_metric(m, (x.hi - x.lo) / 2)}"
+                text += fmt_half_width(m, x)
             cells.append(text)
         table.add_row(*(_attr_text(a.path.attr, v) if a.path.attr != "impact"
                         else f"{v:+g}" for a, v in zip(sw.axes, vals)), *cells)
@@ -82,7 +81,7 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
     `cxdsl run` of the same values). The grid runs batched inside the compiled kernel.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from ..analysis import core as analysis
+    from .. import analysis
     from ..model import ir
 
     check_output(output, (".csv", ".json"))

@@ -68,6 +68,7 @@ import textwrap
 from dataclasses import dataclass
 
 from ..model import ir
+from .numbers import fmt_num, fmt_pct
 
 FORMATS = ("mermaid", "dot", "json")
 
@@ -77,15 +78,6 @@ FORMATS = ("mermaid", "dot", "json")
 def display(decl) -> str:
     """A declaration's human label, or its name."""
     return decl.label if decl.label else decl.name
-
-
-def fmt_pct(x: float) -> str:
-    """``0.05`` -> ``5%``, ``0.125`` -> ``12.5%``, ``0.0001`` -> ``0.01%``."""
-    return f"{x * 100:.3g}%"
-
-
-def fmt_num(x: float, signed: bool = False) -> str:
-    return f"{x:+g}" if signed and x != 0 else f"{x:g}"
 
 
 def dist_text(d: ir.Dist, signed: bool = False) -> str:

@@ -30,6 +30,8 @@ from __future__ import annotations
 from rich.console import Console, Group
 from rich.text import Text
 
+from .numbers import fmt_share
+
 #: Console width from which the funnel and the emotion curve are drawn side by side.
 SIDE_BY_SIDE = 100
 #: Narrowest console that still gets bars.
@@ -74,10 +76,6 @@ def _shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: max(width - 1, 0)] + "…" if width > 0 else ""
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
 
 
 def _scale(result: dict, scale, model) -> tuple[float, float, bool]:
@@ -133,7 +131,7 @@ def _blocks(stages, names, goal, lo, hi, known, width, ascii, name_w, emotion_na
             filled, rest = bar(s.get("reached") or 0.0, bar_w, ascii=ascii)
             line.append(filled, style="cyan")
             line.append(rest, style="dim")
-        line.append(_pct(s.get("reached")).rjust(num_w))
+        line.append(fmt_share(s.get("reached")).rjust(num_w))
         funnel.append(line)
 
         line = _prefix(name, name_w if emotion_names else 0, s["name"] == goal, ascii)
@@ -189,7 +187,7 @@ def _renderable(result, *, width: int, scale, goal, ascii: bool) -> Group:
         for s, name in zip(stages, names):
             m = s.get("mean_score")
             lines.append(Text(_shorten(name, name_w).ljust(name_w) +
-                              _pct(s.get("reached")).rjust(8) +
+                              fmt_share(s.get("reached")).rjust(8) +
                               ("—" if m is None else f"{m:.2f}").rjust(7)))
         for line in lines:
             line.truncate(width, overflow="ellipsis")

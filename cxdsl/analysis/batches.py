@@ -1,0 +1,281 @@
+"""Evaluating many variants of a journey: batched kernel calls, per-block tallies for
+paired intervals, and the split of the work over this machine's cores or a cluster.
+
+Grid points (a sweep's grid, mot's ``p = 0`` / ``p = 1`` variants, the tornado's ±X%
+variants) share the structure of their base model, so they are lowered together and run
+by one call of the batched kernel (:func:`cxdsl.engine.simulate_points`); a point's
+tallies are bit-identical to a single run of the same model with the same seed and
+customers, so a sweep point equals ``cxdsl run`` of the same overrides number for number.
+
+The simulation engine (and with it numba) is imported when a point is first simulated,
+not with this module: ``cxdsl.analysis`` is imported by commands and reports that may run
+the exact engine only, and compiling the kernel's module costs seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ..model import ir
+from ..sim.exact import exact_tallies
+from ..sim.lower import lower_points
+from ..sim.metrics import compute
+from .common import _CONV, _DETR, _N, _PROM, _SCORE, _SCORE2, _TOP2, Point, Progress, Settings
+
+#: Most points lowered and simulated by one kernel call (bounds the call's memory).
+GROUP_POINTS = 512
+
+def _structure(m: ir.Model) -> tuple:
+    return (tuple(m.scale), tuple(p.name for p in m.personas),
+            tuple(s.name for s in m.stages),
+            tuple((e.name, e.stage, e.when) for e in m.events))
+
+
+def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
+                   threads: int | None = None, progress: Progress | None = None) -> list:
+    """Tallies of models of one structure by one call of the batched kernel (in groups of
+    :data:`GROUP_POINTS`). A unit of work a cluster worker runs, too."""
+    from ..sim import engine  # numba: see the module docstring
+
+    out = []
+    total = len(models) * customers
+    done_before = 0
+    for start in range(0, len(models), GROUP_POINTS):
+        group = list(models[start:start + GROUP_POINTS])
+        report = None
+        if progress is not None:
+            base = done_before
+
+            def report(done, _total, base=base):
+                progress(base + done, total)
+        out.extend(engine.simulate_points(lower_points(group), customers, seed,
+                                          threads=threads, progress=report))
+        done_before += len(group) * customers
+    return out
+
+
+def block_sums(tallies, model: ir.Model, q: int) -> np.ndarray:
+    """The block-table row of persona ``q`` of some tallies (see ``_N`` … ``_CONV``)."""
+    lo, hi = model.scale
+    h = tallies.hist[q]
+    row = np.zeros(7)
+    row[_N] = tallies.n[q]
+    row[_SCORE] = tallies.score_sum[q]
+    row[_SCORE2] = tallies.score_sq[q]
+    if model.has_nps:
+        row[_PROM] = h[9 - lo:].sum()
+        row[_DETR] = h[: 7 - lo].sum()
+    row[_TOP2] = h[hi - 1 - lo:].sum()
+    row[_CONV] = tallies.reached[q, model.goal_index]
+    return row
+
+
+def simulate_blocks(model: ir.Model, customers: int, seed: int, threads: int | None = 1
+                    ) -> tuple:
+    """(tallies, blocks) of one model: the tallies of a plain run and, per persona, the
+    block table of the kernel's blocks in j order (persona name -> float64[K, 7]). Reads
+    the blocks one chunk at a time from :func:`cxdsl.engine.iter_chunks`, one block per
+    chunk; the final tallies are those of ``simulate_tallies`` with the same arguments."""
+    from ..sim import engine  # numba: see the module docstring
+
+    Q = len(model.personas)
+    rows: list[list[np.ndarray]] = [[] for _ in range(Q)]
+    last = None
+    for report in engine.iter_chunks(model, customers, seed, threads=threads,
+                                     chunk_size=engine.BLOCK_SIZE):
+        t = report.tallies()[0]
+        for q in range(Q):
+            before = 0.0 if last is None else last.n[q]
+            if t.n[q] != before:
+                row = block_sums(t, model, q)
+                if last is not None:
+                    row = row - block_sums(last, model, q)
+                rows[q].append(row)
+        last = t
+    blocks = {p.name: (np.array(rows[q]) if rows[q] else np.zeros((0, 7)))
+              for q, p in enumerate(model.personas)}
+    return last, blocks
+
+
+def _run_group_task(models, customers, seed, threads):
+    return simulate_group(models, customers, seed, threads)
+
+
+def _run_blocks_task(models, customers, seed, threads):
+    return [simulate_blocks(m, customers, seed, threads) for m in models]
+
+
+def _exact_task(models):
+    return [exact_tallies(m) for m in models]
+
+
+def evaluate(models: Sequence[ir.Model], settings: Settings, *, paired: bool = False,
+             progress: Progress | None = None, executor=None,
+             manifest: dict | None = None) -> list[Point]:
+    """Evaluate every model (any mix of structures), in order.
+
+    ``paired``: also keep the per-block sums that paired intervals need (numba engine).
+    ``executor``: a :class:`cxdsl.distributed.DaskExecutor` (or anything with its
+    ``map(fn, tasks, progress)`` and ``parallelism``) spreading the work over a cluster
+    (None: here). ``progress(done, total)`` counts customers over all points."""
+    models = list(models)
+    if not models:
+        return []
+    s = settings
+    if s.exact:
+        if executor is not None:
+            chunks = _chunks(list(range(len(models))), executor.parallelism)
+            got = executor.map(_exact_task, [([models[i] for i in c],) for c in chunks],
+                               progress=_scaled(progress, [len(c) for c in chunks], 1))
+            tallies = [t for part in got for t in part]
+        else:
+            tallies = []
+            for i, m in enumerate(models):
+                tallies.append(exact_tallies(m))
+                if progress is not None:
+                    progress(i + 1, len(models))
+        return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+
+    if paired:
+        if executor is not None:
+            chunks = _chunks(list(range(len(models))), executor.parallelism)
+            got = executor.map(_run_blocks_task,
+                               [([models[i] for i in c], s.customers, s.seed, 1)
+                                for c in chunks],
+                               progress=_scaled(progress, [len(c) for c in chunks],
+                                                s.customers))
+            pairs = [x for part in got for x in part]
+        else:
+            pairs = _blocks_here(models, s, progress)
+        return [Point(m, compute(t, m, manifest), b) for m, (t, b) in zip(models, pairs)]
+
+    # batched: group the models by structure, one kernel call per group
+    groups: dict[tuple, list[int]] = {}
+    for i, m in enumerate(models):
+        groups.setdefault(_structure(m), []).append(i)
+    tallies: list = [None] * len(models)
+    if executor is not None:
+        tasks, where = [], []
+        for idx in groups.values():
+            for c in _chunks(idx, executor.parallelism):
+                tasks.append(([models[i] for i in c], s.customers, s.seed,
+                              getattr(executor, "task_threads", None)))
+                where.append(c)
+        got = executor.map(_run_group_task, tasks,
+                           progress=_scaled(progress, [len(c) for c in where], s.customers))
+        for c, part in zip(where, got):
+            for i, t in zip(c, part):
+                tallies[i] = t
+        return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+    return _groups_here(models, list(groups.values()), s, progress, manifest)
+
+
+def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest
+                 ) -> list[Point]:
+    """Evaluate groups of same-structure models on this machine.
+
+    A grid is cut into tasks of at most :data:`GROUP_POINTS` points. With several cores
+    and several tasks, the tasks run on one thread per core, each calling the batched
+    kernel single-threaded and then computing its points' metrics: the kernel releases the
+    GIL, so one task's lowering and metrics (Python) overlap another's simulation instead
+    of leaving cores idle. Otherwise one task at a time, the kernel on every thread. The
+    tallies do not depend on the split (bit-identical either way)."""
+    import numba  # see the module docstring
+
+    workers = s.threads or numba.config.NUMBA_NUM_THREADS
+    tasks: list[list[int]] = []
+    for idx in groups:
+        size = GROUP_POINTS
+        if workers > 1:  # enough tasks to keep every worker busy to the end
+            size = max(16, min(GROUP_POINTS, -(-len(idx) // (2 * workers))))
+        tasks += [idx[i:i + size] for i in range(0, len(idx), size)]
+    out: list = [None] * len(models)
+    total = len(models) * s.customers
+    lock = threading.Lock()
+    done_by_task = [0] * len(tasks)
+
+    def run(k: int, threads: int | None) -> None:
+        idx = tasks[k]
+        rep = None
+        if progress is not None:
+            def rep(d, _t):
+                with lock:
+                    done_by_task[k] = d
+                    progress(sum(done_by_task), total)
+        part = simulate_group([models[i] for i in idx], s.customers, s.seed, threads, rep)
+        for i, t in zip(idx, part):
+            out[i] = Point(models[i], compute(t, models[i], manifest))
+
+    if workers == 1 or len(tasks) < 2:
+        for k in range(len(tasks)):
+            run(k, s.threads)
+        return out
+    run(0, 1)
+    if not _threadsafe_layer():
+        for k in range(1, len(tasks)):
+            run(k, s.threads)
+        return out
+    with ThreadPoolExecutor(min(workers, len(tasks) - 1)) as pool:
+        for f in [pool.submit(run, k, 1) for k in range(1, len(tasks))]:
+            f.result()
+    return out
+
+
+def _blocks_here(models, s: Settings, progress):
+    """Block runs of each model on this machine: one model per thread (the kernel releases
+    the GIL), each single-threaded; results do not depend on the split."""
+    import numba  # see the module docstring
+
+    workers = s.threads or numba.config.NUMBA_NUM_THREADS
+    workers = max(1, min(workers, len(models)))
+    out = [None] * len(models)
+    done = [0]
+
+    def one(i):
+        out[i] = simulate_blocks(models[i], s.customers, s.seed, 1)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0] * s.customers, len(models) * s.customers)
+
+    one(0)
+    if workers == 1 or not _threadsafe_layer():
+        for i in range(1, len(models)):
+            one(i)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, range(1, len(models))))
+    return out
+
+
+def _threadsafe_layer() -> bool:
+    """Whether parallel kernels may be launched from several threads at once: only on a
+    threadsafe threading layer (OpenMP, TBB; numba's fallback "workqueue" is not). Asked
+    after a first kernel call, which chooses the layer."""
+    import numba  # see the module docstring
+
+    try:
+        return numba.threading_layer() in ("omp", "tbb")
+    except ValueError:
+        return False
+
+
+def _chunks(items: list, parallelism: int) -> list[list]:
+    """Split ``items`` into about 4 tasks per worker (at least one item each)."""
+    n = max(1, min(len(items), 4 * max(1, parallelism)))
+    size = -(-len(items) // n)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _scaled(progress, sizes, unit):
+    if progress is None:
+        return None
+    total = sum(sizes) * unit
+
+    def report(done_tasks: list[int]):
+        progress(sum(sizes[i] for i in done_tasks) * unit, total)
+
+    return report

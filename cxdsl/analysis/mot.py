@@ -1,0 +1,279 @@
+"""Moments of truth (``cxdsl mot``): what each event contributes to a metric, and the
+tornado of every numeric parameter moved down and up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+from ..model import ir
+from ..model.diff import _attr_text
+from ..sim.metrics import Metric
+from .batches import evaluate
+from .common import (
+    AnalysisError,
+    Point,
+    Progress,
+    check_metric,
+    check_scenario,
+    manifest_for,
+    settings_for,
+)
+from .paired import combine, delta
+
+#: Default move of every parameter in a tornado.
+TORNADO_BY = 0.20
+
+
+def _set_p(model: ir.Model, event: str, p: float) -> ir.Model:
+    return ir.with_overrides(model, {ir.PathRef("event", event, "p"): p})
+
+
+
+
+@dataclass
+class EventImportance:
+    event: ir.Event
+    contribution: Metric
+    if_never: Metric
+    if_always: Metric
+    leverage: Metric
+
+    def to_dict(self) -> dict:
+        return {"name": self.event.name, "stage": self.event.stage,
+                "contribution": self.contribution.to_dict(),
+                "if_never": self.if_never.to_dict(), "if_always": self.if_always.to_dict(),
+                "leverage": self.leverage.to_dict()}
+
+
+@dataclass
+class MotResult:
+    manifest: dict
+    model: ir.Model
+    metric: str
+    now: Metric
+    events: list[EventImportance]
+    tornado: TornadoResult | None = None
+
+    def to_dict(self) -> dict:
+        out = {"manifest": dict(self.manifest), "metric": self.metric,
+               "events": [e.to_dict() for e in self.events]}
+        if self.tornado is not None:
+            out["tornado"] = self.tornado.section()
+        return out
+
+
+def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = None,
+        engine: str = "numba", customers: int | None = None, seed: int | None = None,
+        threads: int | None = None, executor=None, spec_sha: str | None = None,
+        progress: Progress | None = None, tornado_by: float | None = None) -> MotResult:
+    """For every event: its contribution (metric now − if_never), if_never and if_always
+    (the metric with the event's p at 0 and at 1 for every persona) and its leverage
+    ((if_always − if_never) / 10: the change per 10 percentage points of p), ranked by
+    |contribution|. With ``tornado_by``, also the tornado of every numeric parameter
+    (evaluated in the same batch)."""
+    check_scenario(model, scenario)
+    metric = check_metric(model, metric)
+    base = ir.with_scenario(model, scenario)
+    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
+    man = manifest_for(s, spec_sha, scenario)
+    models = [base]
+    for e in base.events:
+        models += [_set_p(base, e.name, 0.0), _set_p(base, e.name, 1.0)]
+    params: list[TornadoParam] = []
+    if tornado_by is not None:
+        params = tornado_parameters(base, tornado_by)
+        for prm in params:
+            models += [prm.low_model, prm.high_model]
+    points = evaluate(models, s, paired=True, executor=executor, progress=progress,
+                      manifest=man)
+    now = points[0]
+    rows = []
+    for i, e in enumerate(base.events):
+        never, always = points[1 + 2 * i], points[2 + 2 * i]
+        rows.append(EventImportance(
+            e, delta(now, never, metric), never.result.metric(metric),
+            always.result.metric(metric), combine([always, never], [0.1, -0.1], metric)))
+    rows.sort(key=lambda r: -abs(r.contribution.value or 0.0))
+    torn = None
+    if tornado_by is not None:
+        off = 1 + 2 * len(base.events)
+        torn = _tornado_result(man, base, metric, tornado_by, now, params,
+                               points[off:])
+    return MotResult(man, base, metric, now.result.metric(metric), rows, torn)
+
+
+@dataclass
+class TornadoParam:
+    """One parameter moved down and up: ``path`` names it (per-persona values move
+    together), ``low``/``high`` describe the moved values."""
+
+    path: str
+    current: str
+    low: str
+    high: str
+    low_model: ir.Model = field(repr=False)
+    high_model: ir.Model = field(repr=False)
+
+
+@dataclass
+class TornadoRow:
+    param: TornadoParam
+    low: Metric
+    high: Metric
+    swing: Metric
+
+    def to_dict(self) -> dict:
+        return {"parameter": self.param.path, "current": self.param.current,
+                "low_setting": self.param.low, "high_setting": self.param.high,
+                "low": self.low.to_dict(), "high": self.high.to_dict(),
+                "swing": self.swing.to_dict()}
+
+
+@dataclass
+class TornadoResult:
+    manifest: dict
+    model: ir.Model
+    metric: str
+    by: float
+    now: Metric
+    rows: list[TornadoRow]
+
+    def section(self) -> dict:
+        return {"by": self.by, "metric": self.metric, "now": self.now.to_dict(),
+                "parameters": [r.to_dict() for r in self.rows]}
+
+    def to_dict(self) -> dict:
+        return {"manifest": dict(self.manifest), **self.section()}
+
+
+def _scale_dist(d: ir.Dist, k: float, clip: tuple[float, float] | None = None) -> ir.Dist:
+    """Every number of a distribution times ``k`` (its mean moves by the same factor);
+    constants and discrete values clipped to ``clip`` when given (baselines)."""
+    def c(x):
+        x = x * k
+        return min(max(x, clip[0]), clip[1]) if clip else x
+
+    if isinstance(d, ir.Const):
+        return ir.Const(c(d.value))
+    if isinstance(d, ir.Normal):
+        return ir.Normal(d.mu * k, abs(d.sd * k))
+    if isinstance(d, ir.Uniform):
+        lo, hi = sorted((d.lo * k, d.hi * k))
+        return ir.Uniform(lo, hi)
+    if isinstance(d, ir.Triangular):
+        lo, mode, hi = sorted((d.lo * k, d.mode * k, d.hi * k))
+        return ir.Triangular(lo, mode, hi)
+    return ir.Discrete(tuple(c(v) for v in d.values), d.weights)
+
+
+def _per_text(attr: str, values: tuple) -> str:
+    uniq = list(dict.fromkeys(values))
+    return " / ".join(_attr_text(attr, v) for v in uniq)
+
+
+def tornado_parameters(model: ir.Model, by: float = TORNADO_BY) -> list[TornadoParam]:
+    """Every numeric parameter of ``model`` moved by ±``by`` (a fraction): persona share,
+    baseline and value; stage advance and slope (not on the last stage); event p and
+    impact. Per-persona values move together, each by the same factor; probabilities are
+    clipped to [0, 1]; a share is renormalised with the others. Parameters the move leaves
+    unchanged on both sides (zeros, a single persona's share) are left out."""
+    if not (isinstance(by, (int, float)) and math.isfinite(by) and 0 < by <= 10):
+        raise AnalysisError(f"the tornado's move must be a fraction above 0 (e.g. 20%), "
+                            f"got {by!r}")
+    out: list[TornadoParam] = []
+    lo, hi = model.scale
+
+    def prob(x):
+        return min(max(x, 0.0), 1.0)
+
+    def add(path, attr, current, low, high, lm, hm):
+        if lm == model and hm == model:
+            return
+        out.append(TornadoParam(path, _per_text(attr, current), _per_text(attr, low),
+                                _per_text(attr, high), lm, hm))
+
+    for p in model.personas:
+        for attr in ("share", "baseline", "value"):
+            vals = {}
+            for side, k in (("low", 1 - by), ("high", 1 + by)):
+                if attr == "share":
+                    nv = p.share * k
+                    m = ir.apply_change(model, ir.SetAttr(ir.PathRef("persona", p.name,
+                                                                     "share"), nv))
+                elif attr == "baseline":
+                    nv = _scale_dist(p.baseline, k, (lo, hi))
+                    m = _replace_persona(model, p.name, baseline=nv)
+                else:
+                    nv = p.value * k
+                    m = _replace_persona(model, p.name, value=nv)
+                vals[side] = (nv, m)
+            cur = getattr(p, attr)
+            add(f"{p.name}.{attr}", attr, (cur,), (vals["low"][0],), (vals["high"][0],),
+                vals["low"][1], vals["high"][1])
+    for s in model.stages[:-1]:
+        for attr in ("advance", "slope"):
+            cur = getattr(s, attr)
+            f = prob if attr == "advance" else (lambda x: x)
+            low = tuple(f(v * (1 - by)) for v in cur)
+            high = tuple(f(v * (1 + by)) for v in cur)
+            add(f"{s.name}.{attr}", attr, cur, low, high,
+                _replace_stage(model, s.name, **{attr: low}),
+                _replace_stage(model, s.name, **{attr: high}))
+    for e in model.events:
+        low = tuple(prob(v * (1 - by)) for v in e.p)
+        high = tuple(prob(v * (1 + by)) for v in e.p)
+        add(f"{e.name}.p", "p", e.p, low, high, _replace_event(model, e.name, p=low),
+            _replace_event(model, e.name, p=high))
+        low_i = tuple(_scale_dist(d, 1 - by) for d in e.impact)
+        high_i = tuple(_scale_dist(d, 1 + by) for d in e.impact)
+        add(f"{e.name}.impact", "impact", e.impact, low_i, high_i,
+            _replace_event(model, e.name, impact=low_i),
+            _replace_event(model, e.name, impact=high_i))
+    return out
+
+
+def _replace_persona(model, name, **kw):
+    return dataclasses.replace(model, personas=tuple(
+        dataclasses.replace(p, **kw) if p.name == name else p for p in model.personas))
+
+
+def _replace_stage(model, name, **kw):
+    return dataclasses.replace(model, stages=tuple(
+        dataclasses.replace(s, **kw) if s.name == name else s for s in model.stages))
+
+
+def _replace_event(model, name, **kw):
+    return dataclasses.replace(model, events=tuple(
+        dataclasses.replace(e, **kw) if e.name == name else e for e in model.events))
+
+
+def _tornado_result(man, model, metric, by, now: Point, params, points) -> TornadoResult:
+    rows = []
+    for i, prm in enumerate(params):
+        low, high = points[2 * i], points[2 * i + 1]
+        rows.append(TornadoRow(prm, low.result.metric(metric), high.result.metric(metric),
+                               delta(high, low, metric)))
+    rows.sort(key=lambda r: -abs(r.swing.value or 0.0))
+    return TornadoResult(man, model, metric, by, now.result.metric(metric), rows)
+
+
+def tornado(model: ir.Model, metric: str | None = None, by: float = TORNADO_BY, *,
+            scenario: str | None = None, engine: str = "numba", customers: int | None = None,
+            seed: int | None = None, threads: int | None = None, executor=None,
+            spec_sha: str | None = None, progress: Progress | None = None
+            ) -> TornadoResult:
+    """Every numeric parameter moved ±``by`` (:func:`tornado_parameters`), ranked by the
+    swing of ``metric`` (high − low, paired interval)."""
+    check_scenario(model, scenario)
+    metric = check_metric(model, metric)
+    base = ir.with_scenario(model, scenario)
+    params = tornado_parameters(base, by)
+    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
+    man = manifest_for(s, spec_sha, scenario)
+    models = [base] + [m for prm in params for m in (prm.low_model, prm.high_model)]
+    points = evaluate(models, s, paired=True, executor=executor, progress=progress,
+                      manifest=man)
+    return _tornado_result(man, base, metric, by, points[0], params, points[1:])

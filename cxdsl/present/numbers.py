@@ -1,0 +1,156 @@
+"""How numbers are written for people: metric values, intervals, signed changes, money and
+percentages, in the terminal's tables and in the HTML report.
+
+Every function takes plain floats (metric values in their own unit: NPS and CSAT points,
+score points, conversion as a fraction 0..1, revenue per customer) or a metric with
+``value``, ``lo`` and ``hi``, and returns text; a missing value is written ``—``.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: The metrics' names in the terminal's tables.
+LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score", "conversion": "Conversion",
+          "revenue": "Revenue / customer"}
+#: The metrics' names in the report's headings and tables.
+REPORT_LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score",
+                 "conversion": "Conversion", "revenue": "Revenue per customer"}
+#: The metrics inside a sentence.
+METRIC_WORDS = {"nps": "NPS", "csat": "CSAT", "mean": "the mean score",
+                "conversion": "conversion", "revenue": "revenue per customer"}
+
+
+def short_label(metric: str) -> str:
+    """A metric's terminal label for a narrow column: ``Revenue`` for revenue."""
+    return LABELS[metric].split(" /")[0]
+
+
+# -------------------------------------------------------------------------- terminal
+
+
+def fmt_metric(name: str, value: float | None) -> str:
+    """A metric value as the terminal writes it: conversion as a percentage to 2 places,
+    revenue with thousands separators, the mean score to 3 places, NPS and CSAT to 1."""
+    if value is None:
+        return "—"
+    if name == "conversion":
+        return f"{value * 100:.2f}%"
+    if name == "revenue":
+        return f"{value:,.2f}"
+    if name == "mean":
+        return f"{value:.3f}"
+    return f"{value:.1f}"
+
+
+def fmt_interval(name: str, m) -> str:
+    """``[lo, hi]`` of a metric, ``exact`` for a zero-width one, empty when unknown."""
+    if m.value is None or m.lo is None:
+        return ""
+    if m.lo == m.hi:
+        return "exact"
+    return f"[{fmt_metric(name, m.lo)}, {fmt_metric(name, m.hi)}]"
+
+
+def fmt_half_width(name: str, m) -> str:
+    """`` ±h``: the 95% half-width of a metric, in its unit."""
+    return f" ±{fmt_metric(name, (m.hi - m.lo) / 2)}"
+
+
+def fmt_metric_ci(metric: str, m) -> str:
+    """``31.2 ±0.4`` (the 95% half-width), or the value alone when exact or unknown."""
+    text = fmt_metric(metric, m.value)
+    if m.value is None or m.lo is None or m.lo == m.hi:
+        return text
+    return text + fmt_half_width(metric, m)
+
+
+def fmt_delta(metric: str, value: float | None) -> str:
+    """A change of a metric with its sign (``+``, ``−`` or none for zero)."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return sign + fmt_metric(metric, abs(value))
+
+
+def fmt_delta_ci(metric: str, m) -> str:
+    """``+5.9 ±0.2`` (the 95% half-width), or ``+5.9`` alone for an exact value."""
+    if m.value is None:
+        return "—"
+    text = fmt_delta(metric, m.value)
+    if m.lo is None or m.lo == m.hi:
+        return text
+    return text + fmt_half_width(metric, m)
+
+
+def fmt_money(x: float | None) -> str:
+    """An amount of money, whole units with thousands separators."""
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def fmt_money_ci(m) -> str:
+    """A change of money with its sign and 95% half-width: ``+12,300 ±800``."""
+    if m.value is None:
+        return "—"
+    sign = "+" if m.value > 0 else ""
+    text = f"{sign}{m.value:,.0f}"
+    if m.lo is None or m.lo == m.hi:
+        return text
+    return f"{text} ±{(m.hi - m.lo) / 2:,.0f}"
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def fmt_report_metric(metric: str, value: float | None, signed: bool = False) -> str:
+    """A metric value as the report writes it: like :func:`fmt_metric` but the mean score
+    to 2 places, no sign on a value that rounds to zero, and ``+`` on a positive one when
+    ``signed``; ``—`` for a missing or non-finite value."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    if metric == "conversion":
+        text = f"{value * 100:.2f}%"
+    elif metric == "revenue":
+        text = f"{value:,.2f}"
+    elif metric == "mean":
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.1f}"
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        text = text[1:]  # -0.0 reads as 0.0
+    if signed and not text.startswith("-") and any(ch in "123456789" for ch in text):
+        text = "+" + text
+    return text
+
+
+def fmt_report_ci(metric: str, m: dict | None, signed: bool = False) -> str:
+    """``[lo, hi]`` of a metric's document (its ``ci95``), ``exact`` for a zero-width one,
+    empty when unknown."""
+    if not m:
+        return ""
+    lo, hi = (m.get("ci95") or [None, None])[:2]
+    if lo is None or hi is None:
+        return ""
+    if lo == hi:
+        return "exact"
+    return f"[{fmt_report_metric(metric, lo, signed)}, {fmt_report_metric(metric, hi, signed)}]"
+
+
+# ----------------------------------------------------------------- plain numbers
+
+
+def fmt_pct(x: float) -> str:
+    """A probability to 3 significant digits: ``0.05`` -> ``5%``, ``0.125`` -> ``12.5%``,
+    ``0.0001`` -> ``0.01%``."""
+    return f"{x * 100:.3g}%"
+
+
+def fmt_share(x: float | None) -> str:
+    """A share of customers (a fraction) as a percentage to 1 place; ``—`` when unknown."""
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def fmt_num(x: float, signed: bool = False) -> str:
+    """A number in its shortest form (``%g``), with ``+`` on a non-zero one when
+    ``signed``."""
+    return f"{x:+g}" if signed and x != 0 else f"{x:g}"
