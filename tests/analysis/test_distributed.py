@@ -9,12 +9,11 @@ import socket
 import time
 
 import pytest
-from click.testing import CliRunner
+from support import invoke, write
 
 import cxdsl
 from cxdsl.analysis import core as analysis
 from cxdsl.analysis.distributed import DistributedError, connect, parse_local
-from cxdsl.cli.main import cli
 
 distributed = pytest.importorskip("distributed")
 
@@ -53,9 +52,7 @@ def executor(cluster):
 
 @pytest.fixture
 def spec(tmp_path):
-    path = tmp_path / "j.cxj"
-    path.write_text(SPEC)
-    return path
+    return write(tmp_path, "j.cxj", SPEC)
 
 
 def test_identical_to_local(executor):
@@ -78,8 +75,8 @@ def test_exact_engine_on_the_cluster(executor):
 
 def test_cli_scheduler(cluster, spec):
     args = ["sweep", str(spec), "-n", "5000", "--json"]
-    local = CliRunner().invoke(cli, args)
-    remote = CliRunner().invoke(cli, args + ["--scheduler", cluster.scheduler_address])
+    local = invoke(*args)
+    remote = invoke(*args, "--scheduler", cluster.scheduler_address)
     assert remote.exit_code == 0, remote.output
     assert json.loads(remote.output) == json.loads(local.output)
 
@@ -94,8 +91,8 @@ def test_unreachable_scheduler(spec, tmp_path, monkeypatch):
     monkeypatch.setenv("CXDSL_DASK_TIMEOUT", "2")
     target = tmp_path / "out.csv"
     start = time.monotonic()
-    out = CliRunner().invoke(cli, ["sweep", str(spec), "-n", "1000", "-o", str(target),
-                                   "--scheduler", f"tcp://127.0.0.1:{_free_port()}"])
+    out = invoke("sweep", spec, "-n", "1000", "-o", target,
+                 "--scheduler", f"tcp://127.0.0.1:{_free_port()}")
     assert time.monotonic() - start < 10
     assert out.exit_code == 2, out.output
     assert "cannot reach the Dask scheduler" in out.output
@@ -112,7 +109,7 @@ def test_missing_dask_is_explained(spec, monkeypatch):
         return real_import(name, globals, locals, fromlist, level)
 
     monkeypatch.setattr(builtins, "__import__", no_dask)
-    out = CliRunner().invoke(cli, ["compare", str(spec), "--dask", "local:1"])
+    out = invoke("compare", spec, "--dask", "local:1")
     assert out.exit_code == 2
     assert "pip install 'cxdsl[dask]'" in out.output
 
@@ -123,10 +120,10 @@ def test_parse_local():
     for bad in ("remote", "local:0", "local:x", "local:"):
         with pytest.raises(DistributedError):
             parse_local(bad)
-    out = CliRunner().invoke(cli, ["mot", "x.cxj", "--dask", "locl"])
+    out = invoke("mot", "x.cxj", "--dask", "locl")
     assert out.exit_code in (1, 2)  # x.cxj does not exist: reported before the cluster
 
 
 def test_bad_dask_option(spec):
-    out = CliRunner().invoke(cli, ["mot", str(spec), "--dask", "locl:2"])
+    out = invoke("mot", spec, "--dask", "locl:2")
     assert out.exit_code == 2 and "local or local:N" in out.output

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
+from support import write
 
 GOOD = """\
 journey "Bad input"
@@ -27,15 +27,6 @@ event f p=50% impact=+1 at T when e or score < 5
 #: a diagnostic line: path:line:col: error[CODE]: message
 DIAG = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)"
                   r"\[(?P<code>[EW]\d{3})\]: (?P<msg>.+)$", re.M)
-
-
-def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.write_bytes(data)
-    return path
 
 
 def no_traceback(out) -> None:

@@ -4,10 +4,8 @@ several files at once."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
+from support import EXAMPLES, write
 
 GOOD = """\
 persona a share=100% baseline=7
@@ -17,12 +15,6 @@ event e p=10% impact=-1 at Convert
 """
 WARN = GOOD.replace("p=10%", "p=0%")                   # W002: e can never happen
 BAD = GOOD.replace("at Convert", "at Convrt") + "target nsp >= 5\n"
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, "utf-8")
-    return path
 
 
 def test_clean_file_exits_0_silently(tmp_path, cxdsl_cli):

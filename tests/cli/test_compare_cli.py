@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support import EXAMPLES, invoke, separate_runner, write
 
 from cxdsl.cli.main import cli
 
@@ -26,13 +25,7 @@ target nps >= 10
 
 @pytest.fixture
 def spec(tmp_path):
-    path = tmp_path / "j.cxj"
-    path.write_text(SPEC)
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return write(tmp_path, "j.cxj", SPEC)
 
 
 def test_json_shape(spec):
@@ -84,8 +77,7 @@ def test_human_table(spec):
 
 
 def test_missed_target_exits_1(tmp_path):
-    path = tmp_path / "miss.cxj"
-    path.write_text(SPEC.replace("target nps >= 10", "target nps >= 90"))
+    path = write(tmp_path, "miss.cxj", SPEC.replace("target nps >= 10", "target nps >= 90"))
     out = invoke("compare", path, "--engine", "exact")
     assert out.exit_code == 1
     assert "missed" in out.output
@@ -112,16 +104,14 @@ def test_bad_arguments(spec, args, code, message):
 
 
 def test_exact_engine_refuses_continuous_values(tmp_path):
-    path = tmp_path / "c.cxj"
-    path.write_text(SPEC.replace("impact=+2", "impact=normal(2, 1)"))
+    path = write(tmp_path, "c.cxj", SPEC.replace("impact=+2", "impact=normal(2, 1)"))
     out = invoke("compare", path, "--engine", "exact")
     assert out.exit_code == 1
     assert "continuous" in out.output
 
 
 def test_spec_errors_exit_1(tmp_path):
-    path = tmp_path / "bad.cxj"
-    path.write_text("persona a share=1 baseline=7\nstage S\nevent e p=2 at S\n")
+    path = write(tmp_path, "bad.cxj", "persona a share=1 baseline=7\nstage S\nevent e p=2 at S\n")
     out = invoke("compare", path)
     assert out.exit_code == 1
     assert "error[" in out.output
@@ -131,16 +121,6 @@ def test_through_the_console_script(spec, cxdsl_cli):
     out = cxdsl_cli("compare", spec, "--engine", "exact", "--scenario", "nope")
     assert out.returncode == 2
     assert "unknown scenario 'nope'" in out.stderr and "Traceback" not in out.stderr
-
-
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.cxj"))
-
-
-def separate_runner() -> CliRunner:
-    try:
-        return CliRunner(mix_stderr=False)  # click < 8.2
-    except TypeError:
-        return CliRunner()  # click >= 8.2 keeps stdout and stderr apart
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

@@ -3,16 +3,13 @@ schema and loadable back into the same model."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from support import CASES_DIR, strict_json, write
 
 from cxdsl.lang import api
 from cxdsl.model import ir, serialize
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "cases" / "ok"
+CASES = CASES_DIR / "ok"
 
 GOOD = """\
 journey "Compile"
@@ -29,19 +26,6 @@ scenario s cost=100 {
 }
 sweep e.p in [1%, 2%]
 """
-
-
-def strict_json(text: str):
-    """json.loads that refuses NaN and Infinity, which are not JSON."""
-    def refuse(name):
-        raise ValueError(f"{name} is not valid JSON")
-    return json.loads(text, parse_constant=refuse)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, "utf-8")
-    return path
 
 
 def test_compile_to_stdout(tmp_path, cxdsl_cli):

@@ -9,10 +9,9 @@ import shutil
 import subprocess
 
 import pytest
-from click.testing import CliRunner
+from support import invoke
 
 import cxdsl
-from cxdsl.cli.main import cli
 from cxdsl.model.diff import diff_models, render
 
 OLD = """\
@@ -42,10 +41,6 @@ target nps >= 15
 scenario s1 cost=200 { e.p = 60% }
 sweep e.p in [10%, 30%]
 """
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_model_diff():

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from cxdsl.cli.main import cli
+from support import invoke, write
 
 SPEC = """\
 journey "Moments"
@@ -22,13 +20,7 @@ event late p=50% impact=+1 at T
 
 @pytest.fixture
 def spec(tmp_path):
-    path = tmp_path / "m.cxj"
-    path.write_text(SPEC)
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return write(tmp_path, "m.cxj", SPEC)
 
 
 def test_exact_mean_by_hand(spec):
@@ -111,8 +103,7 @@ def test_bad_input(spec, args, message):
 
 
 def test_nps_needs_the_0_10_scale(tmp_path):
-    path = tmp_path / "s.cxj"
-    path.write_text("scale 1..5\n" + SPEC.replace("baseline=6", "baseline=3"))
+    path = write(tmp_path, "s.cxj", "scale 1..5\n" + SPEC.replace("baseline=6", "baseline=3"))
     out = invoke("mot", path, "--metric", "nps", "--engine", "exact")
     assert out.exit_code == 2 and "0..10 scale" in out.output
     out = invoke("mot", path, "--engine", "exact", "--json")  # default metric: mean

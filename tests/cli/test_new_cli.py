@@ -7,18 +7,11 @@ import json
 import os
 
 import pytest
+from support import run_main, write
 
-from cxdsl.cli.main import main
 from cxdsl.cli.new import TEMPLATES, render, title_of
 from cxdsl.lang import api
 from cxdsl.tooling.formatter import format_text
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
@@ -58,7 +51,7 @@ def test_new_writes_a_file_that_the_cli_runs(tmp_path, cxdsl_cli):
 
 def test_name_with_extension_and_template(capsys, tmp_path):
     path = tmp_path / "stay.cxj"
-    code, _, err = run(capsys, "new", str(path), "--template", "hotel")
+    code, _, err = run_main(capsys, "new", str(path), "--template", "hotel")
     assert code == 0
     text = path.read_text("utf-8")
     assert "scale 1..5" in text and "`hotel` template" in text
@@ -66,26 +59,25 @@ def test_name_with_extension_and_template(capsys, tmp_path):
 
 
 def test_refuses_to_overwrite(capsys, tmp_path):
-    path = tmp_path / "mine.cxj"
-    path.write_text("seed 1\n", "utf-8")
-    code, _, err = run(capsys, "new", str(tmp_path / "mine"))
+    path = write(tmp_path, "mine.cxj", "seed 1\n")
+    code, _, err = run_main(capsys, "new", str(tmp_path / "mine"))
     assert code == 1
     assert "already exists" in err
     assert path.read_text("utf-8") == "seed 1\n"
     # a dangling symlink is an existing name too
     (tmp_path / "link.cxj").symlink_to(tmp_path / "nowhere.cxj")
-    assert run(capsys, "new", str(tmp_path / "link.cxj"))[0] == 1
+    assert run_main(capsys, "new", str(tmp_path / "link.cxj"))[0] == 1
     assert not (tmp_path / "nowhere.cxj").exists()
 
 
 def test_missing_directory_and_bad_template(capsys, tmp_path):
-    code, _, err = run(capsys, "new", str(tmp_path / "no" / "such" / "dir"))
+    code, _, err = run_main(capsys, "new", str(tmp_path / "no" / "such" / "dir"))
     assert code == 1 and "does not exist" in err
-    assert run(capsys, "new", str(tmp_path / "x"), "--template", "bank")[0] == 2
+    assert run_main(capsys, "new", str(tmp_path / "x"), "--template", "bank")[0] == 2
 
 
 def test_stdout(capsys):
-    code, out, _ = run(capsys, "new", "-", "-t", "shop")
+    code, out, _ = run_main(capsys, "new", "-", "-t", "shop")
     assert code == 0
     assert api.check_text(out).ok
 
@@ -113,7 +105,7 @@ def test_a_failed_write_leaves_no_half_file(capsys, tmp_path, monkeypatch):
             self._fh.close()
 
     monkeypatch.setattr(new_cmd, "open", FullDisk, raising=False)
-    code, _, err = run(capsys, "new", str(tmp_path / "j"))
+    code, _, err = run_main(capsys, "new", str(tmp_path / "j"))
     assert code == 1 and "No space left on device" in err
     assert os.listdir(tmp_path) == []
 

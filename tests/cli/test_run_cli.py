@@ -9,9 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
-
-from cxdsl.cli.main import cli
+from support import invoke, write
 
 SPEC = """journey "CLI journey"
 customers 20_000
@@ -32,30 +30,14 @@ MISSED = SPEC.replace("target conversion >= 10%", "target nps >= 90")
 
 @pytest.fixture
 def spec(tmp_path):
-    path = tmp_path / "journey.cxj"
-    path.write_text(SPEC, encoding="utf-8")
-    return str(path)
-
-
-def invoke(*args, input=None):
-    result = CliRunner().invoke(cli, ["run", *args], input=input, catch_exceptions=True)
-    assert "Traceback" not in result.output
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def write(tmp_path, text, name="j.cxj"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return write(tmp_path, "journey.cxj", SPEC)
 
 
 # ------------------------------------------------------------------------ good runs
 
 
 def test_human_output(spec):
-    r = invoke(spec, "-n", "20000")
+    r = invoke("run", spec, "-n", "20000")
     assert r.exit_code == 0, r.output
     out = r.output
     for text in ("CLI journey", "20,000 customers, seed 3", "NPS", "CSAT", "Mean score",
@@ -65,7 +47,7 @@ def test_human_output(spec):
 
 
 def test_json_shape_defaults_and_manifest(spec):
-    r = invoke(spec, "--json")
+    r = invoke("run", spec, "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets"]
@@ -82,7 +64,7 @@ def test_json_shape_defaults_and_manifest(spec):
 
 
 def test_scenario_and_exact_engine(spec):
-    r = invoke(spec, "--engine", "exact", "--scenario", "no_glitch", "--json")
+    r = invoke("run", spec, "--engine", "exact", "--scenario", "no_glitch", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["manifest"]["engine"] == "exact" and d["manifest"]["scenario"] == "no_glitch"
@@ -93,15 +75,15 @@ def test_scenario_and_exact_engine(spec):
 
 @pytest.mark.parametrize("n", ["1e3", "2_000", "1000", "2.5e3"])
 def test_customer_spellings(spec, n):
-    r = invoke(spec, "-n", n, "--json")
+    r = invoke("run", spec, "-n", n, "--json")
     assert r.exit_code == 0, r.output
     want = int(float(n.replace("_", "")))
     assert json.loads(r.stdout)["manifest"]["customers"] == want
 
 
 def test_seed_from_command_line_and_threads_identical(spec):
-    one = invoke(spec, "--seed", "99", "--threads", "1", "--json", "-n", "50000")
-    two = invoke(spec, "--seed", "99", "--threads", "2", "--json", "-n", "50000")
+    one = invoke("run", spec, "--seed", "99", "--threads", "1", "--json", "-n", "50000")
+    two = invoke("run", spec, "--seed", "99", "--threads", "2", "--json", "-n", "50000")
     assert one.exit_code == two.exit_code == 0
     d1, d2 = json.loads(one.stdout), json.loads(two.stdout)
     assert d1["manifest"]["seed"] == 99
@@ -111,47 +93,47 @@ def test_seed_from_command_line_and_threads_identical(spec):
 
 
 def test_missed_target_exits_1(tmp_path):
-    path = write(tmp_path, MISSED)
-    r = invoke(path, "-n", "5000")
+    path = write(tmp_path, "j.cxj", MISSED)
+    r = invoke("run", path, "-n", "5000")
     assert r.exit_code == 1
     assert "missed" in r.output
-    r = invoke(path, "-n", "5000", "--json")
+    r = invoke("run", path, "-n", "5000", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["targets"][0]["met"] is False
 
 
 def test_output_file_written_atomically(spec, tmp_path):
     out = tmp_path / "result.json"
-    r = invoke(spec, "-n", "3000", "-o", str(out), "--json")
+    r = invoke("run", spec, "-n", "3000", "-o", str(out), "--json")
     assert r.exit_code == 0, r.output
     assert r.output == ""  # --json with -o: the document goes to the file only
     assert json.loads(out.read_text())["manifest"]["customers"] == 3000
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".cxdsl-")] == []
-    r = invoke(spec, "-n", "3000", "-o", str(out))
+    r = invoke("run", spec, "-n", "3000", "-o", str(out))
     assert r.exit_code == 0 and "NPS" in r.output and "wrote" in r.output
 
 
 def test_precision(spec):
-    r = invoke(spec, "--precision", "2", "--json")
+    r = invoke("run", spec, "--precision", "2", "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     lo, hi = d["overall"]["nps"]["ci95"]
     assert (hi - lo) / 2 <= 2.0 + 1e-9
-    r = invoke(spec, "--precision", "2")
+    r = invoke("run", spec, "--precision", "2")
     assert "precision: nps" in r.output and "reached" in r.output
 
 
 def test_stdin(spec):
-    r = invoke("-", "-n", "2000", "--json", input=SPEC)
+    r = invoke("run", "-", "-n", "2000", "--json", input=SPEC)
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["manifest"]["customers"] == 2000
 
 
 def test_one_to_five_scale_has_no_nps(tmp_path):
-    path = write(tmp_path, "scale 1..5\npersona a share=1 baseline=4\nstage S\n")
-    r = invoke(path, "-n", "1000", "--json")
+    path = write(tmp_path, "j.cxj", "scale 1..5\npersona a share=1 baseline=4\nstage S\n")
+    r = invoke("run", path, "-n", "1000", "--json")
     assert r.exit_code == 0
     assert "nps" not in json.loads(r.stdout)["overall"]
-    r = invoke(path, "-n", "1000")
+    r = invoke("run", path, "-n", "1000")
     assert "NPS" not in r.output and "CSAT" in r.output
 
 
@@ -177,14 +159,14 @@ def test_one_to_five_scale_has_no_nps(tmp_path):
     (["--scenario", "zzz"], "unknown scenario 'zzz'"),
 ])
 def test_usage_errors_exit_2(spec, args, needle):
-    r = invoke(spec, *args)
+    r = invoke("run", spec, *args)
     assert r.exit_code == 2, r.output
     assert needle in r.output
 
 
 def test_exact_engine_refuses_continuous_with_exit_1(tmp_path):
-    path = write(tmp_path, CONTINUOUS)
-    r = invoke(path, "--engine", "exact")
+    path = write(tmp_path, "j.cxj", CONTINUOUS)
+    r = invoke("run", path, "--engine", "exact")
     assert r.exit_code == 1
     assert ("event glitch: impact normal(-2, 0.5) for persona pro is continuous; the exact "
             "engine takes constants and discrete(...) only") in r.output
@@ -193,28 +175,28 @@ def test_exact_engine_refuses_continuous_with_exit_1(tmp_path):
 
 def test_missing_output_directory_writes_nothing(spec, tmp_path):
     out = tmp_path / "nope" / "result.json"
-    r = invoke(spec, "-n", "1000", "-o", str(out))
+    r = invoke("run", spec, "-n", "1000", "-o", str(out))
     assert r.exit_code == 2
     assert "does not exist" in r.output
     assert not out.parent.exists()
 
 
 def test_spec_errors_are_rendered_exit_1(tmp_path):
-    path = write(tmp_path, SPEC.replace("at Look when glitch", "at Lok when glitch"))
-    r = invoke(path)
+    path = write(tmp_path, "j.cxj", SPEC.replace("at Look when glitch", "at Lok when glitch"))
+    r = invoke("run", path)
     assert r.exit_code == 1
     assert "error[" in r.output and "Lok" in r.output and "did you mean 'Look'" in r.output
 
 
 def test_missing_file_exit_1(tmp_path):
-    r = invoke(str(tmp_path / "absent.cxj"))
+    r = invoke("run", str(tmp_path / "absent.cxj"))
     assert r.exit_code == 1
     assert "absent.cxj" in r.output
 
 
 def test_console_script_no_traceback(tmp_path):
     """Through the real entry point: exit codes and messages as a user sees them."""
-    path = write(tmp_path, CONTINUOUS)
+    path = write(tmp_path, "j.cxj", CONTINUOUS)
     env = dict(os.environ, CXDSL_NO_PROGRESS="1")
     for args, code in ((["-n", "0"], 2), (["--engine", "exact"], 1), (["-n", "1e20"], 2)):
         p = subprocess.run([sys.executable, "-m", "cxdsl", "run", path, *args],
@@ -252,7 +234,7 @@ def test_python_api_matches_cli(spec):
     model = cxdsl.load(spec)
     by_path = cxdsl.simulate(spec, customers=4000, seed=8)
     by_model = cxdsl.simulate(model, customers=4000, seed=8)
-    cli_doc = json.loads(invoke(spec, "-n", "4000", "--seed", "8", "--json").stdout)
+    cli_doc = json.loads(invoke("run", spec, "-n", "4000", "--seed", "8", "--json").stdout)
     assert by_path.to_dict() == cli_doc
     by_model_doc = by_model.to_dict()
     assert by_model_doc.pop("manifest")["spec_sha256"] is None
@@ -279,9 +261,9 @@ def test_python_api_bad_arguments(spec, kwargs, needle):
 
 
 def test_warnings_go_to_stderr_json_stays_clean(tmp_path):
-    path = write(tmp_path, "persona a share=30% baseline=7\npersona b share=30% baseline=8\n"
-                           "stage S\n")
-    r = invoke(path, "-n", "1000", "--json")
+    path = write(tmp_path, "j.cxj",
+                 "persona a share=30% baseline=7\npersona b share=30% baseline=8\nstage S\n")
+    r = invoke("run", path, "-n", "1000", "--json")
     assert r.exit_code == 0
     assert "warning[" in r.stderr and "warning" not in r.stdout
     assert json.loads(r.stdout)["manifest"]["customers"] == 1000

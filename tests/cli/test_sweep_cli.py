@@ -7,9 +7,7 @@ import csv
 import json
 
 import pytest
-from click.testing import CliRunner
-
-from cxdsl.cli.main import cli
+from support import invoke, write
 
 SPEC = """\
 journey "Sweep test"
@@ -26,13 +24,7 @@ sweep e.p from 0% to 100% step 50%
 
 @pytest.fixture
 def spec(tmp_path):
-    path = tmp_path / "j.cxj"
-    path.write_text(SPEC)
-    return path
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return write(tmp_path, "j.cxj", SPEC)
 
 
 def test_json_shape_and_grid(spec):

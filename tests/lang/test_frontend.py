@@ -7,15 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support import ROOT, SAAS
 
 import cxdsl
 from cxdsl.lang import parser
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "saas_onboarding.cxj"
 
 
 def test_check_does_not_import_numba():
@@ -24,7 +21,7 @@ def test_check_does_not_import_numba():
             "    assert e.code == 0, e.code\n"
             "assert 'numba' not in sys.modules, 'numba was imported'\n"
             "assert 'numpy' not in sys.modules, 'numpy was imported'\n")
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code, str(SAAS)], capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr
 
@@ -41,7 +38,7 @@ def test_non_editable_install_carries_the_grammar(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = ("import cxdsl, sys\nassert cxdsl.__file__.startswith(sys.argv[2]), cxdsl.__file__\n"
             "m = cxdsl.load(sys.argv[1])\nprint(len(m.events))")
-    out = subprocess.run([sys.executable, "-c", code, str(EXAMPLE), str(target)],
+    out = subprocess.run([sys.executable, "-c", code, str(SAAS), str(target)],
                          capture_output=True, text=True, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "7"

@@ -2,7 +2,7 @@
 
 ``tests/cases/ok/*.cxj``
     Journeys that compile. Each has ``NAME.json`` beside it: the expected ``cxdsl compile``
-    output. ``UPDATE_GOLDEN=1 pytest tests/test_golden.py`` rewrites those files from the
+    output. ``UPDATE_GOLDEN=1 pytest tests/lang/test_golden.py`` rewrites those files from the
     current compiler (review the diff before committing it).
 
 ``tests/cases/err/*.cxj``
@@ -34,22 +34,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import CASES_DIR, ROOT
 
 from cxdsl.lang import api
 from cxdsl.lang.codes import CODES
 from cxdsl.lang.diagnostics import render
 from cxdsl.model import serialize
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "cases"
-OK_CASES = sorted((CASES / "ok").glob("*.cxj"))
-ERR_CASES = sorted((CASES / "err").glob("*.cxj"))
+OK_CASES = sorted((CASES_DIR / "ok").glob("*.cxj"))
+ERR_CASES = sorted((CASES_DIR / "err").glob("*.cxj"))
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 #: Codes that cannot be written into a golden text file, and the test module covering them.
 NOT_GOLDEN = {
-    "E002": "tests/test_bad_input.py",  # invalid UTF-8, NUL bytes
-    "E003": "tests/test_bad_input.py",  # a file over the size limit
+    "E002": "tests/cli/test_bad_input.py",  # invalid UTF-8, NUL bytes
+    "E003": "tests/cli/test_bad_input.py",  # a file over the size limit
 }
 
 _START = re.compile(r"#\s*(?:\[line\s+(\d+)\]\s*)?(?=(?:error|warning)\[)")
@@ -191,7 +190,7 @@ def test_golden_json_is_valid_and_reads_back(path: Path):
 
 
 def test_every_golden_json_has_its_input():
-    for golden in (CASES / "ok").glob("*.json"):
+    for golden in (CASES_DIR / "ok").glob("*.json"):
         assert golden.with_suffix(".cxj").is_file(), f"{golden.name} has no input beside it"
 
 
@@ -225,9 +224,9 @@ def test_err_case_diagnostics_point_into_their_file(path: Path):
 
 def _golden_codes() -> set[str]:
     codes = set()
-    for path in (CASES / "ok").rglob("*.cxj"):
+    for path in (CASES_DIR / "ok").rglob("*.cxj"):
         codes.update(e.code for e in expectations(path))
-    for path in (CASES / "err").rglob("*.cxj"):
+    for path in (CASES_DIR / "err").rglob("*.cxj"):
         codes.update(e.code for e in expectations(path))
     return codes
 

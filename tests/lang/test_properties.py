@@ -10,19 +10,18 @@ and well-formed journeys built to be valid (which must then check without errors
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from support import ROOT
 
 from cxdsl.lang import api, parser
 from cxdsl.lang.diagnostics import Diagnostics, render
 from cxdsl.lang.source import decode
 from cxdsl.model import serialize
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "examples").glob("*.cxj"))}
 
 #: Imports in generated text resolve here: an empty directory, so they fail the same way

@@ -4,16 +4,13 @@ every time."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from support import EXAMPLES, ROOT, strict_json
 
 from cxdsl.lang import api
 from cxdsl.model import serialize
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
 
 
 def _id(path: Path) -> str:
@@ -42,10 +39,7 @@ def test_example_compiles_to_valid_json_that_reads_back(path: Path, cxdsl_cli):
     second = cxdsl_cli("compile", path)
     assert first.stdout == second.stdout, "compile output differs between two runs"
 
-    def refuse(name):
-        raise ValueError(f"{name} in the JSON")
-
-    data = json.loads(first.stdout, parse_constant=refuse)
+    data = strict_json(first.stdout)
     jsonschema.validate(data, serialize.schema())
     model = serialize.loads(first.stdout)
     assert model == api.load(path)

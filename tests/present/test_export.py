@@ -1,7 +1,7 @@
 """Mermaid and DOT exports: golden outputs for every example and for the edge cases in
 tests/cases/export, the syntax rules of both formats, and the ``export`` command.
 
-``UPDATE_GOLDEN=1 pytest tests/test_export.py`` rewrites the golden files."""
+``UPDATE_GOLDEN=1 pytest tests/present/test_export.py`` rewrites the golden files."""
 
 from __future__ import annotations
 
@@ -13,15 +13,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 import cxdsl
-from cxdsl.cli.main import cli
 from cxdsl.present import export
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "cases" / "export"
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
+CASES = CASES_DIR / "export"
 SPECIAL = sorted(CASES.glob("*.cxj"))
 UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
 
@@ -99,7 +96,7 @@ def check_mermaid_syntax(text: str) -> None:
 
 
 def test_mermaid_example_content():
-    model = cxdsl.load(ROOT / "examples" / "saas_onboarding.cxj")
+    model = cxdsl.load(SAAS)
     text = export.to_mermaid(model)
     assert "    title B2B SaaS onboarding" in text
     assert [ln[12:] for ln in text.splitlines() if ln.startswith("    section ")] == [
@@ -184,7 +181,7 @@ def check_dot_syntax(text: str) -> None:
 
 
 def test_dot_example_content():
-    model = cxdsl.load(ROOT / "examples" / "saas_onboarding.cxj")
+    model = cxdsl.load(SAAS)
     text = export.to_dot(model)
     assert 's_Attract -> s_Convert [label="advance 60%"' in text
     assert 's_Convert -> s_Close [label="advance enterprise 45%, smb 35%\\nslope 0.4"' in text
@@ -216,12 +213,8 @@ def test_dependencies_kinds():
 # ------------------------------------------------------------------------- command
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
 def test_command_writes_file(tmp_path):
-    spec = ROOT / "examples" / "saas_onboarding.cxj"
+    spec = SAAS
     for fmt, suffix in (("mermaid", ".mmd"), ("dot", ".dot")):
         out = tmp_path / f"j{suffix}"
         res = invoke("export", str(spec), "--to", fmt, "-o", str(out))
@@ -232,7 +225,7 @@ def test_command_writes_file(tmp_path):
 
 
 def test_command_markdown_and_scenario():
-    spec = ROOT / "examples" / "saas_onboarding.cxj"
+    spec = SAAS
     res = invoke("export", str(spec), "--to", "mermaid", "--markdown", "--scenario",
                  "chatbot")
     assert res.exit_code == 0
@@ -243,7 +236,7 @@ def test_command_markdown_and_scenario():
 
 def test_command_missing_directory(tmp_path):
     out = tmp_path / "missing" / "j.dot"
-    res = invoke("export", str(ROOT / "examples" / "saas_onboarding.cxj"), "--to", "dot",
+    res = invoke("export", str(SAAS), "--to", "dot",
                  "-o", str(out))
     assert res.exit_code == 2
     assert "does not exist" in res.output
@@ -251,11 +244,10 @@ def test_command_missing_directory(tmp_path):
 
 
 def test_command_bad_scenario_and_bad_spec(tmp_path):
-    res = invoke("export", str(ROOT / "examples" / "saas_onboarding.cxj"), "--to", "dot",
+    res = invoke("export", str(SAAS), "--to", "dot",
                  "--scenario", "nope")
     assert res.exit_code == 2 and "unknown scenario" in res.output
-    bad = tmp_path / "bad.cxj"
-    bad.write_text("stage S\n", encoding="utf-8")
+    bad = write(tmp_path, "bad.cxj", "stage S\n")
     res = invoke("export", str(bad), "--to", "mermaid")
     assert res.exit_code == 1
 

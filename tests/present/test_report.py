@@ -15,24 +15,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 import cxdsl
-from cxdsl.cli.main import cli
 from cxdsl.present import report
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "saas_onboarding.cxj"
-CASES = ROOT / "tests" / "cases" / "export"
+CASES = CASES_DIR / "export"
 LABELS = CASES / "labels.cxj"    # HTML, quotes, emoji in every label; scale 1..5
 MINIMAL = CASES / "minimal.cxj"  # one stage, one persona, no events
 N = "4000"                       # customers per simulation: enough to draw every chart
 
 ALL_CHARTS = ["journey-map", "funnel", "distribution", "tornado", "scenarios"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def reports(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     made = {}
     for key, spec, extra in [
-        ("example", EXAMPLE, ["-n", N, "--png", out / "png"]),
+        ("example", SAAS, ["-n", N, "--png", out / "png"]),
         ("labels", LABELS, ["--engine", "exact"]),
         ("minimal", MINIMAL, ["--engine", "exact"]),
     ]:
@@ -120,7 +113,7 @@ def test_example_report_has_every_section(reports):
 
 
 def test_reports_under_two_megabytes_for_every_example(tmp_path):
-    for spec in sorted((ROOT / "examples").glob("*.cxj")):
+    for spec in EXAMPLES:
         out = tmp_path / f"{spec.stem}.html"
         res = invoke("report", spec, "-o", out, "-n", N)
         assert res.exit_code == 0, res.output
@@ -181,10 +174,9 @@ def test_missing_output_directory_writes_nothing(tmp_path):
 
 
 def test_bad_scenario_and_bad_spec(tmp_path):
-    res = invoke("report", EXAMPLE, "-o", tmp_path / "r.html", "--scenario", "nope")
+    res = invoke("report", SAAS, "-o", tmp_path / "r.html", "--scenario", "nope")
     assert res.exit_code == 2 and "unknown scenario" in res.output
-    bad = tmp_path / "bad.cxj"
-    bad.write_text("stage S\n", encoding="utf-8")
+    bad = write(tmp_path, "bad.cxj", "stage S\n")
     res = invoke("report", bad, "-o", tmp_path / "r.html")
     assert res.exit_code == 1
     assert not (tmp_path / "r.html").exists()
@@ -192,11 +184,11 @@ def test_bad_scenario_and_bad_spec(tmp_path):
 
 def test_chosen_scenarios_only(tmp_path):
     out = tmp_path / "r.html"
-    res = invoke("report", EXAMPLE, "-o", out, "-n", "2000", "--scenario", "chatbot")
+    res = invoke("report", SAAS, "-o", out, "-n", "2000", "--scenario", "chatbot")
     assert res.exit_code == 0, res.output
     doc = text_of(out)
     assert "chatbot" in doc and "reliable_demos —" not in doc
-    res = invoke("report", EXAMPLE, "-o", out, "-n", "2000", "--no-scenarios")
+    res = invoke("report", SAAS, "-o", out, "-n", "2000", "--no-scenarios")
     assert 'id="chart-scenarios"' not in text_of(out)
     assert "No scenario was compared" in text_of(out)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SAAS, journey
 
 import cxdsl
 from cxdsl.model import ir
@@ -24,30 +24,8 @@ from cxdsl.sim.engine import (
 from cxdsl.sim.lower import lower, lower_points, persona_counts
 from cxdsl.sim.tallies import Tallies
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "saas_onboarding.cxj"
 FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
           "stage_score_sum", "event_count")
-
-
-def _per(x, q):
-    return x if isinstance(x, tuple) else (x,) * q
-
-
-ONE_PERSONA = (("a", 1.0, ir.Const(7.0)),)
-
-
-def journey(personas=ONE_PERSONA, stages=(("s1", 1.0, 0.0),), events=(),
-            scale=(0, 10)) -> ir.Model:
-    """A model from compact tuples: personas (name, share, baseline), stages (name,
-    advance, slope), events (name, stage, p, impact, when); a per-persona attribute is a
-    tuple, anything else applies to every persona."""
-    q = len(personas)
-    return ir.Model(
-        None, scale, None, None,
-        tuple(ir.Persona(n, None, s, b, 0.0) for n, s, b in personas),
-        tuple(ir.Stage(n, None, _per(a, q), _per(k, q)) for n, a, k in stages),
-        stages[-1][0],
-        tuple(ir.Event(n, None, s, _per(p, q), _per(i, q), w) for n, s, p, i, w in events))
 
 
 def assert_identical(a: Tallies, b: Tallies) -> None:
@@ -288,7 +266,7 @@ def test_more_than_64_events():
 
 def test_kernel_equals_the_python_reference_bit_for_bit():
     for model, n, seed in [(RICH, 6000, 7), (RICH, 3 * BLOCK_SIZE + 17, -3),
-                           (cxdsl.load(EXAMPLE), 5000, 42)]:
+                           (cxdsl.load(SAAS), 5000, 42)]:
         assert_identical(simulate_tallies(model, n, seed), simulate_reference(model, n, seed))
 
 
@@ -328,7 +306,7 @@ def test_fixed_probabilities_become_integer_thresholds():
 def test_agrees_with_the_exact_engine_within_sampling_error():
     from cxdsl.sim.exact import exact_tallies
 
-    model = cxdsl.load(EXAMPLE)
+    model = cxdsl.load(SAAS)
     model = dataclasses.replace(model, events=tuple(   # make every value exact
         dataclasses.replace(e, impact=tuple(
             ir.Discrete((d.mu - 0.5, d.mu + 0.5), (0.5, 0.5)) if isinstance(d, ir.Normal)

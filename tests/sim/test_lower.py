@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import journey
 
 from cxdsl.model import ir
 from cxdsl.sim.lower import (
@@ -29,28 +30,6 @@ from cxdsl.sim.lower import (
     lower_points,
     persona_counts,
 )
-
-
-def _per(x, q):
-    return x if isinstance(x, tuple) else (x,) * q
-
-
-ONE_PERSONA = (("a", 1.0, ir.Const(7.0)),)
-
-
-def journey(personas=ONE_PERSONA, stages=(("s1", 1.0, 0.0),), events=(),
-            scale=(0, 10)) -> ir.Model:
-    """A model from compact tuples: personas (name, share, baseline), stages (name,
-    advance, slope), events (name, stage, p, impact, when); a per-persona attribute is a
-    tuple, anything else applies to every persona."""
-    q = len(personas)
-    return ir.Model(
-        None, scale, None, None,
-        tuple(ir.Persona(n, None, s, b, 0.0) for n, s, b in personas),
-        tuple(ir.Stage(n, None, _per(a, q), _per(k, q)) for n, a, k in stages),
-        stages[-1][0],
-        tuple(ir.Event(n, None, s, _per(p, q), _per(i, q), w) for n, s, p, i, w in events))
-
 
 TWO_PERSONAS = journey(
     personas=(("ent", 0.3, ir.Const(8.0)), ("smb", 0.7, ir.Normal(7.2, 1.0))),

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 from pygments.token import Keyword, Name, Operator
+from support import EXAMPLES, ROOT, write
 
 from cxdsl.lang import parser, vocabulary
 from cxdsl.tooling.pygments_lexer import CxjLexer
 
-ROOT = Path(__file__).resolve().parent.parent
 EDITORS = ROOT / "editors"
 VSCODE = EDITORS / "vscode"
 TM_GRAMMAR = VSCODE / "syntaxes" / "cxj.tmLanguage.json"
@@ -33,7 +33,6 @@ TM_TESTS = ROOT / "tests" / "tmgrammar"
 VIM = EDITORS / "vim"
 VIM_SYNTAX = VIM / "syntax" / "cxj.vim"
 EMACS_MODE = EDITORS / "emacs" / "cxj-mode.el"
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
 
 VOCABULARIES = {
     "attributes": vocabulary.ATTRIBUTES,
@@ -420,10 +419,8 @@ def _vim_commands(editor: str) -> list[str]:
 def vim_probe(request, tmp_path):
     editor = request.param
     need(shutil.which(editor) is not None, f"{editor} (apt-get install vim-nox neovim)")
-    sample = tmp_path / "sample.cxj"
-    sample.write_text(VIM_SAMPLE, "utf-8")
-    probe = tmp_path / "probe.vim"
-    probe.write_text(VIM_PROBE, "utf-8")
+    sample = write(tmp_path, "sample.cxj", VIM_SAMPLE)
+    probe = write(tmp_path, "probe.vim", VIM_PROBE)
     out = tmp_path / "probe.json"
     cmd = [*_vim_commands(editor),
            "--cmd", f"set rtp^={VIM}", "--cmd", f"let g:probe_out = '{out}'",

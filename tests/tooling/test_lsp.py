@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -21,15 +20,12 @@ from pygls.protocol import default_converter
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+from support import EXAMPLES, ROOT, SAAS
 
 from cxdsl.lang import api
 from cxdsl.tooling import lsp as lsp_mod
 from cxdsl.tooling.formatter import format_text
 from cxdsl.tooling.lsp import LineIndex, text_edits
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
-SAAS = ROOT / "examples" / "saas_onboarding.cxj"
 
 aio = pytest.mark.asyncio(loop_scope="module")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,12 +15,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace
+from support import EXAMPLES, write
 
 from cxdsl.lang import parser
 from cxdsl.tooling.pygments_lexer import CxjLexer
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
 
 
 def tokens(text: str) -> list[tuple]:
@@ -42,8 +39,7 @@ def test_registered_through_the_entry_point():
 
 
 def test_pygmentize_highlights_a_journey(tmp_path):
-    source = tmp_path / "j.cxj"
-    source.write_text('journey "T"\npersona a share=1 baseline=7  # note\n', "utf-8")
+    source = write(tmp_path, "j.cxj", 'journey "T"\npersona a share=1 baseline=7  # note\n')
     proc = subprocess.run([sys.executable, "-m", "pygments", "-l", "cxj", "-f", "html",
                            str(source)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
