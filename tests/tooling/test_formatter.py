@@ -11,14 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from support import CASES_DIR, EXAMPLES
 
 from cxdsl.lang import api, parser
 from cxdsl.lang.diagnostics import CompileError, Diagnostics
 from cxdsl.tooling import formatter
 from cxdsl.tooling.formatter import FormatError, comment_texts, format_text
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
 
 
 def same_meaning(before: str, after: str, path: str = "<string>") -> None:
@@ -33,128 +31,37 @@ def same_meaning(before: str, after: str, path: str = "<string>") -> None:
 
 # ------------------------------------------------------------------------------ layout
 
-MESSY = '''
-
-# header comment
+FMT_CASES = CASES_DIR / "fmt"
 
 
-journey   "T"   # title
-persona a "A" share=50% baseline=normal(7, 1)   value=10   # big
-persona bbbbbb share=50% baseline=8
-# comment between
-persona c baseline=discrete(1:2,3 : 4) share=1
-
-stage S1 slope=0.1 advance=50%
-# about the override
-  for a   advance=10%
+def read_case(path: Path) -> str:
+    """A case file's text exactly: its line endings and byte order mark are part of it."""
+    return path.read_bytes().decode("utf-8")
 
 
-  for bbbbbb slope=1 advance=2%
-stage S2
-event e1 impact=-1 p=5% at S1 when a or b and not (c or d) # trailing
-  for a impact=uniform(1,2) p=1
-event e2 at S2 when (a and b) and c
-scenario s1 "L" extends x, y cost=5 { a.p=1 # first
-  b.p[a] = 2
-  # inside
-
-  event z p=1 at S1
-    for a p=2
-  remove e1 }   # close
-scenario s2 {}
-scenario s3 {
-  # only a comment
-}
-scenario s4 { # hdr
-}
-target nps>=20 for a
-sweep a.p in []
-sweep a.p in [1,2 , 3]
-sweep a.p from 0%to 10% step 1%
-# the end
+def expected_of(case: Path) -> Path:
+    """``NAME.expected.cxj`` beside ``NAME.cxj``; without one, the input is already in the
+    canonical layout."""
+    expected = case.with_name(case.name.removesuffix(".cxj") + ".expected.cxj")
+    return expected if expected.exists() else case
 
 
-'''
-
-MESSY_FORMATTED = '''# header comment
-
-journey "T"  # title
-persona a      "A" share=50% baseline=normal(7, 1) value=10  # big
-persona bbbbbb     share=50% baseline=8
-# comment between
-persona c          share=1   baseline=discrete(1: 2, 3: 4)
-
-stage S1 advance=50% slope=0.1
-  # about the override
-  for a      advance=10%
-  for bbbbbb advance=2%  slope=1
-stage S2
-event e1 p=5% impact=-1 at S1 when a or (b and not (c or d))  # trailing
-  for a p=1 impact=uniform(1, 2)
-event e2 at S2 when (a and b) and c
-scenario s1 "L" extends x, y cost=5 {
-  a.p = 1  # first
-  b.p[a] = 2
-  # inside
-
-  event z p=1 at S1
-    for a p=2
-  remove e1
-}  # close
-scenario s2 {}
-scenario s3 {
-  # only a comment
-}
-scenario s4 {  # hdr
-}
-target nps >= 20 for a
-sweep a.p in []
-sweep a.p in [1, 2, 3]
-sweep a.p from 0% to 10% step 1%
-# the end
-'''
+FMT_INPUTS = sorted(p for p in FMT_CASES.glob("*.cxj") if not p.name.endswith(".expected.cxj"))
+MESSY = read_case(FMT_CASES / "every_construct.cxj")
 
 
-def test_canonical_layout():
-    assert format_text(MESSY) == MESSY_FORMATTED
-    same_meaning(MESSY, MESSY_FORMATTED)
-
-
-def test_formatted_text_is_a_fixed_point():
-    assert format_text(MESSY_FORMATTED) == MESSY_FORMATTED
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("", ""),
-    ("\n\n  \n", ""),
-    ("# only\n", "# only\n"),
-    ("persona a share=1 baseline=2", "persona a share=1 baseline=2\n"),
-    ("persona a   share=1 baseline=2  \r\nstage S # c\r\n",
-     "persona a share=1 baseline=2\r\nstage S  # c\r\n"),
-    ("\ufeffseed 1\n", "\ufeffseed 1\n"),
-    ("customers 200_000\nseed +4.2e1\n", "customers 200_000\nseed +4.2e1\n"),
-    ('journey "say \\"hi\\""\n', 'journey "say \\"hi\\""\n'),
-    ("event e at S when not not a\n", "event e at S when not not a\n"),
-    ("event e at S when ((a))\n", "event e at S when a\n"),
-    ("event e at S when not (score < 5 or a)\n", "event e at S when not (score < 5 or a)\n"),
-    ("event e at S when a or (b or c)\n", "event e at S when a or (b or c)\n"),
-    ("scale 0..10\n", "scale 0..10\n"),
-    ("scale 0 .. 10\n", "scale 0..10\n"),
-    ("scale 0.. .5\n", "scale 0 .. .5\n"),
-    ("scale 1 .. -.5\n", "scale 1 .. -.5\n"),
-    ("# a\n\n\n\n# b\n", "# a\n\n# b\n"),
-    ("stage S\n\n  for a advance=1\n", "stage S\n  for a advance=1\n"),
-    ("scenario s {a.p = 1}\n", "scenario s {\n  a.p = 1\n}\n"),
-    ("scenario s {\n\n  a.p = 1\n\n}\n", "scenario s {\n  a.p = 1\n}\n"),
-    ("persona a share=1 baseline=2 zz=1 value=3 yy=2\n",
-     "persona a share=1 baseline=2 value=3 zz=1 yy=2\n"),
-    ("seed 1 # a\ncustomers 100 # b\n", "seed 1         # a\ncustomers 100  # b\n"),
-    ('scenario a ""{\n}  # after\n', 'scenario a "" {}  # after\n'),
-    ("scenario a {\n\n}  # after\nseed 1\n", "scenario a {}  # after\nseed 1\n"),
-])
-def test_layout_cases(text, expected):
+@pytest.mark.parametrize("case", FMT_INPUTS, ids=lambda p: p.stem)
+def test_layout_cases(case):
+    text, expected = read_case(case), read_case(expected_of(case))
     assert format_text(text) == expected
-    same_meaning(text, expected)
+    same_meaning(text, expected)  # the same tree and comments; formatting again changes nothing
+
+
+def test_every_expected_output_has_its_input():
+    inputs = {p.name for p in FMT_INPUTS}
+    orphans = [p.name for p in FMT_CASES.glob("*.expected.cxj")
+               if p.name.replace(".expected.cxj", ".cxj") not in inputs]
+    assert orphans == []
 
 
 def test_comment_bodies_are_kept_exactly():
@@ -163,29 +70,6 @@ def test_comment_bodies_are_kept_exactly():
     assert "#  odd   spacing\n" in out
     assert '# "quoted # inside"\n' in out
     assert 'journey "a # not a comment"\n' in out
-
-
-def test_alignment_is_skipped_for_very_long_groups():
-    long = "x" * 90
-    text = f'persona a "{long}" share=1 baseline=2\npersona bb share=1 baseline=2\n'
-    assert format_text(text) == text.replace("persona bb", "persona bb")
-
-
-def test_ragged_attribute_columns_flow():
-    text = ('persona business "Business" share=45% baseline=3.8 value=420\n'
-            'persona couple   "Couple"   share=30% baseline=discrete(4: 60%, 5: 40%) value=35\n')
-    assert format_text(text) == text
-    text = ("stage Attract \"Awareness\"  advance=60%\n"
-            "stage Convert \"Evaluation\" advance=100% slope=0.4\n")
-    assert format_text(text) == text  # widths 11 and 12: aligned (no trailing blanks)
-    text = ("stage Attract advance=5%   slope=1\n"
-            "stage Convert advance=100% slope=0.4\n")
-    assert format_text(text) == text
-
-
-def test_blank_line_ends_a_column_group():
-    text = "stage Attract advance=60%\n\nstage Go advance=5%\n"
-    assert format_text(text) == text
 
 
 # --------------------------------------------------------------------------- safety
