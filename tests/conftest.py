@@ -1,5 +1,5 @@
-"""Shared test fixtures. Keep this file small: helpers that only one test module needs live
-in that module."""
+"""Shared test fixtures. Keep this file small: plain helpers that several test modules use
+live in support.py, and those that only one module needs live in that module."""
 
 from __future__ import annotations
 

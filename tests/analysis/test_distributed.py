@@ -1,0 +1,129 @@
+"""Sweeps, comparisons and mot on a Dask cluster give the local results to the last bit;
+an unreachable scheduler fails fast and clearly, writing nothing."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import socket
+import time
+
+import pytest
+from support import invoke, write
+
+import cxdsl
+from cxdsl import analysis
+from cxdsl.analysis.distributed import DistributedError, connect, parse_local
+
+distributed = pytest.importorskip("distributed")
+
+SPEC = """\
+persona a share=60% baseline=normal(7, 1) value=100
+persona b share=40% baseline=8 value=300
+stage S advance=60% slope=0.3
+stage T
+event e p=50% impact=+2 at S
+event f p=20% impact=uniform(-4, -1) at T
+event g p=30% impact=+1 at T when f
+scenario more { e.p = 80% }
+scenario bot { event chat p=10% impact=+1 at S }
+sweep e.p from 0% to 100% step 25%
+sweep S.advance in [40%, 60%]
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None, silence_logs=logging.ERROR) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def executor(cluster):
+    ex = connect(scheduler=cluster.scheduler_address)
+    yield ex
+    ex.close()
+
+
+@pytest.fixture
+def spec(tmp_path):
+    return write(tmp_path, "j.cxj", SPEC)
+
+
+def test_identical_to_local(executor):
+    model = cxdsl.loads(SPEC)
+    kw = {"customers": 9000, "seed": 4}
+    assert executor.parallelism == 2
+    assert (analysis.sweep(model, executor=executor, **kw).to_dict()
+            == analysis.sweep(model, **kw).to_dict())
+    assert (analysis.compare(model, executor=executor, **kw).to_dict()
+            == analysis.compare(model, **kw).to_dict())
+    assert (analysis.mot(model, executor=executor, tornado_by=0.2, **kw).to_dict()
+            == analysis.mot(model, tornado_by=0.2, **kw).to_dict())
+
+
+def test_exact_engine_on_the_cluster(executor):
+    model = cxdsl.loads(SPEC.replace("normal(7, 1)", "7").replace("uniform(-4, -1)", "-2"))
+    assert (analysis.sweep(model, engine="exact", executor=executor).to_dict()
+            == analysis.sweep(model, engine="exact").to_dict())
+
+
+def test_cli_scheduler(cluster, spec):
+    args = ["sweep", str(spec), "-n", "5000", "--json"]
+    local = invoke(*args)
+    remote = invoke(*args, "--scheduler", cluster.scheduler_address)
+    assert remote.exit_code == 0, remote.output
+    assert json.loads(remote.output) == json.loads(local.output)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_scheduler(spec, tmp_path, monkeypatch):
+    monkeypatch.setenv("CXDSL_DASK_TIMEOUT", "2")
+    target = tmp_path / "out.csv"
+    start = time.monotonic()
+    out = invoke("sweep", spec, "-n", "1000", "-o", target,
+                 "--scheduler", f"tcp://127.0.0.1:{_free_port()}")
+    assert time.monotonic() - start < 10
+    assert out.exit_code == 2, out.output
+    assert "cannot reach the Dask scheduler" in out.output
+    assert "nothing written" in out.output and "Traceback" not in out.output
+    assert not target.exists()
+
+
+def test_missing_dask_is_explained(spec, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_dask(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and (name == "distributed" or name.startswith("distributed.")):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, globals, locals, fromlist, level)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    out = invoke("compare", spec, "--dask", "local:1")
+    assert out.exit_code == 2
+    assert "pip install 'cxdsl[dask]'" in out.output
+
+
+def test_parse_local():
+    assert parse_local("local") is None
+    assert parse_local("local:3") == 3
+    for bad in ("remote", "local:0", "local:x", "local:"):
+        with pytest.raises(DistributedError):
+            parse_local(bad)
+    out = invoke("mot", "x.cxj", "--dask", "locl")
+    assert out.exit_code in (1, 2)  # x.cxj does not exist: reported before the cluster
+
+
+def test_bad_dask_option(spec):
+    out = invoke("mot", spec, "--dask", "locl:2")
+    assert out.exit_code == 2 and "local or local:N" in out.output

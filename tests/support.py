@@ -1,0 +1,92 @@
+"""Helpers that test modules in several folders share: the checkout's paths, writing a spec,
+running the command line in this process, and building a model from compact tuples.
+
+Importable as ``support`` from every test folder (``pythonpath`` in pyproject.toml). A helper
+that only one module needs stays in that module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cxdsl.cli.main import cli, main
+from cxdsl.model import ir
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES_DIR = ROOT / "tests" / "cases"
+EXAMPLES = sorted((ROOT / "examples").glob("*.cxj"))
+SAAS = ROOT / "examples" / "saas_onboarding.cxj"
+
+
+# ------------------------------------------------------------------------------- files
+
+
+def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
+    """``data`` as the file ``tmp_path/name`` (UTF-8 if text), its folders made as needed."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    def refuse(name):
+        raise ValueError(f"{name} is not valid JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+# ------------------------------------------------------------------------ command line
+
+
+def invoke(*args, input: str | bytes | None = None) -> Result:
+    """``cxdsl ARGS`` through click's runner, in this process. An exception other than the
+    command's own exit propagates, and no output may show a traceback."""
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input,
+                                catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def separate_runner() -> CliRunner:
+    """A runner that keeps stdout and stderr apart, on every click version."""
+    try:
+        return CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        return CliRunner()  # click >= 8.2 keeps stdout and stderr apart
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """``cxdsl ARGS`` through the entry point ``main``, in this process: (exit code, stdout,
+    stderr)."""
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+# ------------------------------------------------------------------------------ models
+
+
+def _per(x, q):
+    return x if isinstance(x, tuple) else (x,) * q
+
+
+ONE_PERSONA = (("a", 1.0, ir.Const(7.0)),)
+
+
+def journey(personas=ONE_PERSONA, stages=(("s1", 1.0, 0.0),), events=(),
+            scale=(0, 10)) -> ir.Model:
+    """A model from compact tuples: personas (name, share, baseline), stages (name,
+    advance, slope), events (name, stage, p, impact, when); a per-persona attribute is a
+    tuple, anything else applies to every persona."""
+    q = len(personas)
+    return ir.Model(
+        None, scale, None, None,
+        tuple(ir.Persona(n, None, s, b, 0.0) for n, s, b in personas),
+        tuple(ir.Stage(n, None, _per(a, q), _per(k, q)) for n, a, k in stages),
+        stages[-1][0],
+        tuple(ir.Event(n, None, s, _per(p, q), _per(i, q), w) for n, s, p, i, w in events))
