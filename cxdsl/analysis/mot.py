@@ -149,26 +149,6 @@ class TornadoResult:
         return {"manifest": dict(self.manifest), **self.section()}
 
 
-def _scale_dist(d: ir.Dist, k: float, clip: tuple[float, float] | None = None) -> ir.Dist:
-    """Every number of a distribution times ``k`` (its mean moves by the same factor);
-    constants and discrete values clipped to ``clip`` when given (baselines)."""
-    def c(x):
-        x = x * k
-        return min(max(x, clip[0]), clip[1]) if clip else x
-
-    if isinstance(d, ir.Const):
-        return ir.Const(c(d.value))
-    if isinstance(d, ir.Normal):
-        return ir.Normal(d.mu * k, abs(d.sd * k))
-    if isinstance(d, ir.Uniform):
-        lo, hi = sorted((d.lo * k, d.hi * k))
-        return ir.Uniform(lo, hi)
-    if isinstance(d, ir.Triangular):
-        lo, mode, hi = sorted((d.lo * k, d.mode * k, d.hi * k))
-        return ir.Triangular(lo, mode, hi)
-    return ir.Discrete(tuple(c(v) for v in d.values), d.weights)
-
-
 def _per_text(attr: str, values: tuple) -> str:
     uniq = list(dict.fromkeys(values))
     return " / ".join(_attr_text(attr, v) for v in uniq)
@@ -204,7 +184,7 @@ def tornado_parameters(model: ir.Model, by: float = TORNADO_BY) -> list[TornadoP
                     m = ir.apply_change(model, ir.SetAttr(ir.PathRef("persona", p.name,
                                                                      "share"), nv))
                 elif attr == "baseline":
-                    nv = _scale_dist(p.baseline, k, (lo, hi))
+                    nv = p.baseline.scaled(k, (lo, hi))
                     m = _replace_persona(model, p.name, baseline=nv)
                 else:
                     nv = p.value * k
@@ -227,8 +207,8 @@ def tornado_parameters(model: ir.Model, by: float = TORNADO_BY) -> list[TornadoP
         high = tuple(prob(v * (1 + by)) for v in e.p)
         add(f"{e.name}.p", "p", e.p, low, high, _replace_event(model, e.name, p=low),
             _replace_event(model, e.name, p=high))
-        low_i = tuple(_scale_dist(d, 1 - by) for d in e.impact)
-        high_i = tuple(_scale_dist(d, 1 + by) for d in e.impact)
+        low_i = tuple(d.scaled(1 - by) for d in e.impact)
+        high_i = tuple(d.scaled(1 + by) for d in e.impact)
         add(f"{e.name}.impact", "impact", e.impact, low_i, high_i,
             _replace_event(model, e.name, impact=low_i),
             _replace_event(model, e.name, impact=high_i))

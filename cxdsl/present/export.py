@@ -83,25 +83,16 @@ def display(decl) -> str:
 def dist_text(d: ir.Dist, signed: bool = False) -> str:
     """Source form of a value: ``-3``, ``+1.5``, ``normal(-2, 0.5)``, ``discrete(1: 0.5,
     2: 0.5)``."""
-    if isinstance(d, ir.Const):
-        return fmt_num(d.value, signed)
-    if isinstance(d, ir.Normal):
-        return f"normal({d.mu:g}, {d.sd:g})"
-    if isinstance(d, ir.Uniform):
-        return f"uniform({d.lo:g}, {d.hi:g})"
-    if isinstance(d, ir.Triangular):
-        return f"triangular({d.lo:g}, {d.mode:g}, {d.hi:g})"
-    pairs = ", ".join(f"{v:g}: {w:g}" for v, w in zip(d.values, d.weights))
-    return f"discrete({pairs})"
+    return d.text(signed=signed)
 
 
 def mean_impact(model: ir.Model, event: ir.Event) -> float:
     """The share-weighted mean impact of ``event`` over the personas it can happen to
     (over all personas when it can happen to none)."""
-    pairs = [(p.share, ir.dist_mean(d)) for p, d, prob in
+    pairs = [(p.share, d.mean()) for p, d, prob in
              zip(model.personas, event.impact, event.p) if prob > 0]
     if not pairs:
-        pairs = [(p.share, ir.dist_mean(d)) for p, d in zip(model.personas, event.impact)]
+        pairs = [(p.share, d.mean()) for p, d in zip(model.personas, event.impact)]
     total = sum(w for w, _ in pairs)
     if total <= 0:
         return sum(m for _, m in pairs) / len(pairs)
@@ -260,7 +251,7 @@ def to_mermaid(model: ir.Model, title: str | None = None) -> str:
             name = _mermaid_label(e)
             groups: dict[tuple[float, int], list[str]] = {}
             for q, (p, d) in enumerate(zip(e.p, e.impact)):
-                key = (p, mermaid_score(ir.dist_mean(d), model.scale))
+                key = (p, mermaid_score(d.mean(), model.scale))
                 groups.setdefault(key, [])
                 if p > 0:
                     groups[key].append(actors[q])

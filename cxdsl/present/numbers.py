@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import math
 
+from ..model.metrics import REGISTRY
+
 #: The metrics' names in the terminal's tables.
-LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score", "conversion": "Conversion",
-          "revenue": "Revenue / customer"}
+LABELS = {name: spec.label for name, spec in REGISTRY.items()}
 #: The metrics' names in the report's headings and tables.
-REPORT_LABELS = {"nps": "NPS", "csat": "CSAT", "mean": "Mean score",
-                 "conversion": "Conversion", "revenue": "Revenue per customer"}
+REPORT_LABELS = {name: spec.title for name, spec in REGISTRY.items()}
 #: The metrics inside a sentence.
-METRIC_WORDS = {"nps": "NPS", "csat": "CSAT", "mean": "the mean score",
-                "conversion": "conversion", "revenue": "revenue per customer"}
+METRIC_WORDS = {name: spec.phrase for name, spec in REGISTRY.items()}
 
 
 def short_label(metric: str) -> str:
@@ -34,13 +33,7 @@ def fmt_metric(name: str, value: float | None) -> str:
     revenue with thousands separators, the mean score to 3 places, NPS and CSAT to 1."""
     if value is None:
         return "—"
-    if name == "conversion":
-        return f"{value * 100:.2f}%"
-    if name == "revenue":
-        return f"{value:,.2f}"
-    if name == "mean":
-        return f"{value:.3f}"
-    return f"{value:.1f}"
+    return REGISTRY[name].format(value)
 
 
 def fmt_interval(name: str, m) -> str:
@@ -108,14 +101,9 @@ def fmt_report_metric(metric: str, value: float | None, signed: bool = False) ->
     ``signed``; ``—`` for a missing or non-finite value."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    if metric == "conversion":
-        text = f"{value * 100:.2f}%"
-    elif metric == "revenue":
-        text = f"{value:,.2f}"
-    elif metric == "mean":
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.1f}"
+    spec = REGISTRY[metric]
+    # the report rounds the mean score to 2 places (a chart label, not a table cell)
+    text = spec.format(value, 2 if spec.unit == "score" else None)
     if text.startswith("-") and not any(ch in "123456789" for ch in text):
         text = text[1:]  # -0.0 reads as 0.0
     if signed and not text.startswith("-") and any(ch in "123456789" for ch in text):

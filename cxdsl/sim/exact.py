@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..model import ir
+from ..model.values import is_exact
 from .kernel import logistic
 from .tallies import Tallies
 
@@ -82,11 +83,11 @@ def unsupported_values(model: ir.Model) -> list[str]:
     that cannot happen to a persona (p = 0) is never drawn and does not count."""
     found = []
     for p in model.personas:
-        if not ir.is_exact(p.baseline):
+        if not is_exact(p.baseline):
             found.append(f"persona {p.name}: baseline {p.baseline.text()}")
     for e in model.events:
         for q, (prob, imp) in enumerate(zip(e.p, e.impact)):
-            if prob > 0 and not ir.is_exact(imp):
+            if prob > 0 and not is_exact(imp):
                 found.append(f"event {e.name}: impact {imp.text()} for persona "
                              f"{model.personas[q].name}")
     return found
@@ -192,6 +193,28 @@ def _needs_score0(model: ir.Model, q: int, from_stage: int) -> bool:
     return False
 
 
+def _event_step(states: dict, p: float, cond, keep: int, mark: int,
+                impact: list[tuple[float, float]]) -> tuple[dict, float]:
+    """The states after one event that happens with probability ``p`` where ``cond`` holds,
+    adding each impact outcome and setting ``mark``; the flags outside ``keep`` are dropped
+    (no later condition reads them). Returns the new states and the probability it
+    happened."""
+    nxt: dict[tuple[float, float, int], float] = defaultdict(float)
+    happened = 0.0
+    for (s0, score, flags), pr in states.items():
+        f = flags & keep
+        if cond(score, flags):
+            hp = pr * p
+            happened += hp
+            for v, w in impact:
+                nxt[(s0, score + v, f | mark)] += hp * w
+            if p < 1.0:
+                nxt[(s0, score, f)] += pr * (1.0 - p)
+        else:
+            nxt[(s0, score, f)] += pr
+    return nxt, happened
+
+
 def _persona(model, q, persona, t, order, position, live, bit, conds, max_states) -> None:
     lo, hi = model.scale
     flo, fhi = float(lo), float(hi)
@@ -234,22 +257,9 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
             cond = conds[k]
             keep = live[position[k]]
             mark = bit.get(ev.name, 0) & keep
-            imp = outcomes(ev.impact[q])
-            nxt: dict[tuple[float, float, int], float] = defaultdict(float)
-            happened = 0.0
-            for (s0, score, flags), pr in states.items():
-                f = flags & keep
-                if cond(score, flags):
-                    hp = pr * p
-                    happened += hp
-                    for v, w in imp:
-                        nxt[(s0, score + v, f | mark)] += hp * w
-                    if p < 1.0:
-                        nxt[(s0, score, f)] += pr * (1.0 - p)
-                else:
-                    nxt[(s0, score, f)] += pr
+            states, happened = _event_step(states, p, cond, keep, mark,
+                                           outcomes(ev.impact[q]))
             t.event_count[q, k] += happened
-            states = nxt
             guard(states, f"event {ev.name}")
         # end of stage: clamp, record the emotion curve, then advance or leave
         clamped: dict[tuple[float, float, int], float] = defaultdict(float)
