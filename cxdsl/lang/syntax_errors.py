@@ -15,7 +15,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .diagnostics import Span, a_or_an, did_you_mean
-from .parser import (
+from .grammar import (
     COMMENT_SCAN,
     STATEMENT_KEYWORDS,
     STRING_OR_COMMENT,

@@ -4,12 +4,14 @@ The grammar (``grammar/cxj.lark``) reads attribute, metric and distribution name
 NAMEs so that a typo gets a "did you mean" from the checker instead of a token list; the
 checker validates them against the tuples below, and the highlighters (Pygments, VS Code,
 Vim, Emacs) colour the same words. ``KEYWORDS`` is the grammar's own keyword list
-(:func:`cxdsl.parser.keywords`), computed on first use.
+(:func:`cxdsl.lang.grammar.keywords`), computed on first use.
 
 ``tests/test_editors.py`` checks that every editor file knows exactly these words.
 """
 
 from __future__ import annotations
+
+from .grammar import keywords
 
 #: Attribute names: persona (share, baseline, value), stage (advance, slope), event (p,
 #: impact), scenario (cost).
@@ -49,8 +51,6 @@ __all__ = [  # KEYWORDS is made on first use by __getattr__
 def __getattr__(name: str):
     # KEYWORDS comes from the grammar; building the parser is deferred to first use.
     if name == "KEYWORDS":
-        from .parser import keywords
-
         value = keywords()
         globals()["KEYWORDS"] = value
         return value
