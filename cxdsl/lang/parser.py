@@ -19,10 +19,8 @@ from lark.exceptions import (
 from . import ast, syntax_errors
 from .diagnostics import Diagnostics, Span, did_you_mean
 from .grammar import COMMENT_SCAN, STATEMENT_KEYWORDS, STRING_OR_COMMENT, WORD, lark_parser
-
-# The grammar's text and keywords have long been read as parser.grammar_text() and
-# parser.keywords(); they stay reachable here.
-from .grammar import grammar_text, keywords  # noqa: F401, E402  isort: skip
+from .grammar import grammar_text as grammar_text  # also read as parser.grammar_text()
+from .grammar import keywords as keywords  # also read as parser.keywords()
 
 #: Deepest condition nesting accepted (``not not ...``, ``a and (b or (c ...))``).
 MAX_NESTING = 64

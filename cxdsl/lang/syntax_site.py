@@ -1,6 +1,6 @@
 """The site of one syntax error, read once: :func:`error_site` turns a Lark error into an
 :class:`ErrorSite` (the token, its line, the parser's stack and what it could take there),
-which every explainer in :mod:`cxdsl.lang.syntax_explainers` reads.
+which the explainers read instead of the error.
 
 Also the small readers of raw text that the explainers and the error recovery share.
 """
