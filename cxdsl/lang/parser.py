@@ -9,58 +9,23 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from importlib import resources
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedInput,
     VisitError,
 )
 
-from . import ast
+from . import ast, syntax_errors
 from .diagnostics import Diagnostics, Span, did_you_mean
+from .grammar import COMMENT_SCAN, STATEMENT_KEYWORDS, STRING_OR_COMMENT, WORD, lark_parser
+from .grammar import grammar_text as grammar_text  # also read as parser.grammar_text()
+from .grammar import keywords as keywords  # also read as parser.keywords()
 
 #: Deepest condition nesting accepted (``not not ...``, ``a and (b or (c ...))``).
 MAX_NESTING = 64
 #: Syntax errors reported per file before giving up.
 MAX_SYNTAX_ERRORS = 20
-
-
-def grammar_text() -> str:
-    """The text of ``cxj.lark``: installed as the ``cxdsl.grammar`` package data, or read
-    from the source tree's ``grammar/`` when running from a checkout."""
-    try:
-        return resources.files("cxdsl.grammar").joinpath("cxj.lark").read_text("utf-8")
-    except ModuleNotFoundError:
-        from pathlib import Path
-
-        return (Path(__file__).resolve().parents[2] / "grammar" / "cxj.lark").read_text(
-            "utf-8")
-
-
-@lru_cache(maxsize=1)
-def lark_parser() -> Lark:
-    # The contextual lexer lets a keyword serve as a name where only a name fits, so the
-    # checker can say "reserved word"; it also reads `stageX` at the start of a line as
-    # `stage X`, which :func:`_glued_keywords` reports.
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
-                maybe_placeholders=True, cache=True)
-
-
-@lru_cache(maxsize=1)
-def keywords() -> tuple[str, ...]:
-    """Every keyword of the grammar (the words a highlighter should know), sorted."""
-    words = set()
-    for term in lark_parser().terminals:
-        pat = term.pattern
-        if pat.type == "str" and re.fullmatch(r"[A-Za-z_]+", pat.value):
-            words.add(pat.value)
-    return tuple(sorted(words))
-
-
-STATEMENT_KEYWORDS = ("journey", "scale", "customers", "seed", "import", "persona", "stage",
-                      "goal", "event", "for", "target", "scenario", "sweep")
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -286,10 +251,6 @@ def _attach(items: list, diags: Diagnostics) -> tuple:
 
 # ---------------------------------------------------------------------------- comments
 
-#: A quoted string (closed or not) or a comment: what scans of the raw text step over.
-STRING_OR_COMMENT = r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*'
-COMMENT_SCAN = re.compile(STRING_OR_COMMENT)
-
 
 def comments(text: str, path: str) -> tuple[ast.Comment, ...]:
     """Every ``#`` comment of ``text`` (strings skipped), with whether it stands alone."""
@@ -376,8 +337,6 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
             tree = lark_parser().parse(work)
             break
         except UnexpectedInput as exc:
-            from . import syntax_errors  # it reads the grammar's tables from this module
-
             diag, blanked = syntax_errors.explain(exc, work, path)
             diags.error(*diag)
             if blanked == work:
@@ -399,9 +358,6 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
         raise exc.orig_exc from None
     statements = _attach(_glued_keywords(items, text, diags), diags)
     return ast.Module(path, statements, comments(text, path))
-
-
-WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _glued_keywords(items: list, text: str, diags: Diagnostics) -> list:

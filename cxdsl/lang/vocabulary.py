@@ -4,7 +4,7 @@ The grammar (``grammar/cxj.lark``) reads attribute, metric and distribution name
 NAMEs so that a typo gets a "did you mean" from the checker instead of a token list; the
 checker validates them against the tuples below, and the highlighters (Pygments, VS Code,
 Vim, Emacs) colour the same words. ``KEYWORDS`` is the grammar's own keyword list
-(:func:`cxdsl.parser.keywords`), computed on first use.
+(:func:`cxdsl.lang.grammar.keywords`), computed on first use.
 
 ``tests/test_editors.py`` checks that every editor file knows exactly these words.
 """
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from ..model.attributes import ALL_ATTRIBUTES, attributes_of
 from ..model.attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
+from ..model.ir import TARGET_OPS
+from ..model.metrics import METRICS  # the metric registry's names
 from ..model.values import FORMS
+from .grammar import keywords
 
 #: Attribute names, and which attributes each declaration takes (the attribute registry).
 ATTRIBUTES: tuple[str, ...] = ALL_ATTRIBUTES
 ATTRIBUTES_OF: dict[str, tuple[str, ...]] = {d: attributes_of(d) for d in _ATTRIBUTE_REGISTRY}
-
-#: Metric names a ``target`` may name.
-from ..model.metrics import METRICS  # noqa: E402
 
 #: Distribution functions a value may call (the value-form registry), with their arity
 #: (None: any number of ``value: weight`` pairs).
@@ -31,7 +31,7 @@ DISTRIBUTION_ARITY: dict[str, int | None] = {
 #: Comparison operators of conditions and targets.
 COMPARISONS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=")
 #: The comparisons a ``target`` accepts.
-from ..model.ir import TARGET_OPS as TARGET_COMPARISONS  # noqa: E402
+TARGET_COMPARISONS: tuple[str, ...] = TARGET_OPS
 
 __all__ = [  # KEYWORDS is made on first use by __getattr__
     "ATTRIBUTES", "ATTRIBUTES_OF", "COMPARISONS", "DISTRIBUTIONS", "DISTRIBUTION_ARITY",
@@ -43,8 +43,6 @@ __all__ = [  # KEYWORDS is made on first use by __getattr__
 def __getattr__(name: str):
     # KEYWORDS comes from the grammar; building the parser is deferred to first use.
     if name == "KEYWORDS":
-        from .parser import keywords
-
         value = keywords()
         globals()["KEYWORDS"] = value
         return value
