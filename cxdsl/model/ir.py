@@ -156,14 +156,19 @@ TARGET_OPS: tuple[str, ...] = (">=", ">", "<=", "<")
 
 @dataclass(frozen=True)
 class Target:
+    """``target [SURVEY.]METRIC OP THRESHOLD [for PERSONA]``: ``survey`` None means the
+    headline survey for a score metric (and nothing for a funnel metric)."""
+
     metric: str
     op: str
     threshold: float
     persona: str | None
+    survey: str | None = None
 
     def __str__(self) -> str:
         tail = f" for {self.persona}" if self.persona else ""
-        return f"{self.metric} {self.op} {REGISTRY[self.metric].threshold_text(self.threshold)}" \
+        metric = f"{self.survey}.{self.metric}" if self.survey else self.metric
+        return f"{metric} {self.op} {REGISTRY[self.metric].threshold_text(self.threshold)}" \
             f"{tail}"
 
     def met(self, value: float) -> bool:
@@ -216,11 +221,32 @@ Change = Union[SetAttr, AddEvent, RemoveEvent]
 
 @dataclass(frozen=True)
 class Scenario:
+    """A named set of changes. ``cost``: one-off money; ``running_cost``: money per period
+    (both the scenario's own, without what it extends: see :func:`scenario_costs`)."""
+
     name: str
     label: str | None
     cost: float | None
     extends: tuple[str, ...]
     changes: tuple[Change, ...]
+    running_cost: float | None = None
+
+
+#: The periods a ``volume`` may be counted per.
+PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Survey:
+    """Who is asked for a score, and when: every customer who reaches ``stage`` (the
+    rounded score at the end of that stage, after its events and the clamp), or, with
+    ``stage`` None (``at end``), every customer at the end of their journey. ``implicit``:
+    the ``customers`` survey at the goal stage of a spec that declares none."""
+
+    name: str
+    label: str | None
+    stage: str | None
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,6 +268,22 @@ class Model:
     targets: tuple[Target, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
     sweeps: tuple[Sweep, ...] = ()
+    surveys: tuple[Survey, ...] = ()   # as declared; see all_surveys
+    volume: float | None = None        # customers entering per period (None: not set)
+    period: str = "year"
+
+    @property
+    def all_surveys(self) -> tuple[Survey, ...]:
+        """The surveys of the journey, the headline first: the declared ones, or the
+        implicit ``customers`` survey at the goal stage."""
+        return self.surveys or (Survey("customers", None, self.goal, implicit=True),)
+
+    @property
+    def headline_survey(self) -> Survey:
+        return self.all_surveys[0]
+
+    def survey(self, name: str) -> Survey:
+        return next(s for s in self.all_surveys if s.name == name)
 
     # lookups -------------------------------------------------------------
     def persona_index(self, name: str) -> int:
@@ -321,6 +363,13 @@ def scenario_order(model: Model, name: str) -> list[str]:
 
     visit(name)
     return order
+
+
+def scenario_costs(model: Model, name: str) -> tuple[float, float]:
+    """(one-off cost, running cost per period) of scenario ``name``: its own plus those of
+    every scenario it extends, each counted once."""
+    chain = [model.scenario(n) for n in scenario_order(model, name)]
+    return (sum(s.cost or 0.0 for s in chain), sum(s.running_cost or 0.0 for s in chain))
 
 
 def scenario_changes(model: Model, name: str) -> list[Change]:
