@@ -29,3 +29,29 @@ def test_no_import_cycles():
                     and graph.find_shortest_chain(imported, module):
                 cycles.append((module, imported))
     assert not cycles, f"import cycles: {cycles}"
+
+
+#: Functions allowed past the size limit: the one simulation kernel, whose loop is a single
+#: compiled unit on purpose.
+LONG_FUNCTIONS_ALLOWED = {"simulate_blocks"}
+
+
+def _sizes():
+    import ast
+
+    for path in sorted((ROOT / "cxdsl").rglob("*.py")):
+        text = path.read_text("utf-8")
+        rel = path.relative_to(ROOT)
+        yield "module", str(rel), text.count("\n") + 1
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield "function", f"{rel}:{node.name}", node.end_lineno - node.lineno + 1
+            elif isinstance(node, ast.ClassDef):
+                yield "class", f"{rel}:{node.name}", node.end_lineno - node.lineno + 1
+
+
+def test_modules_functions_and_classes_stay_small():
+    limits = {"module": 600, "function": 80, "class": 300}
+    too_big = [(kind, where, n) for kind, where, n in _sizes() if n > limits[kind]
+               and where.rsplit(":", 1)[-1] not in LONG_FUNCTIONS_ALLOWED]
+    assert not too_big, too_big

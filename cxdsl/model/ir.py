@@ -28,20 +28,6 @@ from .values import (  # noqa: E402, F401  (re-exported: ir.Const, ir.Normal, ..
     is_exact,
 )
 
-
-def dist_mean(d: Dist) -> float:
-    return d.mean()
-
-
-def dist_support(d: Dist) -> tuple[float, float]:
-    """Smallest and largest value a draw can take (±inf for normal)."""
-    return d.support()
-
-
-def dist_text(d: Dist) -> str:
-    """Source form of a value: ``-3``, ``normal(-2, 0.5)``, ``discrete(1: 0.5, 2: 0.5)``."""
-    return d.text()
-
 # ------------------------------------------------------------------------- conditions
 
 

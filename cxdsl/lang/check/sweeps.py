@@ -1,0 +1,128 @@
+"""Pass: sweeps. Each ``sweep`` line's path and values (within the range of the swept
+attribute), and the size of the grid they make together."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from decimal import Decimal
+
+from ...model import ir, paths
+from .. import ast
+from .. import messages as msg
+from ..diagnostics import Span
+from . import values
+from .context import Context
+from .scenarios import resolve_path
+
+#: Most grid points one `sweep` line may produce.
+MAX_SWEEP_POINTS = 100_000
+
+_OUT_OF_RANGE = {paths.NOT_PROBABILITY: (msg.sweep_not_probability,
+                                         msg.PROBABILITY_RANGE_HINT),
+                 paths.NEGATIVE_SHARE: (msg.sweep_negative_share, None)}
+
+
+def run(ctx: Context) -> None:
+    decls = [s for s in ctx.statements if isinstance(s, (ast.SweepRange, ast.SweepList))]
+    model = ctx.model
+    extra = {c.event.name for sc in model.scenarios for c in sc.changes
+             if isinstance(c, ir.AddEvent)}
+    out = []
+    seen: dict[ir.PathRef, Span] = {}
+    for sw in decls:
+        path = resolve_path(ctx, sw.path, model, extra)
+        if path is None:
+            continue
+        if path in seen:
+            ctx.err("E605", msg.swept_twice(str(path), seen[path].line), sw.path.span,
+                    msg.MERGE_SWEEPS_HINT)
+            continue
+        seen[path] = sw.span
+        if paths.on_last_stage(path, model):
+            ctx.err("E309", msg.last_stage_attribute(path.attr, path.target), sw.path.span)
+            continue
+        sweep = _sweep(ctx, sw, path, model)
+        if sweep is not None:
+            out.append(sweep)
+    total = math.prod(len(s.values) for s in out) if out else 0
+    if total > MAX_SWEEP_POINTS:
+        ctx.err("E605", msg.grid_too_large(total, MAX_SWEEP_POINTS), decls[-1].span,
+                msg.COARSER_STEPS_HINT)
+    ctx.model = dataclasses.replace(model, sweeps=tuple(out))
+
+
+def _sweep(ctx: Context, sw, path: ir.PathRef, model: ir.Model) -> ir.Sweep | None:
+    """The values of one sweep line of ``path``; None after a reported error."""
+    unit = values.unit_of(path.attr)
+    written = (sw.values if isinstance(sw, ast.SweepList)
+               else (sw.start, sw.stop, sw.step))
+    pct = next((n for n in written if n.is_percent), None)
+    if unit and pct is not None:
+        values.plain(ctx, pct, msg.attribute_of(path.attr, path.target), unit)
+        return None
+    swept = _values(ctx, sw)
+    if swept is None:
+        return None
+    for v, node in swept:
+        problem = paths.range_problem(path, v, model.scale)
+        if problem is None:
+            continue
+        shown = _spelled(Decimal(repr(v)), node)
+        if problem.kind == paths.OUTSIDE_SCALE:
+            ctx.err("E606", msg.sweep_outside_scale(str(path), shown, *model.scale),
+                    node.span)
+        else:
+            message, hint = _OUT_OF_RANGE[problem.kind]
+            ctx.err("E606", message(str(path), shown), node.span, hint)
+        return None
+    if isinstance(sw, ast.SweepRange) and swept[-1][0] != float(sw.stop.value):
+        start, stop = sw.start.value, sw.stop.value
+        ctx.warn("W008", msg.sweep_stops_short(_spelled(Decimal(repr(swept[-1][0])),
+                                                        sw.stop), sw.stop.raw),
+                 sw.step.span, msg.dividing_step_hint(_spelled(stop - start, sw.stop)))
+    return ir.Sweep(path, tuple(v for v, _ in swept))
+
+
+def _values(ctx: Context, sw) -> list[tuple[float, ast.Number]] | None:
+    """The values of a sweep, each with the number a message about it points at."""
+    if isinstance(sw, ast.SweepList):
+        if not sw.values:
+            ctx.err("E605", msg.SWEEP_EMPTY, sw.span)
+            return None
+        vals = [(values.number(ctx, n), n) for n in sw.values]
+        if any(v is None for v, _ in vals):
+            return None
+        return vals
+    start, stop, step = (sw.start.value, sw.stop.value, sw.step.value)
+    for n in (sw.start, sw.stop, sw.step):
+        values.number(ctx, n)
+    if start is None or stop is None or step is None:
+        return None
+    if step <= 0:
+        ctx.err("E605", msg.step_not_positive(sw.step.raw), sw.step.span)
+        return None
+    if stop < start:
+        ctx.err("E605", msg.sweep_goes_down(sw.start.raw, sw.stop.raw), sw.span,
+                msg.SMALLER_FIRST_HINT)
+        return None
+    count = int((stop - start) / step) + 1
+    if count > MAX_SWEEP_POINTS:
+        ctx.err("E605", msg.sweep_too_long(count, MAX_SWEEP_POINTS), sw.step.span,
+                msg.COARSER_STEP_HINT)
+        return None
+    # exact decimal arithmetic: 0% to 20% step 1% gives exactly 21 points
+    vals = [start + step * Decimal(i) for i in range(count)]
+    last = vals[-1]
+    if last > stop:
+        vals.pop()
+    # values rise from the start: the first one out of range is the start itself, or
+    # one the walk up to the stop reaches, so the stop is the number to change
+    return [(float(v), sw.start if i == 0 else sw.stop) for i, v in enumerate(vals)]
+
+
+def _spelled(value: Decimal, like: ast.Number) -> str:
+    """``value`` written the way ``like`` is: as a percentage or a plain number."""
+    if like.is_percent:
+        return f"{(value * 100).normalize():f}%"
+    return f"{value.normalize():f}"

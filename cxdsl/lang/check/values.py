@@ -1,0 +1,249 @@
+"""Value conversion: the numbers, probabilities and distributions that attributes take,
+checked against the kind each attribute declares and turned into IR values.
+
+Every function takes the :class:`Context` first and returns None after reporting an error.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...model import ir
+from ...model.attributes import (
+    ATTRIBUTES,
+    BASELINE,
+    NON_NEGATIVE,
+    NUMBER,
+    PROBABILITY,
+    SCORE_POINT,
+    SCORE_VALUE,
+    UNITS,
+)
+from ...model.values import FORMS, Problem, ValueForm, forms_for
+from .. import ast
+from .. import messages as msg
+from ..diagnostics import Span, did_you_mean
+from ..vocabulary import DISTRIBUTIONS
+from .context import Context
+
+_PROB, _NUMBER, _NONNEG = PROBABILITY, NUMBER, NON_NEGATIVE
+_DIST, _BASELINE = SCORE_VALUE, BASELINE
+_SCORE = SCORE_POINT
+_UNITS = UNITS
+#: Each declaration's attributes and the kind of value each takes, in canonical order.
+ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
+    decl: {a: spec.kind for a, spec in attrs.items()} for decl, attrs in ATTRIBUTES.items()}
+#: The forms a score (impact, baseline) and a probability (p, advance) may take.
+SCORE_FORMS = forms_for("score")
+PROBABILITY_FORMS = forms_for("probability")
+
+#: The unit of a score: a number that is no percentage.
+SCORE = _SCORE
+
+
+def attributes_of(kind: str) -> tuple[str, ...]:
+    return tuple(ATTRIBUTE_KINDS[kind])
+
+
+def unit_of(attr: str) -> str | None:
+    """What ``attr`` counts when it takes no percentage (None when it may be one)."""
+    return _UNITS.get(attr)
+
+
+def number(ctx: Context, n: ast.Number) -> float | None:
+    if n.value is None:
+        ctx.err("E301", msg.not_a_number(n.raw), n.span, msg.NUMBER_HINT)
+        return None
+    value = float(n.value)
+    if math.isinf(value):
+        ctx.err("E302", msg.too_large(n.raw), n.span, msg.TOO_LARGE_HINT)
+        return None
+    return value
+
+
+def plain(ctx: Context, n: ast.Number, what: str, unit: str) -> float | None:
+    """A number that is not a percentage: ``unit`` says what it counts."""
+    v = number(ctx, n)
+    if v is not None and n.is_percent:
+        lo, hi = ctx.scale
+        hint = msg.without_percent_hint(n.raw)
+        if unit == _SCORE and not lo <= v * 100 <= hi:
+            hint = msg.percent_of_scale_hint(n.raw, lo, hi, lo + v * (hi - lo))
+        ctx.err("E310", msg.not_a_percentage(what, unit, n.raw), n.span, hint)
+        return None
+    return v
+
+
+def integer(ctx: Context, n: ast.Number, what: str, lo: int, hi: int) -> int | None:
+    v = number(ctx, n)
+    if v is None:
+        return None
+    if n.is_percent or n.value != n.value.to_integral_value() or not lo <= n.value <= hi:
+        ctx.err("E306", msg.not_whole(what, lo, hi, n.raw), n.span)
+        return None
+    return int(n.value)
+
+
+def dist(ctx: Context, value: ast.Value, kind: str, what: str) -> ir.Dist | None:
+    """A number or distribution for an impact or baseline (both in score points)."""
+    unit = _UNITS["baseline" if kind == _BASELINE else "impact"]
+    if isinstance(value, ast.Number):
+        v = plain(ctx, value, what, unit)
+        return None if v is None else ir.Const(v)
+    name = value.func.text
+    if name in FORMS and name not in SCORE_FORMS:
+        ctx.err("E307", msg.probability_form_for_score(what, unit, FORMS[name].signature),
+                value.span, msg.DISTRIBUTIONS_HINT)
+        return None
+    if name not in DISTRIBUTIONS:
+        ctx.err("E208", msg.unknown_distribution(name), value.func.span,
+                did_you_mean(name, DISTRIBUTIONS) or msg.DISTRIBUTIONS_HINT)
+        return None
+    if name == "discrete":
+        return _discrete(ctx, value, what, unit)
+    return form(ctx, value, FORMS[name], what, unit)
+
+
+def _discrete(ctx: Context, value: ast.Call, what: str, unit: str) -> ir.Dist | None:
+    args = value.args
+    if not args:
+        ctx.err("E303", msg.DISCRETE_EMPTY, value.span, msg.DISCRETE_EMPTY_HINT)
+        return None
+    vals, weights, ok = [], [], True
+    for a in args:
+        v = plain(ctx, a.value, what, unit)
+        if a.weight is None:
+            ctx.err("E303", msg.DISCRETE_NO_WEIGHT, a.span)
+            ok = False
+            continue
+        w = number(ctx, a.weight)
+        if v is None or w is None:
+            ok = False
+            continue
+        if w < 0:
+            ctx.err("E303", msg.negative_weight(a.weight.raw), a.weight.span,
+                    msg.WEIGHT_HINT)
+            ok = False
+        vals.append(v)
+        weights.append(w)
+    if not ok:
+        return None
+    total = math.fsum(weights)
+    if total <= 0:
+        ctx.err("E303", msg.WEIGHTS_ZERO, value.span)
+        return None
+    if all(a.weight.is_percent for a in args) and abs(total - 1.0) > 1e-9:
+        ctx.warn("W001", msg.weights_not_100(total), value.span, msg.RELATIVE_WEIGHTS_HINT)
+    return ir.Discrete(tuple(vals), tuple(w / total for w in weights))
+
+
+def form(ctx: Context, value: ast.Call, cls: type[ValueForm], what: str,
+         unit: str | None) -> ValueForm | None:
+    """A call of a form with a fixed number of arguments (``normal(mu, sd)``), its numbers
+    checked by the form's own rules; ``unit``: what the numbers count (None: plain numbers,
+    such as the counts of ``beta``)."""
+    args = value.args
+    for a in args:
+        if a.weight is not None:
+            ctx.err("E303", msg.pairs_outside_discrete(cls.name), a.span,
+                    msg.signature_hint(cls.signature))
+            return None
+    if len(args) != len(cls.params):
+        ctx.err("E303", msg.wrong_arity(cls.name, len(cls.params), cls.signature, len(args)),
+                value.span)
+        return None
+    nums = [plain(ctx, a.value, what, unit) if unit else number(ctx, a.value) for a in args]
+    if any(n is None for n in nums):
+        return None
+    problem = cls.problem(tuple(nums))
+    if problem is not None:
+        _report_problem(ctx, problem, value)
+        return None
+    return cls(*nums)
+
+
+def _report_problem(ctx: Context, problem: Problem, value: ast.Call) -> None:
+    """The diagnostic for a rule a form's numbers break (:meth:`ValueForm.problem`)."""
+    args = value.args
+    if problem.kind == "negative_sd":
+        ctx.err("E303", msg.negative_sd(args[1].value.raw), args[1].span, msg.SD_HINT)
+    elif problem.kind == "lo_above_hi":
+        ctx.err("E303", msg.uniform_reversed(args[0].value.raw, args[1].value.raw),
+                value.span, msg.SWAP_HINT)
+    elif problem.kind == "mode_outside":
+        ctx.err("E303", msg.TRIANGULAR_ORDER, value.span)
+    else:  # not_positive
+        arg = args[problem.arg]
+        ctx.err("E303", msg.not_positive(value.func.text, arg.value.raw), arg.span,
+                msg.NOT_POSITIVE_HINT)
+
+
+def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
+           unit: str | None = None) -> float | None:
+    """A plain number of the given kind (probability, number, non-negative); with a
+    ``unit``, not a percentage."""
+    if isinstance(value, ast.Call):
+        if kind == _PROB and value.func.text in PROBABILITY_FORMS:
+            # a probability that varies per customer: each customer's chance is its mean
+            drawn = form(ctx, value, FORMS[value.func.text], what, None)
+            return None if drawn is None else drawn.mean()
+        ctx.err("E307", msg.single_number(what), value.span, msg.SINGLE_NUMBER_HINT)
+        return None
+    v = plain(ctx, value, what, unit) if unit else number(ctx, value)
+    if v is None:
+        return None
+    if kind == _PROB and not 0.0 <= v <= 1.0:
+        ctx.err("E302", msg.not_probability(what, value.raw), value.span,
+                msg.probability_hint(v, value.raw, value.is_percent))
+        return None
+    if kind == _NONNEG and v < 0:
+        ctx.err("E302", msg.negative(what, value.raw), value.span)
+        return None
+    return v
+
+
+def baseline_ok(ctx: Context, d: ir.Dist, span: Span, who: str) -> bool:
+    lo, hi = ctx.scale
+    mean = d.mean()
+    s_lo, s_hi = d.support()
+    if math.isinf(s_lo) or math.isinf(s_hi):
+        s_lo = s_hi = mean  # an unbounded baseline is judged by its mean (draws are clamped)
+    if s_lo < lo or s_hi > hi or not lo <= mean <= hi:
+        shown = f"{mean:g}" if s_lo == s_hi else f"{s_lo:g}..{s_hi:g}"
+        ctx.err("E304", msg.baseline_outside(who, shown, lo, hi), span,
+                msg.baseline_hint(lo, hi))
+        return False
+    return True
+
+
+def attr_value(ctx: Context, kind: str, attr: str, value: ast.Value, who: str):
+    """Convert an attribute value by its declared kind; None after an error."""
+    spec = ATTRIBUTE_KINDS[kind][attr]
+    what = msg.attribute_of(attr, who)
+    if spec == _DIST:
+        return dist(ctx, value, spec, what)
+    if spec == _BASELINE:
+        d = dist(ctx, value, spec, what)
+        if d is not None and not baseline_ok(ctx, d, value.span, who):
+            return None
+        return d
+    return scalar(ctx, value, spec, what, _UNITS.get(attr))
+
+
+def attrs(ctx: Context, kind: str, given: tuple[ast.Attr, ...], who: str,
+          allowed: tuple[str, ...] | None = None) -> dict[str, tuple[object, ast.Attr]]:
+    """Validate the attributes ``given`` to a ``kind`` declaration: name -> (value, node)."""
+    allowed = allowed or tuple(attributes_of(kind))
+    out: dict[str, tuple[object, ast.Attr]] = {}
+    for a in given:
+        name = a.name.text
+        if name not in allowed:
+            hint = did_you_mean(name, allowed) or msg.attributes_hint(kind, allowed)
+            ctx.err("E204", msg.unknown_attribute(name, kind, who, allowed), a.name.span,
+                    hint)
+            continue
+        if name in out:
+            ctx.err("E205", msg.attribute_twice(name), a.name.span, msg.GIVEN_TWICE_HINT)
+            continue
+        out[name] = (attr_value(ctx, kind, name, a.value, who), a)
+    return out
