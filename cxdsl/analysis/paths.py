@@ -5,73 +5,59 @@ applies to the spec's own scenarios and sweeps.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-from ..model import ir
+from ..lang.diagnostics import did_you_mean
+from ..model import ir, paths
 from .common import AnalysisError
 
 
 def resolve_path(text: str, model: ir.Model) -> ir.PathRef:
     """``X.attr`` or ``X.attr[persona]`` resolved against ``model`` (the rules of scenario
-    and sweep paths), or AnalysisError with a did-you-mean hint."""
-    from ..lang.diagnostics import did_you_mean
-
+    and sweep paths, :mod:`cxdsl.model.paths`), or AnalysisError with a did-you-mean hint."""
     raw = text.strip()
-    persona = None
-    body = raw
-    if body.endswith("]") and "[" in body:
-        body, persona = body[:-1].split("[", 1)
-        persona = persona.strip()
-    if "." not in body:
-        raise AnalysisError(f"'{raw}' is not a path: write DECLARATION.ATTRIBUTE, e.g. "
-                            "demo_glitch.p or Convert.advance[enterprise]")
-    target, attr = (x.strip() for x in body.split(".", 1))
-    kind = None
-    if any(p.name == target for p in model.personas):
-        kind = "persona"
-    elif any(s.name == target for s in model.stages):
-        kind = "stage"
-    elif any(e.name == target for e in model.events):
-        kind = "event"
-    if kind is None:
-        names = ([p.name for p in model.personas] + [s.name for s in model.stages]
-                 + [e.name for e in model.events])
-        hint = did_you_mean(target, names)
-        raise AnalysisError(f"'{raw}' names nothing: there is no persona, stage or event "
-                            f"'{target}'" + (f" — {hint}" if hint else ""))
-    attrs = ir.ATTRIBUTES[kind]
-    if attr not in attrs:
+    found = paths.resolve_text(raw, model)
+    if isinstance(found, ir.PathRef):
+        return found
+    raise AnalysisError(_path_message(found, raw, model))
+
+
+def _path_message(problem: paths.PathProblem, raw: str, model: ir.Model) -> str:
+    target, attr, persona, kind = (problem.target, problem.attr, problem.persona,
+                                   problem.declaration)
+    if problem.kind == paths.NOT_A_PATH:
+        return (f"'{raw}' is not a path: write DECLARATION.ATTRIBUTE, e.g. demo_glitch.p or "
+                "Convert.advance[enterprise]")
+    if problem.kind == paths.NO_DECLARATION:
+        hint = did_you_mean(target, paths.declaration_names(model))
+        return (f"'{raw}' names nothing: there is no persona, stage or event '{target}'"
+                + (f" — {hint}" if hint else ""))
+    if problem.kind == paths.NO_ATTRIBUTE:
+        attrs = ir.ATTRIBUTES[kind]
         hint = did_you_mean(attr, attrs) or f"{'an' if kind == 'event' else 'a'} {kind} has " \
             + ", ".join(attrs)
-        raise AnalysisError(f"{kind} {target} has no attribute '{attr}' — {hint}")
-    if persona is not None:
-        if not attrs[attr]:
-            raise AnalysisError(f"{kind} attribute '{attr}' is not per persona; drop "
-                                f"'[{persona}]'")
-        names = [p.name for p in model.personas]
-        if persona not in names:
-            hint = did_you_mean(persona, names)
-            raise AnalysisError(f"unknown persona '{persona}' in '{raw}'"
-                                + (f" — {hint}" if hint else ""))
-    if kind == "stage" and target == model.stages[-1].name:
-        raise AnalysisError(f"{attr} on the last stage {target} means nothing: nobody "
-                            "advances past it")
-    return ir.PathRef(kind, target, attr, persona)
+        return f"{kind} {target} has no attribute '{attr}' — {hint}"
+    if problem.kind == paths.NOT_PER_PERSONA:
+        return f"{kind} attribute '{attr}' is not per persona; drop '[{persona}]'"
+    if problem.kind == paths.UNKNOWN_PERSONA:
+        hint = did_you_mean(persona, [p.name for p in model.personas])
+        return f"unknown persona '{persona}' in '{raw}'" + (f" — {hint}" if hint else "")
+    return f"{attr} on the last stage {target} means nothing: nobody advances past it"
 
 
 def check_values(path: ir.PathRef, values: Sequence[float], model: ir.Model) -> None:
-    """The range rules of sweeps: probabilities in [0, 1], shares >= 0, baselines within
-    the scale."""
+    """The range rules of sweeps (:func:`cxdsl.model.paths.value_problem`): probabilities
+    in [0, 1], shares >= 0, baselines within the scale."""
     for v in values:
-        if not math.isfinite(v):
+        problem = paths.value_problem(path, v, model.scale)
+        if problem is None:
+            continue
+        if problem.kind == paths.NOT_FINITE:
             raise AnalysisError(f"{path}: {v} is not a finite number")
-        if path.attr in ("p", "advance") and not 0.0 <= v <= 1.0:
+        if problem.kind == paths.NOT_PROBABILITY:
             raise AnalysisError(f"{path} would reach {v:g}, which is not a probability; "
                                 "keep the values within 0..1 (0%..100%)")
-        if path.attr == "share" and v < 0:
+        if problem.kind == paths.NEGATIVE_SHARE:
             raise AnalysisError(f"{path} would reach {v:g}; a share must be >= 0")
-        if path.attr == "baseline" and not model.scale[0] <= v <= model.scale[1]:
-            raise AnalysisError(f"{path} would reach {v:g}, outside the scale "
-                                f"{model.scale[0]}..{model.scale[1]}")
-
+        raise AnalysisError(f"{path} would reach {v:g}, outside the scale "
+                            f"{model.scale[0]}..{model.scale[1]}")

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Union
 
+from .attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
 from .metrics import METRICS, REGISTRY  # noqa: F401  (METRICS re-exported)
 
 SCHEMA_VERSION = 1
@@ -164,12 +165,11 @@ class Target:
 
 # ------------------------------------------------------------------ scenarios & sweeps
 
-#: Settable attributes by declaration kind, and whether each is per persona.
-ATTRIBUTES = {
-    "persona": {"share": False, "baseline": False, "value": False},
-    "stage": {"advance": True, "slope": True},
-    "event": {"p": True, "impact": True},
-}
+#: Settable attributes by declaration kind, and whether each is per persona (from the
+#: attribute registry).
+ATTRIBUTES = {decl: {a: spec.per_persona for a, spec in attrs.items()}
+              for decl, attrs in _ATTRIBUTE_REGISTRY.items()
+              if any(spec.settable for spec in attrs.values())}
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import SAAS
 
 from cxdsl.lang import api
 from cxdsl.model import ir, paths
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
 def model() -> ir.Model:
-    return api.load(ROOT / "examples" / "saas_onboarding.cxj")
+    return api.load(SAAS)
 
 
 @pytest.mark.parametrize("text, kind", [
