@@ -50,7 +50,10 @@ def test_json_shape_defaults_and_manifest(spec):
     r = invoke("run", spec, "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets"]
+    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets",
+                       "surveys"]
+    assert list(d["surveys"]) == ["customers"] and d["surveys"]["customers"]["stage"] == "Buy"
+    assert set(d["events"][0]) == {"name", "rate", "rate_reached"}
     text = open(spec, encoding="utf-8").read()
     assert d["manifest"] == {
         "cxdsl": d["manifest"]["cxdsl"],
