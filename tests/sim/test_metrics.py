@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import cxdsl
+from cxdsl.model import ir
 from cxdsl.sim.metrics import Z95, compute, headline_metric
 from cxdsl.sim.simulate import manifest
-from cxdsl.model import ir
 from cxdsl.sim.tallies import Tallies
 
 SPEC = """
