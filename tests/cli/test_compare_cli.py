@@ -114,7 +114,9 @@ def test_table_with_a_volume(spec):
 def test_each_scenario_meets_or_misses_targets(tmp_path):
     # exact nps: baseline 34.4, more 62.2, less_f 42.2
     path = write(tmp_path, "t.cxj", SPEC.replace("target nps >= 10", "target nps >= 50"))
-    doc = json.loads(invoke("compare", path, "--engine", "exact", "--json").output)
+    out = separate_runner().invoke(cli, ["compare", str(path), "--engine", "exact", "--json"])
+    assert out.exit_code == 1  # the baseline misses it
+    doc = json.loads(out.stdout)
     met = {s["name"]: s["targets"][0]["met"] for s in doc["scenarios"]}
     assert doc["baseline"]["targets"][0]["met"] is False
     assert met == {"more": True, "less_f": False}
