@@ -114,8 +114,8 @@ def test_stages_events_targets(sampled):
 def test_to_dict_shape(sampled):
     d = json.loads(sampled.to_json())
     assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets"]
-    assert list(d["manifest"]) == ["cxdsl", "spec_sha256", "seed", "customers", "engine",
-                                   "scenario"]
+    assert list(d["manifest"]) == ["cxdsl", "schema_version", "spec_sha256", "seed",
+                                   "customers", "engine", "scenario"]
     assert list(d["overall"]) == ["nps", "csat", "mean", "conversion", "revenue",
                                   "distribution"]
     assert list(d["personas"]) == ["a", "b"]
