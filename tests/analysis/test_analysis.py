@@ -82,10 +82,12 @@ def test_compare_exact_by_hand():
         assert m.lo == m.hi == m.value
     costly = by["costly"]
     assert costly.delta["nps"].value == pytest.approx(50)
-    # revenue does not move (everyone converts): net = -cost; 50 nps points per 1,000
-    assert costly.roi["net"].value == pytest.approx(-1000)
-    assert costly.roi["per_10k_cost"].value == pytest.approx(500)
-    assert more.roi is None
+    # revenue does not move (everyone converts): net 0, never paid back; 50 nps points
+    # per 1,000 of one-off cost
+    assert costly.money.net.value == pytest.approx(0)
+    assert costly.money.payback.value is None
+    assert costly.money.per_10k_cost.value == pytest.approx(500)
+    assert more.money.cost is None and more.money.per_10k_cost.value is None
     # sorted by the headline change, largest first
     assert [s.scenario.name for s in cmp.scenarios] == ["costly", "more"]
 

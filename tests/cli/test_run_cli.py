@@ -56,7 +56,7 @@ def test_json_shape_defaults_and_manifest(spec):
     assert set(d["events"][0]) == {"name", "rate", "rate_reached"}
     text = open(spec, encoding="utf-8").read()
     assert d["manifest"] == {
-        "cxdsl": d["manifest"]["cxdsl"],
+        "cxdsl": d["manifest"]["cxdsl"], "schema_version": 1,
         "spec_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "seed": 3, "customers": 20_000, "engine": "numba", "scenario": None}
     assert list(d["personas"]) == ["pro", "hobby"]

@@ -129,8 +129,8 @@ def test_to_dict_shape(sampled):
     assert list(everyone["overall"]) == ["respondents", "nps", "csat", "mean", "distribution"]
     assert everyone["overall"]["respondents"]["value"] == 1.0
     assert everyone["overall"]["nps"] == d["overall"]["nps"]
-    assert list(d["manifest"]) == ["cxdsl", "spec_sha256", "seed", "customers", "engine",
-                                   "scenario"]
+    assert list(d["manifest"]) == ["cxdsl", "schema_version", "spec_sha256", "seed",
+                                   "customers", "engine", "scenario"]
     assert list(d["overall"]) == ["nps", "csat", "mean", "conversion", "revenue",
                                   "distribution"]
     assert list(d["personas"]) == ["a", "b"]
