@@ -45,11 +45,15 @@ def figure(spec: str, key: str) -> float:
     if key.startswith("scenario "):
         scenario, key = key[len("scenario "):].split(": ", 1)
     result = cxdsl.simulate(cxdsl.loads(spec), engine="exact", scenario=scenario).to_dict()
-    m = re.fullmatch(r"(rate|reached|advanced)\((\w+)\)", key)
+    survey = re.fullmatch(r"survey\((\w+)\)\.(\w+)|(respondents)\((\w+)\)", key)
+    if survey is not None:  # survey(NAME).METRIC, respondents(NAME)
+        name, metric = (survey[1], survey[2]) if survey[1] else (survey[4], survey[3])
+        return result["surveys"][name]["overall"][metric]["value"]
+    m = re.fullmatch(r"(rate|rate_reached|reached|advanced)\((\w+)\)", key)
     if m is None:
         return result["overall"][key]["value"]
     kind, name = m.groups()
-    rows = result["events"] if kind == "rate" else result["stages"]
+    rows = result["events"] if kind.startswith("rate") else result["stages"]
     return next(r for r in rows if r["name"] == name)[kind]
 
 
