@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import EXAMPLES, invoke, separate_runner, write
 
 from cxdsl.cli.main import cli
+from support import EXAMPLES, invoke, separate_runner, write
 
 SPEC = """\
 journey "Compare test"

@@ -9,10 +9,10 @@ import shutil
 import subprocess
 
 import pytest
-from support import invoke
 
 import cxdsl
 from cxdsl.model.diff import diff_models, render
+from support import invoke
 
 OLD = """\
 journey "Diff test"

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, ROOT
 
 from cxdsl.lang import api
 from cxdsl.lang.codes import CODES
 from cxdsl.lang.diagnostics import render
 from cxdsl.model import serialize
+from support import CASES_DIR, ROOT
 
 OK_CASES = sorted((CASES_DIR / "ok").glob("*.cxj"))
 ERR_CASES = sorted((CASES_DIR / "err").glob("*.cxj"))

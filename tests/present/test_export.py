@@ -13,10 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 import cxdsl
 from cxdsl.present import export
+from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 CASES = CASES_DIR / "export"
 SPECIAL = sorted(CASES.glob("*.cxj"))
