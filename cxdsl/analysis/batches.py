@@ -3,7 +3,7 @@ paired intervals, and the split of the work over this machine's cores or a clust
 
 Grid points (a sweep's grid, mot's ``p = 0`` / ``p = 1`` variants, the tornado's ±X%
 variants) share the structure of their base model, so they are lowered together and run
-by one call of the batched kernel (:func:`cxdsl.engine.simulate_points`); a point's
+by one call of the batched kernel (:func:`cxdsl.sim.engine.simulate_points`); a point's
 tallies are bit-identical to a single run of the same model with the same seed and
 customers, so a sweep point equals ``cxdsl run`` of the same overrides number for number.
 
@@ -78,7 +78,7 @@ def simulate_blocks(model: ir.Model, customers: int, seed: int, threads: int | N
                     ) -> tuple:
     """(tallies, blocks) of one model: the tallies of a plain run and, per persona, the
     block table of the kernel's blocks in j order (persona name -> float64[K, 7]). Reads
-    the blocks one chunk at a time from :func:`cxdsl.engine.iter_chunks`, one block per
+    the blocks one chunk at a time from :func:`cxdsl.sim.engine.iter_chunks`, one block per
     chunk; the final tallies are those of ``simulate_tallies`` with the same arguments."""
     from ..sim import engine  # numba: see the module docstring
 
@@ -119,7 +119,7 @@ def evaluate(models: Sequence[ir.Model], settings: Settings, *, paired: bool = F
     """Evaluate every model (any mix of structures), in order.
 
     ``paired``: also keep the per-block sums that paired intervals need (numba engine).
-    ``executor``: a :class:`cxdsl.distributed.DaskExecutor` (or anything with its
+    ``executor``: a :class:`cxdsl.analysis.distributed.DaskExecutor` (or anything with its
     ``map(fn, tasks, progress)`` and ``parallelism``) spreading the work over a cluster
     (None: here). ``progress(done, total)`` counts customers over all points."""
     models = list(models)

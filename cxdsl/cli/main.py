@@ -1,6 +1,6 @@
 """The ``cxdsl`` command line: a thin layer over the Python API.
 
-Each command lives in ``cxdsl/commands/<name>.py`` and is imported only when it runs, so
+Each command lives in ``cxdsl/cli/<name>.py`` and is imported only when it runs, so
 ``cxdsl check`` starts without loading numba.
 
 Exit codes: 0 ok; 1 findings (errors in a spec, a missed target, a file that would be

@@ -55,7 +55,7 @@ class Span:
 @dataclass(frozen=True)
 class Diagnostic:
     severity: str  # "error" | "warning"
-    code: str      # e.g. "E201"; documented in cxdsl.codes
+    code: str      # e.g. "E201"; documented in cxdsl.lang.codes
     message: str
     span: Span | None = None
     hint: str | None = None

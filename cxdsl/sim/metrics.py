@@ -1,4 +1,4 @@
-"""Metrics: raw :class:`~cxdsl.tallies.Tallies` of a model in, a :class:`Result` out.
+"""Metrics: raw :class:`~cxdsl.sim.tallies.Tallies` of a model in, a :class:`Result` out.
 
 Definitions (DESIGN.md "Meaning"), per persona and for the whole population, on rounded
 scores ``r = floor(score + 0.5)``:

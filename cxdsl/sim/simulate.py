@@ -1,14 +1,14 @@
-"""The public simulation API: a checked model in, a :class:`~cxdsl.metrics.Result` out.
+"""The public simulation API: a checked model in, a :class:`~cxdsl.sim.metrics.Result` out.
 
     result = cxdsl.simulate(model, customers=100_000, seed=42)
     result.metric("nps").value, result.to_dict()
 
-Engines: ``"numba"`` (the default: the compiled kernel of :mod:`cxdsl.engine`) and
-``"exact"`` (:mod:`cxdsl.exact`: no sampling, for journeys whose values are constants or
+Engines: ``"numba"`` (the default: the compiled kernel of :mod:`cxdsl.sim.engine`) and
+``"exact"`` (:mod:`cxdsl.sim.exact`: no sampling, for journeys whose values are constants or
 ``discrete(...)``).
 
 ``precision``: keep simulating until the headline metric's 95% half-width (nps on a 0..10
-scale, otherwise the mean score; :func:`cxdsl.metrics.headline_metric`) is at most
+scale, otherwise the mean score; :func:`cxdsl.sim.metrics.headline_metric`) is at most
 ``precision``. The run starts with :data:`PRECISION_START` customers, estimates from the
 interval how many customers the precision needs (the half-width shrinks as 1/√N) and runs
 that many, repeating until the precision is reached or the cap is hit: ``customers`` when
@@ -149,7 +149,7 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     when ``model`` is a path).
 
     Raises :class:`SimulationError` for bad arguments and
-    :class:`cxdsl.exact.ExactError` when the exact engine cannot take the journey."""
+    :class:`cxdsl.sim.exact.ExactError` when the exact engine cannot take the journey."""
     if isinstance(model, (str, os.PathLike)):
         from ..lang.api import check_file
         from ..lang.diagnostics import CompileError
@@ -243,10 +243,10 @@ __all__ = ["simulate", "SimulationError", "ENGINES", "DEFAULT_CUSTOMERS", "MAX_C
 
 
 class _CallableModule(types.ModuleType):
-    """Importing ``cxdsl.simulate`` binds the attribute ``simulate`` of the package to
-    this module, shadowing the function of the same name that ``cxdsl.simulate`` promises.
-    Calling the module calls the function, so ``cxdsl.simulate(model, ...)`` works however
-    the names were first imported."""
+    """Importing ``cxdsl.sim.simulate`` binds the attribute ``simulate`` of the package
+    ``cxdsl.sim`` to this module, where a reader of the package's docstring expects the
+    function of that name. Calling the module calls the function, so
+    ``cxdsl.sim.simulate(model, ...)`` works however the names were first imported."""
 
     def __call__(self, *args, **kwargs) -> Result:
         return simulate(*args, **kwargs)

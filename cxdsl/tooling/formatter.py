@@ -8,7 +8,7 @@ then proves the result is safe before returning it:
 * formatting the result again changes nothing.
 
 If any of these fails, :class:`FormatError` is raised (``cxdsl fmt`` exits 123 and writes
-nothing). A file with syntax errors raises :class:`cxdsl.diagnostics.CompileError` instead.
+nothing). A file with syntax errors raises :class:`cxdsl.lang.diagnostics.CompileError` instead.
 
 The layout itself is :mod:`cxdsl.lang.printer`'s.
 """
