@@ -96,7 +96,7 @@ class CountType(click.ParamType):
     name = "N"
 
     def convert(self, value, param, ctx):
-        from ..sim.simulate import MAX_CUSTOMERS  # lazy: see the module docstring
+        from ..sim.simulate import MAX_CUSTOMERS  # lazy: numpy, see the module docstring
 
         if isinstance(value, int) and not isinstance(value, bool):
             n = value
@@ -161,9 +161,9 @@ class LazyProgress:
         if self.progress is None:
             if time.monotonic() - self.start < PROGRESS_AFTER:
                 return
-            # lazy: see the module docstring; most runs never show a bar
-            from rich.console import Console
-            from rich.progress import (
+            # most runs never show a bar
+            from rich.console import Console  # lazy: rich, see the module docstring
+            from rich.progress import (  # lazy: rich, see the module docstring
                 BarColumn,
                 MofNCompleteColumn,
                 Progress,
@@ -254,7 +254,7 @@ def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) ->
 
 def load(file: str, allow_outside_imports: bool):
     """(model, spec sha256) of FILE, or exit 1 after printing its errors."""
-    from ..sim.simulate import spec_sha256  # lazy: see the module docstring
+    from ..sim.simulate import spec_sha256  # lazy: numpy, see the module docstring
 
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     shown = "<stdin>" if file == "-" else file
@@ -267,11 +267,10 @@ def failures():
     """Map the errors of an analysis to the command line's: bad arguments and cluster
     problems exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
     in every case nothing has been written."""
-    # lazy: see the module docstring
-    from ..analysis import AnalysisError
-    from ..analysis.distributed import DistributedError
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError
+    from ..analysis import AnalysisError  # lazy: numba, see the module docstring
+    from ..analysis.distributed import DistributedError  # lazy: numba, as above
+    from ..sim.exact import ExactError  # lazy: numba, as above
+    from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
     try:
         yield
@@ -294,7 +293,7 @@ def executor_for(scheduler: str | None, dask_local: str | None):
     if not scheduler and not dask_local:
         yield None
         return
-    from ..analysis.distributed import from_options  # lazy: see the module docstring
+    from ..analysis.distributed import from_options  # lazy: numba, see the module docstring
 
     ex = from_options(scheduler, dask_local)
     try:
@@ -326,7 +325,7 @@ def emit(document: str, as_json: bool, output: str | None, render) -> None:
 
 def make_console():
     """The console of a command's human output on stdout."""
-    from rich.console import Console  # lazy: see the module docstring
+    from rich.console import Console  # lazy: rich, see the module docstring
 
     return Console(file=sys.stdout, highlight=False, soft_wrap=False)
 

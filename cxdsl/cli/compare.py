@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import analysis
 from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_money, fmt_money_ci, short_label
 from .common import (
     check_output,
@@ -26,8 +27,8 @@ from .common import (
 
 
 def render_human(cmp, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = cmp.model
     base = cmp.baseline.result
@@ -113,8 +114,6 @@ def command(file, scenarios, customers, seed, engine, threads, as_json, output, 
 
     Exit 0 when the baseline meets every target, 1 when it misses one (or the spec has
     errors), 2 for bad arguments."""
-    from .. import analysis
-
     check_output(output)
     model, sha = load(file, allow_outside_imports)
     progress = progress_bar()

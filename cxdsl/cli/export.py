@@ -7,6 +7,9 @@ import sys
 
 import click
 
+from ..model import ir
+from ..present import export
+from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 from .common import CountType, SeedType, load_or_exit, write_atomic
 
 
@@ -48,10 +51,6 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
     diagram, a Graphviz DOT graph, or the forecast as JSON.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from ..model import ir
-    from ..present import export
-    from ..sim.simulate import SimulationError, check_scenario
-
     check_output(output)
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     model = comp.model
@@ -62,8 +61,7 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
     stem = "journey" if file == "-" else os.path.splitext(os.path.basename(file))[0]
 
     if fmt == "json":
-        from ..sim.exact import ExactError
-        from ..sim.simulate import simulate, spec_sha256
+        from ..sim.exact import ExactError  # lazy: numba, for --to json only
 
         text = comp.sources.get("<stdin>" if file == "-" else file)
         try:

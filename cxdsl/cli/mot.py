@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import analysis
 from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_metric_ci, short_label
 from .common import (
     check_output,
@@ -51,8 +52,8 @@ def _bar(value: float | None, biggest: float, width: int = 12) -> str:
 
 
 def render_human(res, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = res.model
     label = short_label(res.metric)
@@ -88,7 +89,7 @@ def render_human(res, console) -> None:
 
 
 def render_tornado(t, console) -> None:
-    from rich.table import Table
+    from rich.table import Table  # lazy: rich, for the human output only
 
     label = short_label(t.metric)
     table = Table(title=f"Tornado: every parameter moved ±{t.by * 100:g}%, ranked by the "
@@ -136,8 +137,6 @@ def command(file, metric, scenario, tornado, by, customers, seed, engine, thread
     exact.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from .. import analysis
-
     if by is not None and not tornado:
         raise click.UsageError("--by sets how far --tornado moves each parameter; add "
                                "--tornado")

@@ -7,7 +7,15 @@ import sys
 
 import click
 
+from ..present import report
+from ..sim.exact import ExactError
+from ..sim.simulate import SimulationError, check_scenario, spec_sha256
 from .common import CountType, SeedType, load_or_exit, write_atomic
+
+try:
+    from ..analysis import AnalysisError
+except ImportError:  # pragma: no cover - an installation without the analysis module
+    AnalysisError = SimulationError
 
 
 def _check_output(output: str) -> None:
@@ -66,9 +74,6 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
 
     Exit 0 when the report was written (missed targets are shown in it; gate on them with
     `cxdsl run`), 1 when the spec has errors, 2 for bad arguments."""
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError, check_scenario, spec_sha256
-
     _check_output(output)
     _check_png_dir(png_dir)
     if no_scenarios and scenarios:
@@ -83,12 +88,6 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
         except SimulationError as exc:
             raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
 
-    from ..present import report
-
-    try:
-        from ..analysis import AnalysisError
-    except ImportError:  # pragma: no cover - an installation without the analysis module
-        AnalysisError = SimulationError  # noqa: N806
     chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)
     try:
         data = report.collect(model, source=text, path=shown, customers=customers,

@@ -8,9 +8,14 @@ import sys
 import threading
 
 import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from ..present import termviz
 from ..present.numbers import LABELS, fmt_interval, fmt_metric, short_label
+from ..sim.exact import ExactError
+from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 from .common import (
     PROGRESS_AFTER,
     CountType,
@@ -39,7 +44,7 @@ def _warm_up() -> None:
     """Load (or, the first time ever, compile) the simulator before the run, with a
     spinner on stderr if that takes longer than PROGRESS_AFTER seconds, so a first run
     says what it is doing instead of sitting at 0%."""
-    from ..sim import engine  # lazy: numba, for this command only
+    from ..sim import engine  # lazy: compiling the kernel's module, under the spinner
 
     status = None
     lock = threading.Lock()
@@ -47,8 +52,6 @@ def _warm_up() -> None:
 
     def show() -> None:
         nonlocal status
-        from rich.console import Console
-
         with lock:
             if not done:
                 status = Console(file=sys.stderr).status(
@@ -69,9 +72,6 @@ def _warm_up() -> None:
 
 
 def render_human(result, model, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     man = result.manifest
     title = model.title or "journey"
     if man.get("engine") == "exact":
@@ -176,9 +176,6 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
 
     Exit 0 when every target is met, 1 when a target is missed or the spec has errors,
     2 for bad arguments."""
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
-
     if output is not None:
         directory = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(directory):
@@ -234,8 +231,6 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
         if output is None:
             click.echo(document, nl=False)
     else:
-        from rich.console import Console
-
         console = Console(file=sys.stdout, highlight=False,
                           soft_wrap=False)
         render_human(result, model, console)

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from .. import analysis
+from ..model import ir
 from ..model.diff import _attr_text
 from ..present.numbers import fmt_half_width, fmt_metric, short_label
 from .common import (
@@ -20,12 +22,13 @@ from .common import (
     progress_bar,
     run_options,
     to_json,
+    write_atomic,
 )
 
 
 def render_human(sw, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = sw.model
     scen = f", scenario {sw.manifest['scenario']}" if sw.manifest.get("scenario") else ""
@@ -81,9 +84,6 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
     `cxdsl run` of the same values). The grid runs batched inside the compiled kernel.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from .. import analysis
-    from ..model import ir
-
     check_output(output, (".csv", ".json"))
     model, sha = load(file, allow_outside_imports)
     progress = progress_bar()
@@ -105,8 +105,6 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
         finally:
             progress.close()
     if output is not None:
-        from .common import write_atomic
-
         write_atomic(output, sw.to_csv() if output.lower().endswith(".csv")
                      else to_json(sw.to_dict()))
         if not as_json:

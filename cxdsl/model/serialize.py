@@ -9,6 +9,7 @@ persona name in declaration order, floats written so they read back to the same 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 from . import ir
@@ -166,7 +167,5 @@ def loads(text: str) -> ir.Model:
 
 def schema() -> dict:
     """The JSON Schema of :func:`model_to_dict`'s output."""
-    from importlib import resources
-
     return json.loads(resources.files("cxdsl").joinpath("schema/model.schema.json")
                       .read_text("utf-8"))

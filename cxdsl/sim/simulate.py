@@ -26,7 +26,11 @@ import sys
 import types
 from collections.abc import Callable
 
+import numpy as np
+
 from .._version import __version__
+from ..lang.api import check_file
+from ..lang.diagnostics import CompileError, did_you_mean
 from ..model import ir
 from .metrics import Result, compute, headline_metric
 
@@ -49,13 +53,7 @@ class SimulationError(ValueError):
 def check_customers(customers, what: str = "customers") -> int:
     """``customers`` as an int in 1 … MAX_CUSTOMERS, or SimulationError."""
     if isinstance(customers, bool) or not isinstance(customers, int):
-        try:
-            import numpy as np
-
-            ok = isinstance(customers, np.integer)
-        except ImportError:  # pragma: no cover
-            ok = False
-        if not ok:
+        if not isinstance(customers, np.integer):
             raise SimulationError(f"{what} must be a whole number, got {customers!r}")
     customers = int(customers)
     if customers < 1:
@@ -68,13 +66,8 @@ def check_customers(customers, what: str = "customers") -> int:
 
 def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
-        try:
-            import numpy as np
-
-            if isinstance(seed, np.integer):
-                return int(seed)
-        except ImportError:  # pragma: no cover
-            pass
+        if isinstance(seed, np.integer):
+            return int(seed)
         raise SimulationError(f"seed must be an integer, got {seed!r}")
     return seed
 
@@ -85,8 +78,6 @@ def check_scenario(model: ir.Model, scenario: str | None) -> None:
     names = [s.name for s in model.scenarios]
     if scenario in names:
         return
-    from ..lang.diagnostics import did_you_mean
-
     hint = did_you_mean(scenario, names)
     if hint:
         tail = f" — {hint}"
@@ -103,7 +94,7 @@ def check_threads(threads) -> int | None:
         return None
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise SimulationError(f"threads must be a whole number of at least 1, got {threads!r}")
-    import numba
+    import numba  # lazy: only the numba engine needs numba
 
     most = numba.config.NUMBA_NUM_THREADS
     if threads > most:
@@ -151,9 +142,6 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     Raises :class:`SimulationError` for bad arguments and
     :class:`cxdsl.sim.exact.ExactError` when the exact engine cannot take the journey."""
     if isinstance(model, (str, os.PathLike)):
-        from ..lang.api import check_file
-        from ..lang.diagnostics import CompileError
-
         path = os.fspath(model)
         comp = check_file(path)
         if not comp.ok:
@@ -184,14 +172,14 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     run_model = ir.with_scenario(model, scenario)
 
     if engine == "exact":
-        from .exact import exact_tallies
+        from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
 
         tallies = exact_tallies(run_model)
         info = manifest(spec_sha256=spec_sha, seed=None, customers=None, engine=engine,
                         scenario=scenario)
         return compute(tallies, run_model, info)
 
-    from . import engine as numba_engine
+    from . import engine as numba_engine  # lazy: compiles or loads the kernel
 
     if precision is None:
         tallies = numba_engine.simulate_tallies(run_model, customers, seed, threads=threads,
