@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -135,6 +136,27 @@ class SeedType(click.ParamType):
             self.fail(f"{value!r} is not an integer seed", param, ctx)
 
 
+class PositiveNumberType(click.ParamType):
+    """A finite number above 0 and at most ``most``, read by ``parse``; a subclass words
+    the two failures (``{value!r}`` is the text given)."""
+
+    most = math.inf
+    not_a_number: str
+    out_of_range: str
+
+    def parse(self, value) -> float:
+        return float(value)
+
+    def convert(self, value, param, ctx):
+        try:
+            x = self.parse(value)
+        except (TypeError, ValueError):
+            self.fail(self.not_a_number.format(value=value), param, ctx)
+        if not math.isfinite(x) or x <= 0 or x > self.most:
+            self.fail(self.out_of_range.format(value=value), param, ctx)
+        return x
+
+
 # ---------------------------------------------------------------------- progress
 
 #: customers the numba engine completes per second, roughly: runs expected to finish
@@ -187,54 +209,76 @@ class LazyProgress:
 # ------------------------------------------------- options and plumbing of analyses
 
 
-def run_options(f):
-    """-n, --seed, --engine, --threads: how every point is evaluated."""
-    options = [
-        click.option("-n", "--customers", type=CountType(), default=None,
-                     help="Customers per run (100000, 200_000, 1e6). Default: the spec's "
-                          "`customers`, else 100000."),
-        click.option("--seed", type=SeedType(), default=None,
-                     help="Random seed (an integer). Default: the spec's `seed`, else 0."),
-        click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-                     show_default=True,
-                     help="numba: the compiled simulator (95% intervals; differences get "
-                          "paired intervals). exact: exact values, for journeys whose "
-                          "values are constants or discrete(...)."),
-        click.option("--threads", type=click.IntRange(min=1), default=None,
-                     help="Threads for the numba engine (default: all cores)."),
-    ]
+def _apply(f, options):
     for opt in reversed(options):
         f = opt(f)
     return f
 
 
-def output_options(f):
-    options = [
-        click.option("--json", "as_json", is_flag=True,
-                     help="Print the result as JSON (the shape documented in DESIGN.md)."),
-        click.option("-o", "--output", default=None, metavar="FILE",
-                     help="Write the JSON result to FILE (atomically). With --json, "
-                          "nothing goes to standard output."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+def simulation_options(customers_help: str, seed_help: str, engine_help: str):
+    """-n, --seed and --engine, with a command's own help texts."""
+    options = [customers_option(customers_help), seed_option(seed_help),
+               engine_option(engine_help)]
+    return lambda f: _apply(f, options)
 
 
-def cluster_options(f):
-    options = [
-        click.option("--scheduler", default=None, metavar="ADDRESS",
-                     help="Spread the work over the Dask cluster whose scheduler is at "
-                          "ADDRESS (tcp://host:8786). Needs cxdsl[dask]."),
-        click.option("--dask", "dask_local", default=None, metavar="local[:N]",
-                     help="Spread the work over a local Dask cluster of N worker processes "
-                          "(default: one per core). Needs cxdsl[dask]."),
-        click.option("--allow-outside-imports", is_flag=True,
-                     help="Let imports reach outside the importing file's directory tree."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+def customers_option(help: str):
+    return click.option("-n", "--customers", type=CountType(), default=None, help=help)
+
+
+def seed_option(help: str):
+    return click.option("--seed", type=SeedType(), default=None, help=help)
+
+
+def engine_option(help: str):
+    return click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
+                        show_default=True, help=help)
+
+
+THREADS_OPTION = click.option("--threads", type=click.IntRange(min=1), default=None,
+                              help="Threads for the numba engine (default: all cores).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True,
+                           help="Print the result as JSON (the shape documented in "
+                                "DESIGN.md).")
+OUTSIDE_IMPORTS_OPTION = click.option(
+    "--allow-outside-imports", is_flag=True,
+    help="Let imports reach outside the importing file's directory tree.")
+
+SIMULATOR_OR_EXACT = ("numba: the compiled simulator. exact: exact expectations, for "
+                      "journeys whose values are constants or discrete(...).")
+
+#: -n, --seed, --engine, --threads: how every point of an analysis is evaluated.
+RUN_OPTIONS = [
+    customers_option("Customers per run (100000, 200_000, 1e6). Default: the spec's "
+                     "`customers`, else 100000."),
+    seed_option("Random seed (an integer). Default: the spec's `seed`, else 0."),
+    engine_option("numba: the compiled simulator (95% intervals; differences get paired "
+                  "intervals). exact: exact values, for journeys whose values are constants "
+                  "or discrete(...)."),
+    THREADS_OPTION,
+]
+
+#: --scheduler, --dask, --allow-outside-imports.
+CLUSTER_OPTIONS = [
+    click.option("--scheduler", default=None, metavar="ADDRESS",
+                 help="Spread the work over the Dask cluster whose scheduler is at ADDRESS "
+                      "(tcp://host:8786). Needs cxdsl[dask]."),
+    click.option("--dask", "dask_local", default=None, metavar="local[:N]",
+                 help="Spread the work over a local Dask cluster of N worker processes "
+                      "(default: one per core). Needs cxdsl[dask]."),
+    OUTSIDE_IMPORTS_OPTION,
+]
+
+OUTPUT_HELP = ("Write the JSON result to FILE (atomically). With --json, nothing goes to "
+               "standard output.")
+
+
+def analysis_options(output_metavar: str = "FILE", output_help: str = OUTPUT_HELP):
+    """The options of the analysis commands, after their own: -n, --seed, --engine,
+    --threads, --json, -o, --scheduler, --dask, --allow-outside-imports."""
+    output = click.option("-o", "--output", default=None, metavar=output_metavar,
+                          help=output_help)
+    return lambda f: _apply(f, [*RUN_OPTIONS, JSON_OPTION, output, *CLUSTER_OPTIONS])
 
 
 def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) -> None:
@@ -308,9 +352,22 @@ def progress_bar() -> LazyProgress:
     return LazyProgress(sys.stderr.isatty() and not os.environ.get("CXDSL_NO_PROGRESS"))
 
 
-def emit(document: str, as_json: bool, output: str | None, render) -> None:
-    """Write the JSON ``document`` to ``output`` (if any); print it with ``as_json`` (when
-    not written), else call ``render(console)`` for the human form."""
+@contextlib.contextmanager
+def running(scheduler: str | None, dask_local: str | None):
+    """(executor, progress) for an analysis's work: the Dask executor the options ask for
+    (None for neither) and the progress display, both closed afterwards."""
+    progress = progress_bar()
+    try:
+        with executor_for(scheduler, dask_local) as ex:
+            yield ex, progress
+    finally:
+        progress.close()
+
+
+def emit(result: dict, as_json: bool, output: str | None, render) -> None:
+    """Write the JSON document of ``result`` to ``output`` (if any); print it with
+    ``as_json`` (when not written), else call ``render(console)`` for the human form."""
+    document = to_json(result)
     if output is not None:
         write_atomic(output, document)
     if as_json:

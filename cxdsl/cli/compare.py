@@ -9,19 +9,7 @@ import click
 
 from .. import analysis
 from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_money, fmt_money_ci, short_label
-from .common import (
-    check_output,
-    cluster_options,
-    emit,
-    executor_for,
-    failures,
-    how_line,
-    load,
-    output_options,
-    progress_bar,
-    run_options,
-    to_json,
-)
+from .common import analysis_options, check_output, emit, failures, how_line, load, running
 
 # ------------------------------------------------------------------------- rendering
 
@@ -99,9 +87,7 @@ def render_human(cmp, console) -> None:
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
               help="Compare this scenario (repeat for several). Default: every scenario "
                    "of the spec.")
-@run_options
-@output_options
-@cluster_options
+@analysis_options()
 def command(file, scenarios, customers, seed, engine, threads, as_json, output, scheduler,
             dask_local, allow_outside_imports):
     """Compare the scenarios of FILE against its baseline.
@@ -116,21 +102,17 @@ def command(file, scenarios, customers, seed, engine, threads, as_json, output, 
     errors), 2 for bad arguments."""
     check_output(output)
     model, sha = load(file, allow_outside_imports)
-    progress = progress_bar()
     with failures():
         for name in scenarios:
             analysis.check_scenario(model, name)
         if not scenarios and not model.scenarios:
             click.echo("note: the spec defines no scenarios; showing the baseline alone",
                        err=True)
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                cmp = analysis.compare(model, list(scenarios) or None, engine=engine,
-                                       customers=customers, seed=seed, threads=threads,
-                                       executor=ex, spec_sha=sha, progress=progress)
-        finally:
-            progress.close()
-    emit(to_json(cmp.to_dict()), as_json, output, lambda c: render_human(cmp, c))
+        with running(scheduler, dask_local) as (ex, progress):
+            cmp = analysis.compare(model, list(scenarios) or None, engine=engine,
+                                   customers=customers, seed=seed, threads=threads,
+                                   executor=ex, spec_sha=sha, progress=progress)
+    emit(cmp.to_dict(), as_json, output, lambda c: render_human(cmp, c))
     missed = cmp.baseline.result.missed
     if missed:
         click.echo("missed target" + ("s" if len(missed) > 1 else "") + ": "

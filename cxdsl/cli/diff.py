@@ -17,18 +17,14 @@ from ..model.diff import ADDED, REMOVED, diff_models, render
 from ..present.numbers import LABELS, fmt_delta_ci, fmt_metric
 from ..sim.simulate import spec_sha256
 from .common import (
+    analysis_options,
     check_output,
-    cluster_options,
     emit,
-    executor_for,
     failures,
     how_line,
     load_or_exit,
-    output_options,
-    progress_bar,
     report,
-    run_options,
-    to_json,
+    running,
 )
 
 GIT_TIMEOUT = 30
@@ -188,9 +184,7 @@ def _line_kinds(changes):
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
-@run_options
-@output_options
-@cluster_options
+@analysis_options()
 def command(old, new, customers, seed, engine, threads, as_json, output, scheduler,
             dask_local, allow_outside_imports):
     """What changed from OLD to NEW, and what it does to the forecast.
@@ -208,19 +202,13 @@ def command(old, new, customers, seed, engine, threads, as_json, output, schedul
     old_model, _old_sha, old_label = load_version(old, allow_outside_imports)
     new_model, new_sha, new_label = load_version(new, allow_outside_imports)
     changes = diff_models(old_model, new_model)
-    progress = progress_bar()
-    with failures():
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                fc = analysis.paired_forecast(old_model, new_model, engine=engine,
-                                              customers=customers, seed=seed,
-                                              threads=threads, executor=ex,
-                                              spec_sha=new_sha, progress=progress)
-        finally:
-            progress.close()
+    with failures(), running(scheduler, dask_local) as (ex, progress):
+        fc = analysis.paired_forecast(old_model, new_model, engine=engine,
+                                      customers=customers, seed=seed, threads=threads,
+                                      executor=ex, spec_sha=new_sha, progress=progress)
     doc = {"manifest": fc.manifest, "old_spec": old_label, "new_spec": new_label,
            "old_spec_sha256": _old_sha, "changes": [c.to_dict() for c in changes],
            **fc.to_dict()}
-    emit(to_json(doc), as_json, output,
+    emit(doc, as_json, output,
          lambda c: render_human(changes, fc, old_label, new_label, c))
     sys.exit(0)

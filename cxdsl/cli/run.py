@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -17,27 +16,30 @@ from ..present.numbers import LABELS, fmt_interval, fmt_metric, short_label
 from ..sim.exact import ExactError
 from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 from .common import (
+    JSON_OPTION,
+    OUTPUT_HELP,
+    OUTSIDE_IMPORTS_OPTION,
     PROGRESS_AFTER,
-    CountType,
+    SIMULATOR_OR_EXACT,
+    THREADS_OPTION,
     LazyProgress,
-    SeedType,
+    PositiveNumberType,
+    check_output,
+    customers_option,
+    engine_option,
     load_or_exit,
     report,
+    seed_option,
     write_atomic,
 )
 
 
-class PrecisionType(click.ParamType):
-    name = "X"
+class PrecisionType(PositiveNumberType):
+    """A headline half-width: any positive number."""
 
-    def convert(self, value, param, ctx):
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(x) or x <= 0:
-            self.fail(f"{value!r}: the precision must be a positive number", param, ctx)
-        return x
+    name = "X"
+    not_a_number = "{value!r} is not a number"
+    out_of_range = "{value!r}: the precision must be a positive number"
 
 
 def _warm_up() -> None:
@@ -147,44 +149,26 @@ def render_human(result, model, console) -> None:
 
 @click.command("run")
 @click.argument("file")
-@click.option("-n", "--customers", type=CountType(), default=None,
-              help="Customers to simulate (100000, 200_000, 1e6). Default: the spec's "
-                   "`customers`, else 100000. With --precision: the most to simulate.")
-@click.option("--seed", type=SeedType(), default=None,
-              help="Random seed (an integer). Default: the spec's `seed`, else 0.")
+@customers_option("Customers to simulate (100000, 200_000, 1e6). Default: the spec's "
+                  "`customers`, else 100000. With --precision: the most to simulate.")
+@seed_option("Random seed (an integer). Default: the spec's `seed`, else 0.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply one of the spec's scenarios to the baseline.")
-@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-              show_default=True,
-              help="numba: the compiled simulator. exact: exact expectations, for "
-                   "journeys whose values are constants or discrete(...).")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads for the numba engine (default: all cores).")
+@engine_option(SIMULATOR_OR_EXACT)
+@THREADS_OPTION
 @click.option("--precision", type=PrecisionType(), default=None,
               help="Simulate until the headline metric's 95% half-width is at most X "
                    "(NPS points on a 0..10 scale, else score points of the mean).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON (the shape documented in DESIGN.md).")
-@click.option("-o", "--output", default=None, metavar="FILE",
-              help="Write the JSON result to FILE (atomically). With --json, nothing "
-                   "goes to standard output.")
-@click.option("--allow-outside-imports", is_flag=True,
-              help="Let imports reach outside the importing file's directory tree.")
+@JSON_OPTION
+@click.option("-o", "--output", default=None, metavar="FILE", help=OUTPUT_HELP)
+@OUTSIDE_IMPORTS_OPTION
 def command(file, customers, seed, scenario, engine, threads, precision, as_json, output,
             allow_outside_imports):
     """Forecast the CX metrics of the journey in FILE (``-`` reads standard input).
 
     Exit 0 when every target is met, 1 when a target is missed or the spec has errors,
     2 for bad arguments."""
-    if output is not None:
-        directory = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(directory):
-            raise click.BadParameter(f"directory '{directory}' does not exist",
-                                     param_hint="'-o' / '--output'")
-        if os.path.isdir(output):
-            raise click.BadParameter(f"'{output}' is a directory",
-                                     param_hint="'-o' / '--output'")
-
+    check_output(output)
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     if len(comp.diagnostics):  # warnings: on stderr, so --json stays clean
         report(comp)
