@@ -43,7 +43,9 @@ def load_model() -> ir.Model:
 # ------------------------------------------------------------------------- RNG floor
 
 
-@numba.njit(cache=True)
+# Not cached: numba's cache keys a function by its own source only, so a cached copy would
+# keep calling the kernel's helpers as they were compiled, after they change.
+@numba.njit(cache=False)
 def rng_floor(keys, customers):
     """The least any engine with these random numbers can do: one keyed uniform per event
     per customer, summed (so the work cannot be optimised away)."""

@@ -13,9 +13,8 @@ from .lang.diagnostics import CompileError, Diagnostic  # noqa: E402
 
 
 def __getattr__(name: str):
-    # The simulator pulls in numba: import it only when asked for.
     if name == "simulate":
-        from .sim.simulate import simulate
+        from .sim.simulate import simulate  # lazy: the simulator loads numpy; when asked for
 
         return simulate
     raise AttributeError(f"module 'cxdsl' has no attribute {name!r}")

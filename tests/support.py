@@ -51,6 +51,21 @@ def invoke(*args, input: str | bytes | None = None) -> Result:
     return result
 
 
+def invoke_json(*args, input: str | bytes | None = None):
+    """The JSON document ``cxdsl ARGS`` prints, which must exit 0."""
+    result = invoke(*args, input=input)
+    assert result.exit_code == 0, result.output
+    return strict_json(result.output)
+
+
+def spec_fixture(text: str, name: str):
+    """A fixture ``spec``: ``text`` written as the file ``name`` of the test's tmp_path."""
+    @pytest.fixture
+    def spec(tmp_path):
+        return write(tmp_path, name, text)
+    return spec
+
+
 def separate_runner() -> CliRunner:
     """A runner that keeps stdout and stderr apart, on every click version."""
     try:

@@ -4,6 +4,7 @@ in a cycle."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,6 @@ LONG_FUNCTIONS_ALLOWED = {"simulate_blocks"}
 
 
 def _sizes():
-    import ast
-
     for path in sorted((ROOT / "cxdsl").rglob("*.py")):
         text = path.read_text("utf-8")
         rel = path.relative_to(ROOT)
@@ -55,3 +54,28 @@ def test_modules_functions_and_classes_stay_small():
     too_big = [(kind, where, n) for kind, where, n in _sizes() if n > limits[kind]
                and where.rsplit(":", 1)[-1] not in LONG_FUNCTIONS_ALLOWED]
     assert not too_big, too_big
+
+
+def _function_level_imports():
+    """(place, lines) of every import inside a function of the package."""
+    for path in sorted((ROOT / "cxdsl").rglob("*.py")):
+        text = path.read_text("utf-8")
+        lines = text.splitlines()
+        rel = path.relative_to(ROOT)
+        seen = set()
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.Import, ast.ImportFrom)) and sub.lineno not in seen:
+                    seen.add(sub.lineno)
+                    yield f"{rel}:{sub.lineno}", lines[sub.lineno - 1:sub.end_lineno]
+
+
+def test_imports_inside_functions_say_why():
+    """An import belongs at the top of its module unless loading it later is the point
+    (numba, numpy, rich, matplotlib, Dask for commands that may not need them); such an
+    import carries a trailing ``# lazy: <reason>`` comment."""
+    unmarked = [place for place, lines in _function_level_imports()
+                if not any("# lazy: " in line for line in lines)]
+    assert not unmarked, f"imports inside functions without a '# lazy:' reason: {unmarked}"

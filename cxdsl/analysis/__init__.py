@@ -13,7 +13,7 @@ Every result has ``to_dict()`` giving the ``--json`` document of DESIGN.md.
 Engines
 -------
 ``engine="numba"`` simulates; ``engine="exact"`` computes exact expectations (journeys with
-constant or discrete values only; :class:`cxdsl.exact.ExactError` otherwise), and every
+constant or discrete values only; :class:`cxdsl.sim.exact.ExactError` otherwise), and every
 interval, delta intervals included, has zero width.
 
 Modules: :mod:`.common` (settings, points, errors), :mod:`.batches` (evaluating many

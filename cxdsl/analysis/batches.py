@@ -3,13 +3,14 @@ paired intervals, and the split of the work over this machine's cores or a clust
 
 Grid points (a sweep's grid, mot's ``p = 0`` / ``p = 1`` variants, the tornado's ±X%
 variants) share the structure of their base model, so they are lowered together and run
-by one call of the batched kernel (:func:`cxdsl.engine.simulate_points`); a point's
+by one call of the batched kernel (:func:`cxdsl.sim.engine.simulate_points`); a point's
 tallies are bit-identical to a single run of the same model with the same seed and
 customers, so a sweep point equals ``cxdsl run`` of the same overrides number for number.
 
-The simulation engine (and with it numba) is imported when a point is first simulated,
-not with this module: ``cxdsl.analysis`` is imported by commands and reports that may run
-the exact engine only, and compiling the kernel's module costs seconds.
+The simulation engine is imported when a point is first simulated, not with this module
+(numba itself comes with the lowering): ``cxdsl.analysis`` is imported by commands and
+reports that may run the exact engine only, and compiling the kernel's module costs
+seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 
 from ..model import ir
@@ -53,7 +55,7 @@ def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
                    threads: int | None = None, progress: Progress | None = None) -> list:
     """Tallies of models of one structure by one call of the batched kernel (in groups of
     :data:`GROUP_POINTS`). A unit of work a cluster worker runs, too."""
-    from ..sim import engine  # numba: see the module docstring
+    from ..sim import engine  # lazy: compiling the kernel's module costs seconds
 
     out = []
     total = len(models) * customers
@@ -95,9 +97,9 @@ def simulate_blocks(model: ir.Model, customers: int, seed: int, threads: int | N
                     ) -> tuple:
     """(tallies, blocks) of one model: the tallies of a plain run and, per persona, the
     block table of the kernel's blocks in j order (persona name -> float64[K, 8]). Reads
-    the blocks one chunk at a time from :func:`cxdsl.engine.iter_chunks`, one block per
+    the blocks one chunk at a time from :func:`cxdsl.sim.engine.iter_chunks`, one block per
     chunk; the final tallies are those of ``simulate_tallies`` with the same arguments."""
-    from ..sim import engine  # numba: see the module docstring
+    from ..sim import engine  # lazy: compiling the kernel's module costs seconds
 
     Q = len(model.personas)
     rows: list[list[np.ndarray]] = [[] for _ in range(Q)]
@@ -136,7 +138,7 @@ def evaluate(models: Sequence[ir.Model], settings: Settings, *, paired: bool = F
     """Evaluate every model (any mix of structures), in order.
 
     ``paired``: also keep the per-block sums that paired intervals need (numba engine).
-    ``executor``: a :class:`cxdsl.distributed.DaskExecutor` (or anything with its
+    ``executor``: a :class:`cxdsl.analysis.distributed.DaskExecutor` (or anything with its
     ``map(fn, tasks, progress)`` and ``parallelism``) spreading the work over a cluster
     (None: here). ``progress(done, total)`` counts customers over all points."""
     models = list(models)
@@ -201,8 +203,6 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
     GIL, so one task's lowering and metrics (Python) overlap another's simulation instead
     of leaving cores idle. Otherwise one task at a time, the kernel on every thread. The
     tallies do not depend on the split (bit-identical either way)."""
-    import numba  # see the module docstring
-
     workers = s.threads or numba.config.NUMBA_NUM_THREADS
     tasks: list[list[int]] = []
     for idx in groups:
@@ -245,8 +245,6 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
 def _blocks_here(models, s: Settings, progress):
     """Block runs of each model on this machine: one model per thread (the kernel releases
     the GIL), each single-threaded; results do not depend on the split."""
-    import numba  # see the module docstring
-
     workers = s.threads or numba.config.NUMBA_NUM_THREADS
     workers = max(1, min(workers, len(models)))
     out = [None] * len(models)
@@ -272,8 +270,6 @@ def _threadsafe_layer() -> bool:
     """Whether parallel kernels may be launched from several threads at once: only on a
     threadsafe threading layer (OpenMP, TBB; numba's fallback "workqueue" is not). Asked
     after a first kernel call, which chooses the layer."""
-    import numba  # see the module docstring
-
     try:
         return numba.threading_layer() in ("omp", "tbb")
     except ValueError:

@@ -20,6 +20,8 @@ import os
 import re
 from collections.abc import Callable, Sequence
 
+from .._version import __version__
+
 #: Seconds to wait for a scheduler (and for its first worker) before giving up; the
 #: environment variable CXDSL_DASK_TIMEOUT overrides it for the command line.
 CONNECT_TIMEOUT = 10.0
@@ -34,7 +36,7 @@ class DistributedError(RuntimeError):
 
 def _import_distributed():
     try:
-        import distributed  # noqa: F401
+        import distributed  # noqa: F401  # lazy: the optional cxdsl[dask] extra
     except ImportError:
         raise DistributedError("Dask distributed is not installed; " + INSTALL_HINT) from None
     return distributed
@@ -55,8 +57,6 @@ def parse_local(spec: str) -> int | None:
 
 
 def _worker_version() -> str:
-    from cxdsl._version import __version__
-
     return __version__
 
 
@@ -82,7 +82,7 @@ class DaskExecutor:
 
     def map(self, fn: Callable, tasks: Sequence[tuple],
             progress: Callable[[list[int]], None] | None = None) -> list:
-        from distributed import as_completed
+        from distributed import as_completed  # lazy: the optional cxdsl[dask] extra
 
         futures = [self.client.submit(fn, *args, pure=False) for args in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -123,7 +123,7 @@ def connect(scheduler: str | None = None, local: int | None | bool = None, *,
     Raises :class:`DistributedError` when Dask is missing, when nothing answers at the
     address within ``timeout`` seconds, or when the workers run another cxdsl."""
     _import_distributed()
-    from distributed import Client
+    from distributed import Client  # lazy: the optional cxdsl[dask] extra
 
     quiet = logging.getLogger("distributed")
     cluster = None
@@ -144,7 +144,7 @@ def connect(scheduler: str | None = None, local: int | None | bool = None, *,
             quiet.setLevel(old)
         task_threads = None
     else:
-        from distributed import LocalCluster
+        from distributed import LocalCluster  # lazy: the optional cxdsl[dask] extra
 
         n = (os.cpu_count() or 1) if local in (None, True) else int(local)
         try:
@@ -167,8 +167,6 @@ def connect(scheduler: str | None = None, local: int | None | bool = None, *,
 
 
 def _check_workers(executor: DaskExecutor, timeout: float) -> None:
-    from .. import __version__
-
     client = executor.client
     try:
         client.wait_for_workers(1, timeout=timeout)

@@ -27,6 +27,18 @@ from .paired import combine, delta
 TORNADO_BY = 0.20
 
 
+def _run_setup(model: ir.Model, metric: str | None, scenario: str | None, engine: str,
+               customers: int | None, seed: int | None, threads: int | None,
+               spec_sha: str | None):
+    """(metric, base model, settings, manifest) of a mot or tornado run, its arguments
+    checked."""
+    check_scenario(model, scenario)
+    metric = check_metric(model, metric)
+    base = ir.with_scenario(model, scenario)
+    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
+    return metric, base, s, manifest_for(s, spec_sha, scenario)
+
+
 def _set_p(model: ir.Model, event: str, p: float) -> ir.Model:
     return ir.with_overrides(model, {ir.PathRef("event", event, "p"): p})
 
@@ -74,11 +86,8 @@ def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = No
     ((if_always − if_never) / 10: the change per 10 percentage points of p), ranked by
     |contribution|. With ``tornado_by``, also the tornado of every numeric parameter
     (evaluated in the same batch)."""
-    check_scenario(model, scenario)
-    metric = check_metric(model, metric)
-    base = ir.with_scenario(model, scenario)
-    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
-    man = manifest_for(s, spec_sha, scenario)
+    metric, base, s, man = _run_setup(model, metric, scenario, engine, customers, seed,
+                                      threads, spec_sha)
     models = [base]
     for e in base.events:
         models += [_set_p(base, e.name, 0.0), _set_p(base, e.name, 1.0)]
@@ -247,12 +256,9 @@ def tornado(model: ir.Model, metric: str | None = None, by: float = TORNADO_BY, 
             ) -> TornadoResult:
     """Every numeric parameter moved ±``by`` (:func:`tornado_parameters`), ranked by the
     swing of ``metric`` (high − low, paired interval)."""
-    check_scenario(model, scenario)
-    metric = check_metric(model, metric)
-    base = ir.with_scenario(model, scenario)
+    metric, base, s, man = _run_setup(model, metric, scenario, engine, customers, seed,
+                                      threads, spec_sha)
     params = tornado_parameters(base, by)
-    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
-    man = manifest_for(s, spec_sha, scenario)
     models = [base] + [m for prm in params for m in (prm.low_model, prm.high_model)]
     points = evaluate(models, s, paired=True, executor=executor, progress=progress,
                       manifest=man)

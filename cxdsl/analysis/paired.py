@@ -7,7 +7,7 @@ most of the noise cancels. The interval of the difference must account for that
 correlation, which aggregate tallies alone do not carry.
 
 It is estimated by **batch means over the kernel's blocks**. The kernel simulates the
-customers of each persona in blocks of :data:`cxdsl.engine.BLOCK_SIZE` consecutive indices
+customers of each persona in blocks of :data:`cxdsl.sim.engine.BLOCK_SIZE` consecutive indices
 j, the same blocks for every variant, and different blocks use disjoint, independent draws.
 So for a linear combination ``L = Σ_i c_i M_i`` of metric values of several variants (a
 delta has c = (1, −1)), with ``M_i = Σ_q a_iq Σ_k X_iqk`` (``X_iqk``: the sum over block k
@@ -24,7 +24,7 @@ correlations are positive.
 
 Why batch means rather than per-customer paired sums: they need nothing from the kernel but
 the per-block tallies its deterministic work split already defines (read here through
-:func:`cxdsl.engine.iter_chunks`, one block per chunk), they cost no extra simulation, and the
+:func:`cxdsl.sim.engine.iter_chunks`, one block per chunk), they cost no extra simulation, and the
 point estimates stay exactly those of single runs. Their price is fewer degrees of freedom
 at small N (tens of blocks at 10⁵ customers: t ≈ 2.0 instead of 1.96).
 """

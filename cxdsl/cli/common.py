@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -96,7 +97,7 @@ class CountType(click.ParamType):
     name = "N"
 
     def convert(self, value, param, ctx):
-        from ..sim.simulate import MAX_CUSTOMERS  # lazy: see the module docstring
+        from ..sim.simulate import MAX_CUSTOMERS  # lazy: numpy, see the module docstring
 
         if isinstance(value, int) and not isinstance(value, bool):
             n = value
@@ -135,6 +136,27 @@ class SeedType(click.ParamType):
             self.fail(f"{value!r} is not an integer seed", param, ctx)
 
 
+class PositiveNumberType(click.ParamType):
+    """A finite number above 0 and at most ``most``, read by ``parse``; a subclass words
+    the two failures (``{value!r}`` is the text given)."""
+
+    most = math.inf
+    not_a_number: str
+    out_of_range: str
+
+    def parse(self, value) -> float:
+        return float(value)
+
+    def convert(self, value, param, ctx):
+        try:
+            x = self.parse(value)
+        except (TypeError, ValueError):
+            self.fail(self.not_a_number.format(value=value), param, ctx)
+        if not math.isfinite(x) or x <= 0 or x > self.most:
+            self.fail(self.out_of_range.format(value=value), param, ctx)
+        return x
+
+
 # ---------------------------------------------------------------------- progress
 
 #: customers the numba engine completes per second, roughly: runs expected to finish
@@ -161,9 +183,9 @@ class LazyProgress:
         if self.progress is None:
             if time.monotonic() - self.start < PROGRESS_AFTER:
                 return
-            # lazy: see the module docstring; most runs never show a bar
-            from rich.console import Console
-            from rich.progress import (
+            # most runs never show a bar
+            from rich.console import Console  # lazy: rich, see the module docstring
+            from rich.progress import (  # lazy: rich, see the module docstring
                 BarColumn,
                 MofNCompleteColumn,
                 Progress,
@@ -187,54 +209,76 @@ class LazyProgress:
 # ------------------------------------------------- options and plumbing of analyses
 
 
-def run_options(f):
-    """-n, --seed, --engine, --threads: how every point is evaluated."""
-    options = [
-        click.option("-n", "--customers", type=CountType(), default=None,
-                     help="Customers per run (100000, 200_000, 1e6). Default: the spec's "
-                          "`customers`, else 100000."),
-        click.option("--seed", type=SeedType(), default=None,
-                     help="Random seed (an integer). Default: the spec's `seed`, else 0."),
-        click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-                     show_default=True,
-                     help="numba: the compiled simulator (95% intervals; differences get "
-                          "paired intervals). exact: exact values, for journeys whose "
-                          "values are constants or discrete(...)."),
-        click.option("--threads", type=click.IntRange(min=1), default=None,
-                     help="Threads for the numba engine (default: all cores)."),
-    ]
+def _apply(f, options):
     for opt in reversed(options):
         f = opt(f)
     return f
 
 
-def output_options(f):
-    options = [
-        click.option("--json", "as_json", is_flag=True,
-                     help="Print the result as JSON (the shape documented in DESIGN.md)."),
-        click.option("-o", "--output", default=None, metavar="FILE",
-                     help="Write the JSON result to FILE (atomically). With --json, "
-                          "nothing goes to standard output."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+def simulation_options(customers_help: str, seed_help: str, engine_help: str):
+    """-n, --seed and --engine, with a command's own help texts."""
+    options = [customers_option(customers_help), seed_option(seed_help),
+               engine_option(engine_help)]
+    return lambda f: _apply(f, options)
 
 
-def cluster_options(f):
-    options = [
-        click.option("--scheduler", default=None, metavar="ADDRESS",
-                     help="Spread the work over the Dask cluster whose scheduler is at "
-                          "ADDRESS (tcp://host:8786). Needs cxdsl[dask]."),
-        click.option("--dask", "dask_local", default=None, metavar="local[:N]",
-                     help="Spread the work over a local Dask cluster of N worker processes "
-                          "(default: one per core). Needs cxdsl[dask]."),
-        click.option("--allow-outside-imports", is_flag=True,
-                     help="Let imports reach outside the importing file's directory tree."),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+def customers_option(help: str):
+    return click.option("-n", "--customers", type=CountType(), default=None, help=help)
+
+
+def seed_option(help: str):
+    return click.option("--seed", type=SeedType(), default=None, help=help)
+
+
+def engine_option(help: str):
+    return click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
+                        show_default=True, help=help)
+
+
+THREADS_OPTION = click.option("--threads", type=click.IntRange(min=1), default=None,
+                              help="Threads for the numba engine (default: all cores).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True,
+                           help="Print the result as JSON (the shape documented in "
+                                "DESIGN.md).")
+OUTSIDE_IMPORTS_OPTION = click.option(
+    "--allow-outside-imports", is_flag=True,
+    help="Let imports reach outside the importing file's directory tree.")
+
+SIMULATOR_OR_EXACT = ("numba: the compiled simulator. exact: exact expectations, for "
+                      "journeys whose values are constants or discrete(...).")
+
+#: -n, --seed, --engine, --threads: how every point of an analysis is evaluated.
+RUN_OPTIONS = [
+    customers_option("Customers per run (100000, 200_000, 1e6). Default: the spec's "
+                     "`customers`, else 100000."),
+    seed_option("Random seed (an integer). Default: the spec's `seed`, else 0."),
+    engine_option("numba: the compiled simulator (95% intervals; differences get paired "
+                  "intervals). exact: exact values, for journeys whose values are constants "
+                  "or discrete(...)."),
+    THREADS_OPTION,
+]
+
+#: --scheduler, --dask, --allow-outside-imports.
+CLUSTER_OPTIONS = [
+    click.option("--scheduler", default=None, metavar="ADDRESS",
+                 help="Spread the work over the Dask cluster whose scheduler is at ADDRESS "
+                      "(tcp://host:8786). Needs cxdsl[dask]."),
+    click.option("--dask", "dask_local", default=None, metavar="local[:N]",
+                 help="Spread the work over a local Dask cluster of N worker processes "
+                      "(default: one per core). Needs cxdsl[dask]."),
+    OUTSIDE_IMPORTS_OPTION,
+]
+
+OUTPUT_HELP = ("Write the JSON result to FILE (atomically). With --json, nothing goes to "
+               "standard output.")
+
+
+def analysis_options(output_metavar: str = "FILE", output_help: str = OUTPUT_HELP):
+    """The options of the analysis commands, after their own: -n, --seed, --engine,
+    --threads, --json, -o, --scheduler, --dask, --allow-outside-imports."""
+    output = click.option("-o", "--output", default=None, metavar=output_metavar,
+                          help=output_help)
+    return lambda f: _apply(f, [*RUN_OPTIONS, JSON_OPTION, output, *CLUSTER_OPTIONS])
 
 
 def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) -> None:
@@ -254,7 +298,7 @@ def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) ->
 
 def load(file: str, allow_outside_imports: bool):
     """(model, spec sha256) of FILE, or exit 1 after printing its errors."""
-    from ..sim.simulate import spec_sha256  # lazy: see the module docstring
+    from ..sim.simulate import spec_sha256  # lazy: numpy, see the module docstring
 
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     shown = "<stdin>" if file == "-" else file
@@ -267,11 +311,10 @@ def failures():
     """Map the errors of an analysis to the command line's: bad arguments and cluster
     problems exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
     in every case nothing has been written."""
-    # lazy: see the module docstring
-    from ..analysis import AnalysisError
-    from ..analysis.distributed import DistributedError
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError
+    from ..analysis import AnalysisError  # lazy: numba, see the module docstring
+    from ..analysis.distributed import DistributedError  # lazy: numba, as above
+    from ..sim.exact import ExactError  # lazy: numba, as above
+    from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
     try:
         yield
@@ -294,7 +337,7 @@ def executor_for(scheduler: str | None, dask_local: str | None):
     if not scheduler and not dask_local:
         yield None
         return
-    from ..analysis.distributed import from_options  # lazy: see the module docstring
+    from ..analysis.distributed import from_options  # lazy: numba, see the module docstring
 
     ex = from_options(scheduler, dask_local)
     try:
@@ -309,9 +352,22 @@ def progress_bar() -> LazyProgress:
     return LazyProgress(sys.stderr.isatty() and not os.environ.get("CXDSL_NO_PROGRESS"))
 
 
-def emit(document: str, as_json: bool, output: str | None, render) -> None:
-    """Write the JSON ``document`` to ``output`` (if any); print it with ``as_json`` (when
-    not written), else call ``render(console)`` for the human form."""
+@contextlib.contextmanager
+def running(scheduler: str | None, dask_local: str | None):
+    """(executor, progress) for an analysis's work: the Dask executor the options ask for
+    (None for neither) and the progress display, both closed afterwards."""
+    progress = progress_bar()
+    try:
+        with executor_for(scheduler, dask_local) as ex:
+            yield ex, progress
+    finally:
+        progress.close()
+
+
+def emit(result: dict, as_json: bool, output: str | None, render) -> None:
+    """Write the JSON document of ``result`` to ``output`` (if any); print it with
+    ``as_json`` (when not written), else call ``render(console)`` for the human form."""
+    document = to_json(result)
     if output is not None:
         write_atomic(output, document)
     if as_json:
@@ -326,7 +382,7 @@ def emit(document: str, as_json: bool, output: str | None, render) -> None:
 
 def make_console():
     """The console of a command's human output on stdout."""
-    from rich.console import Console  # lazy: see the module docstring
+    from rich.console import Console  # lazy: rich, see the module docstring
 
     return Console(file=sys.stdout, highlight=False, soft_wrap=False)
 

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from .. import analysis
 from ..present.numbers import (
     decimals_for,
     fmt_amount_ci,
@@ -16,26 +17,14 @@ from ..present.numbers import (
     fmt_money_ci,
     short_label,
 )
-from .common import (
-    check_output,
-    cluster_options,
-    emit,
-    executor_for,
-    failures,
-    how_line,
-    load,
-    output_options,
-    progress_bar,
-    run_options,
-    to_json,
-)
+from .common import analysis_options, check_output, emit, failures, how_line, load, running
 
 # ------------------------------------------------------------------------- rendering
 
 
 def render_human(cmp, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = cmp.model
     base = cmp.baseline.result
@@ -90,15 +79,15 @@ def _money_table(cmp, console) -> None:
     table = Table(title=title + ("" if exact else ", paired 95% interval"),
                   title_justify="left", title_style="bold")
     unit = f"{model.period}s" if model.volume is not None else "customers"
-    running = any(sc.money.running_cost for sc in cmp.scenarios)
-    for name in ("scenario", "cost", *(("running cost",) if running else ()),
+    has_running = any(sc.money.running_cost for sc in cmp.scenarios)
+    for name in ("scenario", "cost", *(("running cost",) if has_running else ()),
                  "revenue change", "net", f"payback ({unit})",
                  f"{short_label(cmp.headline)} per 10k of cost"):
         table.add_column(name, justify="left" if name == "scenario" else "right")
     for sc in cmp.scenarios:
         m = sc.money
         table.add_row(sc.scenario.name, fmt_money(m.cost),
-                      *((fmt_money(m.running_cost),) if running else ()),
+                      *((fmt_money(m.running_cost),) if has_running else ()),
                       fmt_money_ci(m.revenue_change), fmt_money_ci(m.net), _payback_text(m),
                       fmt_delta_ci(cmp.headline, m.per_10k_cost))
     console.print(table)
@@ -166,9 +155,7 @@ def _closing_line(cmp, console) -> None:
 @click.option("--scenario", "scenarios", multiple=True, metavar="NAME",
               help="Compare this scenario (repeat for several). Default: every scenario "
                    "of the spec.")
-@run_options
-@output_options
-@cluster_options
+@analysis_options()
 def command(file, scenarios, customers, seed, engine, threads, as_json, output, scheduler,
             dask_local, allow_outside_imports):
     """Compare the scenarios of FILE against its baseline.
@@ -183,25 +170,19 @@ def command(file, scenarios, customers, seed, engine, threads, as_json, output, 
 
     Exit 0 when the baseline meets every target, 1 when it misses one (or the spec has
     errors), 2 for bad arguments."""
-    from .. import analysis
-
     check_output(output)
     model, sha = load(file, allow_outside_imports)
-    progress = progress_bar()
     with failures():
         for name in scenarios:
             analysis.check_scenario(model, name)
         if not scenarios and not model.scenarios:
             click.echo("note: the spec defines no scenarios; showing the baseline alone",
                        err=True)
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                cmp = analysis.compare(model, list(scenarios) or None, engine=engine,
-                                       customers=customers, seed=seed, threads=threads,
-                                       executor=ex, spec_sha=sha, progress=progress)
-        finally:
-            progress.close()
-    emit(to_json(cmp.to_dict()), as_json, output, lambda c: render_human(cmp, c))
+        with running(scheduler, dask_local) as (ex, progress):
+            cmp = analysis.compare(model, list(scenarios) or None, engine=engine,
+                                   customers=customers, seed=seed, threads=threads,
+                                   executor=ex, spec_sha=sha, progress=progress)
+    emit(cmp.to_dict(), as_json, output, lambda c: render_human(cmp, c))
     missed = cmp.baseline.result.missed
     if missed:
         click.echo("missed target" + ("s" if len(missed) > 1 else "") + ": "

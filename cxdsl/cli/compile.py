@@ -17,7 +17,7 @@ def command(file: str, output: str | None, allow_outside_imports: bool):
     """Compile FILE (``-`` reads standard input) to its resolved model as JSON.
 
     The output is byte-identical for identical input and reads back with
-    ``cxdsl.serialize.loads``."""
+    ``cxdsl.model.serialize.loads``."""
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     report(comp)  # warnings
     text = dumps(comp.model)

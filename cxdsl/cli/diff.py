@@ -9,18 +9,22 @@ import sys
 
 import click
 
+from .. import analysis
+from ..lang import api, checker, parser
+from ..lang.diagnostics import Diagnostics
+from ..lang.source import decode
+from ..model.diff import ADDED, REMOVED, diff_models, render
 from ..present.numbers import LABELS, fmt_delta_ci, fmt_metric
+from ..sim.simulate import spec_sha256
 from .common import (
+    analysis_options,
     check_output,
-    cluster_options,
     emit,
-    executor_for,
     failures,
     how_line,
-    output_options,
-    progress_bar,
-    run_options,
-    to_json,
+    load_or_exit,
+    report,
+    running,
 )
 
 GIT_TIMEOUT = 30
@@ -84,10 +88,6 @@ class GitSource:
         return out.stdout if out.returncode == 0 else None
 
     def compile(self, allow_outside_imports: bool):
-        from ..lang import api, checker, parser
-        from ..lang.diagnostics import Diagnostics
-        from ..lang.source import decode
-
         data = self.read(self.abs)
         if data is None:
             where = self.relative(self.abs)
@@ -110,9 +110,6 @@ class GitSource:
         return api.Compilation(model, diags, sources, module), text
 
     def _loader(self, sources: dict, diags):
-        from ..lang import parser
-        from ..lang.source import decode
-
         def load(path: str, span):
             data = self.read(path)
             name = f"{self.rev}:{self.relative(path) or path}"
@@ -131,9 +128,6 @@ class GitSource:
 def load_version(arg: str, allow_outside_imports: bool):
     """(model, sha256 of the text, label) of OLD or NEW; exits 1 after printing a spec's
     errors, raises GitError (exit 2) for a revision or path git cannot read."""
-    from ..sim.simulate import spec_sha256
-    from .common import load_or_exit, report
-
     split = split_revision(arg)
     if split is None:
         comp = load_or_exit(arg, allow_outside_imports=allow_outside_imports)
@@ -151,10 +145,8 @@ def load_version(arg: str, allow_outside_imports: bool):
 
 
 def render_human(changes, fc, old_label, new_label, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from ..model.diff import ADDED, REMOVED, render
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     console.print(Text.assemble(("Changes", "bold"), f"  {old_label} → {new_label}"))
     if not changes:
@@ -192,9 +184,7 @@ def _line_kinds(changes):
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
-@run_options
-@output_options
-@cluster_options
+@analysis_options()
 def command(old, new, customers, seed, engine, threads, as_json, output, scheduler,
             dask_local, allow_outside_imports):
     """What changed from OLD to NEW, and what it does to the forecast.
@@ -208,26 +198,17 @@ def command(old, new, customers, seed, engine, threads, as_json, output, schedul
 
     Exit 0 on success, 1 when a spec has errors, 2 for bad arguments (a git revision
     or path that does not exist)."""
-    from .. import analysis
-    from ..model.diff import diff_models
-
     check_output(output)
     old_model, _old_sha, old_label = load_version(old, allow_outside_imports)
     new_model, new_sha, new_label = load_version(new, allow_outside_imports)
     changes = diff_models(old_model, new_model)
-    progress = progress_bar()
-    with failures():
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                fc = analysis.paired_forecast(old_model, new_model, engine=engine,
-                                              customers=customers, seed=seed,
-                                              threads=threads, executor=ex,
-                                              spec_sha=new_sha, progress=progress)
-        finally:
-            progress.close()
+    with failures(), running(scheduler, dask_local) as (ex, progress):
+        fc = analysis.paired_forecast(old_model, new_model, engine=engine,
+                                      customers=customers, seed=seed, threads=threads,
+                                      executor=ex, spec_sha=new_sha, progress=progress)
     doc = {"manifest": fc.manifest, "old_spec": old_label, "new_spec": new_label,
            "old_spec_sha256": _old_sha, "changes": [c.to_dict() for c in changes],
            **fc.to_dict()}
-    emit(to_json(doc), as_json, output,
+    emit(doc, as_json, output,
          lambda c: render_human(changes, fc, old_label, new_label, c))
     sys.exit(0)

@@ -7,19 +7,16 @@ import sys
 
 import click
 
-from .common import CountType, SeedType, load_or_exit, write_atomic
-
-
-def check_output(output: str | None) -> None:
-    """Fail with a usage error (exit 2) before any work when ``-o`` cannot be written."""
-    if output is None:
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise click.BadParameter(f"directory '{directory}' does not exist",
-                                 param_hint="'-o' / '--output'")
-    if os.path.isdir(output):
-        raise click.BadParameter(f"'{output}' is a directory", param_hint="'-o' / '--output'")
+from ..model import ir
+from ..present import export
+from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
+from .common import (
+    OUTSIDE_IMPORTS_OPTION,
+    check_output,
+    load_or_exit,
+    simulation_options,
+    write_atomic,
+)
 
 
 @click.command("export")
@@ -34,24 +31,16 @@ def check_output(output: str | None) -> None:
               help="Export the journey with one of the spec's scenarios applied.")
 @click.option("--markdown", is_flag=True,
               help="mermaid: wrap the diagram in a ```mermaid fence for a Markdown file.")
-@click.option("-n", "--customers", type=CountType(), default=None,
-              help="json: customers to simulate (default: the spec's, else 100000).")
-@click.option("--seed", type=SeedType(), default=None,
-              help="json: random seed (default: the spec's, else 0).")
-@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-              show_default=True, help="json: the engine that computes the forecast.")
-@click.option("--allow-outside-imports", is_flag=True,
-              help="Let imports reach outside the importing file's directory tree.")
+@simulation_options("json: customers to simulate (default: the spec's, else 100000).",
+                    "json: random seed (default: the spec's, else 0).",
+                    "json: the engine that computes the forecast.")
+@OUTSIDE_IMPORTS_OPTION
 def command(file, fmt, output, scenario, markdown, customers, seed, engine,
             allow_outside_imports):
     """Export the journey in FILE (``-`` reads standard input) as a Mermaid journey
     diagram, a Graphviz DOT graph, or the forecast as JSON.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from ..model import ir
-    from ..present import export
-    from ..sim.simulate import SimulationError, check_scenario
-
     check_output(output)
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     model = comp.model
@@ -62,8 +51,7 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
     stem = "journey" if file == "-" else os.path.splitext(os.path.basename(file))[0]
 
     if fmt == "json":
-        from ..sim.exact import ExactError
-        from ..sim.simulate import simulate, spec_sha256
+        from ..sim.exact import ExactError  # lazy: numba, for --to json only
 
         text = comp.sources.get("<stdin>" if file == "-" else file)
         try:

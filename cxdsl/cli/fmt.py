@@ -1,6 +1,6 @@
 """``cxdsl fmt FILE... [--check] [--diff]``: rewrite .cxj files in the canonical layout.
 
-Each file is formatted by :func:`cxdsl.formatter.format_text`, which proves its result means
+Each file is formatted by :func:`cxdsl.tooling.formatter.format_text`, which proves its result means
 the same as the input before returning it. A file is replaced atomically (a temporary file
 in the same directory, then a rename) and only if its content is still what was read; a
 read-only file is left alone. Whatever fails, the original file is never truncated or lost.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..tooling.lsp import main
+
 
 @click.command("lsp")
 @click.option("--stdio", is_flag=True, hidden=True,
@@ -17,6 +19,4 @@ def command(stdio: bool, debounce: float | None) -> None:
 
     Editors start it themselves: diagnostics as you type, hover, completion, go to
     definition, references, rename, outline, folding and formatting for .cxj files."""
-    from ..tooling.lsp import main
-
     main(debounce)

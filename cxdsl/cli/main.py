@@ -1,6 +1,6 @@
 """The ``cxdsl`` command line: a thin layer over the Python API.
 
-Each command lives in ``cxdsl/commands/<name>.py`` and is imported only when it runs, so
+Each command lives in ``cxdsl/cli/<name>.py`` and is imported only when it runs, so
 ``cxdsl check`` starts without loading numba.
 
 Exit codes: 0 ok; 1 findings (errors in a spec, a missed target, a file that would be
@@ -10,7 +10,9 @@ reformatted); 2 usage; 123 internal error.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 
 import click
 
@@ -87,10 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(EXIT_OK)
     except Exception as exc:  # a bug: say so plainly, with the way to report it
-        import traceback
-
         click.echo(f"cxdsl: internal error: {type(exc).__name__}: {exc}", err=True)
-        if "CXDSL_DEBUG" in __import__("os").environ:
+        if "CXDSL_DEBUG" in os.environ:
             traceback.print_exc()
         else:
             click.echo("set CXDSL_DEBUG=1 to see the traceback", err=True)

@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 import click
 
+from .. import analysis
 from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_metric_ci, short_label
 from .common import (
+    PositiveNumberType,
+    analysis_options,
     check_output,
-    cluster_options,
     emit,
-    executor_for,
     failures,
     how_line,
     load,
-    output_options,
-    progress_bar,
-    run_options,
-    to_json,
+    running,
 )
 
 
-class FractionType(click.ParamType):
-    """A fraction above 0: ``20%``, ``0.2``."""
+class FractionType(PositiveNumberType):
+    """A fraction above 0, at most 10: ``20%``, ``0.2``."""
 
     name = "X%"
+    most = 10
+    not_a_number = "{value!r} is not a percentage (e.g. 20%) or a fraction (0.2)"
+    out_of_range = "{value!r}: the move must be above 0% (and at most 1000%)"
 
-    def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            return value
+    def parse(self, value) -> float:
         text = str(value).strip()
-        try:
-            x = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            self.fail(f"{value!r} is not a percentage (e.g. 20%) or a fraction (0.2)",
-                      param, ctx)
-        if not math.isfinite(x) or x <= 0 or x > 10:
-            self.fail(f"{value!r}: the move must be above 0% (and at most 1000%)", param,
-                      ctx)
-        return x
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
 def _bar(value: float | None, biggest: float, width: int = 12) -> str:
@@ -51,8 +41,8 @@ def _bar(value: float | None, biggest: float, width: int = 12) -> str:
 
 
 def render_human(res, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = res.model
     label = short_label(res.metric)
@@ -88,7 +78,7 @@ def render_human(res, console) -> None:
 
 
 def render_tornado(t, console) -> None:
-    from rich.table import Table
+    from rich.table import Table  # lazy: rich, for the human output only
 
     label = short_label(t.metric)
     table = Table(title=f"Tornado: every parameter moved ±{t.by * 100:g}%, ranked by the "
@@ -122,9 +112,7 @@ def render_tornado(t, console) -> None:
                    "baselines, shares, values) down and up, ranked by the swing.")
 @click.option("--by", type=FractionType(), default=None,
               help="How far --tornado moves each parameter (default 20%).")
-@run_options
-@output_options
-@cluster_options
+@analysis_options()
 def command(file, metric, scenario, tornado, by, customers, seed, engine, threads, as_json,
             output, scheduler, dask_local, allow_outside_imports):
     """Rank the moments of truth of FILE by what they do to a metric.
@@ -136,25 +124,18 @@ def command(file, metric, scenario, tornado, by, customers, seed, engine, thread
     exact.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from .. import analysis
-
     if by is not None and not tornado:
         raise click.UsageError("--by sets how far --tornado moves each parameter; add "
                                "--tornado")
     check_output(output)
     model, sha = load(file, allow_outside_imports)
-    progress = progress_bar()
     with failures():
         analysis.check_scenario(model, scenario)
         analysis.check_metric(model, metric)
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                res = analysis.mot(model, metric, scenario=scenario, engine=engine,
-                                   customers=customers, seed=seed, threads=threads,
-                                   executor=ex, spec_sha=sha, progress=progress,
-                                   tornado_by=(by or analysis.TORNADO_BY) if tornado
-                                   else None)
-        finally:
-            progress.close()
-    emit(to_json(res.to_dict()), as_json, output, lambda c: render_human(res, c))
+        with running(scheduler, dask_local) as (ex, progress):
+            res = analysis.mot(model, metric, scenario=scenario, engine=engine,
+                               customers=customers, seed=seed, threads=threads, executor=ex,
+                               spec_sha=sha, progress=progress,
+                               tornado_by=(by or analysis.TORNADO_BY) if tornado else None)
+    emit(res.to_dict(), as_json, output, lambda c: render_human(res, c))
     sys.exit(0)

@@ -7,18 +7,22 @@ import sys
 
 import click
 
-from .common import CountType, SeedType, load_or_exit, write_atomic
+from ..present import report
+from ..sim.exact import ExactError
+from ..sim.simulate import SimulationError, check_scenario, spec_sha256
+from .common import (
+    OUTSIDE_IMPORTS_OPTION,
+    SIMULATOR_OR_EXACT,
+    check_output,
+    load_or_exit,
+    simulation_options,
+    write_atomic,
+)
 
-
-def _check_output(output: str) -> None:
-    if output == "-":
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise click.BadParameter(f"directory '{directory}' does not exist",
-                                 param_hint="'-o' / '--output'")
-    if os.path.isdir(output):
-        raise click.BadParameter(f"'{output}' is a directory", param_hint="'-o' / '--output'")
+try:
+    from ..analysis import AnalysisError
+except ImportError:  # pragma: no cover - an installation without the analysis module
+    AnalysisError = SimulationError
 
 
 def _check_png_dir(png: str | None) -> None:
@@ -44,19 +48,12 @@ def _size(n: int) -> str:
               help="A scenario to compare against the baseline; repeat for several. "
                    "Default: every scenario of the spec.")
 @click.option("--no-scenarios", is_flag=True, help="Compare no scenario.")
-@click.option("-n", "--customers", type=CountType(), default=None,
-              help="Customers per simulation (default: the spec's, else 100000).")
-@click.option("--seed", type=SeedType(), default=None,
-              help="Random seed (default: the spec's, else 0).")
-@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-              show_default=True,
-              help="numba: the compiled simulator. exact: exact expectations, for "
-                   "journeys whose values are constants or discrete(...).")
+@simulation_options("Customers per simulation (default: the spec's, else 100000).",
+                    "Random seed (default: the spec's, else 0).", SIMULATOR_OR_EXACT)
 @click.option("--png", "png_dir", default=None, metavar="DIR",
               help="Also write every chart as a PNG into DIR (created if missing), for "
                    "slides.")
-@click.option("--allow-outside-imports", is_flag=True,
-              help="Let imports reach outside the importing file's directory tree.")
+@OUTSIDE_IMPORTS_OPTION
 def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_dir,
             allow_outside_imports):
     """Write a self-contained HTML report of the journey in FILE (``-`` reads standard
@@ -66,10 +63,7 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
 
     Exit 0 when the report was written (missed targets are shown in it; gate on them with
     `cxdsl run`), 1 when the spec has errors, 2 for bad arguments."""
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError, check_scenario, spec_sha256
-
-    _check_output(output)
+    check_output(None if output == "-" else output)
     _check_png_dir(png_dir)
     if no_scenarios and scenarios:
         raise click.UsageError("--no-scenarios and --scenario exclude each other")
@@ -83,12 +77,6 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
         except SimulationError as exc:
             raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
 
-    from ..present import report
-
-    try:
-        from ..analysis import AnalysisError
-    except ImportError:  # pragma: no cover - an installation without the analysis module
-        AnalysisError = SimulationError  # noqa: N806
     chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)
     try:
         data = report.collect(model, source=text, path=shown, customers=customers,

@@ -2,45 +2,52 @@
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
 
 import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from ..model.metrics import REGISTRY
 from ..present import termviz
 from ..present.numbers import LABELS, fmt_interval, fmt_metric, short_label
+from ..sim.exact import ExactError
+from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 from .common import (
+    JSON_OPTION,
+    OUTPUT_HELP,
+    OUTSIDE_IMPORTS_OPTION,
     PROGRESS_AFTER,
-    CountType,
+    SIMULATOR_OR_EXACT,
+    THREADS_OPTION,
     LazyProgress,
-    SeedType,
+    PositiveNumberType,
+    check_output,
+    customers_option,
+    engine_option,
     load_or_exit,
     report,
+    seed_option,
     write_atomic,
 )
 
 
-class PrecisionType(click.ParamType):
-    name = "X"
+class PrecisionType(PositiveNumberType):
+    """A headline half-width: any positive number."""
 
-    def convert(self, value, param, ctx):
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(x) or x <= 0:
-            self.fail(f"{value!r}: the precision must be a positive number", param, ctx)
-        return x
+    name = "X"
+    not_a_number = "{value!r} is not a number"
+    out_of_range = "{value!r}: the precision must be a positive number"
 
 
 def _warm_up() -> None:
     """Load (or, the first time ever, compile) the simulator before the run, with a
     spinner on stderr if that takes longer than PROGRESS_AFTER seconds, so a first run
     says what it is doing instead of sitting at 0%."""
-    from ..sim import engine  # lazy: numba, for this command only
+    from ..sim import engine  # lazy: compiling the kernel's module, under the spinner
 
     status = None
     lock = threading.Lock()
@@ -48,8 +55,6 @@ def _warm_up() -> None:
 
     def show() -> None:
         nonlocal status
-        from rich.console import Console
-
         with lock:
             if not done:
                 status = Console(file=sys.stderr).status(
@@ -70,9 +75,6 @@ def _warm_up() -> None:
 
 
 def render_human(result, model, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     man = result.manifest
     title = model.title or "journey"
     if man.get("engine") == "exact":
@@ -196,47 +198,26 @@ def _surveys_table(result, model, names, console) -> None:
 
 @click.command("run")
 @click.argument("file")
-@click.option("-n", "--customers", type=CountType(), default=None,
-              help="Customers to simulate (100000, 200_000, 1e6). Default: the spec's "
-                   "`customers`, else 100000. With --precision: the most to simulate.")
-@click.option("--seed", type=SeedType(), default=None,
-              help="Random seed (an integer). Default: the spec's `seed`, else 0.")
+@customers_option("Customers to simulate (100000, 200_000, 1e6). Default: the spec's "
+                  "`customers`, else 100000. With --precision: the most to simulate.")
+@seed_option("Random seed (an integer). Default: the spec's `seed`, else 0.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply one of the spec's scenarios to the baseline.")
-@click.option("--engine", type=click.Choice(["numba", "exact"]), default="numba",
-              show_default=True,
-              help="numba: the compiled simulator. exact: exact expectations, for "
-                   "journeys whose values are constants or discrete(...).")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Threads for the numba engine (default: all cores).")
+@engine_option(SIMULATOR_OR_EXACT)
+@THREADS_OPTION
 @click.option("--precision", type=PrecisionType(), default=None,
               help="Simulate until the headline metric's 95% half-width is at most X "
                    "(NPS points on a 0..10 scale, else score points of the mean).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON (the shape documented in DESIGN.md).")
-@click.option("-o", "--output", default=None, metavar="FILE",
-              help="Write the JSON result to FILE (atomically). With --json, nothing "
-                   "goes to standard output.")
-@click.option("--allow-outside-imports", is_flag=True,
-              help="Let imports reach outside the importing file's directory tree.")
+@JSON_OPTION
+@click.option("-o", "--output", default=None, metavar="FILE", help=OUTPUT_HELP)
+@OUTSIDE_IMPORTS_OPTION
 def command(file, customers, seed, scenario, engine, threads, precision, as_json, output,
             allow_outside_imports):
     """Forecast the CX metrics of the journey in FILE (``-`` reads standard input).
 
     Exit 0 when every target is met, 1 when a target is missed or the spec has errors,
     2 for bad arguments."""
-    from ..sim.exact import ExactError
-    from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
-
-    if output is not None:
-        directory = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(directory):
-            raise click.BadParameter(f"directory '{directory}' does not exist",
-                                     param_hint="'-o' / '--output'")
-        if os.path.isdir(output):
-            raise click.BadParameter(f"'{output}' is a directory",
-                                     param_hint="'-o' / '--output'")
-
+    check_output(output)
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     if len(comp.diagnostics):  # warnings: on stderr, so --json stays clean
         report(comp)
@@ -283,8 +264,6 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
         if output is None:
             click.echo(document, nl=False)
     else:
-        from rich.console import Console
-
         console = Console(file=sys.stdout, highlight=False,
                           soft_wrap=False)
         render_human(result, model, console)

@@ -7,25 +7,26 @@ import sys
 
 import click
 
+from .. import analysis
+from ..model import ir
 from ..model.diff import _attr_text
 from ..present.numbers import fmt_half_width, fmt_metric, short_label
 from .common import (
+    analysis_options,
     check_output,
-    cluster_options,
-    emit,
-    executor_for,
     failures,
     how_line,
     load,
-    progress_bar,
-    run_options,
+    make_console,
+    running,
     to_json,
+    write_atomic,
 )
 
 
 def render_human(sw, console) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     model = sw.model
     scen = f", scenario {sw.manifest['scenario']}" if sw.manifest.get("scenario") else ""
@@ -65,14 +66,10 @@ def render_human(sw, console) -> None:
               help="Ignore the spec's `sweep` lines; sweep the --vary axes alone.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Sweep on top of this scenario instead of the baseline.")
-@run_options
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON (the shape documented in DESIGN.md).")
-@click.option("-o", "--output", default=None, metavar="FILE.csv|FILE.json",
-              help="Write the points to a CSV file (one column per axis, then m, m_lo, "
-                   "m_hi for every metric m) or a JSON file, by the name's ending; "
-                   "standard output then only says so.")
-@cluster_options
+@analysis_options("FILE.csv|FILE.json",
+                  "Write the points to a CSV file (one column per axis, then m, m_lo, m_hi "
+                  "for every metric m) or a JSON file, by the name's ending; standard "
+                  "output then only says so.")
 def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threads,
             as_json, output, scheduler, dask_local, allow_outside_imports):
     """Run every point of a parameter grid of FILE: the spec's `sweep` lines and the
@@ -81,12 +78,8 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
     `cxdsl run` of the same values). The grid runs batched inside the compiled kernel.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
-    from .. import analysis
-    from ..model import ir
-
     check_output(output, (".csv", ".json"))
     model, sha = load(file, allow_outside_imports)
-    progress = progress_bar()
     with failures():
         analysis.check_scenario(model, scenario)
         base = ir.with_scenario(model, scenario)
@@ -96,17 +89,12 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
                 axes.append(analysis.parse_vary(text, base))
             except analysis.AnalysisError as exc:
                 raise click.BadParameter(str(exc), param_hint="'--vary'") from None
-        try:
-            with executor_for(scheduler, dask_local) as ex:
-                sw = analysis.sweep(model, axes, scenario=scenario,
-                                    file_sweeps=not no_file_sweeps, engine=engine,
-                                    customers=customers, seed=seed, threads=threads,
-                                    executor=ex, spec_sha=sha, progress=progress)
-        finally:
-            progress.close()
+        with running(scheduler, dask_local) as (ex, progress):
+            sw = analysis.sweep(model, axes, scenario=scenario,
+                                file_sweeps=not no_file_sweeps, engine=engine,
+                                customers=customers, seed=seed, threads=threads,
+                                executor=ex, spec_sha=sha, progress=progress)
     if output is not None:
-        from .common import write_atomic
-
         write_atomic(output, sw.to_csv() if output.lower().endswith(".csv")
                      else to_json(sw.to_dict()))
         if not as_json:
@@ -114,5 +102,5 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
     elif as_json:
         click.echo(to_json(sw.to_dict()), nl=False)
     else:
-        emit("", False, None, lambda c: render_human(sw, c))
+        render_human(sw, make_console())
     sys.exit(0)

@@ -1,4 +1,4 @@
-"""The Python API: text or a path in, a checked :class:`cxdsl.ir.Model` out.
+"""The Python API: text or a path in, a checked :class:`cxdsl.model.ir.Model` out.
 
     cxdsl.parse(text, path)  -> ast.Module       (syntax only)
     cxdsl.loads(text, path)  -> ir.Model         (raises CompileError)

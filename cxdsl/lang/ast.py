@@ -1,6 +1,6 @@
 """The syntax tree of a .cxj file: frozen dataclasses, each carrying its source span.
 
-Built from Lark's parse tree by :mod:`cxdsl.parser`. Nothing here is resolved: names are
+Built from Lark's parse tree by :mod:`cxdsl.lang.parser`. Nothing here is resolved: names are
 still text, numbers keep their spelling (the formatter writes them back as written).
 """
 

@@ -1,8 +1,8 @@
-"""Stage 2: :class:`cxdsl.ast.Module` -> :class:`cxdsl.ir.Model`.
+"""Stage 2: :class:`cxdsl.lang.ast.Module` -> :class:`cxdsl.model.ir.Model`.
 
 Resolves imports and names, merges per-persona ``for`` overrides into dense per-persona
 values, validates every value, scenario and sweep, and reports all problems of a file in
-one pass (errors and warnings, each with a code documented in :mod:`cxdsl.codes`). The
+one pass (errors and warnings, each with a code documented in :mod:`cxdsl.lang.codes`). The
 work is done by the passes of :mod:`cxdsl.lang.check`, in the order of its ``PASSES``.
 """
 

@@ -1,5 +1,5 @@
 """Every diagnostic code, in one place. ``docs/diagnostics.md`` is generated from this table
-(``python -m cxdsl.codes > docs/diagnostics.md``) and a test keeps the two equal, and checks
+(``python -m cxdsl.lang.codes > docs/diagnostics.md``) and a test keeps the two equal, and checks
 that every code here is used by the compiler and covered by a golden test."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def markdown() -> str:
     lines = ["# Diagnostic codes", "",
              "Every message `cxdsl check` prints has a code: `E` for errors (the file is "
              "not run), `W` for warnings (it runs, but look). This page is generated from "
-             "`cxdsl/codes.py`.", "",
+             "`cxdsl/lang/codes.py`.", "",
              "| code | what | when |", "| --- | --- | --- |"]
     lines += [f"| {code} | {title} | {text} |" for code, (title, text) in CODES.items()]
     return "\n".join(lines) + "\n"

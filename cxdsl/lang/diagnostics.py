@@ -6,6 +6,7 @@ problem of a file in one run; the driver stops between stages when errors were f
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class Span:
 @dataclass(frozen=True)
 class Diagnostic:
     severity: str  # "error" | "warning"
-    code: str      # e.g. "E201"; documented in cxdsl.codes
+    code: str      # e.g. "E201"; documented in cxdsl.lang.codes
     message: str
     span: Span | None = None
     hint: str | None = None
@@ -206,8 +207,6 @@ def a_or_an(word: str) -> str:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate, or None when nothing is close."""
-    import difflib
-
     cands = list(candidates)
     best = difflib.get_close_matches(name, cands, n=1, cutoff=0.6)
     if not best:

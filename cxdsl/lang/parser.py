@@ -1,4 +1,4 @@
-"""Stage 1: text -> :class:`cxdsl.ast.Module`.
+"""Stage 1: text -> :class:`cxdsl.lang.ast.Module`.
 
 Lark (LALR, positions on) parses with ``grammar/cxj.lark``; a separate Transformer builds
 the frozen AST. Syntax errors become friendly diagnostics; after one, the offending line is

@@ -6,7 +6,7 @@ checker validates them against the tuples below, and the highlighters (Pygments,
 Vim, Emacs) colour the same words. ``KEYWORDS`` is the grammar's own keyword list
 (:func:`cxdsl.lang.grammar.keywords`), computed on first use.
 
-``tests/test_editors.py`` checks that every editor file knows exactly these words.
+``tests/tooling/test_editors.py`` checks that every editor file knows exactly these words.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ persona name in declaration order, floats written so they read back to the same 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 from . import ir
@@ -169,8 +170,6 @@ def schema(name: str = "model") -> dict:
     a command's ``--json`` document: ``run`` (also ``export --to json``), ``compare``,
     ``sweep``, ``mot``, ``diff``; ``common`` holds the definitions they refer to (by ``$id``,
     ``https://cxdsl.dev/schema/NAME.schema.json``)."""
-    from importlib import resources
-
     return json.loads(resources.files("cxdsl").joinpath(f"schema/{name}.schema.json")
                       .read_text("utf-8"))
 

@@ -8,7 +8,7 @@
 :func:`render` prints; :func:`renderable` returns the same picture as a rich renderable to
 place in a layout. Both take the run result, either as the ``cxdsl run --json`` dict
 (DESIGN.md: they read ``stages[*].name/reached/mean_score`` and, to guess the scale,
-``overall``) or as a :class:`cxdsl.metrics.Result` (then its model gives the scale and
+``overall``) or as a :class:`cxdsl.sim.metrics.Result` (then its model gives the scale and
 the goal, and the stage labels are shown where they fit).
 
 The picture reads without colour: bars are block characters (eighths of a cell, so a bar
@@ -217,7 +217,7 @@ def render(result, console: Console, *, scale: tuple[float, float] | None = None
            goal: str | None = None) -> None:
     """Print the funnel and the emotion curve of ``result`` on ``console``.
 
-    ``result``: the ``cxdsl run --json`` dict (DESIGN.md) or a :class:`cxdsl.metrics.Result`.
+    ``result``: the ``cxdsl run --json`` dict (DESIGN.md) or a :class:`cxdsl.sim.metrics.Result`.
     ``scale``: the score scale ``(LO, HI)`` (give ``model.scale`` with a dict; a Result
     knows it). ``goal``: the goal stage to mark with ``◆`` (a Result knows it).
     Uses the console's width and encoding; needs no colour to be read; prints nothing

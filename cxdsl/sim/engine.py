@@ -214,7 +214,7 @@ def work_order(counts: np.ndarray, block_size: int = BLOCK_SIZE
 class Packed:
     """The kernel's view of a run: tables regrouped per (point, persona) in the order the
     kernel reads them, with the stream keys of the seed and integer thresholds in place of
-    fixed probabilities (:func:`cxdsl.rng.below_threshold`: the same decisions)."""
+    fixed probabilities (:func:`cxdsl.sim.rng.below_threshold`: the same decisions)."""
 
     ev_int: np.ndarray     # int64[P,Q,E,5]: event, mode, cond first, cond end, dist or -1
     ev_u64: np.ndarray     # uint64[P,Q,E,3]: threshold, occurs key, impact key
@@ -364,7 +364,7 @@ def iter_chunks(source, customers: int, seed: int, *, threads: int | None = None
     """Run the simulation chunk by chunk, yielding a :class:`ChunkReport` after each.
 
     ``source``: an ``ir.Model``, a list of models of one structure (one point each) or
-    :class:`~cxdsl.lower.Tables`. ``customers``: N per point (≥ 1), split over personas by
+    :class:`~cxdsl.sim.lower.Tables`. ``customers``: N per point (≥ 1), split over personas by
     largest remainder. ``seed``: any integer. ``threads``: numba threads (default: all).
     ``chunk_size``: customers per chunk, rounded down to whole blocks of
     :data:`BLOCK_SIZE` (default :data:`DEFAULT_CHUNK`).

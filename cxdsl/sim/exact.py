@@ -16,7 +16,7 @@ describes, stage by stage and event by event:
   advances with probability ``advance`` when advance is 0 or 1, else
   ``logistic(logit(advance) + slope * (score - score0))``; the rest leaves the journey.
 
-The result is a :class:`cxdsl.tallies.Tallies` with ``exact=True`` and ``n == 1`` per
+The result is a :class:`cxdsl.sim.tallies.Tallies` with ``exact=True`` and ``n == 1`` per
 persona: every entry is a probability or an expectation per customer.
 
 Arithmetic mirrors the simulator's: scores are float64 sums of the impacts in event order,

@@ -1,4 +1,4 @@
-"""Lowering: a resolved :class:`cxdsl.ir.Model` in, flat numpy tables for the kernel out.
+"""Lowering: a resolved :class:`cxdsl.model.ir.Model` in, flat numpy tables for the kernel out.
 
 The kernel (:mod:`cxdsl.sim.kernel`) is compiled once and reads every journey from the same
 fixed set of arrays; nothing is generated per journey. The tables have a leading *point*

@@ -10,7 +10,7 @@ persona. Nothing depends on positions, thread counts or chunking, so
 * scenarios and sweep points share their random numbers (common random numbers).
 
 Construction (version 1 — changing any of it changes every forecast, which the
-known-answer vectors in ``tests/test_rng.py`` pin down):
+known-answer vectors in ``tests/sim/test_rng.py`` pin down):
 
 ``stream_key(seed, purpose, declaration, persona)``
     A 64-bit key: the first 8 bytes (little-endian) of BLAKE2b over a length-prefixed

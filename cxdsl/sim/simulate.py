@@ -1,14 +1,14 @@
-"""The public simulation API: a checked model in, a :class:`~cxdsl.metrics.Result` out.
+"""The public simulation API: a checked model in, a :class:`~cxdsl.sim.metrics.Result` out.
 
     result = cxdsl.simulate(model, customers=100_000, seed=42)
     result.metric("nps").value, result.to_dict()
 
-Engines: ``"numba"`` (the default: the compiled kernel of :mod:`cxdsl.engine`) and
-``"exact"`` (:mod:`cxdsl.exact`: no sampling, for journeys whose values are constants or
+Engines: ``"numba"`` (the default: the compiled kernel of :mod:`cxdsl.sim.engine`) and
+``"exact"`` (:mod:`cxdsl.sim.exact`: no sampling, for journeys whose values are constants or
 ``discrete(...)``).
 
 ``precision``: keep simulating until the headline metric's 95% half-width (nps on a 0..10
-scale, otherwise the mean score; :func:`cxdsl.metrics.headline_metric`) is at most
+scale, otherwise the mean score; :func:`cxdsl.sim.metrics.headline_metric`) is at most
 ``precision``. The run starts with :data:`PRECISION_START` customers, estimates from the
 interval how many customers the precision needs (the half-width shrinks as 1/√N) and runs
 that many, repeating until the precision is reached or the cap is hit: ``customers`` when
@@ -26,7 +26,11 @@ import sys
 import types
 from collections.abc import Callable
 
+import numpy as np
+
 from .._version import __version__
+from ..lang.api import check_file
+from ..lang.diagnostics import CompileError, did_you_mean
 from ..model import ir
 from .metrics import Result, compute, headline_metric
 
@@ -49,13 +53,7 @@ class SimulationError(ValueError):
 def check_customers(customers, what: str = "customers") -> int:
     """``customers`` as an int in 1 … MAX_CUSTOMERS, or SimulationError."""
     if isinstance(customers, bool) or not isinstance(customers, int):
-        try:
-            import numpy as np
-
-            ok = isinstance(customers, np.integer)
-        except ImportError:  # pragma: no cover
-            ok = False
-        if not ok:
+        if not isinstance(customers, np.integer):
             raise SimulationError(f"{what} must be a whole number, got {customers!r}")
     customers = int(customers)
     if customers < 1:
@@ -68,13 +66,8 @@ def check_customers(customers, what: str = "customers") -> int:
 
 def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
-        try:
-            import numpy as np
-
-            if isinstance(seed, np.integer):
-                return int(seed)
-        except ImportError:  # pragma: no cover
-            pass
+        if isinstance(seed, np.integer):
+            return int(seed)
         raise SimulationError(f"seed must be an integer, got {seed!r}")
     return seed
 
@@ -85,8 +78,6 @@ def check_scenario(model: ir.Model, scenario: str | None) -> None:
     names = [s.name for s in model.scenarios]
     if scenario in names:
         return
-    from ..lang.diagnostics import did_you_mean
-
     hint = did_you_mean(scenario, names)
     if hint:
         tail = f" — {hint}"
@@ -103,7 +94,7 @@ def check_threads(threads) -> int | None:
         return None
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise SimulationError(f"threads must be a whole number of at least 1, got {threads!r}")
-    import numba
+    import numba  # lazy: only the numba engine needs numba
 
     most = numba.config.NUMBA_NUM_THREADS
     if threads > most:
@@ -155,11 +146,8 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     when ``model`` is a path).
 
     Raises :class:`SimulationError` for bad arguments and
-    :class:`cxdsl.exact.ExactError` when the exact engine cannot take the journey."""
+    :class:`cxdsl.sim.exact.ExactError` when the exact engine cannot take the journey."""
     if isinstance(model, (str, os.PathLike)):
-        from ..lang.api import check_file
-        from ..lang.diagnostics import CompileError
-
         path = os.fspath(model)
         comp = check_file(path)
         if not comp.ok:
@@ -190,14 +178,14 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     run_model = ir.with_scenario(model, scenario)
 
     if engine == "exact":
-        from .exact import exact_tallies
+        from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
 
         tallies = exact_tallies(run_model)
         info = manifest(spec_sha256=spec_sha, seed=None, customers=None, engine=engine,
                         scenario=scenario)
         return compute(tallies, run_model, info)
 
-    from . import engine as numba_engine
+    from . import engine as numba_engine  # lazy: compiles or loads the kernel
 
     if precision is None:
         tallies = numba_engine.simulate_tallies(run_model, customers, seed, threads=threads,
@@ -249,10 +237,10 @@ __all__ = ["simulate", "SimulationError", "ENGINES", "DEFAULT_CUSTOMERS", "MAX_C
 
 
 class _CallableModule(types.ModuleType):
-    """Importing ``cxdsl.simulate`` binds the attribute ``simulate`` of the package to
-    this module, shadowing the function of the same name that ``cxdsl.simulate`` promises.
-    Calling the module calls the function, so ``cxdsl.simulate(model, ...)`` works however
-    the names were first imported."""
+    """Importing ``cxdsl.sim.simulate`` binds the attribute ``simulate`` of the package
+    ``cxdsl.sim`` to this module, where a reader of the package's docstring expects the
+    function of that name. Calling the module calls the function, so
+    ``cxdsl.sim.simulate(model, ...)`` works however the names were first imported."""
 
     def __call__(self, *args, **kwargs) -> Result:
         return simulate(*args, **kwargs)

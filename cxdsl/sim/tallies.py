@@ -1,4 +1,4 @@
-"""Raw tallies: what an engine returns and :mod:`cxdsl.metrics` turns into a Result.
+"""Raw tallies: what an engine returns and :mod:`cxdsl.sim.metrics` turns into a Result.
 
 Both engines fill the same arrays. For the numba engine they are sums over the simulated
 customers of each persona (``n[q]`` customers); for the exact engine they are expectations

@@ -8,7 +8,7 @@ then proves the result is safe before returning it:
 * formatting the result again changes nothing.
 
 If any of these fails, :class:`FormatError` is raised (``cxdsl fmt`` exits 123 and writes
-nothing). A file with syntax errors raises :class:`cxdsl.diagnostics.CompileError` instead.
+nothing). A file with syntax errors raises :class:`cxdsl.lang.diagnostics.CompileError` instead.
 
 The layout itself is :mod:`cxdsl.lang.printer`'s.
 """
@@ -19,6 +19,7 @@ import dataclasses
 import os
 
 from ..lang import ast, parser
+from ..lang.api import check_text
 from ..lang.diagnostics import CompileError, Diagnostics, Span
 from ..lang.printer import (  # noqa: F401  (the printer's API, re-exported for the commands)
     ATTRIBUTE_ORDER,
@@ -66,8 +67,6 @@ def _check_model(text: str, path: str, base_dir: str | None, *, strict: bool):
     """The model of ``text``, or None when it does not check clean. A checker failure
     counts as not clean for the original (``strict`` False): the syntax tree comparison
     still guards the result."""
-    from ..lang.api import check_text
-
     try:
         comp = check_text(text, path, base_dir=base_dir)
     except Exception as exc:

@@ -5,8 +5,8 @@ Installed with the package through the ``pygments.lexers`` entry point, so
 
     pygmentize -l cxj -f terminal256 examples/saas_onboarding.cxj
 
-Its words come from the grammar (:func:`cxdsl.parser.keywords`) and from
-:mod:`cxdsl.vocabulary`: keywords anywhere, persona/stage/event/scenario names where they are
+Its words come from the grammar (:func:`cxdsl.lang.grammar.keywords`) and from
+:mod:`cxdsl.lang.vocabulary`: keywords anywhere, persona/stage/event/scenario names where they are
 declared, attribute names before ``=`` or after the ``.`` of a path, metric names after
 ``target``, distribution names before ``(``.
 """

@@ -20,7 +20,7 @@
 ;;     (add-to-list 'eglot-server-programs '(cxj-mode "cxdsl" "lsp")))
 ;;
 ;; The word lists are the grammar's keywords (grammar/cxj.lark) and the names of
-;; cxdsl/vocabulary.py; tests/test_editors.py checks that they stay the same.
+;; cxdsl/lang/vocabulary.py; tests/tooling/test_editors.py checks that they stay the same.
 
 ;;; Code:
 

@@ -9,11 +9,11 @@ import socket
 import time
 
 import pytest
-from support import invoke, write
 
 import cxdsl
 from cxdsl import analysis
 from cxdsl.analysis.distributed import DistributedError, connect, parse_local
+from support import invoke, write
 
 distributed = pytest.importorskip("distributed")
 

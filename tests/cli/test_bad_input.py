@@ -13,6 +13,7 @@ import os
 import re
 
 import pytest
+
 from support import write
 
 GOOD = """\

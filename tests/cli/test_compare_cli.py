@@ -7,9 +7,9 @@ import io
 import json
 
 import pytest
-from support import EXAMPLES, invoke, separate_runner, write
 
 from cxdsl.cli.main import cli
+from support import EXAMPLES, invoke, invoke_json, separate_runner, spec_fixture, write
 
 SPEC = """\
 journey "Compare test"
@@ -25,15 +25,11 @@ target nps >= 10
 """
 
 
-@pytest.fixture
-def spec(tmp_path):
-    return write(tmp_path, "j.cxj", SPEC)
+spec = spec_fixture(SPEC, "j.cxj")
 
 
 def test_json_shape(spec):
-    out = invoke("compare", spec, "-n", "20000", "--seed", "3", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = invoke_json("compare", spec, "-n", "20000", "--seed", "3", "--json")
     assert set(doc) == {"manifest", "baseline", "scenarios"}
     assert doc["manifest"] == {**doc["manifest"], "seed": 3, "customers": 20000,
                                "engine": "numba", "scenario": None}
@@ -66,9 +62,7 @@ def test_json_shape(spec):
 
 
 def test_exact_engine_and_chosen_scenario(spec):
-    out = invoke("compare", spec, "--engine", "exact", "--scenario", "more", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = invoke_json("compare", spec, "--engine", "exact", "--scenario", "more", "--json")
     assert doc["manifest"]["engine"] == "exact" and doc["manifest"]["seed"] is None
     (s,) = doc["scenarios"]
     # mean: e at S adds 2 with p 0.5 -> 0.8, so the mean rises by 0.3 * 2 = 0.6

@@ -4,10 +4,10 @@ schema and loadable back into the same model."""
 from __future__ import annotations
 
 import pytest
-from support import CASES_DIR, strict_json, write
 
 from cxdsl.lang import api
 from cxdsl.model import ir, serialize
+from support import CASES_DIR, strict_json, write
 
 CASES = CASES_DIR / "ok"
 

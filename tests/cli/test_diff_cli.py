@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 
 import pytest
-from support import invoke
 
 import cxdsl
 from cxdsl.model.diff import diff_models, render
+from support import invoke, invoke_json
 
 OLD = """\
 journey "Diff test"
@@ -79,10 +78,8 @@ def test_model_diff_personas_and_settings():
 def test_files_json(tmp_path):
     (tmp_path / "old.cxj").write_text(OLD)
     (tmp_path / "new.cxj").write_text(NEW)
-    out = invoke("diff", tmp_path / "old.cxj", tmp_path / "new.cxj", "-n", "20000",
+    doc = invoke_json("diff", tmp_path / "old.cxj", tmp_path / "new.cxj", "-n", "20000",
                  "--seed", "1", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
     assert {"manifest", "changes", "old", "new", "delta"} <= set(doc)
     assert doc["manifest"]["seed"] == 1 and doc["manifest"]["customers"] == 20000
     assert set(doc["delta"]) == {"nps", "csat", "mean", "conversion", "revenue"}
@@ -132,9 +129,7 @@ def repo(tmp_path, monkeypatch):
 
 
 def test_git_revision_with_imports(repo):
-    out = invoke("diff", "HEAD:j.cxj", "j.cxj", "--engine", "exact", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = invoke_json("diff", "HEAD:j.cxj", "j.cxj", "--engine", "exact", "--json")
     # the import is read at the revision too: only the working tree's baseline changed
     assert [(c["kind"], c["name"]) for c in doc["changes"]] == [("persona", "a")]
     assert doc["changes"][0]["fields"] == [{"field": "baseline", "old": "7", "new": "7.5"}]

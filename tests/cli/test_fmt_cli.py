@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, ROOT, SAAS, run_main, write
 
 from cxdsl.cli import fmt as fmt_cmd
 from cxdsl.cli.main import main
 from cxdsl.tooling.formatter import FormatError, format_text
+from support import CASES_DIR, ROOT, SAAS, run_main, write
 
 # a formatter case (tests/cases/fmt): the file tests need a text the formatter changes
 MESSY = (CASES_DIR / "fmt" / "spacing_and_comment.cxj").read_text("utf-8")

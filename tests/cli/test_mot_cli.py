@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import invoke, write
+
+from support import invoke, invoke_json, spec_fixture, write
 
 SPEC = """\
 journey "Moments"
@@ -18,15 +19,11 @@ event late p=50% impact=+1 at T
 """
 
 
-@pytest.fixture
-def spec(tmp_path):
-    return write(tmp_path, "m.cxj", SPEC)
+spec = spec_fixture(SPEC, "m.cxj")
 
 
 def test_exact_mean_by_hand(spec):
-    out = invoke("mot", spec, "--engine", "exact", "--metric", "mean", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = invoke_json("mot", spec, "--engine", "exact", "--metric", "mean", "--json")
     assert set(doc) == {"manifest", "metric", "events"}
     assert doc["metric"] == "mean"
     events = {e["name"]: e for e in doc["events"]}
@@ -62,10 +59,8 @@ def test_numba_within_intervals_of_exact(spec):
 
 
 def test_tornado_json(spec):
-    out = invoke("mot", spec, "--engine", "exact", "--metric", "mean", "--tornado",
+    doc = invoke_json("mot", spec, "--engine", "exact", "--metric", "mean", "--tornado",
                  "--by", "10%", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
     t = doc["tornado"]
     assert t["by"] == pytest.approx(0.1) and t["metric"] == "mean"
     rows = {r["parameter"]: r for r in t["parameters"]}

@@ -7,11 +7,11 @@ import json
 import os
 
 import pytest
-from support import run_main, write
 
 from cxdsl.cli.new import TEMPLATES, render, title_of
 from cxdsl.lang import api
 from cxdsl.tooling.formatter import format_text
+from support import run_main, write
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))

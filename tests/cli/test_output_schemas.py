@@ -7,10 +7,10 @@ import copy
 import json
 
 import pytest
-from support import EXAMPLES, SAAS, separate_runner, strict_json, write
 
 from cxdsl.cli.main import cli
 from cxdsl.model import serialize
+from support import EXAMPLES, SAAS, separate_runner, strict_json, write
 
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")

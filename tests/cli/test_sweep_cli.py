@@ -7,7 +7,8 @@ import csv
 import json
 
 import pytest
-from support import invoke, write
+
+from support import invoke, invoke_json, spec_fixture
 
 SPEC = """\
 journey "Sweep test"
@@ -22,15 +23,11 @@ sweep e.p from 0% to 100% step 50%
 """
 
 
-@pytest.fixture
-def spec(tmp_path):
-    return write(tmp_path, "j.cxj", SPEC)
+spec = spec_fixture(SPEC, "j.cxj")
 
 
 def test_json_shape_and_grid(spec):
-    out = invoke("sweep", spec, "-n", "5000", "--vary", "S.advance=40%,80%", "--json")
-    assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = invoke_json("sweep", spec, "-n", "5000", "--vary", "S.advance=40%,80%", "--json")
     assert set(doc) == {"manifest", "axes", "points"}
     assert doc["axes"] == ["e.p", "S.advance"]
     assert len(doc["points"]) == 6

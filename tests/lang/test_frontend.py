@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from support import ROOT, SAAS
 
 import cxdsl
 from cxdsl.lang import parser
+from support import ROOT, SAAS
 
 
 def test_check_does_not_import_numba():

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, ROOT
 
 from cxdsl.lang import api
 from cxdsl.lang.codes import CODES
 from cxdsl.lang.diagnostics import render
 from cxdsl.model import serialize
+from support import CASES_DIR, ROOT
 
 OK_CASES = sorted((CASES_DIR / "ok").glob("*.cxj"))
 ERR_CASES = sorted((CASES_DIR / "err").glob("*.cxj"))
@@ -254,12 +254,12 @@ def _codes_in_source() -> dict[str, list[str]]:
 def test_every_code_in_the_source_is_documented():
     used = _codes_in_source()
     undocumented = {c: sorted(set(f)) for c, f in used.items() if c not in CODES}
-    assert not undocumented, f"codes used but not in cxdsl/codes.py: {undocumented}"
+    assert not undocumented, f"codes used but not in cxdsl/lang/codes.py: {undocumented}"
 
 
 def test_every_documented_code_is_used():
     unused = set(CODES) - set(_codes_in_source())
-    assert not unused, f"codes in cxdsl/codes.py that nothing reports: {sorted(unused)}"
+    assert not unused, f"codes in cxdsl/lang/codes.py that nothing reports: {sorted(unused)}"
 
 
 def test_diagnostics_doc_is_generated_from_the_code_table():

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
-from support import ROOT
 
 from cxdsl.lang import api, parser
 from cxdsl.lang.diagnostics import Diagnostics, render
 from cxdsl.lang.source import decode
 from cxdsl.model import serialize
+from support import ROOT
 
 EXAMPLES = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "examples").glob("*.cxj"))}
 

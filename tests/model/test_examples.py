@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, ROOT, strict_json
 
 from cxdsl.lang import api
 from cxdsl.model import serialize
+from support import EXAMPLES, ROOT, strict_json
 
 
 def _id(path: Path) -> str:

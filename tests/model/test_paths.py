@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from support import SAAS
 
 from cxdsl.lang import api
 from cxdsl.model import ir, paths
+from support import SAAS
 
 
 @pytest.fixture(scope="module")

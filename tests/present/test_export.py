@@ -5,7 +5,6 @@ tests/cases/export, the syntax rules of both formats, and the ``export`` command
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -13,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 import cxdsl
 from cxdsl.present import export
+from support import CASES_DIR, EXAMPLES, SAAS, invoke, invoke_json, write
 
 CASES = CASES_DIR / "export"
 SPECIAL = sorted(CASES.glob("*.cxj"))
@@ -256,9 +255,7 @@ def test_command_json_is_the_run_result(tmp_path):
     spec = tmp_path / "j.cxj"
     spec.write_text("persona p share=1 baseline=7\nstage A advance=50%\nstage B\n"
                     "event e p=50% impact=+2 at A\n", encoding="utf-8")
-    res = invoke("export", str(spec), "--to", "json", "--engine", "exact")
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    doc = invoke_json("export", str(spec), "--to", "json", "--engine", "exact")
     assert set(doc) == {"manifest", "overall", "personas", "stages", "events", "targets",
                         "surveys"}
     assert doc["manifest"]["engine"] == "exact"

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 import cxdsl
 from cxdsl.present import report
+from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 
 CASES = CASES_DIR / "export"
 LABELS = CASES / "labels.cxj"    # HTML, quotes, emoji in every label; scale 1..5

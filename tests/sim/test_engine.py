@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-from support import SAAS, journey
 
 import cxdsl
 from cxdsl.model import ir
@@ -23,6 +22,7 @@ from cxdsl.sim.engine import (
 from cxdsl.sim.lower import lower, lower_points, persona_counts
 from cxdsl.sim.reference import simulate_reference
 from cxdsl.sim.tallies import Tallies
+from support import SAAS, journey
 
 FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
           "stage_score_sum", "event_count", "stage_score_sq", "stage_hist")

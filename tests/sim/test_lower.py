@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import journey
 
 from cxdsl.model import ir
 from cxdsl.sim.kernel import (
@@ -32,6 +31,7 @@ from cxdsl.sim.lower import (
     lower_points,
     persona_counts,
 )
+from support import journey
 
 TWO_PERSONAS = journey(
     personas=(("ent", 0.3, ir.Const(8.0)), ("smb", 0.7, ir.Normal(7.2, 1.0))),

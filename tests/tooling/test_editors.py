@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 from pygments.token import Keyword, Name, Operator
-from support import EXAMPLES, ROOT, write
 
 from cxdsl.lang import parser, vocabulary
 from cxdsl.tooling.pygments_lexer import CxjLexer
+from support import EXAMPLES, ROOT, write
 
 EDITORS = ROOT / "editors"
 VSCODE = EDITORS / "vscode"

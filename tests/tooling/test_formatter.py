@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
-from support import CASES_DIR, EXAMPLES
 
 from cxdsl.lang import api, parser
 from cxdsl.lang.diagnostics import CompileError, Diagnostics
 from cxdsl.tooling import formatter
 from cxdsl.tooling.formatter import FormatError, comment_texts, format_text
+from support import CASES_DIR, EXAMPLES
 
 
 def same_meaning(before: str, after: str, path: str = "<string>") -> None:

@@ -20,13 +20,13 @@ from pygls.protocol import default_converter
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
-from support import EXAMPLES, ROOT, SAAS
 
 from cxdsl.lang import api
 from cxdsl.tooling import lsp as lsp_mod
 from cxdsl.tooling.formatter import format_text
 from cxdsl.tooling.lsp import LineIndex, text_edits
 from cxdsl.tooling.lsp.vocabulary import KINDS
+from support import EXAMPLES, ROOT, SAAS
 
 aio = pytest.mark.asyncio(loop_scope="module")
 

@@ -15,10 +15,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Comment, Error, Keyword, Name, Number, Operator, String, Whitespace
-from support import EXAMPLES, write
 
 from cxdsl.lang import parser
 from cxdsl.tooling.pygments_lexer import CxjLexer
+from support import EXAMPLES, write
 
 
 def tokens(text: str) -> list[tuple]:

@@ -51,7 +51,7 @@ def _groups(data: ReportData) -> list[tuple[str, str, dict, list | None]]:
 
 
 def _funnel_chart(data: ReportData) -> Chart:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib, see the module docstring
 
     model = data.model
     groups = [g for g in _groups(data) if g[3]]
@@ -115,8 +115,8 @@ def _bands(model: ir.Model) -> list[tuple[str, str, int, int]]:
 
 
 def _distribution_chart(data: ReportData) -> Chart:
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
+    from matplotlib.figure import Figure  # lazy: matplotlib, see the module docstring
+    from matplotlib.patches import Patch  # lazy: matplotlib, see the module docstring
 
     model = data.model
     lo, hi = model.scale
@@ -175,7 +175,7 @@ def _distribution_chart(data: ReportData) -> Chart:
 
 
 def _tornado_chart(data: ReportData, top: int = 15) -> Chart | None:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib, see the module docstring
 
     model = data.model
     rows = [r for r in mot_rows(data)
@@ -240,7 +240,7 @@ def _tornado_chart(data: ReportData, top: int = 15) -> Chart | None:
 
 
 def _scenario_chart(data: ReportData) -> Chart | None:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib, see the module docstring
 
     doc = data.compare or {}
     scenarios = doc.get("scenarios") or []
@@ -298,7 +298,7 @@ def _scenario_chart(data: ReportData) -> Chart | None:
 def charts(data: ReportData) -> list[Chart]:
     """The report's figures, in page order (the tornado and the scenarios only when there
     is something to show)."""
-    import matplotlib
+    import matplotlib  # lazy: matplotlib, see the module docstring
 
     with matplotlib.rc_context(RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*[Gg]lyph.*missing")
@@ -320,7 +320,7 @@ _ID = re.compile(r'\bid="([^"]+)"')
 def svg_of(chart: Chart, index: int) -> str:
     """The chart as an inline ``<svg>`` element: no XML prolog, comments or metadata; ids
     prefixed ``c<index>-``; a ``<title>`` and ``<desc>`` for screen readers."""
-    import matplotlib
+    import matplotlib  # lazy: matplotlib, see the module docstring
 
     buf = io.StringIO()
     with matplotlib.rc_context(RC), warnings.catch_warnings():
@@ -350,7 +350,7 @@ def svg_of(chart: Chart, index: int) -> str:
 
 def pngs(chart_list: list[Chart], dpi: int = 150) -> dict[str, bytes]:
     """Each chart as PNG bytes, by file name (``<key>.png``)."""
-    import matplotlib
+    import matplotlib  # lazy: matplotlib, see the module docstring
 
     out = {}
     with matplotlib.rc_context(RC), warnings.catch_warnings():

@@ -38,7 +38,7 @@ class ReportData:
 
 
 def persona_stages_of(result) -> dict[str, list[dict]] | None:
-    """Per persona, the funnel and emotion curve of a :class:`cxdsl.metrics.Result` (from
+    """Per persona, the funnel and emotion curve of a :class:`cxdsl.sim.metrics.Result` (from
     its tallies); None when the result carries none."""
     t = getattr(result, "tallies", None)
     model = getattr(result, "model", None)
@@ -90,9 +90,9 @@ def collect(model: ir.Model, *, source: str | None = None, path: str | None = No
     (:func:`cxdsl.analysis.compare`), all with the same customers and seed — common random
     numbers, so the differences carry little noise.
 
-    Raises :class:`cxdsl.simulate.SimulationError` or
+    Raises :class:`cxdsl.sim.simulate.SimulationError` or
     :class:`cxdsl.analysis.AnalysisError` for bad arguments (an unknown scenario) and
-    :class:`cxdsl.exact.ExactError` when the exact engine cannot take the journey."""
+    :class:`cxdsl.sim.exact.ExactError` when the exact engine cannot take the journey."""
     names = [s.name for s in model.scenarios] if scenarios is None else list(scenarios)
     for name in names:
         check_scenario(model, name)

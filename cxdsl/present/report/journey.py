@@ -30,8 +30,7 @@ from .style import (
 def journey_chart(data: ReportData) -> Chart:
     """The journey map; its layout in inches (stage columns of equal width, cards sized
     to their text and their contribution to the headline metric)."""
-    # matplotlib is imported when a chart is drawn (lazy): see cxdsl.present.report.charts
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: matplotlib, see cxdsl.present.report.charts
 
     model, result = data.model, data.result
     lo, hi = model.scale
@@ -173,7 +172,7 @@ def _draw_cards(panel, data: ReportData, cards, sizes, geometry) -> dict:
     """The event cards, coloured by the sign of their impact and sized by their
     contribution; ``geometry``: (card width in columns, column width, panel height,
     title line height, gap), in inches. Returns each card's (x, top, height)."""
-    from matplotlib.patches import FancyBboxPatch  # lazy: see journey_chart
+    from matplotlib.patches import FancyBboxPatch  # lazy: matplotlib, as in journey_chart
 
     model, metric = data.model, data.metric
     unit, col_w, panel_h, line_title, gap = geometry
@@ -216,7 +215,7 @@ def _draw_cards(panel, data: ReportData, cards, sizes, geometry) -> dict:
 
 def _draw_links(panel, model: ir.Model, boxes: dict, unit: float) -> None:
     """Arrows from an event to the recoveries and compounding events that depend on it."""
-    from matplotlib.patches import FancyArrowPatch  # lazy: see journey_chart
+    from matplotlib.patches import FancyArrowPatch  # lazy: matplotlib, as in journey_chart
 
     bracket: dict[int, int] = {}
     for dep in dependencies(model):

@@ -76,10 +76,10 @@ def highlight(source: str) -> tuple[str, str]:
     """(HTML of the highlighted source, the CSS it needs). Uses the project's Pygments
     lexer; plain escaped text with line numbers when it is not available."""
     try:
-        from pygments import highlight as pyg_highlight
-        from pygments.formatters import HtmlFormatter
+        from pygments import highlight as pyg_highlight  # lazy: plain text without it
+        from pygments.formatters import HtmlFormatter  # lazy: as above
 
-        from ...tooling.pygments_lexer import CxjLexer
+        from ...tooling.pygments_lexer import CxjLexer  # lazy: as above
     except Exception:
         lines = source.split("\n")
         if lines and lines[-1] == "":

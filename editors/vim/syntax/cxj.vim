@@ -3,8 +3,8 @@
 " Maintainer: the cxdsl project
 "
 " The keyword lists below are the grammar's (grammar/cxj.lark) and the attribute, metric
-" and distribution names are cxdsl/vocabulary.py's; tests/test_editors.py checks that they
-" stay the same.
+" and distribution names are cxdsl/lang/vocabulary.py's; tests/tooling/test_editors.py
+" checks that they stay the same.
 
 if exists('b:current_syntax')
   finish
