@@ -7,19 +7,7 @@ import sys
 
 import click
 
-from .common import CountType, SeedType, load_or_exit, write_atomic
-
-
-def check_output(output: str | None) -> None:
-    """Fail with a usage error (exit 2) before any work when ``-o`` cannot be written."""
-    if output is None:
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise click.BadParameter(f"directory '{directory}' does not exist",
-                                 param_hint="'-o' / '--output'")
-    if os.path.isdir(output):
-        raise click.BadParameter(f"'{output}' is a directory", param_hint="'-o' / '--output'")
+from .common import CountType, SeedType, check_output, load_or_exit, write_output
 
 
 @click.command("export")
@@ -86,4 +74,4 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
     if output is None:
         click.echo(document, nl=False)
     else:
-        write_atomic(output, document)
+        write_output(output, document)

@@ -1,9 +1,11 @@
 """``cxdsl fmt FILE... [--check] [--diff]``: rewrite .cxj files in the canonical layout.
 
 Each file is formatted by :func:`cxdsl.formatter.format_text`, which proves its result means
-the same as the input before returning it. A file is replaced atomically (a temporary file
-in the same directory, then a rename) and only if its content is still what was read; a
-read-only file is left alone. Whatever fails, the original file is never truncated or lost.
+the same as the input before returning it. A file is written by
+:func:`cxdsl.tooling.files.write_file` (atomically where it can be replaced; in place,
+keeping its hard links and owner, where it cannot) and only if its content is still what
+was read; a read-only file is left alone. Whatever fails, the original file is never
+truncated or lost.
 
 Exit codes: 0 done (or nothing to do); 1 a file would be reformatted (``--check``), has
 syntax errors, or could not be read or written; 2 usage; 123 the formatter could not
@@ -13,89 +15,18 @@ prove its result safe (a bug; nothing was written).
 from __future__ import annotations
 
 import difflib
-import errno
 import os
-import stat
 import sys
-import tempfile
 
 import click
 
 from ..lang import diagnostics, source
 from ..lang.diagnostics import CompileError, Diagnostics
+from ..tooling import files
 from ..tooling.formatter import FormatError, format_text
 from .common import use_color
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = 0, 1, 123
-
-
-class WriteError(Exception):
-    """A formatted file could not be written; the original is untouched."""
-
-
-# ---------------------------------------------------------------------------- writing
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "no space left on device"
-    if exc.errno == errno.EDQUOT:
-        return "disk quota exceeded"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)
-
-
-def replace_file(path: str, original: bytes, new: bytes) -> None:
-    """Replace the file at ``path`` with ``new``, atomically, if it still holds
-    ``original``; keeps its permissions. Raises :class:`WriteError` and leaves the file
-    as it was otherwise."""
-    real = os.path.realpath(path)  # write through a symlink, not over it
-    try:
-        st = os.stat(real)
-    except OSError as exc:
-        raise WriteError(_reason(exc)) from None
-    if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
-        raise WriteError("the file is read-only")
-    directory = os.path.dirname(real)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".cxdsl-{os.path.basename(real)}.", suffix=".tmp",
-                                   dir=directory)
-    except OSError as exc:
-        raise WriteError(f"cannot create a temporary file in '{directory}': "
-                         f"{_reason(exc)}") from None
-    try:
-        try:
-            _write_all(fd, new)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        with open(real, "rb") as fh:
-            current = fh.read()
-        if current != original:
-            raise WriteError("it changed while it was being formatted")
-        os.replace(tmp, real)
-    except OSError as exc:
-        _discard(tmp)
-        raise WriteError(_reason(exc)) from None
-    except BaseException:
-        _discard(tmp)
-        raise
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
 
 
 # ----------------------------------------------------------------------------- output
@@ -277,10 +208,10 @@ def _one(path: str, *, check: bool, show_diff: bool, to_stdout: bool, textconv: 
     if not did_change:
         return EXIT_OK, False
     try:
-        replace_file(path, raw, result.encode("utf-8"))
-    except WriteError as exc:
-        click.echo(f"error: cannot write {shown}: {exc}; the file was left unchanged",
-                   err=True)
+        files.write_file(path, result, original=raw, keep_read_only=True)
+    except files.WriteError as exc:
+        click.echo(f"error: cannot write {shown}: {exc.reason}; the file was left "
+                   "unchanged", err=True)
         return EXIT_FINDINGS, False
     if not quiet:
         click.echo(f"reformatted {shown}", err=True)

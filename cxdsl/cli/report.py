@@ -7,18 +7,8 @@ import sys
 
 import click
 
-from .common import CountType, SeedType, load_or_exit, write_atomic
-
-
-def _check_output(output: str) -> None:
-    if output == "-":
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise click.BadParameter(f"directory '{directory}' does not exist",
-                                 param_hint="'-o' / '--output'")
-    if os.path.isdir(output):
-        raise click.BadParameter(f"'{output}' is a directory", param_hint="'-o' / '--output'")
+from ..tooling.files import reason_of
+from .common import CountType, SeedType, check_output, load_or_exit, write_output
 
 
 def _check_png_dir(png: str | None) -> None:
@@ -69,7 +59,8 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     from ..sim.exact import ExactError
     from ..sim.simulate import SimulationError, check_scenario, spec_sha256
 
-    _check_output(output)
+    if output != "-":
+        check_output(output)
     _check_png_dir(png_dir)
     if no_scenarios and scenarios:
         raise click.UsageError("--no-scenarios and --scenario exclude each other")
@@ -108,11 +99,15 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     if output == "-":
         click.echo(document, nl=False)
     else:
-        write_atomic(output, document)
+        write_output(output, document)
         click.echo(f"wrote {output} ({_size(len(document.encode('utf-8')))})", err=True)
     if png_dir is not None:
-        os.makedirs(png_dir, exist_ok=True)
+        try:
+            os.makedirs(png_dir, exist_ok=True)
+        except OSError as exc:
+            click.echo(f"error: cannot write '{png_dir}': {reason_of(exc)}", err=True)
+            sys.exit(1)
         for name, data_png in report.pngs(chart_list).items():
             path = os.path.join(png_dir, name)
-            write_atomic(path, data_png)
+            write_output(path, data_png)
             click.echo(f"wrote {path}", err=True)

@@ -16,9 +16,10 @@ from .common import (
     CountType,
     LazyProgress,
     SeedType,
+    check_output,
     load_or_exit,
     report,
-    write_atomic,
+    write_output,
 )
 
 
@@ -179,14 +180,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
     from ..sim.exact import ExactError
     from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 
-    if output is not None:
-        directory = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(directory):
-            raise click.BadParameter(f"directory '{directory}' does not exist",
-                                     param_hint="'-o' / '--output'")
-        if os.path.isdir(output):
-            raise click.BadParameter(f"'{output}' is a directory",
-                                     param_hint="'-o' / '--output'")
+    check_output(output)
 
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     if len(comp.diagnostics):  # warnings: on stderr, so --json stays clean
@@ -225,11 +219,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
 
     document = result.to_json() + "\n"
     if output is not None:
-        try:
-            write_atomic(output, document)
-        except OSError as exc:
-            click.echo(f"error: cannot write '{output}': {exc.strerror or exc}", err=True)
-            sys.exit(1)
+        write_output(output, document)
     if as_json:
         if output is None:
             click.echo(document, nl=False)

@@ -20,6 +20,7 @@ from .common import (
     progress_bar,
     run_options,
     to_json,
+    write_output,
 )
 
 
@@ -105,9 +106,7 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
         finally:
             progress.close()
     if output is not None:
-        from .common import write_atomic
-
-        write_atomic(output, sw.to_csv() if output.lower().endswith(".csv")
+        write_output(output, sw.to_csv() if output.lower().endswith(".csv")
                      else to_json(sw.to_dict()))
         if not as_json:
             click.echo(f"wrote {len(sw.points):,} points to {output}")
