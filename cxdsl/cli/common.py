@@ -22,7 +22,7 @@ import click
 
 from ..lang import api, diagnostics
 from ..lang.diagnostics import Diagnostics
-from ..lang.source import decode
+from ..lang.source import read_stream
 from ..tooling import files
 
 
@@ -30,7 +30,7 @@ def read_spec(path: str, *, allow_outside_imports: bool = False) -> api.Compilat
     """Compile ``path`` (``-`` for standard input); never raises for bad input."""
     if path == "-":
         diags = Diagnostics()
-        text = decode(sys.stdin.buffer.read(), "<stdin>", diags)
+        text = read_stream(sys.stdin.buffer, "<stdin>", diags)
         if text is None:
             return api.Compilation(None, diags, {})
         return api.check_text(text, "<stdin>", allow_outside_imports=allow_outside_imports,

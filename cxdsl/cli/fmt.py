@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import sys
 
 import click
@@ -138,36 +139,55 @@ def command(files: tuple[str, ...], check: bool, show_diff: bool, to_stdout: boo
     sys.exit(status)
 
 
-def _read(path: str, stdin_filename: str | None, color: bool):
-    """(shown name, raw bytes, text) or None after reporting why it cannot be read."""
+def _read(path: str, stdin_filename: str | None, color: bool, textconv: bool):
+    """(shown name, raw bytes, text); or the exit status once it is dealt with: EXIT_OK
+    for --textconv when a file that is no UTF-8 text was printed as it is, EXIT_FINDINGS
+    after saying why it cannot be read."""
     diags = Diagnostics()
     if path == "-":
         shown = stdin_filename or "<stdin>"
-        raw = sys.stdin.buffer.read()
-        text = source.decode(raw, shown, diags)
+        stream = sys.stdin.buffer
+        raw = stream.read(source.MAX_BYTES + 1)
     else:
-        shown = path
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            source.read(path, diags)  # says why, in the words `cxdsl check` uses
-            if not len(diags):
-                diags.error("E001", f"cannot read '{path}'")
-            raw = None
-        text = source.decode(raw, shown, diags) if raw is not None else None
+        shown, stream = path, None
+        raw = source.read_bytes(path, diags)
+    text = source.decode(raw, shown, diags) if raw is not None else None
+    if text is None and textconv and _print_as_it_is(path, raw, stream):
+        return EXIT_OK
     if text is None:
         click.echo(diagnostics.render(diags.sorted(), {}, color=color), err=True)
-        return None
+        return EXIT_FINDINGS
     return shown, raw, text
+
+
+def _print_as_it_is(path: str, raw: bytes | None, stream) -> bool:
+    """--textconv's promise for what cannot be formatted (not UTF-8, a NUL, too large):
+    its bytes on standard output, unchanged. False when there is nothing to print (the
+    file cannot be read at all)."""
+    out = sys.stdout.buffer
+    if stream is not None:  # standard input: what was read, then the rest
+        out.write(raw or b"")
+        shutil.copyfileobj(stream, out)
+    elif raw is not None:
+        out.write(raw)
+    elif os.path.isfile(path):  # over the size limit
+        try:
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, out)
+        except OSError:
+            return False
+    else:
+        return False
+    out.flush()
+    return True
 
 
 def _one(path: str, *, check: bool, show_diff: bool, to_stdout: bool, textconv: bool,
          stdin_filename: str | None, quiet: bool, color: bool) -> tuple[int, bool]:
     """Format one file; returns (exit status, whether it is or would be changed)."""
-    got = _read(path, stdin_filename, color)
-    if got is None:
-        return EXIT_FINDINGS, False
+    got = _read(path, stdin_filename, color, textconv)
+    if isinstance(got, int):
+        return got, False
     shown, raw, text = got
     is_stdin = path == "-"
     real_path = shown if not is_stdin or stdin_filename else "<stdin>"
