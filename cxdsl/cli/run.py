@@ -177,6 +177,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
 
     Exit 0 when every target is met, 1 when a target is missed or the spec has errors,
     2 for bad arguments."""
+    from ..sim import engine as numba_engine
     from ..sim.exact import ExactError
     from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 
@@ -199,6 +200,9 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
     try:
         if engine == "numba" and interactive:
             _warm_up()
+        elif engine == "numba" and numba_engine.needs_compiling():
+            # no spinner off a terminal, but a CI log must not sit silent for a minute
+            click.echo("compiling the simulator (first run only; up to a minute)…", err=True)
         result = simulate(model, customers=customers, seed=seed, scenario=scenario,
                           engine=engine, threads=threads, precision=precision,
                           progress=progress, spec_sha=sha)

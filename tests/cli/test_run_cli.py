@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from support import invoke, write
+from support import invoke, run_main, write
 
 SPEC = """journey "CLI journey"
 customers 20_000
@@ -267,3 +267,20 @@ def test_warnings_go_to_stderr_json_stays_clean(tmp_path):
     assert r.exit_code == 0
     assert "warning[" in r.stderr and "warning" not in r.stdout
     assert json.loads(r.stdout)["manifest"]["customers"] == 1000
+
+
+def test_a_first_run_off_a_terminal_says_it_is_compiling(tmp_path, capsys, monkeypatch):
+    from cxdsl.sim import engine
+
+    monkeypatch.setattr(engine, "needs_compiling", lambda: True)
+    path = write(tmp_path, "j.cxj", 'persona a share=1 baseline=7\nstage S\n')
+    code, out, err = run_main(capsys, "run", str(path), "-n", "1000", "--json")
+    assert code == 0, err
+    assert err.count("compiling the simulator (first run only") == 1
+
+
+def test_an_empty_numba_cache_needs_compiling(tmp_path):
+    probe = "from cxdsl.sim import engine; print(engine.needs_compiling())"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr
