@@ -284,3 +284,16 @@ def test_an_empty_numba_cache_needs_compiling(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}, timeout=120)
     assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("precision", ["1e-300", "5e-324"])
+def test_a_precision_no_run_can_reach_is_a_usage_error(tmp_path, capsys, precision):
+    path = write(tmp_path, "j.cxj", 'persona a share=1 baseline=7\nstage S\n')
+    code, out, err = run_main(capsys, "run", str(path), "--precision", precision)
+    assert code == 2 and "finer than any run can reach" in err
+
+
+def test_the_next_run_size_never_overflows():
+    from cxdsl.sim.simulate import next_size
+
+    assert next_size(1000, 1.0, 1e-300, 10**9) == 500_000
