@@ -16,11 +16,13 @@ from .common import read_spec, report
               show_default=True, help="How to print the diagnostics.")
 @click.option("--allow-outside-imports", is_flag=True,
               help="Let imports reach outside the importing file's directory tree.")
-@click.option("--quiet", "-q", is_flag=True, help="Print errors only, no warnings.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print errors only: no warnings, no 'ok: FILE' line.")
 def command(files: tuple[str, ...], fmt: str, allow_outside_imports: bool, quiet: bool):
     """Check FILES (``-`` reads standard input).
 
-    Exit 0 when every file is free of errors (warnings allowed), 1 otherwise."""
+    Prints 'ok: FILE' for each file free of errors. Exit 0 when every file is free of
+    errors (warnings allowed), 1 otherwise."""
     failed = 0
     collected = []
     for path in files:
@@ -32,6 +34,8 @@ def command(files: tuple[str, ...], fmt: str, allow_outside_imports: bool, quiet
             report(comp, quiet_warnings=quiet)
         if not comp.ok:
             failed += 1
+        elif fmt == "text" and not quiet:
+            click.echo(f"ok: {'<stdin>' if path == '-' else path}")
     if fmt == "json":
         click.echo(json.dumps(collected, indent=2, ensure_ascii=False))
     elif failed:

@@ -1,4 +1,4 @@
-"""Pieces the commands share: loading specs with rendered diagnostics, atomic writes, the
+"""Pieces the commands share: loading specs with rendered diagnostics, writing output files, the
 parameter types of run size and seed, the progress display, and the options and plumbing
 of the analysis commands (compare, sweep, mot, diff): run size, seed, engine, threads,
 JSON output, a Dask cluster, and the mapping of every failure to a clear message and an
@@ -16,7 +16,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -24,14 +23,15 @@ import click
 
 from ..lang import api, diagnostics
 from ..lang.diagnostics import Diagnostics
-from ..lang.source import decode
+from ..lang.source import read_stream
+from ..tooling import files
 
 
 def read_spec(path: str, *, allow_outside_imports: bool = False) -> api.Compilation:
     """Compile ``path`` (``-`` for standard input); never raises for bad input."""
     if path == "-":
         diags = Diagnostics()
-        text = decode(sys.stdin.buffer.read(), "<stdin>", diags)
+        text = read_stream(sys.stdin.buffer, "<stdin>", diags)
         if text is None:
             return api.Compilation(None, diags, {})
         return api.check_text(text, "<stdin>", allow_outside_imports=allow_outside_imports,
@@ -62,30 +62,16 @@ def load_or_exit(path: str, *, allow_outside_imports: bool = False):
     return comp
 
 
-def write_atomic(path: str, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a
-    rename, so the target is either the old file or the complete new one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise click.UsageError(f"cannot write '{path}': directory '{directory}' does not "
-                               "exist")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=".cxdsl-", suffix=".tmp", dir=directory)
+def write_output(path: str, data: str | bytes) -> None:
+    """Write a command's output file (see :mod:`cxdsl.tooling.files`); a path that is a
+    usage mistake exits 2, a system that refuses the write exits 1, each with one line."""
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8",
-                                                              "newline": ""})) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        files.write_file(path, data)
+    except files.WriteError as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"error: {exc}; nothing written", err=True)
+        sys.exit(1)
 
 
 # ------------------------------------------------------------- parameter types
@@ -286,11 +272,10 @@ def check_output(output: str | None, suffixes: tuple[str, ...] | None = None) ->
     if output is None:
         return
     hint = "'-o' / '--output'"
-    directory = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(directory):
-        raise click.BadParameter(f"directory '{directory}' does not exist", param_hint=hint)
-    if os.path.isdir(output):
-        raise click.BadParameter(f"'{output}' is a directory", param_hint=hint)
+    try:
+        files.check_target(output)
+    except files.WriteError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
     if suffixes and not output.lower().endswith(suffixes):
         raise click.BadParameter(f"'{output}': the file name must end in "
                                  + " or ".join(suffixes), param_hint=hint)
@@ -369,7 +354,7 @@ def emit(result: dict, as_json: bool, output: str | None, render) -> None:
     ``as_json`` (when not written), else call ``render(console)`` for the human form."""
     document = to_json(result)
     if output is not None:
-        write_atomic(output, document)
+        write_output(output, document)
     if as_json:
         if output is None:
             click.echo(document, nl=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..model.serialize import dumps
-from .common import load_or_exit, report, write_atomic
+from .common import check_output, load_or_exit, report, write_output
 
 
 @click.command("compile")
@@ -18,10 +18,11 @@ def command(file: str, output: str | None, allow_outside_imports: bool):
 
     The output is byte-identical for identical input and reads back with
     ``cxdsl.model.serialize.loads``."""
+    check_output(output)
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
     report(comp)  # warnings
     text = dumps(comp.model)
-    if output:
-        write_atomic(output, text)
+    if output is not None:
+        write_output(output, text)
     else:
         click.echo(text, nl=False)

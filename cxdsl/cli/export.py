@@ -15,7 +15,7 @@ from .common import (
     check_output,
     load_or_exit,
     simulation_options,
-    write_atomic,
+    write_output,
 )
 
 
@@ -74,4 +74,4 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
     if output is None:
         click.echo(document, nl=False)
     else:
-        write_atomic(output, document)
+        write_output(output, document)

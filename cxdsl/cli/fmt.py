@@ -1,9 +1,11 @@
 """``cxdsl fmt FILE... [--check] [--diff]``: rewrite .cxj files in the canonical layout.
 
 Each file is formatted by :func:`cxdsl.tooling.formatter.format_text`, which proves its result means
-the same as the input before returning it. A file is replaced atomically (a temporary file
-in the same directory, then a rename) and only if its content is still what was read; a
-read-only file is left alone. Whatever fails, the original file is never truncated or lost.
+the same as the input before returning it. A file is written by
+:func:`cxdsl.tooling.files.write_file` (atomically where it can be replaced; in place,
+keeping its hard links and owner, where it cannot) and only if its content is still what
+was read; a read-only file is left alone. Whatever fails, the original file is never
+truncated or lost.
 
 Exit codes: 0 done (or nothing to do); 1 a file would be reformatted (``--check``), has
 syntax errors, or could not be read or written; 2 usage; 123 the formatter could not
@@ -13,89 +15,19 @@ prove its result safe (a bug; nothing was written).
 from __future__ import annotations
 
 import difflib
-import errno
 import os
-import stat
+import shutil
 import sys
-import tempfile
 
 import click
 
 from ..lang import diagnostics, source
 from ..lang.diagnostics import CompileError, Diagnostics
+from ..tooling import files
 from ..tooling.formatter import FormatError, format_text
 from .common import use_color
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INTERNAL = 0, 1, 123
-
-
-class WriteError(Exception):
-    """A formatted file could not be written; the original is untouched."""
-
-
-# ---------------------------------------------------------------------------- writing
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "no space left on device"
-    if exc.errno == errno.EDQUOT:
-        return "disk quota exceeded"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)
-
-
-def replace_file(path: str, original: bytes, new: bytes) -> None:
-    """Replace the file at ``path`` with ``new``, atomically, if it still holds
-    ``original``; keeps its permissions. Raises :class:`WriteError` and leaves the file
-    as it was otherwise."""
-    real = os.path.realpath(path)  # write through a symlink, not over it
-    try:
-        st = os.stat(real)
-    except OSError as exc:
-        raise WriteError(_reason(exc)) from None
-    if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
-        raise WriteError("the file is read-only")
-    directory = os.path.dirname(real)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".cxdsl-{os.path.basename(real)}.", suffix=".tmp",
-                                   dir=directory)
-    except OSError as exc:
-        raise WriteError(f"cannot create a temporary file in '{directory}': "
-                         f"{_reason(exc)}") from None
-    try:
-        try:
-            _write_all(fd, new)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        with open(real, "rb") as fh:
-            current = fh.read()
-        if current != original:
-            raise WriteError("it changed while it was being formatted")
-        os.replace(tmp, real)
-    except OSError as exc:
-        _discard(tmp)
-        raise WriteError(_reason(exc)) from None
-    except BaseException:
-        _discard(tmp)
-        raise
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
 
 
 # ----------------------------------------------------------------------------- output
@@ -207,36 +139,55 @@ def command(files: tuple[str, ...], check: bool, show_diff: bool, to_stdout: boo
     sys.exit(status)
 
 
-def _read(path: str, stdin_filename: str | None, color: bool):
-    """(shown name, raw bytes, text) or None after reporting why it cannot be read."""
+def _read(path: str, stdin_filename: str | None, color: bool, textconv: bool):
+    """(shown name, raw bytes, text); or the exit status once it is dealt with: EXIT_OK
+    for --textconv when a file that is no UTF-8 text was printed as it is, EXIT_FINDINGS
+    after saying why it cannot be read."""
     diags = Diagnostics()
     if path == "-":
         shown = stdin_filename or "<stdin>"
-        raw = sys.stdin.buffer.read()
-        text = source.decode(raw, shown, diags)
+        stream = sys.stdin.buffer
+        raw = stream.read(source.MAX_BYTES + 1)
     else:
-        shown = path
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            source.read(path, diags)  # says why, in the words `cxdsl check` uses
-            if not len(diags):
-                diags.error("E001", f"cannot read '{path}'")
-            raw = None
-        text = source.decode(raw, shown, diags) if raw is not None else None
+        shown, stream = path, None
+        raw = source.read_bytes(path, diags)
+    text = source.decode(raw, shown, diags) if raw is not None else None
+    if text is None and textconv and _print_as_it_is(path, raw, stream):
+        return EXIT_OK
     if text is None:
         click.echo(diagnostics.render(diags.sorted(), {}, color=color), err=True)
-        return None
+        return EXIT_FINDINGS
     return shown, raw, text
+
+
+def _print_as_it_is(path: str, raw: bytes | None, stream) -> bool:
+    """--textconv's promise for what cannot be formatted (not UTF-8, a NUL, too large):
+    its bytes on standard output, unchanged. False when there is nothing to print (the
+    file cannot be read at all)."""
+    out = sys.stdout.buffer
+    if stream is not None:  # standard input: what was read, then the rest
+        out.write(raw or b"")
+        shutil.copyfileobj(stream, out)
+    elif raw is not None:
+        out.write(raw)
+    elif os.path.isfile(path):  # over the size limit
+        try:
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, out)
+        except OSError:
+            return False
+    else:
+        return False
+    out.flush()
+    return True
 
 
 def _one(path: str, *, check: bool, show_diff: bool, to_stdout: bool, textconv: bool,
          stdin_filename: str | None, quiet: bool, color: bool) -> tuple[int, bool]:
     """Format one file; returns (exit status, whether it is or would be changed)."""
-    got = _read(path, stdin_filename, color)
-    if got is None:
-        return EXIT_FINDINGS, False
+    got = _read(path, stdin_filename, color, textconv)
+    if isinstance(got, int):
+        return got, False
     shown, raw, text = got
     is_stdin = path == "-"
     real_path = shown if not is_stdin or stdin_filename else "<stdin>"
@@ -277,10 +228,10 @@ def _one(path: str, *, check: bool, show_diff: bool, to_stdout: bool, textconv: 
     if not did_change:
         return EXIT_OK, False
     try:
-        replace_file(path, raw, result.encode("utf-8"))
-    except WriteError as exc:
-        click.echo(f"error: cannot write {shown}: {exc}; the file was left unchanged",
-                   err=True)
+        files.write_file(path, result, original=raw, keep_read_only=True)
+    except files.WriteError as exc:
+        click.echo(f"error: cannot write {shown}: {exc.reason}; the file was left "
+                   "unchanged", err=True)
         return EXIT_FINDINGS, False
     if not quiet:
         click.echo(f"reformatted {shown}", err=True)

@@ -216,6 +216,9 @@ def command(name: str, template: str) -> None:
 
     Exit 0 when written, 1 when the file exists or cannot be written, 2 on bad usage."""
     path = name if name == "-" or name.endswith(".cxj") else name + ".cxj"
+    if os.path.basename(path) == ".cxj":
+        raise click.UsageError(f"{name!r} names no file: give the journey a name, e.g. "
+                               "`cxdsl new onboarding`")
     text = render(template, path)
     if path == "-":
         stream = sys.stdout.buffer

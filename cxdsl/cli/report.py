@@ -16,13 +16,14 @@ from .common import (
     check_output,
     load_or_exit,
     simulation_options,
-    write_atomic,
+    write_output,
 )
 
 try:
     from ..analysis import AnalysisError
 except ImportError:  # pragma: no cover - an installation without the analysis module
     AnalysisError = SimulationError
+from ..tooling.files import reason_of
 
 
 def _check_png_dir(png: str | None) -> None:
@@ -96,11 +97,15 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     if output == "-":
         click.echo(document, nl=False)
     else:
-        write_atomic(output, document)
+        write_output(output, document)
         click.echo(f"wrote {output} ({_size(len(document.encode('utf-8')))})", err=True)
     if png_dir is not None:
-        os.makedirs(png_dir, exist_ok=True)
+        try:
+            os.makedirs(png_dir, exist_ok=True)
+        except OSError as exc:
+            click.echo(f"error: cannot write '{png_dir}': {reason_of(exc)}", err=True)
+            sys.exit(1)
         for name, data_png in report.pngs(chart_list).items():
             path = os.path.join(png_dir, name)
-            write_atomic(path, data_png)
+            write_output(path, data_png)
             click.echo(f"wrote {path}", err=True)

@@ -31,7 +31,7 @@ from .common import (
     load_or_exit,
     report,
     seed_option,
-    write_atomic,
+    write_output,
 )
 
 
@@ -203,6 +203,12 @@ def _surveys_table(result, model, names, console) -> None:
 @seed_option("Random seed (an integer). Default: the spec's `seed`, else 0.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply one of the spec's scenarios to the baseline.")
+def _needs_compiling() -> bool:
+    from ..sim import engine as numba_engine  # lazy: numba, for this command only
+
+    return numba_engine.needs_compiling()
+
+
 @engine_option(SIMULATOR_OR_EXACT)
 @THREADS_OPTION
 @click.option("--precision", type=PrecisionType(), default=None,
@@ -235,6 +241,9 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
     try:
         if engine == "numba" and interactive:
             _warm_up()
+        elif engine == "numba" and _needs_compiling():
+            # no spinner off a terminal, but a CI log must not sit silent for a minute
+            click.echo("compiling the simulator (first run only; up to a minute)…", err=True)
         result = simulate(model, customers=customers, seed=seed, scenario=scenario,
                           engine=engine, threads=threads, precision=precision,
                           progress=progress, spec_sha=sha)
@@ -255,11 +264,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
 
     document = result.to_json() + "\n"
     if output is not None:
-        try:
-            write_atomic(output, document)
-        except OSError as exc:
-            click.echo(f"error: cannot write '{output}': {exc.strerror or exc}", err=True)
-            sys.exit(1)
+        write_output(output, document)
     if as_json:
         if output is None:
             click.echo(document, nl=False)

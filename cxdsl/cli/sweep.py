@@ -20,7 +20,7 @@ from .common import (
     make_console,
     running,
     to_json,
-    write_atomic,
+    write_output,
 )
 
 
@@ -95,7 +95,7 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
                                 customers=customers, seed=seed, threads=threads,
                                 executor=ex, spec_sha=sha, progress=progress)
     if output is not None:
-        write_atomic(output, sw.to_csv() if output.lower().endswith(".csv")
+        write_output(output, sw.to_csv() if output.lower().endswith(".csv")
                      else to_json(sw.to_dict()))
         if not as_json:
             click.echo(f"wrote {len(sw.points):,} points to {output}")

@@ -477,8 +477,10 @@ def sweep_goes_down(start: str, stop: str) -> str:
     return f"the sweep goes from {start} down to {stop}"
 
 
-def sweep_too_long(count: int, limit: int) -> str:
-    return f"this sweep has {count:,} points; the limit is {limit:,}"
+def sweep_too_long(count: int | None, limit: int) -> str:
+    """``count`` None: more points than can be counted (a step of 1e-99999999999)."""
+    many = "more points than can be counted" if count is None else f"{count:,} points"
+    return f"this sweep has {many}; the limit is {limit:,}"
 
 
 # -------------------------------------------------------------------- lints

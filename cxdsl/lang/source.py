@@ -4,6 +4,7 @@ diagnostic rather than an exception."""
 from __future__ import annotations
 
 import os
+import stat
 
 from .diagnostics import Diagnostics, Span
 
@@ -11,12 +12,21 @@ from .diagnostics import Diagnostics, Span
 MAX_BYTES = 2 * 1024 * 1024
 
 
+_LIMIT = f"{MAX_BYTES // (1024 * 1024)} MB"
+
+
+def too_large(diags: Diagnostics, where: Span, size: int | None) -> None:
+    """E003; ``size`` is the file's size when known (a regular file), else the reader only
+    knows it got more than the limit (a pipe, standard input, a device)."""
+    what = f"file is {size / 1e6:.1f} MB" if size is not None else f"input is more than {_LIMIT}"
+    diags.error("E003", f"{what}; a spec may be at most {_LIMIT}", where,
+                "split the journey into files joined with `import`")
+
+
 def decode(data: bytes, path: str, diags: Diagnostics) -> str | None:
     """UTF-8 text of ``data`` (a leading BOM dropped), or None with a diagnostic."""
     if len(data) > MAX_BYTES:
-        diags.error("E003", f"file is {len(data) / 1e6:.1f} MB; a spec may be at most "
-                    f"{MAX_BYTES // (1024 * 1024)} MB", Span.point(path),
-                    "split the journey into files joined with `import`")
+        too_large(diags, Span.point(path), None)
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -37,15 +47,45 @@ def decode(data: bytes, path: str, diags: Diagnostics) -> str | None:
     return text
 
 
-def read(path: str, diags: Diagnostics, span: Span | None = None) -> str | None:
-    """Text of the file at ``path``, or None with a diagnostic (at ``span`` when given,
-    e.g. the import statement that named the file)."""
+def read_stream(stream, path: str, diags: Diagnostics) -> str | None:
+    """Text of a binary stream (standard input), reading at most the limit and one byte,
+    or None with a diagnostic."""
+    return decode(stream.read(MAX_BYTES + 1), path, diags)
+
+
+def _not_a_file(mode: int) -> str | None:
+    """What a node that is not a regular file is (None for a regular file)."""
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def read_bytes(path: str, diags: Diagnostics, span: Span | None = None) -> bytes | None:
+    """The bytes of the regular file at ``path`` (at most the limit), or None with a
+    diagnostic (at ``span`` when given, e.g. the import statement that named the file).
+
+    What is not a regular file is refused before it is opened: a FIFO would block the
+    reader until some writer came, a device may never end."""
     where = span or Span.point(path)
     try:
-        if os.path.isdir(path):
-            diags.error("E001", f"'{path}' is a directory, not a .cxj file", where)
+        kind = _not_a_file(os.stat(path).st_mode)
+        if kind is not None:
+            suffix = ", not a .cxj file" if kind == "a directory" else "; a spec must be a file"
+            diags.error("E001", f"'{path}' is {kind}{suffix}", where)
             return None
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: should the path become a FIFO after the check, opening it does not
+        # wait for a writer; fstat below refuses it then
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                diags.error("E001", f"'{path}' is {_not_a_file(st.st_mode)}; a spec must "
+                            "be a file", where)
+                return None
+            os.set_blocking(fd, True)
             data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         diags.error("E001", f"no such file: '{path}'", where)
@@ -57,9 +97,13 @@ def read(path: str, diags: Diagnostics, span: Span | None = None) -> str | None:
         diags.error("E001", f"cannot read '{path}': {exc.strerror or exc}", where)
         return None
     if len(data) > MAX_BYTES:
-        size = os.path.getsize(path)
-        diags.error("E003", f"file is {size / 1e6:.1f} MB; a spec may be at most "
-                    f"{MAX_BYTES // (1024 * 1024)} MB", where,
-                    "split the journey into files joined with `import`")
+        too_large(diags, where, max(st.st_size, len(data)))
         return None
-    return decode(data, path, diags)
+    return data
+
+
+def read(path: str, diags: Diagnostics, span: Span | None = None) -> str | None:
+    """Text of the regular file at ``path``, or None with a diagnostic (see
+    :func:`read_bytes`)."""
+    data = read_bytes(path, diags, span)
+    return None if data is None else decode(data, path, diags)

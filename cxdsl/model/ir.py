@@ -338,16 +338,21 @@ def scenario_order(model: Model, name: str) -> list[str]:
     """Scenario ``name`` and its ancestors in the order their changes apply: each parent
     (depth-first, in the order of ``extends``) before its child, each scenario once, so a
     common ancestor of two parents applies once. The checker guarantees there is no cycle."""
+    by_name = {s.name: s for s in model.scenarios}
     order: list[str] = []
-
-    def visit(n: str) -> None:
-        if n in order:
-            return
-        for parent in model.scenario(n).extends:
-            visit(parent)
-        order.append(n)
-
-    visit(name)
+    placed: set[str] = set()
+    # depth-first without recursion: an ``extends`` chain may be thousands deep
+    stack = [(name, iter(by_name[name].extends))]
+    while stack:
+        current, parents = stack[-1]
+        parent = next(parents, None)
+        if parent is None:
+            stack.pop()
+            if current not in placed:
+                placed.add(current)
+                order.append(current)
+        elif parent not in placed:
+            stack.append((parent, iter(by_name[parent].extends)))
     return order
 
 

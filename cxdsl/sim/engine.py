@@ -435,6 +435,18 @@ def simulate_tallies(source, customers: int, seed: int, *, threads: int | None =
                            progress=progress, should_stop=stop)[0]
 
 
+def needs_compiling() -> bool:
+    """Whether the next run compiles the kernel (no usable entry in numba's cache: a first
+    run, or the code changed since), which takes most of a minute."""
+    for fn in (simulate_blocks, _fold, _grow_partials):
+        try:
+            if not fn._cache._cache_file._load_index():  # numba's index, {} when stale
+                return True
+        except Exception:  # a numba without this layout: say nothing rather than guess
+            return False
+    return False
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) the kernel on a tiny journey, so the first real run
     does not pay for it inside a progress bar."""

@@ -39,6 +39,10 @@ ENGINES = ("numba", "exact")
 DEFAULT_CUSTOMERS = 100_000
 #: Largest run a caller may ask for (1e12 customers: days of work on one machine).
 MAX_CUSTOMERS = 10 ** 12
+#: The finest precision a run may ask for: a half-width of 1e-9 would need some 10^19
+#: customers, far past any cap.
+MIN_PRECISION = 1e-9
+
 #: First batch and default cap of a run with a precision.
 PRECISION_START = 20_000
 PRECISION_CAP = 10 ** 9
@@ -112,6 +116,9 @@ def check_precision(precision) -> float | None:
         raise SimulationError(f"precision must be a number, got {precision!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise SimulationError(f"precision must be a positive number, got {precision!r}")
+    if value < MIN_PRECISION:
+        raise SimulationError(f"precision {precision!r} is finer than any run can reach; "
+                              f"it must be at least {MIN_PRECISION:g}")
     return value
 
 
@@ -203,10 +210,11 @@ def next_size(n: int, half_width: float, precision: float, cap: int) -> int:
     """Customers to run next: the estimate of what reaches ``precision`` (half-widths
     shrink as 1/√N) with a 10% margin, at least 1.25 and at most 500 times ``n``, rounded
     up to two significant digits, never above ``cap``."""
-    if not math.isfinite(half_width):
+    ratio = half_width / precision
+    if not math.isfinite(ratio):
         target = n * 4.0
     else:
-        target = n * (half_width / precision) ** 2 * 1.1
+        target = n * min(ratio, 1e6) ** 2 * 1.1  # bounded: the square must not overflow
     target = min(max(target, 1.25 * n), 500.0 * n)
     digits = max(0, int(math.floor(math.log10(target))) - 1)
     rounded = math.ceil(target / 10 ** digits) * 10 ** digits

@@ -17,14 +17,16 @@ WARN = GOOD.replace("p=10%", "p=0%")                   # W002: e can never happe
 BAD = GOOD.replace("at Convert", "at Convrt") + "target nsp >= 5\n"
 
 
-def test_clean_file_exits_0_silently(tmp_path, cxdsl_cli):
-    out = cxdsl_cli("check", write(tmp_path, "good.cxj", GOOD))
-    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
+def test_clean_file_exits_0_with_one_ok_line(tmp_path, cxdsl_cli):
+    path = write(tmp_path, "good.cxj", GOOD)
+    out = cxdsl_cli("check", path)
+    assert (out.returncode, out.stdout, out.stderr) == (0, f"ok: {path}\n", "")
 
 
 def test_examples_check_clean_in_one_call(cxdsl_cli):
     out = cxdsl_cli("check", *EXAMPLES)
-    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout == "".join(f"ok: {path}\n" for path in EXAMPLES)
 
 
 def test_warnings_are_printed_but_exit_0(tmp_path, cxdsl_cli):
@@ -143,3 +145,11 @@ def test_help(cxdsl_cli):
     assert out.returncode == 0
     for word in ("--format", "--allow-outside-imports", "--quiet"):
         assert word in out.stdout
+
+
+def test_success_prints_one_ok_line_and_quiet_silences_it(tmp_path, cxdsl_cli):
+    good = write(tmp_path, "good.cxj", GOOD)
+    out = cxdsl_cli("check", good)
+    assert out.returncode == 0 and out.stdout == f"ok: {good}\n"
+    quiet = cxdsl_cli("check", "-q", good)
+    assert quiet.returncode == 0 and quiet.stdout == ""

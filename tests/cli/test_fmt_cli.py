@@ -129,7 +129,7 @@ def test_a_file_changed_while_formatting_is_not_overwritten(capsys, messy, monke
     monkeypatch.setattr(fmt_cmd, "format_text", edit_meanwhile)
     code, out, err = run_main(capsys, "fmt", str(messy))
     assert code == 1
-    assert "changed while it was being formatted" in err
+    assert "changed since it was read" in err
     assert messy.read_text("utf-8") == "seed 1\n"
     assert os.listdir(messy.parent) == ["j.cxj"]
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from support import invoke, write
+from support import invoke, run_main, write
 
 SPEC = """journey "CLI journey"
 customers 20_000
@@ -309,3 +309,33 @@ event bad p=100% impact=-8 at Two
     assert "converted customers, at Two" in rows[0] and "-100.0" in rows[0]
     # everyone: 90% promoters at 9, 10% detractors at 1
     assert "every customer, at the end of their journey" in rows[1] and "80.0" in rows[1]
+
+
+def test_a_first_run_off_a_terminal_says_it_is_compiling(tmp_path, capsys, monkeypatch):
+    from cxdsl.sim import engine
+
+    monkeypatch.setattr(engine, "needs_compiling", lambda: True)
+    path = write(tmp_path, "j.cxj", 'persona a share=1 baseline=7\nstage S\n')
+    code, out, err = run_main(capsys, "run", str(path), "-n", "1000", "--json")
+    assert code == 0, err
+    assert err.count("compiling the simulator (first run only") == 1
+
+
+def test_an_empty_numba_cache_needs_compiling(tmp_path):
+    probe = "from cxdsl.sim import engine; print(engine.needs_compiling())"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}, timeout=120)
+    assert out.stdout.strip() == "True", out.stderr
+
+
+@pytest.mark.parametrize("precision", ["1e-300", "5e-324"])
+def test_a_precision_no_run_can_reach_is_a_usage_error(tmp_path, capsys, precision):
+    path = write(tmp_path, "j.cxj", 'persona a share=1 baseline=7\nstage S\n')
+    code, out, err = run_main(capsys, "run", str(path), "--precision", precision)
+    assert code == 2 and "finer than any run can reach" in err
+
+
+def test_the_next_run_size_never_overflows():
+    from cxdsl.sim.simulate import next_size
+
+    assert next_size(1000, 1.0, 1e-300, 10**9) == 500_000

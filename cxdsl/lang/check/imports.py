@@ -29,43 +29,68 @@ def _failed(ctx: Context) -> None:
 
 def _flatten(ctx: Context, module: ast.Module, directory: str, root: str,
              chain: list[str], seen: set[str], out: list) -> None:
-    """Append the statements of ``module`` to ``out``, imports resolved against
-    ``directory``; ``chain``: the files importing this one, outermost first."""
-    for st in module.statements:
+    """Append the statements of ``module`` to ``out``, imports replaced by the statements
+    of the files they name, resolved against the importing file's directory; ``chain``:
+    the files importing the one being read, outermost first.
+
+    Without recursion: an import chain may be thousands of files long."""
+    on_chain = set(chain)
+    # (statements left, directory, root, whether the frame's file is on the chain)
+    stack = [(iter(module.statements), directory, root, False)]
+    while stack:
+        statements, directory, root, pushed = stack[-1]
+        st = next(statements, None)
+        if st is None:
+            stack.pop()
+            if pushed:
+                on_chain.discard(chain.pop())
+            continue
         if not isinstance(st, ast.Import):
             out.append(st)
             continue
-        rel = st.path.value
-        if not rel:
-            ctx.err("E503", msg.IMPORT_NEEDS_PATH, st.path.span)
-            _failed(ctx)
-            continue
-        try:
-            target = os.path.realpath(os.path.join(directory, rel))
-        except (ValueError, OSError):
-            ctx.err("E001", msg.unusable_import(rel), st.path.span)
-            _failed(ctx)
-            continue
-        if not ctx.allow_outside and not (target == root or target.startswith(
-                root.rstrip(os.sep) + os.sep)):
-            ctx.err("E502", msg.import_outside(rel), st.path.span, msg.OUTSIDE_IMPORT_HINT)
-            _failed(ctx)
-            continue
-        if target in chain or (module.path and os.path.realpath(module.path) == target):
-            loop = chain[chain.index(target):] if target in chain else chain[-1:]
-            ctx.err("E501", msg.import_cycle([os.path.basename(p) for p in loop + [target]]),
-                    st.path.span, msg.CYCLE_HINT)
-            continue
-        if target in seen:
-            continue  # a diamond: every file is merged once
-        seen.add(target)
-        if ctx.loader is None:
-            ctx.err("E503", msg.NO_IMPORTS, st.span)
-            _failed(ctx)
+        target = _target(ctx, st, directory, root, chain, on_chain, seen)
+        if target is None:
             continue
         sub = ctx.loader(target, st.path.span)
         if sub is None:
             _failed(ctx)  # why is reported in that file, or at the import
             continue
-        _flatten(ctx, sub, os.path.dirname(target), os.path.dirname(target)
-                 if ctx.allow_outside else root, chain + [target], seen, out)
+        chain.append(target)
+        on_chain.add(target)
+        stack.append((iter(sub.statements), os.path.dirname(target),
+                      os.path.dirname(target) if ctx.allow_outside else root, True))
+
+
+def _target(ctx: Context, st: ast.Import, directory: str, root: str, chain: list[str],
+            on_chain: set[str], seen: set[str]) -> str | None:
+    """The real path of the file an import names, or None when it is not to be read
+    (an error reported, or a file merged already)."""
+    rel = st.path.value
+    if not rel:
+        ctx.err("E503", msg.IMPORT_NEEDS_PATH, st.path.span)
+        _failed(ctx)
+        return None
+    try:
+        target = os.path.realpath(os.path.join(directory, rel))
+    except (ValueError, OSError):
+        ctx.err("E001", msg.unusable_import(rel), st.path.span)
+        _failed(ctx)
+        return None
+    if not ctx.allow_outside and not (target == root or target.startswith(
+            root.rstrip(os.sep) + os.sep)):
+        ctx.err("E502", msg.import_outside(rel), st.path.span, msg.OUTSIDE_IMPORT_HINT)
+        _failed(ctx)
+        return None
+    if target in on_chain:
+        loop = chain[chain.index(target):]
+        ctx.err("E501", msg.import_cycle([os.path.basename(p) for p in loop + [target]]),
+                st.path.span, msg.CYCLE_HINT)
+        return None
+    if target in seen:
+        return None  # a diamond: every file is merged once
+    seen.add(target)
+    if ctx.loader is None:
+        ctx.err("E503", msg.NO_IMPORTS, st.span)
+        _failed(ctx)
+        return None
+    return target

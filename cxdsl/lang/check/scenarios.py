@@ -19,31 +19,18 @@ def run(ctx: Context) -> None:
     by_name = _by_name(ctx, decls)
     bad = _bad_extends(ctx, by_name)
     out: dict[str, ir.Scenario] = {}
-    # changes, checked against the model each scenario starts from
-    order = list(by_name)
-    done: set[str] = set()
-    while order:
-        progressed = False
-        for name in list(order):
-            s = by_name[name]
-            parents = [p.text for p in s.extends]
-            if name in bad or any(p in bad for p in parents):
-                bad.add(name)
-                order.remove(name)
-                progressed = True
-                continue
-            if not all(p in done for p in parents):
-                continue
-            sc = _scenario(ctx, s, ctx.model, out)
-            order.remove(name)
-            progressed = True
-            if sc is None:
-                bad.add(name)
-            else:
-                out[name] = sc
-                done.add(name)
-        if not progressed:
-            break
+    ends: dict[str, ir.Model] = {}  # the model each checked scenario leads to
+    # changes, checked against the model each scenario starts from: parents first
+    for name in _parents_first(by_name):
+        s = by_name[name]
+        if name in bad or any(p.text in bad for p in s.extends):
+            bad.add(name)
+            continue
+        sc = _scenario(ctx, s, ctx.model, out, ends)
+        if sc is None:
+            bad.add(name)
+        else:
+            out[name] = sc
     scenarios = [out[s.name.text] for s in decls if s.name.text in out]
     ctx.model = dataclasses.replace(ctx.model, scenarios=tuple(scenarios))
 
@@ -75,31 +62,57 @@ def _bad_extends(ctx: Context, by_name: dict[str, ast.Scenario]) -> set[str]:
             elif parent.text not in by_name:
                 ctx.unknown(parent, "scenario", list(by_name))
                 bad.add(s.name.text)
-    state: dict[str, int] = {}
-
-    def visit(name: str, trail: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            loop = trail[trail.index(name):] + [name]
-            s = by_name[trail[-1]]
-            span = next(p.span for p in s.extends if p.text == name)
-            ctx.err("E601", msg.extends_cycle(loop), span)
-            bad.update(loop)
-            return
-        state[name] = 1
-        for parent in by_name[name].extends:
-            if parent.text in by_name:
-                visit(parent.text, trail + [name])
-        state[name] = 2
-
-    for name in by_name:
-        visit(name, [])
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    # depth-first without recursion: an ``extends`` chain may be thousands deep
+    for root in by_name:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(by_name[root].extends))]
+        while stack:
+            name, parents = stack[-1]
+            parent = next(parents, None)
+            if parent is None:
+                state[name] = 2
+                stack.pop()
+            elif parent.text not in by_name or state.get(parent.text) == 2:
+                continue
+            elif state.get(parent.text) == 1:
+                trail = [n for n, _ in stack]
+                loop = trail[trail.index(parent.text):] + [parent.text]
+                ctx.err("E601", msg.extends_cycle(loop), parent.span)
+                bad.update(loop)
+            else:
+                state[parent.text] = 1
+                stack.append((parent.text, iter(by_name[parent.text].extends)))
     return bad
 
 
+def _parents_first(by_name: dict[str, ast.Scenario]) -> list[str]:
+    """The scenarios in an order where each comes after those it extends (a cycle's
+    members in any order; they are reported already)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in by_name:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(by_name[root].extends))]
+        while stack:
+            name, parents = stack[-1]
+            parent = next(parents, None)
+            if parent is None:
+                order.append(name)
+                stack.pop()
+            elif parent.text in by_name and parent.text not in seen:
+                seen.add(parent.text)
+                stack.append((parent.text, iter(by_name[parent.text].extends)))
+    return order
+
+
 def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
-              done: dict[str, ir.Scenario]) -> ir.Scenario | None:
+              done: dict[str, ir.Scenario], ends: dict[str, ir.Model]
+              ) -> ir.Scenario | None:
     who = msg.scenario_who(s.name.text)
     got = values.attrs(ctx, "scenario", s.attrs, s.name.text)
     cost = got.get("cost", (None,))[0]
@@ -108,11 +121,15 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
             ctx.warn("W004", msg.cost_changes_nothing(who), s.span, msg.COST_ONLY_HINT)
         else:
             ctx.warn("W005", msg.changes_nothing(who), s.span)
-    base = dataclasses.replace(model, scenarios=tuple(done.values()))
-    current = ir.with_scenario(
-        dataclasses.replace(base, scenarios=base.scenarios + (
-            ir.Scenario(s.name.text, None, None, tuple(p.text for p in s.extends), ()),)),
-        s.name.text)
+    if len(s.extends) == 1:  # where its one parent ended: linear in a chain's length
+        current = ends[s.extends[0].text]
+    else:
+        base = dataclasses.replace(model, scenarios=tuple(done.values()))
+        current = ir.with_scenario(
+            dataclasses.replace(base, scenarios=base.scenarios + (
+                ir.Scenario(s.name.text, None, None, tuple(p.text for p in s.extends),
+                            ()),)),
+            s.name.text)
     # events gone from the scenario's model, and who removed them, for the messages
     remaining = {e.name for e in current.events}
     ctx.symbols.begin_scenario({e.name: msg.REMOVED_BY_PARENTS for e in model.events
@@ -150,6 +167,7 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
             ok = False
     if not ok:
         return None
+    ends[s.name.text] = current
     return ir.Scenario(s.name.text, s.label.value if s.label else None, cost,
                        tuple(p.text for p in s.extends), tuple(changes))
 

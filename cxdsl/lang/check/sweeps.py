@@ -95,10 +95,9 @@ def _values(ctx: Context, sw) -> list[tuple[float, ast.Number]] | None:
             return None
         return vals
     start, stop, step = (sw.start.value, sw.stop.value, sw.step.value)
-    for n in (sw.start, sw.stop, sw.step):
-        values.number(ctx, n)
-    if start is None or stop is None or step is None:
-        return None
+    checked = [values.number(ctx, n) for n in (sw.start, sw.stop, sw.step)]
+    if start is None or stop is None or step is None or None in checked:
+        return None  # reported: a value that is no usable number is not used
     if step <= 0:
         ctx.err("E605", msg.step_not_positive(sw.step.raw), sw.step.span)
         return None
@@ -106,8 +105,11 @@ def _values(ctx: Context, sw) -> list[tuple[float, ast.Number]] | None:
         ctx.err("E605", msg.sweep_goes_down(sw.start.raw, sw.stop.raw), sw.span,
                 msg.SMALLER_FIRST_HINT)
         return None
-    count = int((stop - start) / step) + 1
-    if count > MAX_SWEEP_POINTS:
+    try:
+        count = int((stop - start) / step) + 1
+    except ArithmeticError:  # decimal.Overflow: more points than a decimal can count
+        count = None
+    if count is None or count > MAX_SWEEP_POINTS:
         ctx.err("E605", msg.sweep_too_long(count, MAX_SWEEP_POINTS), sw.step.span,
                 msg.COARSER_STEP_HINT)
         return None

@@ -22,13 +22,16 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from ..._version import __version__
-from ...lang.diagnostics import CompileError
+from ...lang import source
+from ...lang.diagnostics import CompileError, Diagnostics, Span
+from ...lang.source import MAX_BYTES
 from ..formatter import FormatError, format_text
 from .completion import complete
 from .diagnostics import lsp_diagnostics
 from .edits import text_edits
 from .hover import hover
-from .index import Analysis, analyze, path_of
+from .index import Analysis, analyze, build_index, path_of
+from .positions import LineIndex
 from .symbols import (
     definition,
     document_symbols,
@@ -71,7 +74,10 @@ class CxjLanguageServer(LanguageServer):
         cached = self.analyses.get(uri)
         if cached is not None and cached.version == doc.version and cached.text == text:
             return cached
-        fresh = analyze(uri, doc.version, text, self.encoding, cached)
+        if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            fresh = oversized(uri, doc.version, self.encoding)
+        else:
+            fresh = analyze(uri, doc.version, text, self.encoding, cached)
         self.analyses[uri] = fresh
         return fresh
 
@@ -104,6 +110,16 @@ class CxjLanguageServer(LanguageServer):
                                                          message=message))
         except Exception:
             pass
+
+
+def oversized(uri: str, version: int | None, encoding: str) -> Analysis:
+    """The analysis of a document over the size limit of `cxdsl check`: one diagnostic,
+    and nothing parsed (an empty document for every feature), so the server stays quick."""
+    shown = path_of(uri) or uri
+    diags = Diagnostics()
+    source.too_large(diags, Span.point(shown), None)
+    return Analysis(uri, version, "", shown, LineIndex("", encoding), None, None,
+                    diags.sorted(), build_index(None, shown), {}, {})
 
 
 #: (LSP method, its options, the guarded handler) for every feature, in the order the
