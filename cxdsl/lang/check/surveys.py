@@ -9,10 +9,9 @@ from ...model import ir
 from .. import ast
 from .context import Context, State
 
-#: The name of the implicit survey. A spec may declare it although `customers` is a
-#: keyword: a survey's name is read only after `survey` and `target`, where no statement
-#: can start.
-IMPLICIT_NAME = "customers"
+# A spec may declare a survey named like the implicit one although `customers` is a
+# keyword: a survey's name is read only after `survey` and `target`, where no statement
+# can start.
 
 
 def run(ctx: Context) -> None:
@@ -26,7 +25,7 @@ def run(ctx: Context) -> None:
 
 
 def _survey(ctx: Context, st: ast.Survey, stage_names: list[str]) -> ir.Survey | None:
-    declared = ctx.declare(st.name, "survey", keyword_ok=st.name.text == IMPLICIT_NAME)
+    declared = ctx.declare(st.name, "survey", keyword_ok=st.name.text == ir.IMPLICIT_SURVEY)
     if not declared:
         # targets that name it are not told it is unknown
         ctx.symbols.reject(st.name.text, "survey", st.name.span)

@@ -10,7 +10,7 @@ from ...model import ir
 from .. import ast
 from .. import messages as msg
 from ..diagnostics import did_you_mean
-from ..vocabulary import METRICS
+from ..vocabulary import METRICS, SURVEY_METRICS
 from . import values
 from .context import Context
 
@@ -83,11 +83,6 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
         if persona is None:
             return None
     return ir.Target(metric, t.op, v, persona, survey)
-
-
-#: The metrics a survey's answers give (the registry's audience "survey"); the others are
-#: funnel metrics over all customers.
-SURVEY_METRICS = tuple(m for m in METRICS if ir.REGISTRY[m].audience == "survey")
 
 
 def _survey(ctx: Context, t: ast.Target, model: ir.Model) -> str | None:
