@@ -9,10 +9,6 @@ from ...model import ir
 from .. import ast
 from .context import Context, State
 
-# A spec may declare a survey named like the implicit one although `customers` is a
-# keyword: a survey's name is read only after `survey` and `target`, where no statement
-# can start.
-
 
 def run(ctx: Context) -> None:
     stage_names = [s.name for s in ctx.model.stages]
@@ -25,6 +21,8 @@ def run(ctx: Context) -> None:
 
 
 def _survey(ctx: Context, st: ast.Survey, stage_names: list[str]) -> ir.Survey | None:
+    # a survey may take the implicit survey's name although `customers` is a keyword: a
+    # survey's name is read only after `survey` and `target`, where no statement starts
     declared = ctx.declare(st.name, "survey", keyword_ok=st.name.text == ir.IMPLICIT_SURVEY)
     if not declared:
         # targets that name it are not told it is unknown
