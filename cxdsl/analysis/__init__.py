@@ -18,7 +18,8 @@ interval, delta intervals included, has zero width.
 
 Modules: :mod:`.common` (settings, points, errors), :mod:`.batches` (evaluating many
 variants), :mod:`.paired` (paired intervals), :mod:`.paths` (command-line paths and value
-ranges), :mod:`.compare`, :mod:`.sweep`, :mod:`.mot` (with the tornado).
+ranges), :mod:`.compare` (with :mod:`.money`: a scenario's money), :mod:`.sweep`,
+:mod:`.mot` (with the tornado).
 
 ``compare``, ``sweep`` and ``mot`` name both a module and its function; the package's
 attribute is the function, since no module here imports those three modules (so
@@ -44,6 +45,7 @@ from .compare import (
     compare,
     paired_forecast,
 )
+from .money import PER_COST, Money, money
 from .mot import (
     TORNADO_BY,
     EventImportance,
@@ -66,4 +68,4 @@ __all__ = ["AnalysisError", "Settings", "Point", "Axis", "Comparison", "Scenario
            "parse_vary", "resolve_path", "check_values", "grid_axes", "settings_for",
            "simulate_group", "simulate_blocks", "t975", "ENGINES", "TORNADO_BY",
            "MAX_GRID_POINTS", "GROUP_POINTS", "Progress", "block_sums", "check_metric",
-           "check_scenario", "manifest_for", "metric_quantity"]
+           "check_scenario", "manifest_for", "metric_quantity", "Money", "money", "PER_COST"]

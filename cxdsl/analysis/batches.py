@@ -24,7 +24,21 @@ from ..model import ir
 from ..sim.exact import exact_tallies
 from ..sim.lower import lower_points
 from ..sim.metrics import compute
-from .common import _CONV, _DETR, _N, _PROM, _SCORE, _SCORE2, _TOP2, Point, Progress, Settings
+from ..sim.surveys import answers
+from .common import (
+    _ASKED,
+    _CONV,
+    _DETR,
+    _N,
+    _PROM,
+    _SCORE,
+    _SCORE2,
+    _TOP2,
+    BLOCK_COLUMNS,
+    Point,
+    Progress,
+    Settings,
+)
 
 #: Most points lowered and simulated by one kernel call (bounds the call's memory).
 GROUP_POINTS = 512
@@ -59,13 +73,16 @@ def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
 
 
 def block_sums(tallies, model: ir.Model, q: int) -> np.ndarray:
-    """The block-table row of persona ``q`` of some tallies (see ``_N`` … ``_CONV``)."""
+    """The block-table row of persona ``q`` of some tallies (see ``_N`` … ``_ASKED``): the
+    score columns are the headline survey's answers."""
     lo, hi = model.scale
-    h = tallies.hist[q]
-    row = np.zeros(7)
+    a = answers(tallies, model, model.headline_survey)
+    h = a.hist[q]
+    row = np.zeros(BLOCK_COLUMNS)
     row[_N] = tallies.n[q]
-    row[_SCORE] = tallies.score_sum[q]
-    row[_SCORE2] = tallies.score_sq[q]
+    row[_ASKED] = a.asked[q]
+    row[_SCORE] = a.score_sum[q]
+    row[_SCORE2] = a.score_sq[q]
     if model.has_nps:
         row[_PROM] = h[9 - lo:].sum()
         row[_DETR] = h[: 7 - lo].sum()
@@ -77,7 +94,7 @@ def block_sums(tallies, model: ir.Model, q: int) -> np.ndarray:
 def simulate_blocks(model: ir.Model, customers: int, seed: int, threads: int | None = 1
                     ) -> tuple:
     """(tallies, blocks) of one model: the tallies of a plain run and, per persona, the
-    block table of the kernel's blocks in j order (persona name -> float64[K, 7]). Reads
+    block table of the kernel's blocks in j order (persona name -> float64[K, 8]). Reads
     the blocks one chunk at a time from :func:`cxdsl.engine.iter_chunks`, one block per
     chunk; the final tallies are those of ``simulate_tallies`` with the same arguments."""
     from ..sim import engine  # numba: see the module docstring
@@ -96,7 +113,7 @@ def simulate_blocks(model: ir.Model, customers: int, seed: int, threads: int | N
                     row = row - block_sums(last, model, q)
                 rows[q].append(row)
         last = t
-    blocks = {p.name: (np.array(rows[q]) if rows[q] else np.zeros((0, 7)))
+    blocks = {p.name: (np.array(rows[q]) if rows[q] else np.zeros((0, BLOCK_COLUMNS)))
               for q, p in enumerate(model.personas)}
     return last, blocks
 

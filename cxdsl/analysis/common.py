@@ -32,14 +32,16 @@ class AnalysisError(ValueError):
     command line reports as a usage error."""
 
 
-#: Columns of a block table: customers, Σ score, Σ score², promoters, detractors,
-#: top-two-box, converted.
-_N, _SCORE, _SCORE2, _PROM, _DETR, _TOP2, _CONV = range(7)
+#: Columns of a block table: customers, then the headline survey's respondents with Σ score,
+#: Σ score², promoters, detractors and top-two-box of their answers, and converted.
+_N, _SCORE, _SCORE2, _PROM, _DETR, _TOP2, _CONV, _ASKED = range(8)
+#: Width of a block table.
+BLOCK_COLUMNS = 8
 
 @dataclass
 class Point:
     """One evaluated variant: its model, tallies and Result, and (numba engine, paired runs)
-    its per-block sums: persona name -> float64[K, 7] (see ``_N`` … ``_CONV``)."""
+    its per-block sums: persona name -> float64[K, 8] (see ``_N`` … ``_ASKED``)."""
 
     model: ir.Model
     result: Result

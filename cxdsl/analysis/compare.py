@@ -11,24 +11,31 @@ from ..model import ir
 from ..sim.metrics import Metric, headline_metric, metric_names
 from .batches import evaluate
 from .common import Point, Progress, check_scenario, group_dict, manifest_for, settings_for
+from .money import Money, money
 from .paired import delta
 
 
 @dataclass
 class ScenarioComparison:
+    """One scenario against the baseline: its point, every metric's paired change
+    (scenario − baseline) and its money."""
+
     scenario: ir.Scenario
     point: Point
     delta: dict[str, Metric]
-    roi: dict | None
+    money: Money
+
+    @property
+    def targets_met(self) -> bool:
+        return self.point.result.targets_met
 
     def to_dict(self) -> dict:
-        roi = None
-        if self.roi is not None:
-            roi = {k: (v.to_dict() if isinstance(v, Metric) else v)
-                   for k, v in self.roi.items()}
         return {"name": self.scenario.name, "label": self.scenario.label,
-                "cost": self.scenario.cost, **group_dict(self.point.result),
-                "delta": {m: d.to_dict() for m, d in self.delta.items()}, "roi": roi}
+                "cost": self.money.cost, "running_cost": self.money.running_cost,
+                **group_dict(self.point.result),
+                "targets": [t.to_dict() for t in self.point.result.targets],
+                "delta": {m: d.to_dict() for m, d in self.delta.items()},
+                "money": self.money.to_dict()}
 
 
 @dataclass
@@ -46,31 +53,25 @@ class Comparison:
     def targets_met(self) -> bool:
         return self.baseline.result.targets_met
 
+    @property
+    def meeting_targets(self) -> list[str]:
+        """The variants (``baseline`` and scenario names) that meet every target."""
+        return ((["baseline"] if self.targets_met else [])
+                + [s.scenario.name for s in self.scenarios if s.targets_met])
+
+    @property
+    def best_net(self) -> ScenarioComparison | None:
+        """The scenario with the largest net money (per period, or per customer), None
+        when no scenario's net is known."""
+        known = [s for s in self.scenarios if s.money.net.value is not None]
+        return max(known, key=lambda s: s.money.net.value, default=None)
+
     def to_dict(self) -> dict:
-        return {"manifest": dict(self.manifest), "baseline": group_dict(self.baseline.result),
+        base = self.baseline.result
+        return {"manifest": dict(self.manifest),
+                "baseline": {**group_dict(base),
+                             "targets": [t.to_dict() for t in base.targets]},
                 "scenarios": [s.to_dict() for s in self.scenarios]}
-
-
-def _roi(scenario: ir.Scenario, d: dict[str, Metric], headline: str, customers: int
-         ) -> dict | None:
-    """Revenue change over the run's customers minus the cost, and headline points per
-    10,000 of cost; None for a scenario without a cost."""
-    if scenario.cost is None:
-        return None
-    cost = float(scenario.cost)
-    rev = d.get("revenue")
-
-    def scaled(m: Metric, k: float, shift: float = 0.0) -> Metric:
-        if m is None or m.value is None:
-            return Metric(None, None, None)
-        lo, hi = sorted((m.lo * k + shift, m.hi * k + shift))
-        return Metric(m.value * k + shift, lo, hi, None if m.se is None else m.se * abs(k))
-
-    out: dict = {"metric": headline, "customers": customers,
-                 "revenue_change": scaled(rev, customers),
-                 "net": scaled(rev, customers, -cost)}
-    out["per_10k_cost"] = scaled(d[headline], 10_000 / cost) if cost > 0 else None
-    return out
 
 
 def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
@@ -78,7 +79,8 @@ def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
             threads: int | None = None, executor=None, spec_sha: str | None = None,
             progress: Progress | None = None) -> Comparison:
     """The baseline and each named scenario (default: all of the spec's, in order), with
-    every metric's change against the baseline and its paired interval."""
+    every metric's change against the baseline and its paired interval, and each
+    scenario's money (:mod:`cxdsl.analysis.money`)."""
     names = list(scenarios) if scenarios else [s.name for s in model.scenarios]
     for n in names:
         check_scenario(model, n)
@@ -94,8 +96,8 @@ def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
     rows = []
     for n, p in zip(names, points[1:]):
         d = {m: delta(p, base, m) for m in metrics}
-        sc = model.scenario(n)
-        rows.append(ScenarioComparison(sc, p, d, _roi(sc, d, headline, s.customers)))
+        rows.append(ScenarioComparison(model.scenario(n), p, d,
+                                       money(model, n, d["revenue"], d[headline])))
     rows.sort(key=lambda r: -(r.delta[headline].value or 0.0))
     return Comparison(man, model, base, rows, headline)
 

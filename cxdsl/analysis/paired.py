@@ -37,8 +37,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
+from ..model.metrics import REGISTRY
 from ..sim.metrics import Z95, Metric
-from .common import _CONV, _DETR, _N, _PROM, _SCORE, _SCORE2, _TOP2, AnalysisError, Point
+from .common import (
+    _ASKED,
+    _CONV,
+    _DETR,
+    _N,
+    _PROM,
+    _SCORE,
+    _SCORE2,
+    _TOP2,
+    AnalysisError,
+    Point,
+)
 
 #: Student's t 97.5% quantiles for 1..30 degrees of freedom.
 _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
@@ -62,21 +74,49 @@ def t975(df: float) -> float:
     g4 = (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / 92160
     return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4
 
-def metric_quantity(model: ir.Model, metric: str, rows: np.ndarray, persona: str
+def metric_quantity(model: ir.Model, metric: str, rows: np.ndarray, persona: str,
+                    ratio: tuple[float, float] | None = None
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(Σx, Σx²) per row of a block table, for the per-customer quantity x of ``metric``."""
-    if metric == "nps":
-        return 100 * (rows[:, _PROM] - rows[:, _DETR]), 1e4 * (rows[:, _PROM] + rows[:, _DETR])
-    if metric == "csat":
-        return 100 * rows[:, _TOP2], 1e4 * rows[:, _TOP2]
-    if metric == "mean":
-        return rows[:, _SCORE], rows[:, _SCORE2]
+    """(Σx, Σx²) per row of a block table, for the per-customer quantity x of ``metric``.
+
+    A score metric is a ratio over the headline survey's respondents: with ``ratio`` =
+    (m, r), its value and the share of customers asked, x is the delta method's
+    linearisation ``a (y − m) / r`` (``a`` = 1 for a respondent, ``y`` its answer's
+    quantity; see :mod:`cxdsl.sim.surveys`), whose block sums carry the randomness of who
+    answers; without it, x = a·y."""
+    if metric in REGISTRY and REGISTRY[metric].audience == "survey":
+        y1, y2 = _answer_sums(metric, rows)
+        if ratio is None:
+            return y1, y2
+        m, r = ratio
+        asked = rows[:, _ASKED]
+        return (y1 - m * asked) / r, (y2 - 2 * m * y1 + m * m * asked) / (r * r)
     if metric == "conversion":
         return rows[:, _CONV], rows[:, _CONV]
     if metric == "revenue":
         v = next(p.value for p in model.personas if p.name == persona)
         return v * rows[:, _CONV], v * v * rows[:, _CONV]
     raise AnalysisError(f"unknown metric {metric!r}")
+
+
+def _answer_sums(metric: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(Σy, Σy²) per block over the respondents, y the answer's quantity of ``metric``."""
+    if metric == "nps":
+        return 100 * (rows[:, _PROM] - rows[:, _DETR]), 1e4 * (rows[:, _PROM] + rows[:, _DETR])
+    if metric == "csat":
+        return 100 * rows[:, _TOP2], 1e4 * rows[:, _TOP2]
+    return rows[:, _SCORE], rows[:, _SCORE2]
+
+
+def _ratio(point: Point, metric: str) -> tuple[float, float] | None:
+    """(value, share asked) of a score metric of ``point``'s headline survey."""
+    if metric not in REGISTRY or REGISTRY[metric].audience != "survey":
+        return None
+    survey = point.result.headline_survey
+    if survey is None:
+        return None
+    r = survey.overall.metrics["respondents"].value
+    return (point.result.metric(metric).value, r) if r else None
 
 
 def combine(points: Sequence[Point], coeffs: Sequence[float], metric: str) -> Metric:
@@ -112,7 +152,7 @@ def combine(points: Sequence[Point], coeffs: Sequence[float], metric: str) -> Me
             n = float(t.n[q])
             wsum = float(sum(t.weight[i] for i in range(len(t.n)) if t.n[i] > 0))
             a = float(t.weight[q]) / wsum / n
-            s1, s2 = metric_quantity(p.model, metric, rows, name)
+            s1, s2 = metric_quantity(p.model, metric, rows, name, _ratio(p, metric))
             terms.append((c * a, s1, rows[:, _N], float(s1.sum()) / n, float(s2.sum()), n))
             K = max(K, len(rows))
         if K >= 2:

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from ..present.numbers import fmt_delta_ci, fmt_metric, fmt_money, fmt_money_ci, short_label
+from ..present.numbers import (
+    decimals_for,
+    fmt_amount_ci,
+    fmt_delta_ci,
+    fmt_metric,
+    fmt_money,
+    fmt_money_ci,
+    short_label,
+)
 from .common import (
     check_output,
     cluster_options,
@@ -61,33 +69,93 @@ def render_human(cmp, console) -> None:
             change.add_row(sc.scenario.name, *(fmt_delta_ci(n, sc.delta[n]) for n in names))
         console.print(change)
 
-    costed = [sc for sc in cmp.scenarios if sc.roi is not None]
-    if costed:
+    if cmp.scenarios:
         console.print()
-        head = short_label(cmp.headline)
-        roi = Table(title=f"Return on cost (revenue over {costed[0].roi['customers']:,} "
-                          "customers)", title_justify="left", title_style="bold")
-        roi.add_column("scenario")
-        roi.add_column("cost", justify="right")
-        roi.add_column("revenue change", justify="right")
-        roi.add_column("net of cost", justify="right")
-        roi.add_column(f"{head} per 10k of cost", justify="right")
-        for sc in costed:
-            r = sc.roi
-            per = r["per_10k_cost"]
-            roi.add_row(sc.scenario.name, fmt_money(sc.scenario.cost),
-                        fmt_money_ci(r["revenue_change"]), fmt_money_ci(r["net"]),
-                        "—" if per is None else fmt_delta_ci(cmp.headline, per))
-        console.print(roi)
+        _money_table(cmp, console)
+    if model.targets:
+        console.print()
+        _targets_table(cmp, console)
+    _closing_line(cmp, console)
 
-    if base.targets:
+
+def _money_table(cmp, console) -> None:
+    """Each scenario's costs and money; without a volume, per customer and how to set one."""
+    from rich.table import Table
+
+    model = cmp.model
+    exact = cmp.manifest.get("engine") == "exact"
+    per = f"per {model.period}" if model.volume is not None else "per customer who enters"
+    title = (f"Money {per} (volume {model.volume:,.0f} customers per {model.period})"
+             if model.volume is not None else f"Money {per}")
+    table = Table(title=title + ("" if exact else ", paired 95% interval"),
+                  title_justify="left", title_style="bold")
+    unit = f"{model.period}s" if model.volume is not None else "customers"
+    running = any(sc.money.running_cost for sc in cmp.scenarios)
+    for name in ("scenario", "cost", *(("running cost",) if running else ()),
+                 "revenue change", "net", f"payback ({unit})",
+                 f"{short_label(cmp.headline)} per 10k of cost"):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    for sc in cmp.scenarios:
+        m = sc.money
+        table.add_row(sc.scenario.name, fmt_money(m.cost),
+                      *((fmt_money(m.running_cost),) if running else ()),
+                      fmt_money_ci(m.revenue_change), fmt_money_ci(m.net), _payback_text(m),
+                      fmt_delta_ci(cmp.headline, m.per_10k_cost))
+    console.print(table)
+    if model.volume is None:
+        console.print("Money is per customer who enters the journey: set the business size "
+                      "to count it per period, e.g. `volume 40_000 per year`.")
+
+
+def _payback_text(m) -> str:
+    """The payback with its interval; while the net's interval reaches 0 the payback has no
+    upper bound (the scenario may never pay back), written ``[lo, ∞)``."""
+    if not m.cost:
+        return "—"
+    if m.payback.value is None:
+        return "never" if m.net.value is not None else "—"
+    if m.payback.lo is None and m.net.hi is not None and m.net.hi > 0:
+        d = decimals_for(0, None, m.payback.value)
+        return f"{m.payback.value:,.{d}f} [{m.cost / m.net.hi:,.{d}f}, ∞)"
+    return fmt_amount_ci(m.payback)
+
+
+def _targets_table(cmp, console) -> None:
+    """Every target, met or missed by the baseline and by each scenario."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Targets", title_justify="left", title_style="bold")
+    table.add_column("target")
+    variants = [("baseline", cmp.baseline.result)] + [(sc.scenario.name, sc.point.result)
+                                                      for sc in cmp.scenarios]
+    for name, _ in variants:
+        table.add_column(name, justify="right")
+    for i, target in enumerate(cmp.model.targets):
+        cells = []
+        for _, result in variants:
+            t = result.targets[i]
+            cells.append(Text(f"✓ {fmt_metric(t.target.metric, t.value)}", style="green")
+                         if t.met else
+                         Text(f"✗ {fmt_metric(t.target.metric, t.value)}", style="bold red"))
+        table.add_row(str(target), *cells)
+    console.print(table)
+
+
+def _closing_line(cmp, console) -> None:
+    """Which variants meet every target, and which scenario has the best net money."""
+    parts = []
+    if cmp.model.targets:
+        meeting = cmp.meeting_targets
+        parts.append("Meet every target: " + ", ".join(meeting) + "." if meeting
+                     else "No variant meets every target.")
+    best = cmp.best_net
+    if best is not None:
+        per = f"per {cmp.model.period}" if cmp.model.volume is not None else "per customer"
+        parts.append(f"Best net {per}: {best.scenario.name} ({fmt_money_ci(best.money.net)}).")
+    if parts:
         console.print()
-        console.print(Text("Targets (baseline)", style="bold"))
-        for t in base.targets:
-            mark = Text("  ✓ met    ", style="green") if t.met else Text("  ✗ missed ",
-                                                                        style="bold red")
-            console.print(Text.assemble(mark, str(t.target),
-                                        f"  (forecast {fmt_metric(t.target.metric, t.value)})"))
+        console.print(" ".join(parts))
 
 
 # ------------------------------------------------------------------------- command
@@ -107,9 +175,11 @@ def command(file, scenarios, customers, seed, engine, threads, as_json, output, 
 
     Every metric of the baseline and of each scenario, the change against the baseline
     with a paired 95% interval (the runs share their random numbers, so the change
-    carries far less noise than the metrics themselves), and for a scenario with a cost:
-    the revenue change over the run's customers minus the cost, and headline points per
-    10,000 of cost. Scenarios are sorted by the change of the headline metric.
+    carries far less noise than the metrics themselves); each scenario's money: revenue
+    change and net (minus running cost) per period of the spec's `volume`, payback in
+    periods of the one-off cost, headline points per 10,000 of it (per customer who
+    enters without a `volume`); every target for every scenario. Scenarios are sorted by
+    the change of the headline metric.
 
     Exit 0 when the baseline meets every target, 1 when it misses one (or the spec has
     errors), 2 for bad arguments."""

@@ -65,6 +65,9 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 findings (spec errors, a missed target, a file that would be
     reformatted), 2 usage, 123 internal error.
+
+    What every number means, with worked examples: docs/model.md in the cxdsl
+    repository.
     """
 
 

@@ -9,6 +9,7 @@ import threading
 
 import click
 
+from ..model.metrics import REGISTRY
 from ..present import termviz
 from ..present.numbers import LABELS, fmt_interval, fmt_metric, short_label
 from .common import (
@@ -91,7 +92,12 @@ def render_human(result, model, console) -> None:
         m = result.overall.metrics[name]
         head.add_row(LABELS[name], fmt_metric(name, m.value), fmt_interval(name, m))
     console.print(head)
+    survey = result.headline_survey
+    if survey is not None:
+        console.print(Text(_audience(survey, model, names), style="dim"))
     console.print()
+    if len(result.surveys) > 1:
+        _surveys_table(result, model, names, console)
 
     personas = Table(title="Personas", title_justify="left", title_style="bold")
     personas.add_column("persona")
@@ -128,8 +134,10 @@ def render_human(result, model, console) -> None:
         events.add_column("event")
         events.add_column("stage")
         events.add_column("happened to", justify="right")
+        events.add_column("of those reaching its stage", justify="right")
         for e in result.events:
-            events.add_row(e.name, e.stage, f"{e.rate * 100:.2f}%")
+            reached = "—" if e.rate_reached is None else f"{e.rate_reached * 100:.2f}%"
+            events.add_row(e.name, e.stage, f"{e.rate * 100:.2f}%", reached)
         console.print(events)
         console.print()
 
@@ -140,6 +148,47 @@ def render_human(result, model, console) -> None:
                                                                         style="bold red")
             value = fmt_metric(t.target.metric, t.value)
             console.print(Text.assemble(mark, str(t.target), f"  (forecast {value})"))
+
+
+def _who(survey, model) -> str:
+    """Who a survey asks, in words: ``converted customers, at Delight``."""
+    if survey.stage is None:
+        return "every customer, at the end of their journey"
+    if survey.stage == model.goal:
+        return f"converted customers, at {survey.stage}"
+    return f"customers who reached {survey.stage}"
+
+
+def _audience(survey, model, names) -> str:
+    """The line under the headline figures that says whose scores they are."""
+    scores = [LABELS[n] if LABELS[n].isupper() else LABELS[n].lower()
+              for n in names if REGISTRY[n].audience == "survey"]
+    which = ", ".join(scores[:-1]) + " and " + scores[-1] if len(scores) > 1 else scores[0]
+    asked = survey.overall.metrics["respondents"].value
+    share = "" if asked is None else f", {asked * 100:.1f}% of customers asked"
+    label = f" “{survey.label}”" if survey.label else ""
+    return (f"{which}: {_who(survey, model)} (survey {survey.name}{label}{share}). "
+            "Conversion and revenue: every customer who entered.")
+
+
+def _surveys_table(result, model, names, console) -> None:
+    from rich.table import Table
+
+    scores = [n for n in names if REGISTRY[n].audience == "survey"]
+    table = Table(title="Surveys", title_justify="left", title_style="bold",
+                  caption="◆ headline survey: the figures above", caption_justify="left")
+    table.add_column("survey")
+    table.add_column("asked")
+    table.add_column("respondents", justify="right")
+    for name in scores:
+        table.add_column(short_label(name), justify="right")
+    for i, s in enumerate(result.surveys.values()):
+        asked = s.overall.metrics["respondents"].value
+        table.add_row(s.name + (" ◆" if i == 0 else ""), _who(s, model),
+                      "—" if asked is None else f"{asked * 100:.1f}%",
+                      *(fmt_metric(n, s.overall.metrics[n].value) for n in scores))
+    console.print(table)
+    console.print()
 
 
 # ------------------------------------------------------------------------- command

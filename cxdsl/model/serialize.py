@@ -179,9 +179,16 @@ def loads(text: str) -> ir.Model:
     return model_from_dict(json.loads(text))
 
 
-def schema() -> dict:
-    """The JSON Schema of :func:`model_to_dict`'s output."""
+def schema(name: str = "model") -> dict:
+    """A JSON Schema of ``cxdsl/schema/``: ``model`` (:func:`model_to_dict`'s output), or
+    a command's ``--json`` document: ``run`` (also ``export --to json``), ``compare``,
+    ``sweep``, ``mot``, ``diff``; ``common`` holds the definitions they refer to (by ``$id``,
+    ``https://cxdsl.dev/schema/NAME.schema.json``)."""
     from importlib import resources
 
-    return json.loads(resources.files("cxdsl").joinpath("schema/model.schema.json")
+    return json.loads(resources.files("cxdsl").joinpath(f"schema/{name}.schema.json")
                       .read_text("utf-8"))
+
+
+#: The ``--json`` documents that have a schema, besides ``model`` and ``common``.
+OUTPUT_SCHEMAS = ("run", "compare", "sweep", "mot", "diff")

@@ -45,9 +45,35 @@ def fmt_interval(name: str, m) -> str:
     return f"[{fmt_metric(name, m.lo)}, {fmt_metric(name, m.hi)}]"
 
 
-def fmt_half_width(name: str, m) -> str:
+def decimals_for(least: int, half_width: float | None, value: float | None) -> int:
+    """Digits after the point for a value and its interval, both in the printed unit: at
+    least ``least``, and enough to show the half-width's first significant digit (so two
+    scenarios whose intervals differ never print alike as ``+0.3 ±0.0``); for an exact value
+    (no half-width) enough for two significant digits. At most 6."""
+    if half_width is not None and half_width > 0 and math.isfinite(half_width):
+        need = -math.floor(math.log10(half_width))
+    elif value:
+        need = 1 - math.floor(math.log10(abs(value)))
+    else:
+        need = least
+    return min(max(least, need), 6)
+
+
+def _shown(metric: str, x: float) -> float:
+    """A metric value in the unit its text shows (a share as a percentage)."""
+    return x * 100 if REGISTRY[metric].unit == "share" else x
+
+
+def _change_decimals(metric: str, m) -> int:
+    half = None if m.lo is None or m.hi is None else (m.hi - m.lo) / 2
+    return decimals_for(REGISTRY[metric].decimals,
+                        None if half is None else _shown(metric, half),
+                        None if m.value is None else _shown(metric, m.value))
+
+
+def fmt_half_width(name: str, m, decimals: int | None = None) -> str:
     """`` ±h``: the 95% half-width of a metric, in its unit."""
-    return f" ±{fmt_metric(name, (m.hi - m.lo) / 2)}"
+    return f" ±{REGISTRY[name].format((m.hi - m.lo) / 2, decimals)}"
 
 
 def fmt_metric_ci(metric: str, m) -> str:
@@ -58,22 +84,25 @@ def fmt_metric_ci(metric: str, m) -> str:
     return text + fmt_half_width(metric, m)
 
 
-def fmt_delta(metric: str, value: float | None) -> str:
+def fmt_delta(metric: str, value: float | None, decimals: int | None = None) -> str:
     """A change of a metric with its sign (``+``, ``−`` or none for zero)."""
     if value is None:
         return "—"
+    text = REGISTRY[metric].format(abs(value), decimals)
     sign = "+" if value > 0 else ("−" if value < 0 else "")
-    return sign + fmt_metric(metric, abs(value))
+    return (sign if any(ch in "123456789" for ch in text) else "") + text
 
 
 def fmt_delta_ci(metric: str, m) -> str:
-    """``+5.9 ±0.2`` (the 95% half-width), or ``+5.9`` alone for an exact value."""
+    """``+5.9 ±0.2`` (the 95% half-width), or ``+5.9`` alone for an exact value; digits
+    from the interval's width (:func:`decimals_for`)."""
     if m.value is None:
         return "—"
-    text = fmt_delta(metric, m.value)
+    d = _change_decimals(metric, m)
+    text = fmt_delta(metric, m.value, d)
     if m.lo is None or m.lo == m.hi:
         return text
-    return text + fmt_half_width(metric, m)
+    return text + fmt_half_width(metric, m, d)
 
 
 def fmt_money(x: float | None) -> str:
@@ -82,14 +111,29 @@ def fmt_money(x: float | None) -> str:
 
 
 def fmt_money_ci(m) -> str:
-    """A change of money with its sign and 95% half-width: ``+12,300 ±800``."""
+    """A change of money with its sign and 95% half-width: ``+12,300 ±800``, ``+0.42
+    ±0.03`` (digits from the interval's width, :func:`decimals_for`)."""
     if m.value is None:
         return "—"
-    sign = "+" if m.value > 0 else ""
-    text = f"{sign}{m.value:,.0f}"
-    if m.lo is None or m.lo == m.hi:
+    half = None if m.lo is None or m.hi is None else (m.hi - m.lo) / 2
+    d = decimals_for(0, half, m.value)
+    text = f"{m.value:+,.{d}f}"
+    if half is None or half == 0:
         return text
-    return f"{text} ±{(m.hi - m.lo) / 2:,.0f}"
+    return f"{text} ±{half:,.{d}f}"
+
+
+def fmt_amount_ci(m, unit: str = "") -> str:
+    """A positive amount (a payback) with its 95% interval: ``3.2 [2.9, 3.6] periods``;
+    ``—`` when unknown, the value alone when its interval is unknown or exact."""
+    if m.value is None:
+        return "—"
+    half = None if m.lo is None or m.hi is None else (m.hi - m.lo) / 2
+    d = decimals_for(0, half, m.value)
+    tail = f" {unit}" if unit else ""
+    if half is None or half == 0:
+        return f"{m.value:,.{d}f}{tail}"
+    return f"{m.value:,.{d}f} [{m.lo:,.{d}f}, {m.hi:,.{d}f}]{tail}"
 
 
 # ---------------------------------------------------------------------------- report

@@ -296,8 +296,8 @@ class _Run:
         self.total = int(self.counts.sum())
         self.item_point, self.item_persona, self.item_block = work_order(self.counts)
         self.packed = pack(t, self.seed)
-        self.n_count_cols = 1 + K + 2 * S + E
-        self.n_sum_cols = 2 + S
+        self.n_count_cols = 1 + K + 2 * S + E + S * K
+        self.n_sum_cols = 2 + 2 * S
         self.total_counts = np.zeros((P * Q, self.n_count_cols), dtype=np.int64)
         self.partials = np.zeros((P * Q, self.n_sum_cols, _PARTIALS))
         self.n_partials = np.zeros((P * Q, self.n_sum_cols), dtype=np.int64)
@@ -335,7 +335,7 @@ class _Run:
     def tallies(self) -> list[Tallies]:
         """The cumulative tallies so far, one per point."""
         t = self.tables
-        P, Q, S, K = t.points, t.n_personas, t.n_stages, t.n_scores
+        P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
         out = []
         for p in range(P):
             rows = slice(p * Q, (p + 1) * Q)
@@ -352,8 +352,10 @@ class _Run:
                 hist=c[:, 1:col].copy(),
                 reached=c[:, col:col + S].copy(),
                 advanced=c[:, col + S:col + 2 * S].copy(),
-                stage_score_sum=sums[:, 2:].copy(),
-                event_count=c[:, col + 2 * S:].copy()))
+                stage_score_sum=sums[:, 2:2 + S].copy(),
+                event_count=c[:, col + 2 * S:col + 2 * S + E].copy(),
+                stage_score_sq=sums[:, 2 + S:].copy(),
+                stage_hist=c[:, col + 2 * S + E:].reshape(Q, S, K).copy()))
         return out
 
 

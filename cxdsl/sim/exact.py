@@ -35,7 +35,7 @@ import numpy as np
 from ..model import ir
 from ..model.values import is_exact
 from .kernel import logistic
-from .tallies import Tallies
+from .tallies import Tallies, empty
 
 #: Most states one persona may have at any point before the engine gives up (a state costs
 #: a few hundred bytes of Python objects and about a microsecond per event).
@@ -153,9 +153,9 @@ def exact_tallies(model: ir.Model, *, max_states: int = MAX_STATES) -> Tallies:
     Q, S, E = len(model.personas), len(model.stages), len(model.events)
     lo, hi = model.scale
     K = hi - lo + 1
-    t = Tallies(True, np.ones(Q), np.array([p.share for p in model.personas], float),
-                np.zeros(Q), np.zeros(Q), np.zeros((Q, K)), np.zeros((Q, S)),
-                np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, E)))
+    t = empty(Q, S, E, K, exact=True)
+    t.n = np.ones(Q)
+    t.weight = np.array([p.share for p in model.personas], float)
     total = t.weight.sum()
     if total > 0:
         t.weight = t.weight / total
@@ -267,6 +267,9 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
             clamped[(s0, clamp(score), flags)] += pr
         states = clamped
         t.stage_score_sum[q, si] = sum(pr * key[1] for key, pr in states.items())
+        t.stage_score_sq[q, si] = sum(pr * key[1] * key[1] for key, pr in states.items())
+        for (_s0, score, _flags), pr in states.items():
+            t.stage_hist[q, si, math.floor(score + 0.5) - lo] += pr
         if si == S - 1:
             final(states)
             break

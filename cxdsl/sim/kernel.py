@@ -397,8 +397,9 @@ def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_
             discrete_value, discrete_cum, flag_words, out_counts, out_sums):
     """Simulate the blocks ``item_*[i]`` = (point, persona, block index) and write block i's
     tallies to row i of ``out_counts`` (int64: customers | hist[K] | reached[S] |
-    advanced[S] | events[E]) and ``out_sums`` (float64: score sum | score² sum |
-    stage score sums[S]). The packed tables are built by :func:`cxdsl.sim.engine.pack`.
+    advanced[S] | events[E] | stage hist[S·K], stage s's K counts at ``s·K``) and
+    ``out_sums`` (float64: score sum | score² sum | stage score sums[S] | stage score²
+    sums[S]). The packed tables are built by :func:`cxdsl.sim.engine.pack`.
 
     A block runs LANES customers at a time. The customers still in the journey occupy
     positions ``0 … n_active - 1`` of the state arrays, in customer order; ``lane[k]`` is
@@ -409,6 +410,8 @@ def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_
     col_reached = 1 + n_scores
     col_advanced = col_reached + n_stages
     col_event = col_advanced + n_stages
+    col_stage_hist = out_counts.shape[1] - n_stages * n_scores  # after the E event counts
+    col_stage_sq = 2 + n_stages
     flo = float(lo)
     fhi = float(hi)
     for it in numba.prange(n_items):
@@ -502,13 +505,22 @@ def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_
                                     score, True, dist_kind, dist_param, dist_first,
                                     dist_count, discrete_value, discrete_cum)
                     cnt[col_event + e] += happened
-                stage_sum = sums[2 + s]  # continue the block's sum in customer order
+                # continue the block's sums in customer order
+                stage_sum = sums[2 + s]
+                stage_sq = sums[col_stage_sq + s]
                 for k in range(n_active):
                     x = score[k]
                     x = fhi if x > fhi else (flo if x < flo else x)
                     score[k] = x
                     stage_sum += x
+                    stage_sq += x * x
                 sums[2 + s] = stage_sum
+                sums[col_stage_sq + s] = stage_sq
+                # the answers of a survey at this stage: a scatter, in a loop of its own so
+                # the sums above stay vectorised
+                hist_at = col_stage_hist + s * n_scores - lo
+                for k in range(n_active):
+                    cnt[hist_at + int(math.floor(score[k] + 0.5))] += 1
                 if s == n_stages - 1:
                     break
                 mode = st_m[s]

@@ -17,7 +17,7 @@ from ..model import ir
 from .kernel import BLOCK_SIZE, logistic
 from .lower import persona_counts
 from .rng import customer_hash_py, ppnd16, stream_key, uniform_py
-from .tallies import Tallies
+from .tallies import Tallies, empty
 
 
 def _draw_py(d: ir.Dist, key: int, h: int) -> float:
@@ -63,8 +63,8 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
     by_stage = [[k for k, e in enumerate(model.events) if e.stage == s.name]
                 for s in model.stages]
     n = counts.astype(np.float64)
-    out = Tallies(False, n, n / n.sum(), np.zeros(Q), np.zeros(Q), np.zeros((Q, K)),
-                  np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, S)), np.zeros((Q, E)))
+    out = empty(Q, S, E, K)
+    out.n, out.weight = n, n / n.sum()
 
     def clamp(x: float) -> float:
         return fhi if x > fhi else (flo if x < flo else x)
@@ -74,11 +74,12 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
         key_occ = [stream_key(seed, "occurs", e.name, persona.name) for e in model.events]
         key_imp = [stream_key(seed, "impact", e.name, persona.name) for e in model.events]
         key_adv = [stream_key(seed, "advance", s.name, persona.name) for s in model.stages]
-        # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s]
+        # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s's scores,
+        # 2 + S + s = their squares]
         blocks: list[list[float]] = []
         for j in range(int(counts[q])):
             if j % BLOCK_SIZE == 0:
-                blocks.append([0.0] * (2 + S))
+                blocks.append([0.0] * (2 + 2 * S))
             part = blocks[-1]
             h = customer_hash_py(j)
             score0 = clamp(_draw_py(persona.baseline, key_base, h))
@@ -98,6 +99,8 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
                     score += _draw_py(e.impact[q], key_imp[k], h)
                 score = clamp(score)
                 part[2 + s] += score
+                part[2 + S + s] += score * score
+                out.stage_hist[q, s, math.floor(score + 0.5) - lo] += 1
                 if s == S - 1:
                     break
                 a, slope = stage.advance[q], stage.slope[q]
@@ -118,4 +121,5 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
         out.score_sq[q] = math.fsum(b[1] for b in blocks)
         for s in range(S):
             out.stage_score_sum[q, s] = math.fsum(b[2 + s] for b in blocks)
+            out.stage_score_sq[q, s] = math.fsum(b[2 + S + s] for b in blocks)
     return out

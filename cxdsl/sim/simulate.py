@@ -124,11 +124,17 @@ def check_precision(precision) -> float | None:
     return value
 
 
+#: The version of the ``--json`` documents' shapes (``cxdsl/schema/*.schema.json``): raised
+#: when a key is renamed or removed, or its meaning changes.
+RESULT_SCHEMA_VERSION = 1
+
+
 def manifest(*, spec_sha256: str | None, seed: int | None, customers: int | None,
              engine: str, scenario: str | None) -> dict:
     """The ``manifest`` object of every ``--json`` document. The exact engine simulates no
     customers and draws no random numbers: its ``customers`` and ``seed`` are null."""
-    return {"cxdsl": __version__, "spec_sha256": spec_sha256, "seed": seed,
+    return {"cxdsl": __version__, "schema_version": RESULT_SCHEMA_VERSION,
+            "spec_sha256": spec_sha256, "seed": seed,
             "customers": customers, "engine": engine, "scenario": scenario}
 
 

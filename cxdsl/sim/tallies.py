@@ -6,6 +6,11 @@ per customer (``n[q] == 1`` and every other entry is a probability or an expecte
 ``exact`` is True so intervals have zero width.
 
 Shapes: Q personas, S stages, E events, K = HI - LO + 1 score values.
+
+Surveys are computed from these (:mod:`cxdsl.sim.surveys`): a survey ``at STAGE`` from
+``reached``, ``stage_hist``, ``stage_score_sum`` and ``stage_score_sq`` of that stage; a
+survey ``at end`` from ``n``, ``hist``, ``score_sum`` and ``score_sq``. Every tally is per
+persona, so memory does not grow with the number of customers.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ class Tallies:
     advanced: np.ndarray         # [Q,S] customers who advanced past stage s
     stage_score_sum: np.ndarray  # [Q,S] sum of the score at the end of stage s (reached)
     event_count: np.ndarray      # [Q,E] customers the event happened to
+    stage_score_sq: np.ndarray   # [Q,S] sum of the squared score at the end of stage s
+    stage_hist: np.ndarray       # [Q,S,K] customers who reached stage s whose rounded score
+                                 #   at its end (after its events and the clamp) is LO + k
 
     def __add__(self, other: Tallies) -> Tallies:
         """Sum of two tallies of the same model (chunks, or machines of a cluster)."""
@@ -39,10 +47,11 @@ class Tallies:
 
 
 _SUMMED = ("score_sum", "score_sq", "hist", "reached", "advanced", "stage_score_sum",
-           "event_count")
+           "event_count", "stage_score_sq", "stage_hist")
 
 
-def empty(q: int, s: int, e: int, k: int) -> Tallies:
+def empty(q: int, s: int, e: int, k: int, exact: bool = False) -> Tallies:
+    """All-zero tallies of Q personas, S stages, E events and K score values."""
     z = np.zeros
-    return Tallies(False, z(q), z(q), z(q), z(q), z((q, k)), z((q, s)), z((q, s)),
-                   z((q, s)), z((q, e)))
+    return Tallies(exact, z(q), z(q), z(q), z(q), z((q, k)), z((q, s)), z((q, s)),
+                   z((q, s)), z((q, e)), z((q, s)), z((q, s, k)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 
 import pytest
@@ -36,12 +38,14 @@ def test_json_shape(spec):
     assert doc["manifest"] == {**doc["manifest"], "seed": 3, "customers": 20000,
                                "engine": "numba", "scenario": None}
     assert len(doc["manifest"]["spec_sha256"]) == 64
-    assert set(doc["baseline"]) == {"overall", "personas"}
+    assert set(doc["baseline"]) == {"overall", "personas", "targets"}
     assert set(doc["baseline"]["personas"]) == {"a", "b"}
     scen = doc["scenarios"]
     assert {s["name"] for s in scen} == {"more", "less_f"}
     for s in scen:
-        assert set(s) == {"name", "label", "cost", "overall", "personas", "delta", "roi"}
+        assert set(s) == {"name", "label", "cost", "running_cost", "overall", "personas",
+                          "targets", "delta", "money"}
+        assert [t["target"] for t in s["targets"]] == ["nps >= 10"]
         assert set(s["delta"]) == {"nps", "csat", "mean", "conversion", "revenue"}
         for d in s["delta"].values():
             lo, hi = d["ci95"]
@@ -50,11 +54,15 @@ def test_json_shape(spec):
     assert scen[0]["delta"]["nps"]["value"] >= scen[1]["delta"]["nps"]["value"]
     more = next(s for s in scen if s["name"] == "more")
     assert more["label"] == "More e" and more["cost"] == 1000
-    assert set(more["roi"]) == {"metric", "customers", "revenue_change", "net",
-                                "per_10k_cost"}
-    assert more["roi"]["net"]["value"] == pytest.approx(
-        more["roi"]["revenue_change"]["value"] - 1000)
-    assert next(s for s in scen if s["name"] == "less_f")["roi"] is None
+    assert more["running_cost"] is None
+    money = more["money"]
+    assert set(money) == {"volume", "period", "revenue_change", "net", "payback",
+                          "per_10k_cost"}
+    # no volume: per customer who enters; net = revenue change without a running cost
+    assert money["volume"] is None and money["period"] == "year"
+    assert money["net"] == money["revenue_change"]
+    less_f = next(s for s in scen if s["name"] == "less_f")
+    assert less_f["cost"] is None and less_f["money"]["per_10k_cost"]["value"] is None
 
 
 def test_exact_engine_and_chosen_scenario(spec):
@@ -72,8 +80,48 @@ def test_human_table(spec):
     out = invoke("compare", spec, "-n", "20000")
     assert out.exit_code == 0, out.output
     for word in ("Compare test", "baseline", "more", "less_f", "Change against the baseline",
-                 "Return on cost", "met"):
+                 "Money per customer who enters", "volume 40_000 per year", "Targets",
+                 "Meet every target: baseline", "Best net per customer"):
         assert word in out.output
+
+
+def render(cmp) -> str:
+    from rich.console import Console
+
+    from cxdsl.cli.compare import render_human
+
+    console = Console(width=160, record=True, file=io.StringIO())
+    render_human(cmp, console)
+    return console.export_text()
+
+
+def test_table_with_a_volume(spec):
+    from cxdsl import analysis
+    from cxdsl.lang.api import check_file
+
+    model = check_file(str(spec)).model
+    more = dataclasses.replace(model.scenario("more"), running_cost=50)
+    model = dataclasses.replace(model, volume=40_000, period="quarter",
+                                scenarios=(more, model.scenario("less_f")))
+    text = render(analysis.compare(model, engine="exact"))
+    assert "Money per quarter (volume 40,000 customers per quarter)" in text
+    assert "running cost" in text and "payback (quarters)" in text
+    assert "Best net per quarter:" in text
+    assert "customers)" not in text.split("Money")[1].split("\n")[0]
+    assert "revenue over" not in text and "paired" not in text
+
+
+def test_each_scenario_meets_or_misses_targets(tmp_path):
+    # exact nps: baseline 34.4, more 62.2, less_f 42.2
+    path = write(tmp_path, "t.cxj", SPEC.replace("target nps >= 10", "target nps >= 50"))
+    out = separate_runner().invoke(cli, ["compare", str(path), "--engine", "exact", "--json"])
+    assert out.exit_code == 1  # the baseline misses it
+    doc = json.loads(out.stdout)
+    met = {s["name"]: s["targets"][0]["met"] for s in doc["scenarios"]}
+    assert doc["baseline"]["targets"][0]["met"] is False
+    assert met == {"more": True, "less_f": False}
+    out = invoke("compare", path, "--engine", "exact")
+    assert "Meet every target: more." in out.output
 
 
 def test_missed_target_exits_1(tmp_path):

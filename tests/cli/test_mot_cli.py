@@ -38,8 +38,9 @@ def test_exact_mean_by_hand(spec):
     assert g["if_always"]["value"] - g["if_never"]["value"] == pytest.approx(3)
     assert g["leverage"]["value"] == pytest.approx(0.3)
     assert g["leverage"]["ci95"] == [g["leverage"]["value"]] * 2
-    # late happens at T, which half of the customers reach: +1 * 0.5 * 0.5
-    assert events["late"]["contribution"]["value"] == pytest.approx(0.25)
+    # the mean is the converted customers' (the implicit survey at T), and late happens
+    # to half of them: +1 * 0.5
+    assert events["late"]["contribution"]["value"] == pytest.approx(0.5)
     assert events["bad"]["contribution"]["value"] == pytest.approx(-0.2)
 
 
@@ -68,11 +69,11 @@ def test_tornado_json(spec):
     t = doc["tornado"]
     assert t["by"] == pytest.approx(0.1) and t["metric"] == "mean"
     rows = {r["parameter"]: r for r in t["parameters"]}
-    # baseline 6 -> 5.4 .. 6.6 moves every customer's score by ∓0.6 (swing 1.2), except
-    # at 6.6 who had good and late but not bad: 6.6 + 3 + 1 = 10.6 is clamped to 10,
-    # 0.6 lost for 0.4 * 0.9 * 0.5 * 0.5 of the customers
+    # the mean of the converted customers (all of whom reached T): baseline 6 -> 5.4 ..
+    # 6.6 moves every score by ∓0.6 (swing 1.2), except at 6.6 who had good and late but
+    # not bad: 6.6 + 3 + 1 = 10.6 is clamped to 10, 0.6 lost for 0.4 * 0.9 * 0.5 of them
     assert rows["a.baseline"]["swing"]["value"] == pytest.approx(
-        1.2 - 0.6 * 0.4 * 0.9 * 0.5 * 0.5)
+        1.2 - 0.6 * 0.4 * 0.9 * 0.5)
     assert t["parameters"][0]["parameter"] == "a.baseline"
     # good.p 36% .. 44%: swing 3 * 0.08 = 0.24
     assert rows["good.p"]["swing"]["value"] == pytest.approx(0.24)

@@ -50,10 +50,13 @@ def test_json_shape_defaults_and_manifest(spec):
     r = invoke("run", spec, "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
-    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets"]
+    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets",
+                       "surveys"]
+    assert list(d["surveys"]) == ["customers"] and d["surveys"]["customers"]["stage"] == "Buy"
+    assert set(d["events"][0]) == {"name", "rate", "rate_reached"}
     text = open(spec, encoding="utf-8").read()
     assert d["manifest"] == {
-        "cxdsl": d["manifest"]["cxdsl"],
+        "cxdsl": d["manifest"]["cxdsl"], "schema_version": 1,
         "spec_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "seed": 3, "customers": 20_000, "engine": "numba", "scenario": None}
     assert list(d["personas"]) == ["pro", "hobby"]
@@ -267,3 +270,41 @@ def test_warnings_go_to_stderr_json_stays_clean(tmp_path):
     assert r.exit_code == 0
     assert "warning[" in r.stderr and "warning" not in r.stdout
     assert json.loads(r.stdout)["manifest"]["customers"] == 1000
+
+
+def test_human_output_names_the_headline_survey_and_lists_the_surveys():
+    import dataclasses
+    import io
+
+    from rich.console import Console
+
+    import cxdsl
+    from cxdsl.cli.run import render_human
+    from cxdsl.model import ir
+
+    model = cxdsl.loads("""
+journey "Issue"
+persona a share=1 baseline=9
+stage One advance=10%
+stage Two
+event bad p=100% impact=-8 at Two
+""")
+    one = cxdsl.simulate(model, engine="exact")
+    out = io.StringIO()
+    render_human(one, model, Console(file=out, width=200))
+    text = out.getvalue()
+    assert ("NPS, CSAT and mean score: converted customers, at Two (survey customers, "
+            "10.0% of customers asked)") in text
+    assert "Surveys" not in text  # one survey: the line above says it all
+    assert "of those reaching its stage" in text and "100.00%" in text
+
+    model = dataclasses.replace(model, surveys=(ir.Survey("customers", "Relationship", "Two"),
+                                                ir.Survey("everyone", None, None)))
+    out = io.StringIO()
+    render_human(cxdsl.simulate(model, engine="exact"), model, Console(file=out, width=200))
+    text = out.getvalue()
+    assert "(survey customers “Relationship”, 10.0% of customers asked)" in text
+    rows = [line for line in text.splitlines() if "customers ◆" in line or "everyone" in line]
+    assert "converted customers, at Two" in rows[0] and "-100.0" in rows[0]
+    # everyone: 90% promoters at 9, 10% detractors at 1
+    assert "every customer, at the end of their journey" in rows[1] and "80.0" in rows[1]

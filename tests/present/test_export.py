@@ -259,7 +259,8 @@ def test_command_json_is_the_run_result(tmp_path):
     res = invoke("export", str(spec), "--to", "json", "--engine", "exact")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert set(doc) == {"manifest", "overall", "personas", "stages", "events", "targets"}
+    assert set(doc) == {"manifest", "overall", "personas", "stages", "events", "targets",
+                        "surveys"}
     assert doc["manifest"]["engine"] == "exact"
     assert doc["stages"][1]["reached"] == pytest.approx(0.5)
     assert doc["events"][0]["rate"] == pytest.approx(0.5)

@@ -103,7 +103,8 @@ def _true_se_tallies(exact, sampled):
         exact, exact=False, n=n.copy(), weight=sampled.weight.copy(),
         score_sum=exact.score_sum * n, score_sq=exact.score_sq * n, hist=exact.hist * scale,
         reached=exact.reached * scale, advanced=exact.advanced * scale,
-        stage_score_sum=exact.stage_score_sum * scale, event_count=exact.event_count * scale)
+        stage_score_sum=exact.stage_score_sum * scale, event_count=exact.event_count * scale,
+        stage_score_sq=exact.stage_score_sq * scale, stage_hist=exact.stage_hist * n[:, None, None])
 
 
 def _close(label, got, want, se, failures, slack=0.0):

@@ -25,7 +25,7 @@ from cxdsl.sim.reference import simulate_reference
 from cxdsl.sim.tallies import Tallies
 
 FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
-          "stage_score_sum", "event_count")
+          "stage_score_sum", "event_count", "stage_score_sq", "stage_hist")
 
 
 def assert_identical(a: Tallies, b: Tallies) -> None:

@@ -206,12 +206,17 @@ event g impact=+1 at T
     assert value(r, "conversion") == pytest.approx(reached_t)
     assert r.stages[0].advanced == pytest.approx(reached_t)
     assert r.stages[1].reached == pytest.approx(reached_t)
-    # those who advance get +1 in T:
-    # mean = 0.5*(7 + up) + 0.5*(5 + 0.5)
-    assert value(r, "mean") == pytest.approx(0.5 * (7 + up) + 0.5 * 5.5)
-    # emotion curve: at the end of T, among those who reached it
-    assert r.stages[1].mean_score == pytest.approx(
-        (0.5 * up * 8 + 0.25 * 6) / reached_t)
+    # emotion curve: at the end of T, among those who reached it (those who advance get
+    # +1 in T)
+    at_t = (0.5 * up * 8 + 0.25 * 6) / reached_t
+    assert r.stages[1].mean_score == pytest.approx(at_t)
+    # the headline (implicit) survey asks the converted customers, at T
+    assert value(r, "mean") == pytest.approx(at_t)
+    assert r.metric("respondents", survey="customers").value == pytest.approx(reached_t)
+    # a survey at end asks everyone: mean = 0.5*(7 + up) + 0.5*(5 + 0.5)
+    model = dataclasses.replace(r.model, surveys=(ir.Survey("everyone", None, None),))
+    everyone = compute(exact_tallies(model), model, {})
+    assert value(everyone, "mean") == pytest.approx(0.5 * (7 + up) + 0.5 * 5.5)
 
 
 def test_slope_negative_delta_and_score0_is_clamped_baseline():
@@ -263,14 +268,17 @@ stage T
 target nps >= -60
 target conversion >= 30% for foe
 """)
-    # nps: fan 100, foe -100; overall 0.25*100 + 0.75*-100 = -50
+    # nps of the converted customers: fan 100, foe -100; each persona counts by its
+    # respondents, 0.25*0.4 = 0.1 fans and 0.75*0.2 = 0.15 foes: (10 - 15) / 0.25 = -20
     assert value(r, "nps", "fan") == pytest.approx(100)
-    assert value(r, "nps") == pytest.approx(-50)
+    assert value(r, "nps") == pytest.approx(-20)
+    assert r.metric("respondents", survey="customers").value == pytest.approx(0.25)
+    assert r.metric("respondents", "foe", survey="customers").value == pytest.approx(0.2)
     # conversion: 0.25*0.4 + 0.75*0.2 = 0.25; revenue = 0.25*0.4*100 = 10
     assert value(r, "conversion") == pytest.approx(0.25)
     assert value(r, "revenue") == pytest.approx(10)
     assert value(r, "revenue", "foe") == 0
-    assert [(t.value, t.met) for t in r.targets] == [(pytest.approx(-50), True),
+    assert [(t.value, t.met) for t in r.targets] == [(pytest.approx(-20), True),
                                                      (pytest.approx(0.2), False)]
     assert not r.targets_met and len(r.missed) == 1
 

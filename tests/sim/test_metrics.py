@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import cxdsl
+from cxdsl.model import ir
 from cxdsl.sim.metrics import Z95, compute, headline_metric
 from cxdsl.sim.simulate import manifest
 from cxdsl.sim.tallies import Tallies
@@ -26,20 +28,26 @@ target conversion >= 60% for a
 
 
 def tallies(model, n, hist, score_sum, score_sq, reached, advanced=None, stage_sum=None,
-            events=None, exact=False):
+            events=None, exact=False, stage_sq=None, stage_hist=None):
     Q, S, E = len(model.personas), len(model.stages), len(model.events)
+    K = model.scale[1] - model.scale[0] + 1
     n = np.array(n, float)
+
+    def given(x, shape):
+        return np.array(x if x is not None else np.zeros(shape), float)
+
     return Tallies(exact, n, n / n.sum(), np.array(score_sum, float),
                    np.array(score_sq, float), np.array(hist, float),
-                   np.array(reached, float),
-                   np.array(advanced if advanced is not None else np.zeros((Q, S)), float),
-                   np.array(stage_sum if stage_sum is not None else np.zeros((Q, S)), float),
-                   np.array(events if events is not None else np.zeros((Q, E)), float))
+                   np.array(reached, float), given(advanced, (Q, S)),
+                   given(stage_sum, (Q, S)), given(events, (Q, E)), given(stage_sq, (Q, S)),
+                   given(stage_hist, (Q, S, K)))
 
 
 @pytest.fixture
 def model():
-    return cxdsl.loads(SPEC)
+    # asked at the end of their journey, everyone answers: the score metrics of these
+    # tests are over all customers (survey "at STAGE": see the tests at the end)
+    return dataclasses.replace(cxdsl.loads(SPEC), surveys=(ir.Survey("everyone", None, None),))
 
 
 @pytest.fixture
@@ -113,9 +121,16 @@ def test_stages_events_targets(sampled):
 
 def test_to_dict_shape(sampled):
     d = json.loads(sampled.to_json())
-    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets"]
-    assert list(d["manifest"]) == ["cxdsl", "spec_sha256", "seed", "customers", "engine",
-                                   "scenario"]
+    assert list(d) == ["manifest", "overall", "personas", "stages", "events", "targets",
+                       "surveys"]
+    assert list(d["surveys"]) == ["everyone"]
+    everyone = d["surveys"]["everyone"]
+    assert everyone["stage"] is None and list(everyone["personas"]) == ["a", "b"]
+    assert list(everyone["overall"]) == ["respondents", "nps", "csat", "mean", "distribution"]
+    assert everyone["overall"]["respondents"]["value"] == 1.0
+    assert everyone["overall"]["nps"] == d["overall"]["nps"]
+    assert list(d["manifest"]) == ["cxdsl", "schema_version", "spec_sha256", "seed",
+                                   "customers", "engine", "scenario"]
     assert list(d["overall"]) == ["nps", "csat", "mean", "conversion", "revenue",
                                   "distribution"]
     assert list(d["personas"]) == ["a", "b"]

@@ -178,7 +178,7 @@ def _scenario_table(data: ReportData) -> str:
     metrics = [m for m in ("nps", "csat", "mean", "conversion", "revenue")
                if m in data.result["overall"]]
     rows = [["scenario", "cost"] + [f"{REPORT_LABELS[m]} (change)" for m in metrics]
-            + (["return on cost"] if any(s.get("roi") is not None for s in scenarios)
+            + (["money"] if any(s.get("money") is not None for s in scenarios)
                else [])]
     base = ["baseline", "—"] + [fmt_report_metric(m, metric_value(data.result["overall"], m))
                                 for m in metrics]
@@ -193,27 +193,29 @@ def _scenario_table(data: ReportData) -> str:
             cells.append(f"{fmt_report_metric(m, v)} ({fmt_report_metric(m, d.get('value'), True)}"
                          f"{' ' + ci if ci and ci != 'exact' else ''})")
         if len(rows[0]) > len(cells):
-            cells.append(_roi_text(s.get("roi"), data.metric))
+            cells.append(_money_text(s.get("money"), data.metric))
         rows.append(cells)
     return _table(rows)
 
 
-def _roi_text(roi, metric: str) -> str:
-    """A scenario's return on its cost: the net revenue change over the run's customers,
-    and the headline metric's change per 10,000 of cost."""
-    if roi is None:
+def _money_text(money, metric: str) -> str:
+    """A scenario's money: net per period of the volume (per customer without one),
+    payback and the headline metric's change per 10,000 of one-off cost."""
+    if not isinstance(money, dict):
         return "—"
-    if not isinstance(roi, dict):
-        return str(roi)
+    per = f"per {money.get('period')}" if money.get("volume") is not None else "per customer"
     parts = []
-    net = num(roi.get("net"))
+    net = num(money.get("net"))
     if net is not None:
-        parts.append(f"net revenue {net:+,.0f} over {roi.get('customers', 0):,} customers")
-    per = num(roi.get("per_10k_cost"))
-    m = roi.get("metric", metric)
-    if per is not None:
-        parts.append(f"{REPORT_LABELS.get(m, m)} {fmt_report_metric(m, per, True)} "
-                     "per 10,000 of cost")
+        parts.append(f"net {net:+,.{2 if money.get('volume') is None else 0}f} {per}")
+    payback = num(money.get("payback"))
+    if payback is not None:
+        unit = f"{money.get('period')}s" if money.get("volume") is not None else "customers"
+        parts.append(f"payback {payback:,.1f} {unit}")
+    per_cost = num(money.get("per_10k_cost"))
+    if per_cost is not None:
+        parts.append(f"{REPORT_LABELS.get(metric, metric)} "
+                     f"{fmt_report_metric(metric, per_cost, True)} per 10,000 of cost")
     return "; ".join(parts) or "—"
 
 

@@ -1,0 +1,100 @@
+"""Every command's ``--json`` document, on every example, against its JSON Schema in
+``cxdsl/schema/`` (draft 2020-12); and the schemas catch a missing or misspelled key."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from support import EXAMPLES, SAAS, separate_runner, strict_json, write
+
+from cxdsl.cli.main import cli
+from cxdsl.model import serialize
+
+jsonschema = pytest.importorskip("jsonschema")
+referencing = pytest.importorskip("referencing")
+
+
+def validator(name: str):
+    """A validator of schema ``name`` that resolves ``$ref``s into the other schemas."""
+    schemas = [serialize.schema(n) for n in ("common", *serialize.OUTPUT_SCHEMAS)]
+    registry = referencing.Registry().with_resources(
+        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas)
+    schema = serialize.schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, registry=registry)
+
+
+def document(*args) -> dict:
+    out = separate_runner().invoke(cli, [str(a) for a in args] + ["--json"])
+    assert out.exit_code in (0, 1), out.output  # 1: a target the example misses
+    return strict_json(out.stdout)
+
+
+def check(name: str, doc: dict) -> None:
+    errors = sorted(validator(name).iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+    assert doc["manifest"]["schema_version"] == 1
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_run(example):
+    check("run", document("run", example, "-n", "3000"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_compare(example):
+    check("compare", document("compare", example, "-n", "3000"))
+
+
+def test_compare_exact(tmp_path):
+    path = write(tmp_path, "j.cxj", "persona a share=1 baseline=7 value=10\nstage S "
+                 "advance=50%\nstage T\nevent e p=50% impact=+2 at S\n"
+                 "scenario s cost=100 { S.advance = 60% }\ntarget mean >= 7\n")
+    check("compare", document("compare", path, "--engine", "exact"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_sweep(example):
+    check("sweep", document("sweep", example, "-n", "2000"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_mot(example):
+    check("mot", document("mot", example, "-n", "2000", "--tornado"))
+
+
+def test_diff(tmp_path):
+    text = SAAS.read_text(encoding="utf-8")
+    old = write(tmp_path, "old.cxj", text)
+    new = write(tmp_path, "new.cxj", text.replace("p=5% impact=-3", "p=7% impact=-3"))
+    doc = document("diff", old, new, "-n", "3000")
+    assert doc["changes"]
+    check("diff", doc)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_export_json(example):
+    out = separate_runner().invoke(cli, ["export", str(example), "--to", "json", "-n", "3000"])
+    assert out.exit_code == 0, out.output
+    check("run", strict_json(out.stdout))
+
+
+def test_schemas_catch_missing_and_misspelled_keys():
+    out = separate_runner().invoke(cli, ["compare", str(SAAS), "-n", "2000", "--json"])
+    doc = json.loads(out.stdout)
+    v = validator("compare")
+    assert v.is_valid(doc)
+    broken = []
+    for edit in (lambda d: d["manifest"].pop("schema_version"),
+                 lambda d: d["scenarios"][0].pop("money"),
+                 lambda d: d["scenarios"][0]["money"].update(net_=d["scenarios"][0]["money"]
+                                                             .pop("net")),
+                 lambda d: d["baseline"]["overall"].update(conversoin=1.0),
+                 lambda d: d["scenarios"][0]["delta"]["nps"].pop("ci95")):
+        d = copy.deepcopy(doc)
+        edit(d)
+        broken.append(v.is_valid(d))
+    assert broken == [False] * 5
