@@ -177,13 +177,35 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """``survey NAME ["Label"] at STAGE``; ``stage`` None for ``at end``."""
+
+    name: Name
+    label: String | None
+    stage: Name | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Volume:
+    """``volume N [per PERIOD]``: customers entering the journey per period."""
+
+    count: Number
+    period: Name | None
+    span: Span
+
+
+@dataclass(frozen=True)
 class Target:
+    """``target [SURVEY.]METRIC OP NUMBER [for PERSONA]``."""
+
     metric: Name
     op: str
     threshold: Number
     persona: Name | None
     span: Span
     op_span: Span | None = None
+    survey: Name | None = None
 
 
 @dataclass(frozen=True)
@@ -243,8 +265,8 @@ class SweepList:
     span: Span
 
 
-Statement = Union[Journey, Scale, Customers, Seed, Import, Persona, Stage, Goal, Event,
-                  Target, Scenario, SweepRange, SweepList]
+Statement = Union[Journey, Scale, Customers, Seed, Import, Persona, Stage, Goal, Survey,
+                  Volume, Event, Target, Scenario, SweepRange, SweepList]
 
 
 @dataclass(frozen=True)

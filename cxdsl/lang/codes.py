@@ -29,9 +29,9 @@ CODES: dict[str, tuple[str, str]] = {
     "E106": ("unknown escape", "In a quoted string a backslash escapes only `\\\"` and "
              "`\\\\`; an import path separates folders with `/`."),
     # names
-    "E201": ("unknown name", "A stage, event, persona or scenario name that is not "
+    "E201": ("unknown name", "A stage, event, persona, survey or scenario name that is not "
              "declared; the hint suggests the closest one."),
-    "E202": ("duplicate name", "Personas, stages and events share one namespace; "
+    "E202": ("duplicate name", "Personas, stages, events and surveys share one namespace; "
              "scenarios have their own."),
     "E203": ("reserved word", "A keyword of the language cannot name a declaration."),
     "E204": ("unknown attribute", "The declaration does not take this attribute."),
@@ -42,13 +42,18 @@ CODES: dict[str, tuple[str, str]] = {
              "conversion, revenue."),
     "E208": ("unknown distribution", "Distributions are normal, uniform, triangular, "
              "discrete."),
-    "E209": ("statement given twice", "`journey`, `scale`, `customers`, `seed` and `goal` "
-             "may appear once."),
+    "E209": ("statement given twice", "`journey`, `scale`, `customers`, `seed`, `volume` "
+             "and `goal` may appear once."),
+    "E210": ("unknown period", "`volume N per PERIOD` counts per day, week, month, quarter "
+             "or year."),
+    "E211": ("not a survey metric", "`target SURVEY.METRIC` takes nps, csat or mean: "
+             "conversion and revenue are funnel metrics over all customers, written without "
+             "a survey."),
     # values
     "E301": ("malformed number", "A number such as `1__0` or `5_`."),
     "E302": ("value out of range", "A probability outside 0%..100%, a negative share or "
-             "cost, a conversion target that is not a share, a target that is always met or "
-             "can never be met."),
+             "cost, a `volume` that is not more than 0 or is above 1e15, a conversion target "
+             "that is not a share, a target that is always met or can never be met."),
     "E303": ("bad distribution", "Wrong number of arguments, sd < 0, lo > hi, a mode "
              "outside lo..hi, negative or all-zero discrete weights."),
     "E304": ("baseline outside the scale", "A persona's baseline must lie within LO..HI."),
@@ -100,6 +105,8 @@ CODES: dict[str, tuple[str, str]] = {
              "points; 80% is 80)."),
     "W008": ("sweep stops short", "The steps of a `from A to B step S` sweep do not land "
              "on B; the last point is below it."),
+    "W009": ("survey nobody answers", "A survey at a stage that no customer can reach (an "
+             "earlier stage's advance is 0% for every persona)."),
 }
 
 

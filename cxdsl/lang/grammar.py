@@ -47,7 +47,8 @@ def keywords() -> tuple[str, ...]:
 
 #: The keywords a statement starts with.
 STATEMENT_KEYWORDS = ("journey", "scale", "customers", "seed", "import", "persona", "stage",
-                      "goal", "event", "for", "target", "scenario", "sweep")
+                      "goal", "survey", "volume", "event", "for", "target", "scenario",
+                      "sweep")
 
 #: A quoted string (closed or not) or a comment: what scans of the raw text step over.
 STRING_OR_COMMENT = r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*'

@@ -494,3 +494,47 @@ def never_happens_condition(name: str) -> str:
 
 def unreachable_stage(stage: str, before: str) -> str:
     return f"no customer can reach stage {stage}: advance at {before} is 0% for every persona"
+
+
+# ------------------------------------------------------------------ surveys and volume
+VOLUME = "volume"
+CUSTOMERS_PER_PERIOD = "a number of customers per period"
+VOLUME_POSITIVE_HINT = "the customers who enter the journey per period, as in volume 40_000"
+
+
+def volume_not_positive(raw: str) -> str:
+    return f"volume must be more than 0 customers per period; got '{raw}'"
+
+
+def volume_too_large(raw: str, limit: float) -> str:
+    return f"volume '{raw}' is more than {limit:.0e} customers per period"
+
+
+def volume_limit_hint(limit: float) -> str:
+    return f"volume counts customers per period, at most {limit:.0e}; use a longer period"
+
+
+def unknown_period(word: str) -> str:
+    return f"unknown period '{word}'"
+
+
+def periods_hint(periods: Sequence[str]) -> str:
+    return "a volume is counted per " + ", ".join(periods[:-1]) + " or " + periods[-1]
+
+
+def funnel_metric_of_survey(survey: str, metric: str) -> str:
+    return (f"'{survey}.{metric}': {metric} is a funnel metric over all customers, "
+            "not a survey's")
+
+
+def funnel_metric_hint(metric: str, survey_metrics: Sequence[str]) -> str:
+    return (f"write 'target {metric} ...' without a survey; a survey has "
+            + ", ".join(survey_metrics))
+
+
+def unreachable_survey(survey: str, stage: str, before: str) -> str:
+    return (f"nobody answers survey {survey}: no customer can reach stage {stage} "
+            f"(advance at {before} is 0% for every persona)")
+
+
+UNREACHABLE_SURVEY_HINT = "ask it at an earlier stage, or at end"

@@ -172,6 +172,17 @@ class _ToAst(Transformer):
         return ast.Goal(self._name(children[0]), self._span(meta))
 
     @v_args(meta=True)
+    def survey(self, meta, children):
+        name, label, where = children
+        stage = None if where.type == "END" else self._name(where)
+        return ast.Survey(self._name(name), self._string(label), stage, self._span(meta))
+
+    @v_args(meta=True)
+    def volume(self, meta, children):
+        count, period = children
+        return ast.Volume(self._number(count), self._name(period), self._span(meta))
+
+    @v_args(meta=True)
     def event(self, meta, children):
         name, label, *rest = children
         attrs = tuple(c for c in rest[:-2])
@@ -186,9 +197,11 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def target(self, meta, children):
-        metric, op, threshold, persona = children
+        first, second, op, threshold, persona = children
+        survey, metric = (None, first) if second is None else (first, second)
         return ast.Target(self._name(metric), str(op), self._number(threshold),
-                          self._name(persona), self._span(meta), self._tspan(op))
+                          self._name(persona), self._span(meta), self._tspan(op),
+                          self._name(survey))
 
     def extends(self, children):
         return ("extends", tuple(self._name(t) for t in children))

@@ -11,7 +11,8 @@ The layout:
   ``discrete``; ``LO..HI`` in ``scale`` (``LO .. HI`` when HI is written with a
   leading dot, as in ``.5``, which would not read back otherwise);
 * attributes in a fixed order: persona ``share baseline value``, stage ``advance slope``,
-  event ``p impact`` (then ``at`` and ``when``), scenario ``extends`` then ``cost``;
+  event ``p impact`` (then ``at`` and ``when``), scenario ``extends`` then ``cost
+  running_cost``;
   unknown attributes keep their order after the known ones;
 * ``for`` lines indented 2 under their stage or event; scenario block items indented 2
   (their ``for`` lines 4) with the closing ``}`` on its own line; an empty block is ``{}``;
@@ -185,9 +186,16 @@ def _statement_lines(s: ast.Statement, comments: list[ast.Comment]) -> list[_Lin
         return simple(f"import {s.path.raw}")
     if isinstance(s, ast.Goal):
         return simple(f"goal {s.stage.text}")
+    if isinstance(s, ast.Survey):
+        where = s.stage.text if s.stage is not None else "end"
+        return simple(_join("survey", s.name.text, _label(s.label), "at", where))
+    if isinstance(s, ast.Volume):
+        per = f" per {s.period.text}" if s.period is not None else ""
+        return simple(f"volume {s.count.raw}{per}")
     if isinstance(s, ast.Target):
         tail = f" for {s.persona.text}" if s.persona is not None else ""
-        return simple(f"target {s.metric.text} {s.op} {s.threshold.raw}{tail}")
+        metric = f"{s.survey.text}.{s.metric.text}" if s.survey is not None else s.metric.text
+        return simple(f"target {metric} {s.op} {s.threshold.raw}{tail}")
     if isinstance(s, ast.SweepRange):
         return simple(f"sweep {path_text(s.path)} from {s.start.raw} to {s.stop.raw} "
                       f"step {s.step.raw}")

@@ -12,6 +12,7 @@ import re
 from lark import Tree
 from lark.exceptions import UnexpectedInput
 
+from ..model.ir import IMPLICIT_SURVEY
 from .diagnostics import Span, did_you_mean
 from .grammar import STATEMENT_KEYWORDS, keywords
 from .syntax_site import (
@@ -137,6 +138,38 @@ def _unknown_statement_word(site: ErrorSite) -> tuple | None:
         return None
     return ("E103", f"unknown statement '{site.token}'", site.span,
             did_you_mean(str(site.token), STATEMENT_KEYWORDS) or _STATEMENT_LIST)
+
+
+def _survey_without_at(site: ErrorSite) -> tuple | None:
+    # `survey evaluation Convert`, `survey evaluation "After the demo"`, `survey x at`
+    if site.statement != "survey" or not (site.token_is("NAME", "_NL") or site.at_eof):
+        return None
+    if (is_token(site.last, "NAME") and str(site.last) in keywords()
+            and str(site.last) != IMPLICIT_SURVEY):
+        return None  # a keyword as the survey's name: the reserved-word rule says so
+    example = 'as in survey evaluation "After the demo" at Convert, or survey everyone at end'
+    if "AT" in site.expected and site.token_is("NAME"):
+        return ("E104", f"missing 'at' before '{site.token}'", site.span,
+                f"write 'at {site.token}'; a survey is asked at a stage or at end")
+    if "AT" in site.expected:
+        return ("E104", "a survey says when it is asked: at STAGE or at end", site.span,
+                example)
+    if "END" in site.expected and is_token(site.last, "AT"):
+        return ("E104", "'at' needs the name of a stage, or end", site.span, example)
+    return None
+
+
+def _volume_without_number(site: ErrorSite) -> tuple | None:
+    # `volume`, `volume per year`, `volume many`, `volume 5 per`
+    if site.statement != "volume":
+        return None
+    if site.expected == {"NUMBER"}:
+        return ("E104", "volume takes a number: the customers who enter the journey per "
+                "period", site.span, "as in volume 40_000 per year")
+    if is_token(site.last, "PER") and "NAME" in site.expected:
+        return ("E104", "'per' needs a period: day, week, month, quarter or year", site.span,
+                "as in volume 40_000 per year")
+    return None
 
 
 def _keyword_as_name(site: ErrorSite) -> tuple | None:
@@ -301,7 +334,8 @@ def _unexpected_token(site: ErrorSite) -> tuple:
 RULES = (
     _unknown_statement_in_block, _unknown_statement, _top_level_statement_in_block,
     _brace_closing_nothing, _brace_on_its_own_line, _remove_outside_block,
-    _change_outside_block, _when_glued_to_name, _unknown_statement_word, _keyword_as_name,
+    _change_outside_block, _when_glued_to_name, _unknown_statement_word,
+    _survey_without_at, _volume_without_number, _keyword_as_name,
     _name_as_value, _for_without_persona, _quoted_text_as_value, _discrete_without_pairs,
     _comma_in_number, _keyword_name_in_capitals, _other_word_for_when,
     _second_removed_event, _name_in_call, _space_in_number, _comma_between_attributes,

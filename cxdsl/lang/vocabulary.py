@@ -15,6 +15,7 @@ from ..model.attributes import ALL_ATTRIBUTES, attributes_of
 from ..model.attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
 from ..model.ir import TARGET_OPS
 from ..model.metrics import METRICS  # the metric registry's names
+from ..model.metrics import REGISTRY as _METRIC_REGISTRY
 from ..model.values import FORMS
 from .grammar import keywords
 
@@ -28,6 +29,11 @@ DISTRIBUTIONS: tuple[str, ...] = tuple(FORMS)
 DISTRIBUTION_ARITY: dict[str, int | None] = {
     name: len(FORMS[name].params) or None for name in DISTRIBUTIONS}
 
+#: The metrics of ``target SURVEY.METRIC``: those a survey's answers give. The others
+#: (conversion, revenue) are funnel metrics over all customers.
+SURVEY_METRICS: tuple[str, ...] = tuple(
+    m for m in METRICS if _METRIC_REGISTRY[m].audience == "survey")
+
 #: Comparison operators of conditions and targets.
 COMPARISONS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=")
 #: The comparisons a ``target`` accepts.
@@ -36,7 +42,7 @@ TARGET_COMPARISONS: tuple[str, ...] = TARGET_OPS
 __all__ = [  # KEYWORDS is made on first use by __getattr__
     "ATTRIBUTES", "ATTRIBUTES_OF", "COMPARISONS", "DISTRIBUTIONS", "DISTRIBUTION_ARITY",
     "KEYWORDS",  # noqa: F822
-    "METRICS", "TARGET_COMPARISONS",
+    "METRICS", "SURVEY_METRICS", "TARGET_COMPARISONS",
 ]
 
 

@@ -77,6 +77,10 @@ ATTRIBUTES: dict[str, dict[str, AttributeSpec]] = {
         "cost": AttributeSpec(
             NON_NEGATIVE, "money", None, False, False,
             "cost: what the scenario costs, for its return on investment."),
+        "running_cost": AttributeSpec(
+            NON_NEGATIVE, "money per period", None, False, False,
+            "running_cost: what the scenario costs per period of the volume (money per "
+            "period), on top of its one-off cost."),
     },
 }
 

@@ -2,9 +2,10 @@
 with old → new values (the first half of ``cxdsl diff``; the forecast half is
 :func:`cxdsl.analysis.paired_forecast`).
 
-Declarations are matched by name (personas, stages, events, scenarios), by path (sweeps),
-and by metric, comparison and persona (targets). Journey-wide settings (title, scale,
-customers, seed, goal) are one pseudo-declaration, ``journey``. Per-persona attributes read
+Declarations are matched by name (personas, stages, events, surveys, scenarios), by path
+(sweeps), and by survey, metric, comparison and persona (targets). Journey-wide settings
+(title, scale, customers, seed, volume, period, goal) are one pseudo-declaration,
+``journey``. Per-persona attributes read
 as one value when every persona has the same (``p: 5% → 1%``), and persona by persona
 otherwise (``p[enterprise]: 2% → 1%``); a persona present in only one version is reported
 as added or removed and not repeated under every attribute.
@@ -21,7 +22,7 @@ from . import ir
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 #: Order in which kinds of declaration are listed.
-KINDS = ("journey", "persona", "stage", "event", "target", "scenario", "sweep")
+KINDS = ("journey", "persona", "stage", "event", "survey", "target", "scenario", "sweep")
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ def scenario_summary(s: ir.Scenario) -> str:
         bits.append("extends " + ", ".join(s.extends))
     if s.cost is not None:
         bits.append(f"cost={num(s.cost)}")
+    if s.running_cost is not None:
+        bits.append(f"running_cost={num(s.running_cost)}")
     if s.changes:
         bits.append("{ " + "; ".join(change_text(c) for c in s.changes) + " }")
     return " ".join(bits)
@@ -139,8 +142,13 @@ def sweep_summary(s: ir.Sweep) -> str:
     return f"{s.path} in [{', '.join(_attr_text(s.path.attr, v) for v in s.values)}]"
 
 
+def survey_summary(s: ir.Survey) -> str:
+    label = f' "{s.label}"' if s.label else ""
+    return f"{s.name}{label} at {s.stage if s.stage is not None else 'end'}"
+
+
 def _target_key(t: ir.Target) -> tuple:
-    return (t.metric, t.op, t.persona)
+    return (t.survey, t.metric, t.op, t.persona)
 
 
 # ------------------------------------------------------------------------- diffing
@@ -188,6 +196,7 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
     out += _named("event", old.events, new.events,
                   lambda e: event_summary(e, on if e in old.events else nn),
                   lambda a, b: _event_fields(a, b, pair))
+    out += _named("survey", old.surveys, new.surveys, survey_summary, _survey_fields)
     out += _target_changes(old.targets, new.targets)
     out += _named("scenario", old.scenarios, new.scenarios, scenario_summary, _scenario_fields)
     out += _sweep_changes(old.sweeps, new.sweeps)
@@ -212,7 +221,9 @@ def _journey_changes(old: ir.Model, new: ir.Model) -> list[DeclChange]:
                        ("scale", f"{old.scale[0]}..{old.scale[1]}",
                         f"{new.scale[0]}..{new.scale[1]}"),
                        ("customers", old.customers, new.customers),
-                       ("seed", old.seed, new.seed), ("goal", old.goal, new.goal)):
+                       ("seed", old.seed, new.seed),
+                       ("volume", _opt_num(old.volume), _opt_num(new.volume)),
+                       ("period", old.period, new.period), ("goal", old.goal, new.goal)):
         if a != b:
             fields.append(FieldChange(name, _opt(a), _opt(b)))
     return [DeclChange("journey", "journey", CHANGED, fields=tuple(fields))] if fields else []
@@ -271,11 +282,23 @@ def _event_fields(a: ir.Event, b: ir.Event, pair: _Pair) -> list[FieldChange]:
     return f
 
 
+def _opt_num(x: float | None) -> str | None:
+    return None if x is None else num(x)
+
+
+def _survey_fields(a: ir.Survey, b: ir.Survey) -> list[FieldChange]:
+    f = _label(a, b)
+    if a.stage != b.stage:
+        f.append(FieldChange("at", a.stage or "end", b.stage or "end"))
+    return f
+
+
 def _scenario_fields(a: ir.Scenario, b: ir.Scenario) -> list[FieldChange]:
     f = _label(a, b)
-    if a.cost != b.cost:
-        f.append(FieldChange("cost", None if a.cost is None else num(a.cost),
-                             None if b.cost is None else num(b.cost)))
+    for name, x, y in (("cost", a.cost, b.cost), ("running_cost", a.running_cost,
+                                                  b.running_cost)):
+        if x != y:
+            f.append(FieldChange(name, _opt_num(x), _opt_num(y)))
     if a.extends != b.extends:
         f.append(FieldChange("extends", ", ".join(a.extends) or None,
                              ", ".join(b.extends) or None))

@@ -222,6 +222,10 @@ class Scenario:
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
 
+#: The name of the survey of a journey that declares none.
+IMPLICIT_SURVEY = "customers"
+
+
 @dataclass(frozen=True)
 class Survey:
     """Who is asked for a score, and when: every customer who reaches ``stage`` (the
@@ -262,7 +266,7 @@ class Model:
     def all_surveys(self) -> tuple[Survey, ...]:
         """The surveys of the journey, the headline first: the declared ones, or the
         implicit ``customers`` survey at the goal stage."""
-        return self.surveys or (Survey("customers", None, self.goal, implicit=True),)
+        return self.surveys or (Survey(IMPLICIT_SURVEY, None, self.goal, implicit=True),)
 
     @property
     def headline_survey(self) -> Survey:

@@ -110,23 +110,33 @@ def model_to_dict(m: ir.Model) -> dict[str, Any]:
         "scale": list(m.scale),
         "customers": m.customers,
         "seed": m.seed,
+        "volume": None if m.volume is None else _num(m.volume),
+        "period": m.period,
         "personas": [{"name": p.name, "label": p.label, "share": _num(p.share),
                       "baseline": dist_to_dict(p.baseline), "value": _num(p.value)}
                      for p in m.personas],
         "stages": [{"name": s.name, "label": s.label, "advance": _per(names, s.advance),
                     "slope": _per(names, s.slope)} for s in m.stages],
         "goal": m.goal,
+        "surveys": [{"name": s.name, "label": s.label, "stage": s.stage} for s in m.surveys],
         "events": [event_to_dict(e, names) for e in m.events],
-        "targets": [{"metric": t.metric, "op": t.op, "threshold": _num(t.threshold),
-                     "persona": t.persona} for t in m.targets],
+        "targets": [{"metric": t.metric, "survey": t.survey, "op": t.op,
+                     "threshold": _num(t.threshold), "persona": t.persona}
+                    for t in m.targets],
         "scenarios": [{"name": s.name, "label": s.label,
                        "cost": None if s.cost is None else _num(s.cost),
+                       "running_cost": None if s.running_cost is None
+                       else _num(s.running_cost),
                        "extends": list(s.extends),
                        "changes": [change_to_dict(c, names) for c in s.changes]}
                       for s in m.scenarios],
         "sweeps": [{"path": path_to_dict(s.path), "values": [_num(v) for v in s.values]}
                    for s in m.sweeps],
     }
+
+
+def _opt_float(x) -> float | None:
+    return None if x is None else float(x)
 
 
 def model_from_dict(d: dict[str, Any]) -> ir.Model:
@@ -144,13 +154,18 @@ def model_from_dict(d: dict[str, Any]) -> ir.Model:
                               _unper(names, s["slope"])) for s in d["stages"]),
         goal=d["goal"],
         events=tuple(event_from_dict(e, names) for e in d["events"]),
-        targets=tuple(ir.Target(t["metric"], t["op"], float(t["threshold"]), t["persona"])
+        targets=tuple(ir.Target(t["metric"], t["op"], float(t["threshold"]), t["persona"],
+                                t.get("survey"))
                       for t in d["targets"]),
-        scenarios=tuple(ir.Scenario(s["name"], s["label"],
-                                    None if s["cost"] is None else float(s["cost"]),
+        scenarios=tuple(ir.Scenario(s["name"], s["label"], _opt_float(s["cost"]),
                                     tuple(s["extends"]),
-                                    tuple(change_from_dict(c, names) for c in s["changes"]))
+                                    tuple(change_from_dict(c, names) for c in s["changes"]),
+                                    _opt_float(s.get("running_cost")))
                         for s in d["scenarios"]),
+        # models written before surveys and volume existed read as having neither
+        surveys=tuple(ir.Survey(s["name"], s["label"], s["stage"])
+                      for s in d.get("surveys", ())),
+        volume=_opt_float(d.get("volume")), period=d.get("period", "year"),
         sweeps=tuple(ir.Sweep(path_from_dict(s["path"]), tuple(map(float, s["values"])))
                      for s in d["sweeps"]),
     )

@@ -6,9 +6,9 @@ Installed with the package through the ``pygments.lexers`` entry point, so
     pygmentize -l cxj -f terminal256 examples/saas_onboarding.cxj
 
 Its words come from the grammar (:func:`cxdsl.lang.grammar.keywords`) and from
-:mod:`cxdsl.lang.vocabulary`: keywords anywhere, persona/stage/event/scenario names where they are
-declared, attribute names before ``=`` or after the ``.`` of a path, metric names after
-``target``, distribution names before ``(``.
+:mod:`cxdsl.lang.vocabulary`: keywords anywhere, persona/stage/event/scenario/survey names
+where they are declared, attribute names before ``=`` or after the ``.`` of a path, metric
+names after ``target`` (and after ``target SURVEY.``), distribution names before ``(``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _NUMBER = r"[+-]?(?:[0-9]|(?<![0-9.])\.[0-9])(?:\.(?!\.)|[0-9A-Za-z_]|(?<=[eE])[
 
 # How the grammar's keywords are shown; a keyword added to the grammar and not listed here
 # is still highlighted, as a plain Keyword.
-_DECLARATIONS = ("persona", "stage", "event", "scenario")
+_DECLARATIONS = ("persona", "stage", "event", "scenario", "survey")
 _NAMESPACE = ("import",)
 _LOGICAL = ("not", "and", "or")
 _PSEUDO = ("score",)
@@ -53,7 +53,7 @@ def _tokens() -> dict:
     special = set(_DECLARATIONS + _NAMESPACE + _LOGICAL + _PSEUDO)
     plain = tuple(k for k in keywords if k not in special)
     declared = {"persona": Name.Class, "stage": Name.Label, "event": Name.Function,
-                "scenario": Name.Namespace}
+                "scenario": Name.Namespace, "survey": Name.Variable}
     attrs = _alternation(vocabulary.ATTRIBUTES)
     metrics = _alternation(vocabulary.METRICS)
     dists = _alternation(vocabulary.DISTRIBUTIONS)
@@ -66,8 +66,10 @@ def _tokens() -> dict:
             # names at their declaration
             *[(rf"\b({kw})(\s+)({_ID})", bygroups(Keyword.Declaration, Whitespace, token))
               for kw, token in declared.items() if kw in keywords],
-            # metric names after `target`
+            # metric names after `target`, and after the survey of `target SURVEY.METRIC`
             (rf"\b(target)(\s+)({metrics})\b", bygroups(Keyword, Whitespace, Name.Constant)),
+            (rf"\b(target)(\s+)({_ID})(\.)({metrics})\b",
+             bygroups(Keyword, Whitespace, Name.Variable, Punctuation, Name.Constant)),
             # attribute names before `=` (not `==`) and after the `.` of a path
             (rf"\b{attrs}(?=\s*=(?!=))", Name.Attribute),
             (rf"(?<=\.){attrs}\b", Name.Attribute),

@@ -39,13 +39,13 @@
   :type 'string)
 
 (defconst cxj-keywords
-  '("journey" "scale" "customers" "seed" "import" "persona" "stage" "goal" "event" "at"
-    "when" "for" "target" "scenario" "extends" "remove" "sweep" "from" "to" "step" "in"
-    "not" "and" "or" "score")
+  '("journey" "scale" "customers" "seed" "volume" "per" "import" "persona" "stage" "goal"
+    "survey" "end" "event" "at" "when" "for" "target" "scenario" "extends" "remove" "sweep"
+    "from" "to" "step" "in" "not" "and" "or" "score")
   "Keywords of the cxdsl grammar.")
 
 (defconst cxj-attributes
-  '("share" "baseline" "value" "advance" "slope" "p" "impact" "cost")
+  '("share" "baseline" "value" "advance" "slope" "p" "impact" "cost" "running_cost")
   "Attribute names of personas, stages, events and scenarios.")
 
 (defconst cxj-metrics
@@ -91,8 +91,12 @@ A number never starts inside a name, nor at the second dot of a `..' range."
        (1 font-lock-keyword-face) (2 font-lock-function-name-face))
       (,(concat "\\_<\\(scenario\\)[ \t]+\\(" name "\\)")
        (1 font-lock-keyword-face) (2 font-lock-function-name-face))
-      ;; metric names after `target'
+      (,(concat "\\_<\\(survey\\)[ \t]+\\(" name "\\)")
+       (1 font-lock-keyword-face) (2 font-lock-constant-face))
+      ;; metric names after `target' and after `target SURVEY.'
       (,(concat "\\_<target[ \t]+" (cxj--words cxj-metrics)) (1 font-lock-constant-face))
+      (,(concat "\\_<target[ \t]+" name "\\." (cxj--words cxj-metrics))
+       (1 font-lock-constant-face))
       ;; attribute names before `=' (not `==') and after the `.' of a path
       (,(concat (cxj--words cxj-attributes) "[ \t]*=\\(?:[^=]\\|$\\)")
        (1 font-lock-variable-name-face))

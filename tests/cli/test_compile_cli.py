@@ -37,8 +37,8 @@ def test_compile_to_stdout(tmp_path, cxdsl_cli):
     data = strict_json(out.stdout)
     assert data["schema_version"] == ir.SCHEMA_VERSION
     assert list(data) == ["schema_version", "title", "scale", "customers", "seed",
-                          "personas", "stages", "goal", "events", "targets", "scenarios",
-                          "sweeps"]
+                          "volume", "period", "personas", "stages", "goal", "surveys",
+                          "events", "targets", "scenarios", "sweeps"]
 
 
 def test_compile_to_a_file(tmp_path, cxdsl_cli):

@@ -16,8 +16,9 @@ import pytest
 import cxdsl
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
-BLOCK = re.compile(r"```cxj\n(.*?)```\n+\| metric \| value \|\n\|[- |]+\|\n((?:\|[^\n]*\|\n)+)",
-                   re.S)
+# a block's text never runs into the next block: each table belongs to the block right above
+BLOCK = re.compile(r"```cxj\n((?:(?!```).)*?)```\n+\| metric \| value \|\n\|[- |]+\|\n"
+                   r"((?:\|[^\n]*\|\n)+)", re.S)
 
 
 def examples() -> list[tuple[str, list[tuple[str, str]]]]:

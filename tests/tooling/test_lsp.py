@@ -470,3 +470,109 @@ def test_text_edits_turn_one_text_into_the_other(a, b, end_a, end_b):
     before = "\n".join(a) + ("\n" if end_a else "")
     after = "\n".join(b) + ("\n" if end_b else "")
     assert apply_edits(before, text_edits(before, after)) == after
+
+
+# ------------------------------------------------------------------------- surveys
+
+SURVEYS = """persona buyer share=100% baseline=7
+stage Attract advance=60%
+stage Convert advance=50%
+stage Delight
+survey customers "Relationship NPS" at Delight
+survey evaluation "After the demo" at Convert
+survey everyone at end
+volume 40_000 per month
+target nps >= 20
+target evaluation.csat >= 40
+target everyone.mean > 5
+"""
+SURVEYS_URI = "untitled:surveys.cxj"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def surveys(client: LanguageClient):
+    open_doc(client, SURVEYS_URI, SURVEYS)
+    assert list((await diagnostics_for(client, SURVEYS_URI, 1)).diagnostics) == []
+    return SURVEYS_URI
+
+
+@aio
+async def test_survey_hover(client: LanguageClient, surveys):
+    headline = await hover_text(client, surveys, pos(SURVEYS, "customers", delta=2))
+    assert "**survey** `customers`" in headline and "Relationship NPS" in headline
+    assert "stage `Delight`" in headline and "the headline survey" in headline
+    other = await hover_text(client, surveys, pos(SURVEYS, "evaluation.csat", delta=2))
+    assert "**survey** `evaluation`" in other and "stage `Convert`" in other
+    assert "not the headline: that is `customers`" in other
+    at_end = await hover_text(client, surveys, pos(SURVEYS, "everyone.mean", delta=1))
+    assert "asked at end" in at_end
+    assert "per PERIOD" in await hover_text(client, surveys, pos(SURVEYS, "per month"))
+    assert "at end" in await hover_text(client, surveys, pos(SURVEYS, "at end", delta=4))
+    assert "survey NAME" in await hover_text(client, surveys, pos(SURVEYS, "survey"))
+    assert "volume N" in await hover_text(client, surveys, pos(SURVEYS, "volume"))
+
+
+@aio
+async def test_implicit_survey_hover(client: LanguageClient):
+    uri = "untitled:implicit-survey.cxj"
+    text = "persona a share=1 baseline=7\nstage S advance=50%\nstage T\ntarget customers.nps > 0\n"
+    open_doc(client, uri, text)
+    assert list((await diagnostics_for(client, uri, 1)).diagnostics) == []
+    h = await hover_text(client, uri, pos(text, "customers", delta=1))
+    assert "(implicit)" in h and "goal stage `T`" in h
+
+
+@aio
+async def test_survey_definition_references_and_rename(client: LanguageClient, surveys):
+    got = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=doc_id(surveys), position=pos(SURVEYS, "evaluation.csat", delta=1)))
+    assert got.range.start == pos(SURVEYS, "evaluation")
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc_id(surveys), position=pos(SURVEYS, "evaluation"),
+        context=lsp.ReferenceContext(include_declaration=True)))
+    assert sorted(r.range.start for r in refs) == sorted(
+        [pos(SURVEYS, "evaluation"), pos(SURVEYS, "evaluation", 1)], key=str)
+    edit = await client.text_document_rename_async(lsp.RenameParams(
+        text_document=doc_id(surveys), position=pos(SURVEYS, "evaluation.csat"),
+        new_name="after_demo"))
+    renamed = apply_edits(SURVEYS, edit.changes[surveys])
+    assert "target after_demo.csat >= 40" in renamed and "survey after_demo " in renamed
+    comp = api.check_text(renamed)
+    assert comp.ok and [s.name for s in comp.model.surveys][1] == "after_demo"
+    for taken in ("buyer", "Convert", "everyone"):  # surveys share the one namespace
+        with pytest.raises(JsonRpcException):
+            await client.text_document_rename_async(lsp.RenameParams(
+                text_document=doc_id(surveys), position=pos(SURVEYS, "evaluation"),
+                new_name=taken))
+    # the stage a survey is asked at is a reference of the stage
+    refs = await client.text_document_references_async(lsp.ReferenceParams(
+        text_document=doc_id(surveys), position=pos(SURVEYS, "stage Convert", delta=6),
+        context=lsp.ReferenceContext(include_declaration=False)))
+    assert [r.range.start for r in refs] == [pos(SURVEYS, "at Convert", delta=3)]
+    symbols = await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(
+        text_document=doc_id(surveys)))
+    names = [s.name for s in symbols]
+    assert {"customers", "evaluation", "everyone", "volume 40_000 per month",
+            "evaluation.csat >= 40"} <= set(names)
+
+
+@aio
+@pytest.mark.parametrize("line, expected, absent", [
+    ("target ", {"nps", "conversion", "customers", "evaluation", "everyone"}, {"buyer"}),
+    ("target evaluation.", {"nps", "csat", "mean"}, {"conversion", "revenue", "p"}),
+    ("survey late ", {"at"}, {"Delight"}),
+    ("survey late at ", {"Attract", "Convert", "Delight", "end"}, {"buyer"}),
+    ('survey late "Late one" at ', {"Attract", "end"}, set()),
+    ("volume 5 ", {"per"}, set()),
+    ("volume 5 per ", {"day", "week", "month", "quarter", "year"}, set()),
+    ("scenario s ", {"cost=", "running_cost="}, set()),
+    ("vo", {"volume", "survey"}, set()),
+])
+async def test_survey_completion(client: LanguageClient, line, expected, absent):
+    uri = "untitled:complete-surveys.cxj"
+    if uri not in _versions:
+        open_doc(client, uri, SURVEYS)
+    text = SURVEYS + line
+    labels = set(await complete(client, uri, text, LineIndex(text).position(len(text))))
+    assert expected <= labels, labels
+    assert not (absent & labels), labels

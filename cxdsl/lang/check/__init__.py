@@ -10,14 +10,15 @@ declarations pass and, for the events a scenario adds, by the scenarios pass.
 
 from __future__ import annotations
 
-from . import declarations, header, imports, lints, scenarios, sweeps, targets
+from . import declarations, header, imports, lints, scenarios, surveys, sweeps, targets
 from .context import Context, Loader
 
 PASSES = (
     imports.run,       # the file's statements with imports merged in
-    header.run,        # journey, scale, customers, seed, goal: at most once each
+    header.run,        # journey, scale, customers, seed, volume, goal: at most once each
     declarations.run,  # personas, stages, events (and their conditions), `for` lines, goal
-    targets.run,
+    surveys.run,       # named with the declarations; asked at a stage or at end
+    targets.run,       # a survey's metrics name a survey
     scenarios.run,
     sweeps.run,
     lints.run,         # warnings about the checked model

@@ -39,13 +39,13 @@ class State(enum.Enum):
 
 @dataclass
 class Symbol:
-    kind: str  # "persona" | "stage" | "event"
+    kind: str  # "persona" | "stage" | "event" | "survey"
     span: Span
     state: State
 
 
 class SymbolTable:
-    """Every persona, stage and event name of the file, in one namespace (so a path such
+    """Every persona, stage, event and survey name of the file, in one namespace (so a path such
     as ``X.attr`` always names one thing), each with its state.
 
     A name may have several symbols: the accepted declaration and rejected ones of other
@@ -123,6 +123,9 @@ class Context:
     header: dict[str, object] = field(default_factory=dict)
     customers: int | None = None
     seed: int | None = None
+    #: ``volume N per PERIOD`` (None: not given, or reported)
+    volume: float | None = None
+    period: str = "year"
     #: Every event of the file -> its stage: a condition may name an event declared
     #: further down when it happens at an earlier stage.
     event_stages: dict[str, str] = field(default_factory=dict)
@@ -148,9 +151,10 @@ class Context:
     def persona_names(self) -> list[str]:
         return self.symbols.names("persona")
 
-    def declare(self, name: ast.Name, kind: str) -> bool:
-        """Enter ``name`` as a ``kind`` declaration; False (reported) when it cannot be."""
-        if name.text in RESERVED:
+    def declare(self, name: ast.Name, kind: str, keyword_ok: bool = False) -> bool:
+        """Enter ``name`` as a ``kind`` declaration; False (reported) when it cannot be.
+        ``keyword_ok``: the name may be a keyword (read only where a keyword cannot be)."""
+        if name.text in RESERVED and not keyword_ok:
             self.err("E203", msg.reserved_name(name.text, kind), name.span,
                      msg.CHOOSE_NAME_HINT)
             return False
@@ -164,7 +168,7 @@ class Context:
         return True
 
     def unknown(self, name: ast.Name, kind: str, candidates: Iterable[str]) -> None:
-        if self.symbols.incomplete and kind in ("persona", "stage", "event"):
+        if self.symbols.incomplete and kind in ("persona", "stage", "event", "survey"):
             return
         hint = did_you_mean(name.text, candidates)
         other = self.symbols.declared(name.text)

@@ -35,7 +35,8 @@ def run(ctx: Context) -> None:
     ctx.model = ir.Model(
         title=journey.title.value if journey else None, scale=ctx.scale,
         customers=ctx.customers, seed=ctx.seed, personas=tuple(personas),
-        stages=tuple(stages), goal=goal, events=tuple(events))
+        stages=tuple(stages), goal=goal, events=tuple(events), volume=ctx.volume,
+        period=ctx.period)
 
 
 def _persona_lines(ctx: Context, decls: list[ast.Persona]) -> tuple[list[tuple], bool]:

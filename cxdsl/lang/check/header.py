@@ -1,10 +1,12 @@
 """Pass: the header. The statements given at most once (journey, scale, customers, seed,
-goal), and the values of scale, customers and seed."""
+volume, goal), and the values of scale, customers, seed and volume."""
 
 from __future__ import annotations
 
+from ...model import ir
 from .. import ast
 from .. import messages as msg
+from ..diagnostics import did_you_mean
 from . import values
 from .context import Context
 
@@ -14,9 +16,12 @@ MAX_SCALE_WIDTH = 1000
 MAX_CUSTOMERS = 10**12
 #: Bounds of each end of the scale.
 _SCALE_BOUND = 10**6
+#: Largest volume accepted: customers per period. A million times the world's population
+#: leaves room for any business while money figures stay far from float overflow.
+MAX_VOLUME = 1e15
 
 _SINGLE = (("journey", ast.Journey), ("scale", ast.Scale), ("customers", ast.Customers),
-           ("seed", ast.Seed), ("goal", ast.Goal))
+           ("seed", ast.Seed), ("volume", ast.Volume), ("goal", ast.Goal))
 
 
 def run(ctx: Context) -> None:
@@ -44,3 +49,24 @@ def run(ctx: Context) -> None:
                      if customers_st else None)
     ctx.seed = (values.integer(ctx, seed_st.value, msg.SEED, 0, 2**63 - 1)
                 if seed_st else None)
+    if ctx.header["volume"] is not None:
+        _volume(ctx, ctx.header["volume"])
+
+
+def _volume(ctx: Context, st: ast.Volume) -> None:
+    count = values.plain(ctx, st.count, msg.VOLUME, msg.CUSTOMERS_PER_PERIOD)
+    if count is not None and count <= 0:
+        ctx.err("E302", msg.volume_not_positive(st.count.raw), st.count.span,
+                msg.VOLUME_POSITIVE_HINT)
+    elif count is not None and count > MAX_VOLUME:
+        ctx.err("E302", msg.volume_too_large(st.count.raw, MAX_VOLUME), st.count.span,
+                msg.volume_limit_hint(MAX_VOLUME))
+    else:
+        ctx.volume = count
+    if st.period is None:
+        return
+    if st.period.text in ir.PERIODS:
+        ctx.period = st.period.text
+    else:
+        ctx.err("E210", msg.unknown_period(st.period.text), st.period.span,
+                did_you_mean(st.period.text, ir.PERIODS) or msg.periods_hint(ir.PERIODS))

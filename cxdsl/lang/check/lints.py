@@ -1,5 +1,5 @@
 """Pass: lints. Warnings about a model that checks but cannot do what it says: events
-that can never happen, stages nobody reaches."""
+that can never happen, stages nobody reaches, surveys nobody answers."""
 
 from __future__ import annotations
 
@@ -44,7 +44,21 @@ def run(ctx: Context) -> None:
         if all(a == 0 for a in st.advance):
             nxt = model.stages[i + 1].name
             ctx.warn("W003", msg.unreachable_stage(nxt, st.name), stage_spans[nxt].name.span)
+            _unreachable_surveys(ctx, model, i)
             break
+
+
+def _unreachable_surveys(ctx: Context, model: ir.Model, blocked: int) -> None:
+    """W009 for each survey at a stage after ``blocked``, the first stage nobody leaves."""
+    nodes = {s.name.text: s for s in ctx.statements_of(ast.Survey)}
+    before = model.stages[blocked].name
+    for survey in model.surveys:
+        node = nodes.get(survey.name)
+        if survey.stage is None or node is None or node.stage is None:
+            continue
+        if model.stage_index(survey.stage) > blocked:
+            ctx.warn("W009", msg.unreachable_survey(survey.name, survey.stage, before),
+                     node.stage.span, msg.UNREACHABLE_SURVEY_HINT)
 
 
 def _satisfiable(c: ir.Cond, impossible: set[str]) -> bool:

@@ -116,8 +116,9 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
     who = msg.scenario_who(s.name.text)
     got = values.attrs(ctx, "scenario", s.attrs, s.name.text)
     cost = got.get("cost", (None,))[0]
+    running_cost = got.get("running_cost", (None,))[0]
     if not s.items and not s.extends and len(got) == len(s.attrs):
-        if cost is not None:
+        if cost is not None or running_cost is not None:
             ctx.warn("W004", msg.cost_changes_nothing(who), s.span, msg.COST_ONLY_HINT)
         else:
             ctx.warn("W005", msg.changes_nothing(who), s.span)
@@ -169,7 +170,7 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
         return None
     ends[s.name.text] = current
     return ir.Scenario(s.name.text, s.label.value if s.label else None, cost,
-                       tuple(p.text for p in s.extends), tuple(changes))
+                       tuple(p.text for p in s.extends), tuple(changes), running_cost)
 
 
 def _change(ctx: Context, item, current: ir.Model, who: str) -> ir.Change | None:

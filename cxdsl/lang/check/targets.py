@@ -1,5 +1,5 @@
-"""Pass: targets. Each ``target`` checked for a known metric and a threshold the forecast
-can both meet and miss."""
+"""Pass: targets. Each ``target`` checked for a known metric (of a known survey, for
+``SURVEY.METRIC``) and a threshold the forecast can both meet and miss."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ...model import ir
 from .. import ast
 from .. import messages as msg
 from ..diagnostics import did_you_mean
-from ..vocabulary import METRICS
+from ..vocabulary import METRICS, SURVEY_METRICS
 from . import values
 from .context import Context
 
@@ -37,6 +37,11 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
         ctx.err("E207", msg.unknown_metric(metric), t.metric.span,
                 did_you_mean(metric, METRICS) or msg.metrics_hint(METRICS))
         return None
+    survey = None
+    if t.survey is not None:
+        survey = _survey(ctx, t, model)
+        if survey is None:
+            return None
     if t.op not in ir.TARGET_OPS:
         ctx.err("E207", msg.target_operator(t.op), t.op_span or t.span)
         return None
@@ -77,7 +82,22 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
         persona = ctx.persona_ref(t.persona)
         if persona is None:
             return None
-    return ir.Target(metric, t.op, v, persona)
+    return ir.Target(metric, t.op, v, persona, survey)
+
+
+def _survey(ctx: Context, t: ast.Target, model: ir.Model) -> str | None:
+    """The survey of ``target SURVEY.METRIC``; None after a reported error."""
+    metric = t.metric.text
+    if metric not in SURVEY_METRICS:
+        ctx.err("E211", msg.funnel_metric_of_survey(t.survey.text, metric), t.metric.span,
+                msg.funnel_metric_hint(metric, SURVEY_METRICS))
+        return None
+    names = [s.name for s in model.all_surveys]
+    if t.survey.text in names:
+        return t.survey.text
+    if not ctx.symbols.reported_at_declaration(t.survey.text):
+        ctx.unknown(t.survey, "survey", names)
+    return None
 
 
 def _written_values(statements, attr: str):

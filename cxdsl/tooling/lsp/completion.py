@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from lsprotocol import types as lsp
 
 from ...lang.diagnostics import Span
+from ...lang.vocabulary import SURVEY_METRICS
+from ...model import ir
 from .index import Analysis, Use
 from .positions import in_comment_or_string
 from .vocabulary import (
@@ -24,6 +26,7 @@ from .vocabulary import (
 COMPLETION_KINDS = {
     "persona": lsp.CompletionItemKind.Class, "stage": lsp.CompletionItemKind.Module,
     "event": lsp.CompletionItemKind.Event, "scenario": lsp.CompletionItemKind.Struct,
+    "survey": lsp.CompletionItemKind.Variable,
 }
 
 STATEMENT_SNIPPETS = {
@@ -31,6 +34,8 @@ STATEMENT_SNIPPETS = {
     "stage": "stage ${1:Name} \"${2:Label}\" advance=${3:50%}",
     "event": "event ${1:name} \"${2:Label}\" p=${3:10%} impact=${4:-1} at ${5:Stage}",
     "scenario": "scenario ${1:name} \"${2:Label}\" cost=${3:0} {\n  $0\n}",
+    "survey": "survey ${1:name} \"${2:Label}\" at ${3:Stage}",
+    "volume": "volume ${1:40_000} per ${2|year,quarter,month,week,day|}",
     "target": "target ${1|nps,csat,mean,conversion,revenue|} ${2|>=,>,<=,<|} ${3:0}",
     "sweep": "sweep ${1:event}.${2:p} from ${3:0%} to ${4:20%} step ${5:5%}",
 }
@@ -128,8 +133,9 @@ def complete(a: Analysis, offset: int) -> list[lsp.CompletionItem]:
         if in_block:
             return _keywords(["event", "remove", "for"]) + _names(a, "event", "stage",
                                                                   "persona")
-        return _keywords(["journey", "scale", "customers", "seed", "import", "persona",
-                          "stage", "goal", "event", "for", "target", "scenario", "sweep"])
+        return _keywords(["journey", "scale", "customers", "seed", "volume", "import",
+                          "persona", "stage", "goal", "survey", "event", "for", "target",
+                          "scenario", "sweep"])
     typing = not prefix[-1:].isspace()
     line = _Line(prefix, words, len(words) - (1 if typing else 0), line_start)
     statement = _STATEMENTS.get(first)
@@ -144,6 +150,8 @@ def _complete_path_or_value(a: Analysis, prefix: str,
     if m:
         return _names(a, "persona")
     m = re.search(r"([A-Za-z_]\w*)\.(\w*)$", prefix)
+    if m and first == "target":
+        return _metric_items(SURVEY_METRICS)
     if m:
         decl = a.resolve(Use(m.group(1), Span(a.path, 0, 0, 0, 0), "any"))
         kinds = [decl.kind] if decl else ["event", "stage", "persona"]
@@ -181,11 +189,41 @@ def _sweep_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
     return []
 
 
+def _metric_items(metrics) -> list[lsp.CompletionItem]:
+    return [_item(m_, lsp.CompletionItemKind.EnumMember, doc=METRIC_DOCS[m_])
+            for m_ in metrics]
+
+
+def _survey_names(a: Analysis) -> list[lsp.CompletionItem]:
+    """The surveys a target may name: the declared ones, or the implicit one."""
+    declared = _names(a, "survey")
+    if declared:
+        return declared
+    return [_item(ir.IMPLICIT_SURVEY, COMPLETION_KINDS["survey"],
+                  detail="survey (implicit, at the goal stage)", sort=f"0{ir.IMPLICIT_SURVEY}")]
+
+
+def _survey_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
+    if line.last_done == "at":
+        return _names(a, "stage") + _keywords(["end"])
+    if line.n_done >= 2 and "at" not in line.words[:line.n_done]:
+        return _keywords(["at"])
+    return []
+
+
+def _volume_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
+    if line.n_done == 2:
+        return _keywords(["per"])
+    if line.n_done == 3 and line.last_done == "per":
+        return [_item(p, lsp.CompletionItemKind.EnumMember, sort=f"0{i}")
+                for i, p in enumerate(ir.PERIODS)]
+    return []
+
+
 def _target_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
     n_done = line.n_done
     if n_done == 1:
-        return [_item(m_, lsp.CompletionItemKind.EnumMember, doc=METRIC_DOCS[m_])
-                for m_ in METRICS]
+        return _metric_items(METRICS) + _survey_names(a)
     if n_done == 2:
         return [_item(op, lsp.CompletionItemKind.Operator) for op in
                 (">=", ">", "<=", "<")]
@@ -237,7 +275,8 @@ def _declaration_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
 _STATEMENTS = {
     "for": _for_items, "goal": _goal_items, "remove": _remove_items, "sweep": _sweep_items,
     "target": _target_items, "scenario": _scenario_items, "event": _event_items,
-    "persona": _declaration_items, "stage": _declaration_items,
+    "persona": _declaration_items, "stage": _declaration_items, "survey": _survey_items,
+    "volume": _volume_items,
 }
 
 

@@ -58,9 +58,33 @@ def _ast_attrs(attrs, clauses=()) -> list[str]:
 def hover_decl(a: Analysis, decl: Decl) -> str:
     """The Markdown hover of a declaration, noting the file it comes from when imported."""
     where = "" if decl.path == a.path else f"\n\n*declared in {os.path.basename(decl.path)}*"
-    describe = {"event": _event_text, "persona": _persona_text,
-                "stage": _stage_text}.get(decl.kind, _scenario_text)
+    describe = {"event": _event_text, "persona": _persona_text, "stage": _stage_text,
+                "survey": _survey_text}.get(decl.kind, _scenario_text)
     return describe(a.model, decl) + where
+
+
+def _survey_text(model: ir.Model | None, decl: Decl) -> str:
+    node = decl.node
+    lines = [f"**survey** `{decl.name}`{_label(node.label)}", ""]
+    if node.stage is None:
+        lines.append("asked at end: everyone who entered, when they leave the journey or "
+                     "complete it")
+    else:
+        lines.append(f"asked at stage `{node.stage.text}`: everyone who reaches it, at the "
+                     "end of the stage")
+    if model is not None and model.surveys:
+        headline = model.headline_survey.name
+        lines.append("the headline survey (bare nps, csat and mean targets)"
+                     if headline == decl.name else f"not the headline: that is `{headline}`")
+    return "\n".join(lines)
+
+
+def _implicit_survey_text(model: ir.Model | None) -> str | None:
+    """The hover of ``customers`` in a target of a journey that declares no survey."""
+    if model is None or model.surveys:
+        return None
+    return (f"**survey** `{ir.IMPLICIT_SURVEY}` (implicit)\n\nasked at the goal stage "
+            f"`{model.goal}`: the converted customers; the headline survey")
 
 
 def _event_text(model: ir.Model | None, decl: Decl) -> str:
@@ -149,6 +173,20 @@ def _word_at(text: str, offset: int) -> tuple[str, int, int]:
     return text[start:end], start, end
 
 
+def _name_hover(a: Analysis, use) -> str:
+    """The hover of a name that should name a declaration."""
+    decl = a.resolve(use)
+    if decl is not None:
+        return hover_decl(a, decl)
+    implicit = (_implicit_survey_text(a.model)
+                if use.kind == "survey" and use.name == ir.IMPLICIT_SURVEY else None)
+    if implicit is not None:
+        return implicit
+    if use.kind == "any":
+        return f"`{use.name}`: nothing of this name is declared"
+    return f"`{use.name}`: no {use.kind} of this name is declared"
+
+
 def hover(a: Analysis, offset: int) -> lsp.Hover | None:
     """The hover at ``offset``: of the name there, else of the keyword there, else None."""
     use = a.index.at(offset)
@@ -164,13 +202,7 @@ def hover(a: Analysis, offset: int) -> lsp.Hover | None:
         elif use.kind == "func":
             text = DISTRIBUTIONS.get(use.name, (None, f"`{use.name}`: not a distribution"))[1]
         else:
-            decl = a.resolve(use)
-            if decl is not None:
-                text = hover_decl(a, decl)
-            elif use.kind == "any":
-                text = f"`{use.name}`: nothing of this name is declared"
-            else:
-                text = f"`{use.name}`: no {use.kind} of this name is declared"
+            text = _name_hover(a, use)
         return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown,
                                                     value=text), range=rng)
     word, start, end = _word_at(a.text, offset)

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 class Decl:
     """A declared name: what it is, where its name is, and its AST node."""
 
-    kind: str            # persona | stage | event | scenario
+    kind: str            # persona | stage | event | scenario | survey
     name: str
     span: Span           # of the name
     node: object         # the AST node
@@ -45,7 +45,7 @@ class Use:
 
     name: str
     span: Span
-    kind: str            # persona | stage | event | scenario | any | attr | metric | func
+    kind: str  # persona | stage | event | scenario | survey | any | attr | metric | func
     is_decl: bool = False
     owner: str | None = None  # attr: the kind it belongs to
 
@@ -102,7 +102,11 @@ def _index_statement(index: Index, s) -> None:
         _index_event(index, s)
     elif isinstance(s, ast.Goal):
         index.use(s.stage, "stage")
+    elif isinstance(s, ast.Survey):
+        index.add_decl("survey", s.name, s)
+        index.use(s.stage, "stage")
     elif isinstance(s, ast.Target):
+        index.use(s.survey, "survey")
         index.use(s.metric, "metric")
         index.use(s.persona, "persona")
     elif isinstance(s, ast.Scenario):

@@ -19,6 +19,7 @@ from .vocabulary import KINDS
 SYMBOL_KINDS = {
     "persona": lsp.SymbolKind.Class, "stage": lsp.SymbolKind.Namespace,
     "event": lsp.SymbolKind.Event, "scenario": lsp.SymbolKind.Module,
+    "survey": lsp.SymbolKind.Field,
 }
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -67,9 +68,17 @@ def _statement_symbol(a: Analysis, s) -> lsp.DocumentSymbol | None:
                        f"at {s.stage.text}")
     if isinstance(s, ast.Goal):
         return _symbol(a, f"goal {s.stage.text}", lsp.SymbolKind.Key, s, s.stage.span)
+    if isinstance(s, ast.Survey):
+        return _symbol(a, s.name.text, SYMBOL_KINDS["survey"], s, s.name.span,
+                       f"at {s.stage.text if s.stage else 'end'}")
+    if isinstance(s, ast.Volume):
+        per = f" per {s.period.text}" if s.period else ""
+        return _symbol(a, f"volume {s.count.raw}{per}", lsp.SymbolKind.Number, s,
+                       s.count.span)
     if isinstance(s, ast.Target):
         tail = f" for {s.persona.text}" if s.persona else ""
-        return _symbol(a, f"{s.metric.text} {s.op} {s.threshold.raw}{tail}",
+        metric = f"{s.survey.text}.{s.metric.text}" if s.survey else s.metric.text
+        return _symbol(a, f"{metric} {s.op} {s.threshold.raw}{tail}",
                        lsp.SymbolKind.Constant, s, s.metric.span, "target")
     if isinstance(s, ast.Scenario):
         children = [_scenario_item_symbol(a, item) for item in s.items]
@@ -217,7 +226,8 @@ def rename(a: Analysis, offset: int, new: str) -> lsp.WorkspaceEdit | None:
     if new in parser.keywords():
         raise JsonRpcInvalidParams(f"'{new}' is a keyword of the language")
     if new != decl.name:
-        space = ("scenario",) if decl.kind == "scenario" else ("persona", "stage", "event")
+        space = (("scenario",) if decl.kind == "scenario"
+                 else ("persona", "stage", "event", "survey"))
         clash = next((d for d in a.decls().values()
                       if d.name == new and d.kind in space), None)
         if clash is not None:

@@ -15,7 +15,7 @@ from ...model.attributes import ATTRIBUTES, attributes_of
 from ...model.metrics import REGISTRY as METRIC_REGISTRY
 from ...model.values import FORMS
 
-KINDS = ("persona", "stage", "event", "scenario")
+KINDS = ("persona", "stage", "event", "scenario", "survey")
 ATTRIBUTES_OF = {decl: attributes_of(decl) for decl in ATTRIBUTES}
 METRICS = ir.METRICS
 #: name -> (completion snippet, one-line doc)
@@ -30,6 +30,14 @@ KEYWORD_DOCS = {
     "persona": 'persona NAME ["Label"] share=W baseline=B [value=V]: a kind of customer.',
     "stage": 'stage NAME ["Label"] [advance=P] [slope=K]: a step of the journey, in order.',
     "goal": "goal STAGE: reaching STAGE counts as conversion (default: the last stage).",
+    "survey": 'survey NAME ["Label"] at STAGE, or at end: who is asked for a score, and '
+              "when (the first survey is the headline; without any, `customers` at the "
+              "goal stage).",
+    "volume": "volume N [per PERIOD]: customers who enter the journey per period (day, "
+              "week, month, quarter or year; default year): what money is counted over.",
+    "per": "volume N per PERIOD: the period the volume counts (day, week, month, quarter, "
+           "year).",
+    "end": "survey NAME at end: everyone who entered is asked at the end of their journey.",
     "event": 'event NAME ["Label"] [p=P] [impact=I] at STAGE [when COND]: a moment of '
              "truth.",
     "at": "at STAGE: the stage at which the event can happen.",
@@ -37,9 +45,10 @@ KEYWORD_DOCS = {
             "score comparisons, not/and/or).",
     "for": "for PERSONA attr=value ...: a value for one persona (on the line after a "
            "stage or an event), or the persona a target is about.",
-    "target": "target METRIC OP NUMBER [for PERSONA]: a forecast to meet.",
-    "scenario": 'scenario NAME ["Label"] [extends A, B] [cost=C] { ... }: a set of '
-                "changes to the baseline.",
+    "target": "target [SURVEY.]METRIC OP NUMBER [for PERSONA]: a forecast to meet (a "
+              "bare nps, csat or mean is the headline survey's).",
+    "scenario": 'scenario NAME ["Label"] [extends A, B] [cost=C] [running_cost=R] { ... }: '
+                "a set of changes to the baseline.",
     "extends": "extends A, B: apply these scenarios first, in order.",
     "remove": "remove EVENT: a scenario without this event.",
     "sweep": "sweep PATH from A to B step S, or sweep PATH in [v1, v2]: a parameter axis.",

@@ -17,10 +17,10 @@ syn case match
 syn sync minlines=200
 
 " Keywords: every keyword group belongs to the cluster cxjKeywords.
-syn keyword cxjStatement   journey scale customers seed goal target sweep
+syn keyword cxjStatement   journey scale customers seed volume goal target sweep
 syn keyword cxjInclude     import
-syn keyword cxjDeclaration persona stage event scenario
-syn keyword cxjKeyword     for at when extends remove from to step in
+syn keyword cxjDeclaration persona stage event scenario survey
+syn keyword cxjKeyword     for at when extends remove from to step in per end
 syn keyword cxjLogical     not and or
 syn keyword cxjScore       score
 syn cluster cxjKeywords contains=cxjStatement,cxjInclude,cxjDeclaration,cxjKeyword,cxjLogical,cxjScore
@@ -30,14 +30,16 @@ syn match cxjPersonaName  "\%(\<persona\s\+\)\@<=\h\w*"
 syn match cxjStageName    "\%(\<stage\s\+\)\@<=\h\w*"
 syn match cxjEventName    "\%(\<event\s\+\)\@<=\h\w*"
 syn match cxjScenarioName "\%(\<scenario\s\+\)\@<=\h\w*"
+syn match cxjSurveyName   "\%(\<survey\s\+\)\@<=\h\w*"
 
 " Attribute names: before '=' (not '==') and after the '.' of a path.
 syn match cxjAttrSlot "\<\h\w*\ze\s*=\%(=\)\@!" contains=cxjAttribute
 syn match cxjAttrSlot "\%(\w\.\)\@<=\h\w*" contains=cxjAttribute
-syn keyword cxjAttribute contained share baseline value advance slope p impact cost
+syn keyword cxjAttribute contained share baseline value advance slope p impact cost running_cost
 
-" Metric names: right after 'target'.
+" Metric names: right after 'target', or after the survey in 'target SURVEY.METRIC'.
 syn match cxjMetricSlot "\%(\<target\s\+\)\@<=\h\w*" contains=cxjMetric
+syn match cxjMetricSlot "\%(\<target\s\+\h\w*\.\)\@<=\h\w*" contains=cxjMetric
 syn keyword cxjMetric contained nps csat mean conversion revenue
 
 " Distribution functions: a name before '('.
@@ -72,6 +74,7 @@ hi def link cxjPersonaName  Type
 hi def link cxjStageName    Label
 hi def link cxjEventName    Function
 hi def link cxjScenarioName Structure
+hi def link cxjSurveyName   Label
 hi def link cxjAttribute    Identifier
 hi def link cxjMetric       Constant
 hi def link cxjDistribution Function
