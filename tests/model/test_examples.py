@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cxdsl.lang import api
-from cxdsl.model import serialize
+from cxdsl.model import ir, serialize
 from support import EXAMPLES, ROOT, strict_json
 
 
@@ -75,3 +75,37 @@ def test_online_shop_is_on_the_nps_scale():
     model = api.load(ROOT / "examples" / "online_shop.cxj")
     assert model.scale == (0, 10)
     assert "nps" in {t.metric for t in model.targets}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=_id)
+def test_example_is_in_the_canonical_layout(path: Path):
+    from cxdsl.tooling.formatter import format_text
+
+    text = path.read_text("utf-8")
+    assert format_text(text, str(path)) == text, f"run: cxdsl fmt {path}"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=_id)
+def test_example_says_who_is_asked_and_how_big_the_business_is(path: Path):
+    """Surveys, a volume for the money, running costs, and a baseline that is a
+    distribution: the habits a newcomer should copy."""
+    model = api.load(path)
+    assert model.surveys, "declare who is asked: survey NAME at STAGE"
+    assert model.volume is not None, "declare the business size: volume N per PERIOD"
+    assert any(s.running_cost for s in model.scenarios)
+    assert any(not isinstance(p.baseline, ir.Const) for p in model.personas)
+
+
+def test_one_example_runs_on_the_exact_engine():
+    from cxdsl.sim.exact import unsupported_values
+
+    exact = [p.name for p in EXAMPLES if not unsupported_values(api.load(p))]
+    assert "hotel_stay.cxj" in exact
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=_id)
+def test_some_variant_meets_every_target(path: Path, cxdsl_cli):
+    out = cxdsl_cli("compare", path, "-n", "40000", "--json")
+    doc = strict_json(out.stdout)
+    variants = [doc["baseline"], *doc["scenarios"]]
+    assert any(all(t["met"] for t in v["targets"]) for v in variants), path.name
