@@ -116,6 +116,8 @@ def check_metric(model: ir.Model, metric: str | None) -> str:
 
 
 def group_dict(result: Result) -> dict:
-    """The ``overall`` and per-persona metrics of a result, as the documents write them."""
+    """The ``overall``, per-persona and per-survey metrics of a result, as the documents
+    write them."""
     return {"overall": result.overall.to_dict(),
-            "personas": {n: g.to_dict() for n, g in result.personas.items()}}
+            "personas": {n: g.to_dict() for n, g in result.personas.items()},
+            "surveys": {n: s.to_dict() for n, s in result.surveys.items()}}
