@@ -307,7 +307,11 @@ def test_agrees_with_the_exact_engine_within_sampling_error():
     from cxdsl.sim.exact import exact_tallies
 
     model = cxdsl.load(SAAS)
-    model = dataclasses.replace(model, events=tuple(   # make every value exact
+    model = dataclasses.replace(model, personas=tuple(  # make every value exact
+        dataclasses.replace(p, baseline=ir.Discrete((p.baseline.mu - 1, p.baseline.mu + 1),
+                                                    (0.5, 0.5)))
+        if isinstance(p.baseline, ir.Normal) else p for p in model.personas))
+    model = dataclasses.replace(model, events=tuple(
         dataclasses.replace(e, impact=tuple(
             ir.Discrete((d.mu - 0.5, d.mu + 0.5), (0.5, 0.5)) if isinstance(d, ir.Normal)
             else ir.Discrete((d.lo, d.hi), (0.5, 0.5)) if isinstance(d, ir.Uniform) else d

@@ -178,7 +178,7 @@ async def test_hover(client: LanguageClient, saas):
     assert "| enterprise | 2% | -3 |" in event and "| smb | 5% | -3 |" in event
     persona = await hover_text(client, saas, pos(TEXT, "persona smb", delta=9))
     assert "**persona** `smb`" in persona and "share 70%" in persona
-    assert "baseline 7.2" in persona and "value 1200" in persona
+    assert "baseline normal(7.2, 1.3)" in persona and "value 1200" in persona
     stage = await hover_text(client, saas, pos(TEXT, "at Convert", delta=4))
     assert "**stage** `Convert`" in stage and "stage 2 of 4" in stage
     assert "| enterprise | 45% | 0.4 |" in stage
