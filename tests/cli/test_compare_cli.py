@@ -34,13 +34,13 @@ def test_json_shape(spec):
     assert doc["manifest"] == {**doc["manifest"], "seed": 3, "customers": 20000,
                                "engine": "numba", "scenario": None}
     assert len(doc["manifest"]["spec_sha256"]) == 64
-    assert set(doc["baseline"]) == {"overall", "personas", "targets"}
+    assert set(doc["baseline"]) == {"overall", "personas", "surveys", "targets"}
     assert set(doc["baseline"]["personas"]) == {"a", "b"}
     scen = doc["scenarios"]
     assert {s["name"] for s in scen} == {"more", "less_f"}
     for s in scen:
         assert set(s) == {"name", "label", "cost", "running_cost", "overall", "personas",
-                          "targets", "delta", "money"}
+                          "surveys", "targets", "delta", "money"}
         assert [t["target"] for t in s["targets"]] == ["nps >= 10"]
         assert set(s["delta"]) == {"nps", "csat", "mean", "conversion", "revenue"}
         for d in s["delta"].values():
