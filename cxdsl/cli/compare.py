@@ -9,12 +9,11 @@ import click
 
 from .. import analysis
 from ..present.numbers import (
-    decimals_for,
-    fmt_amount_ci,
     fmt_delta_ci,
     fmt_metric,
     fmt_money,
     fmt_money_ci,
+    fmt_payback,
     short_label,
 )
 from .common import analysis_options, check_output, emit, failures, how_line, load, running
@@ -69,7 +68,7 @@ def render_human(cmp, console) -> None:
 
 def _money_table(cmp, console) -> None:
     """Each scenario's costs and money; without a volume, per customer and how to set one."""
-    from rich.table import Table
+    from rich.table import Table  # lazy: rich, for the human output only
 
     model = cmp.model
     exact = cmp.manifest.get("engine") == "exact"
@@ -97,22 +96,13 @@ def _money_table(cmp, console) -> None:
 
 
 def _payback_text(m) -> str:
-    """The payback with its interval; while the net's interval reaches 0 the payback has no
-    upper bound (the scenario may never pay back), written ``[lo, ∞)``."""
-    if not m.cost:
-        return "—"
-    if m.payback.value is None:
-        return "never" if m.net.value is not None else "—"
-    if m.payback.lo is None and m.net.hi is not None and m.net.hi > 0:
-        d = decimals_for(0, None, m.payback.value)
-        return f"{m.payback.value:,.{d}f} [{m.cost / m.net.hi:,.{d}f}, ∞)"
-    return fmt_amount_ci(m.payback)
+    return fmt_payback(m.payback, m.net, m.cost)
 
 
 def _targets_table(cmp, console) -> None:
     """Every target, met or missed by the baseline and by each scenario."""
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     table = Table(title="Targets", title_justify="left", title_style="bold")
     table.add_column("target")

@@ -17,7 +17,11 @@ renders inside a fenced ```` ```mermaid ```` block of any Markdown file:
   personas differ in p, or in the score below, the event becomes one task per group of
   personas that share both, each with its own probability;
 * a stage without events gets one neutral task, ``no moments of truth``, so that its
-  section still shows.
+  section still shows;
+* each survey is a neutral task (score 3, every persona: everyone who gets there is
+  asked) after the events of the stage it asks at, ``survey LABEL (NAME)`` (``headline
+  survey …`` for the headline one, the implicit ``customers`` survey included); the
+  surveys ``at end`` get a last section, ``at end``, after the last stage's.
 
 Mermaid scores a task from 1 (a bad moment) to 5 (a great one). The score comes from the
 mean of the event's impact for the persona, expressed in points of a 0..10 scale
@@ -56,7 +60,10 @@ double border. Each event node shows its label, p, impact and condition, and is 
 red for a negative mean impact, green for a positive one, grey for 0. Dashed edges run
 from an event to each event whose condition refers to it, labelled ``recovers`` (a
 positive event that depends on a negative one), ``compounds`` (same sign), ``when`` or
-``unless`` (the reference is negated). Every label is a double-quoted DOT string with
+``unless`` (the reference is negated). Each survey is a note-shaped node in the cluster
+of the stage it asks at (its label, name, ``at STAGE`` and who it asks; ``headline
+survey`` for the headline one); a survey ``at end`` sits after the last stage, joined to
+it by a dotted edge. Every label is a double-quoted DOT string with
 ``\\`` and ``"`` escaped, so no label can break the graph. Render it with
 ``dot -Tsvg journey.dot -o journey.svg``.
 """
@@ -162,6 +169,29 @@ def dependencies(model: ir.Model) -> list[Dependency]:
     return out
 
 
+def survey_where(survey: ir.Survey) -> str:
+    """Where a survey asks, as the spec says it: ``at STAGE`` or ``at end``."""
+    return "at end" if survey.stage is None else f"at {survey.stage}"
+
+
+def survey_asks(model: ir.Model, survey: ir.Survey) -> str:
+    """Who a survey asks, in words: ``converted customers`` (at the goal stage),
+    ``customers who reached Evaluation``, or everyone (``at end``)."""
+    if survey.stage is None:
+        return "every customer, at the end of their journey"
+    if survey.stage == model.goal:
+        return "converted customers"
+    stage = model.stages[model.stage_index(survey.stage)]
+    return f"customers who reached {display(stage)}"
+
+
+def surveys_at(model: ir.Model, stage: str | None) -> list[tuple[ir.Survey, bool]]:
+    """(survey, is the headline) for each survey that asks at ``stage`` (None: ``at
+    end``), in declaration order."""
+    headline = model.headline_survey.name
+    return [(v, v.name == headline) for v in model.all_surveys if v.stage == stage]
+
+
 def per_persona_parts(model: ir.Model, values: tuple, fmt) -> list[str]:
     """``[fmt(v)]`` when every persona has the same value, else ``["name v", …]``, one
     entry per persona."""
@@ -233,6 +263,18 @@ def _actor_names(model: ir.Model) -> list[str]:
     return out
 
 
+def _mermaid_surveys(model: ir.Model, stage: str | None, actors: list[str]) -> list[str]:
+    """The task lines of the surveys that ask at ``stage`` (None: ``at end``): neutral,
+    every persona, since everyone who gets there is asked."""
+    out = []
+    for survey, headline in surveys_at(model, stage):
+        name = f"{'headline survey' if headline else 'survey'} {_mermaid_label(survey)}"
+        if survey.label:
+            name += f" ({survey.name})"
+        out.append(f"      {_guard_keyword(name)}: 3: {', '.join(actors)}")
+    return out
+
+
 def to_mermaid(model: ir.Model, title: str | None = None) -> str:
     """The Mermaid ``journey`` diagram of ``model`` (see the module docstring).
     ``title`` is used when the journey has none."""
@@ -243,23 +285,34 @@ def to_mermaid(model: ir.Model, title: str | None = None) -> str:
         lines.append(f"    title {heading}")
     for stage in model.stages:
         lines.append(f"    section {_mermaid_label(stage)}")
-        events = [e for e in model.events if e.stage == stage.name]
-        if not events:
-            lines.append(f"      no moments of truth: 3: {', '.join(actors)}")
-            continue
-        for e in events:
-            name = _mermaid_label(e)
-            groups: dict[tuple[float, int], list[str]] = {}
-            for q, (p, d) in enumerate(zip(e.p, e.impact)):
-                key = (p, mermaid_score(d.mean(), model.scale))
-                groups.setdefault(key, [])
-                if p > 0:
-                    groups[key].append(actors[q])
-            for (p, score), who in groups.items():
-                task = _guard_keyword(name if p == 1 else f"{name} ({fmt_pct(p)})")
-                tail = f": {', '.join(who)}" if who else ""
-                lines.append(f"      {task}: {score}{tail}")
+        lines += _mermaid_event_tasks(model, stage, actors)
+        lines += _mermaid_surveys(model, stage.name, actors)
+    at_end = _mermaid_surveys(model, None, actors)
+    if at_end:
+        lines.append("    section at end")
+        lines += at_end
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_event_tasks(model: ir.Model, stage: ir.Stage, actors: list[str]) -> list[str]:
+    """The task lines of a stage's events, or the neutral task of a stage without any."""
+    lines: list[str] = []
+    events = [e for e in model.events if e.stage == stage.name]
+    if not events:
+        return [f"      no moments of truth: 3: {', '.join(actors)}"]
+    for e in events:
+        name = _mermaid_label(e)
+        groups: dict[tuple[float, int], list[str]] = {}
+        for q, (p, d) in enumerate(zip(e.p, e.impact)):
+            key = (p, mermaid_score(d.mean(), model.scale))
+            groups.setdefault(key, [])
+            if p > 0:
+                groups[key].append(actors[q])
+        for (p, score), who in groups.items():
+            task = _guard_keyword(name if p == 1 else f"{name} ({fmt_pct(p)})")
+            tail = f": {', '.join(who)}" if who else ""
+            lines.append(f"      {task}: {score}{tail}")
+    return lines
 
 
 def to_markdown(model: ir.Model, title: str | None = None) -> str:
@@ -316,6 +369,34 @@ def _event_label(model: ir.Model, e: ir.Event) -> str:
     return "\n".join(lines)
 
 
+SURVEY_FILL, SURVEY_LINE = "#fff4d6", "#9a6b00"
+
+
+def _survey_node(model: ir.Model, survey: ir.Survey, headline: bool) -> str:
+    """A survey's note-shaped node: its label (or name), its name, where it asks, who."""
+    lines = _wrap(f"{'headline survey' if headline else 'survey'} {display(survey)}")
+    if survey.label:
+        lines.append(f"({survey.name})")
+    lines.append(survey_where(survey))
+    lines += _wrap(f"asks {survey_asks(model, survey)}")
+    return (f"survey_{survey.name} [label={dot_string(chr(10).join(lines))}, shape=note, "
+            f"style=filled, fillcolor=\"{SURVEY_FILL}\", color=\"{SURVEY_LINE}\"];")
+
+
+def _dot_at_end(model: ir.Model) -> list[str]:
+    """The surveys that ask at the end of the journey, after the last stage, with a dotted
+    edge from it: they ask everyone who entered, not only those who reach it."""
+    surveys = surveys_at(model, None)
+    if not surveys:
+        return []
+    out = [f"  {_survey_node(model, v, headline)}" for v, headline in surveys]
+    out.append(f"  {{ rank=same; {'; '.join(f'survey_{v.name}' for v, _ in surveys)}; }}")
+    last = model.stages[-1].name
+    out += [f"  s_{last} -> survey_{v.name} [style=dotted, color=\"{SURVEY_LINE}\"];"
+            for v, _ in surveys]
+    return out
+
+
 def to_dot(model: ir.Model, title: str | None = None) -> str:
     """The Graphviz DOT graph of ``model`` (see the module docstring). ``title`` is used
     when the journey has none."""
@@ -355,11 +436,15 @@ def to_dot(model: ir.Model, title: str | None = None) -> str:
             members.append(eid)
             out.append(f"    {eid} [label={dot_string(_event_label(model, e))}, "
                        f"fillcolor=\"{fill}\", color=\"{line}\"];")
+        for survey, headline in surveys_at(model, stage.name):
+            members.append(f"survey_{survey.name}")
+            out.append(f"    {_survey_node(model, survey, headline)}")
         out.append(f"    {{ rank=same; {'; '.join(members)}; }}")
         out.append("  }")
     for a, b in zip(model.stages, model.stages[1:]):
         out.append(f"  s_{a.name} -> s_{b.name} [label={dot_string(_stage_edge_label(model, a))}"
                    ", penwidth=2, weight=10, color=\"#34495e\"];")
+    out += _dot_at_end(model)
     for dep in dependencies(model):
         word, color = _EDGE[dep.kind]
         if dep.negated:
@@ -372,4 +457,5 @@ def to_dot(model: ir.Model, title: str | None = None) -> str:
 
 __all__ = ["FORMATS", "Dependency", "dependencies", "display", "dist_text", "dot_string",
            "event_sign", "fmt_pct", "mean_impact", "mermaid_score", "mermaid_text",
-           "to_dot", "to_markdown", "to_mermaid"]
+           "survey_asks", "survey_where", "surveys_at", "to_dot", "to_markdown",
+           "to_mermaid"]

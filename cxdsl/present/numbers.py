@@ -136,6 +136,20 @@ def fmt_amount_ci(m, unit: str = "") -> str:
     return f"{m.value:,.{d}f} [{m.lo:,.{d}f}, {m.hi:,.{d}f}]{tail}"
 
 
+def fmt_payback(payback, net, cost: float | None) -> str:
+    """A payback (``payback``, ``net``: metrics) with its interval; ``—`` without a one-off
+    cost, ``never`` when the net is not positive. While the net's interval reaches 0 the
+    payback has no upper bound (the scenario may never pay back), written ``[lo, ∞)``."""
+    if not cost:
+        return "—"
+    if payback.value is None:
+        return "never" if net.value is not None else "—"
+    if payback.lo is None and net.hi is not None and net.hi > 0:
+        d = decimals_for(0, None, payback.value)
+        return f"{payback.value:,.{d}f} [{cost / net.hi:,.{d}f}, ∞)"
+    return fmt_amount_ci(payback)
+
+
 # ---------------------------------------------------------------------------- report
 
 

@@ -261,3 +261,87 @@ def test_command_json_is_the_run_result(tmp_path):
     assert doc["manifest"]["engine"] == "exact"
     assert doc["stages"][1]["reached"] == pytest.approx(0.5)
     assert doc["events"][0]["rate"] == pytest.approx(0.5)
+
+
+# ------------------------------------------------------------------------- surveys
+
+SURVEYS = CASES / "surveys.cxj"  # at a stage, at the goal (headline), at end
+
+
+def sections_of(mermaid: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in mermaid.splitlines():
+        if line.startswith("    section "):
+            current = line[12:]
+            out[current] = []
+        elif current is not None:
+            out[current].append(line.strip())
+    return out
+
+
+def test_mermaid_surveys_where_they_ask():
+    sections = sections_of(export.to_mermaid(cxdsl.load(SURVEYS)))
+    assert list(sections) == ["Browse the shop", "Checkout - pay", "Keep using", "at end"]
+    actors = "New ‹b›customer‹/b›, Returning \"loyal\""
+    # after the stage's events, every persona, neutral
+    assert sections["Browse the shop"][-1] == f"survey browse: 3: {actors}"
+    assert sections["Checkout - pay"][-1] == (
+        f"headline survey Paid - ‹script›x‹/script› 1 \"quote\" (after_pay): 3: {actors}")
+    assert sections["at end"] == [f"survey Everyone who touched us (everyone): 3: {actors}"]
+
+
+def test_mermaid_implicit_survey_is_the_headline_at_the_goal():
+    model = cxdsl.loads("persona p share=1 baseline=7\nstage A\nstage B\nstage C\ngoal B\n")
+    sections = sections_of(export.to_mermaid(model))
+    assert sections["B"][-1] == "headline survey customers: 3: p"
+    assert not any("survey" in line for line in sections["A"] + sections["C"])
+    assert "at end" not in sections
+
+
+def test_dot_surveys_where_they_ask():
+    text = export.to_dot(cxdsl.load(SURVEYS))
+    clusters = text.split("subgraph cluster_")[1:]
+    assert "survey_browse [" in clusters[0] and "survey_after_pay [" in clusters[1]
+    assert "survey_" not in clusters[2].split("\n  }")[0]
+    line = next(ln for ln in text.splitlines() if "survey_after_pay [" in ln)
+    assert 'label="headline survey Paid:\\n<script>x</script> #1 \\"quote\\"\\n(after_pay)' \
+        '\\nat Pay\\nasks converted customers"' in line and "shape=note" in line
+    assert "rank=same; s_Pay; e_smooth; survey_after_pay; }" in text
+    # at end: after the last stage, outside every cluster
+    assert "s_Keep -> survey_everyone [style=dotted" in text
+    end = next(ln for ln in text.splitlines() if ln.startswith("  survey_everyone ["))
+    assert "at end\\nasks every customer, at the end of\\ntheir journey" in end
+
+
+@pytest.mark.skipif(not shutil.which("dot"), reason="Graphviz is not installed")
+def test_dot_with_surveys_renders_as_svg():
+    svgs = {}
+    for spec in (SURVEYS, SAAS, CASES / "labels.cxj"):
+        out = subprocess.run(["dot", "-Tsvg"], input=export.to_dot(cxdsl.load(spec)).encode(),
+                             capture_output=True, timeout=30)
+        assert out.returncode == 0 and not out.stderr, out.stderr.decode()
+        svgs[spec.stem] = svg = out.stdout.decode()
+        assert svg.lstrip().startswith("<?xml") and svg.rstrip().endswith("</svg>")
+        assert "headline survey" in svg
+    # the label stays text in the drawing, never markup
+    assert "&lt;script&gt;x&lt;/script&gt;" in svgs["surveys"]
+    assert "<script" not in svgs["surveys"]
+
+
+def test_survey_words():
+    model = cxdsl.load(SURVEYS)
+    assert [(v.name, export.survey_where(v), export.survey_asks(model, v))
+            for v in model.all_surveys] == [
+        ("after_pay", "at Pay", "converted customers"),
+        ("browse", "at Browse", "customers who reached Browse the shop"),
+        ("everyone", "at end", "every customer, at the end of their journey")]
+
+
+def test_command_json_carries_every_survey():
+    doc = invoke_json("export", str(SURVEYS), "--to", "json", "--engine", "exact")
+    assert list(doc["surveys"]) == ["after_pay", "browse", "everyone"]
+    assert [doc["surveys"][n]["stage"] for n in doc["surveys"]] == ["Pay", "Browse", None]
+    assert doc["surveys"]["everyone"]["overall"]["respondents"]["value"] == pytest.approx(1)
+    assert doc["overall"]["nps"] == doc["surveys"]["after_pay"]["overall"]["nps"]
+    assert all("rate_reached" in e for e in doc["events"])

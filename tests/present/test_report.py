@@ -23,6 +23,7 @@ from support import CASES_DIR, EXAMPLES, SAAS, invoke, write
 CASES = CASES_DIR / "export"
 LABELS = CASES / "labels.cxj"    # HTML, quotes, emoji in every label; scale 1..5
 MINIMAL = CASES / "minimal.cxj"  # one stage, one persona, no events
+SURVEYS = CASES / "surveys.cxj"  # surveys at a stage, at the goal, at end; a volume
 N = "4000"                       # customers per simulation: enough to draw every chart
 
 ALL_CHARTS = ["journey-map", "funnel", "distribution", "tornado", "scenarios"]
@@ -37,6 +38,7 @@ def reports(tmp_path_factory):
         ("example", SAAS, ["-n", N, "--png", out / "png"]),
         ("labels", LABELS, ["--engine", "exact"]),
         ("minimal", MINIMAL, ["--engine", "exact"]),
+        ("surveys", SURVEYS, ["--engine", "exact"]),
     ]:
         path = out / f"{key}.html"
         res = invoke("report", spec, "-o", path, *extra)
@@ -95,8 +97,8 @@ def test_example_report_has_every_section(reports):
     for key in ALL_CHARTS:
         assert f'<figure id="chart-{key}"' in doc
     assert doc.count('<svg role="img"') == len(ALL_CHARTS)
-    for section in ("overview", "journey", "funnel", "distribution", "mot", "scenarios",
-                    "targets", "source", "manifest"):
+    for section in ("overview", "surveys", "journey", "funnel", "distribution", "mot",
+                    "scenarios", "targets", "source", "manifest"):
         assert f'<section id="{section}"' in doc
     # every chart has a title and a text alternative
     assert len(re.findall(r'<title id="c\d+-title">[^<]+</title><desc id="c\d+-desc">'
@@ -217,6 +219,7 @@ def test_render_from_a_result_dict_alone():
     doc = report.render(report.ReportData(model, result, source="x", path="x.cxj"))
     parse(doc)
     assert 'id="chart-journey-map"' in doc and 'id="chart-tornado"' not in doc
+    assert "The run result carries no survey figures." in doc
 
 
 def test_source_highlighting_falls_back_to_plain_text(monkeypatch):
@@ -289,6 +292,7 @@ def pixels(png: Path):
     ("example", ALL_CHARTS),
     ("labels", ALL_CHARTS),
     ("minimal", ["journey-map", "funnel", "distribution"]),
+    ("surveys", ALL_CHARTS),
 ])
 def test_in_chromium(reports, tmp_path, key, charts):
     page = reports[key]
@@ -312,3 +316,129 @@ def test_in_chromium(reports, tmp_path, key, charts):
         assert m, f"chart {chart} missing from the rendered page"
     assert len(re.findall(r"<svg [^>]*role=\"img\"", dom)) == len(charts)
     assert "<script" not in dom and "<img" not in dom
+
+
+# ------------------------------------------------------- surveys, rates, money, targets
+
+
+def section_of(doc: str, key: str) -> str:
+    m = re.search(rf'<section id="{key}".*?</section>', doc, re.S)
+    assert m, f"no section {key}"
+    return m.group(0)
+
+
+def rows_of(html_text: str) -> list[list[str]]:
+    """The text of each body row's cells, tags stripped (entities kept)."""
+    out = []
+    for row in re.findall(r"<tbody>(.*?)</tbody>", html_text, re.S):
+        for tr in re.findall(r"<tr>(.*?)</tr>", row, re.S):
+            out.append([re.sub(r"<[^>]+>", "", c) for c in
+                        re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)])
+    return out
+
+
+def test_surveys_section(reports):
+    """Every survey: who it asks and when, the headline, the share asked and its scores,
+    then per persona; labels escaped. The exact engine's figures, so no intervals."""
+    part = section_of(text_of(reports["surveys"]), "surveys")
+    overview, per_persona = rows_of(part)[:3], rows_of(part)[3:]
+    assert [r[:3] for r in overview] == [
+        ["after_pay — Paid: &lt;script&gt;x&lt;/script&gt; #1 &quot;quote&quot; (headline)",
+         "converted customers (at Pay)", "43.1%"],
+        ["browse", "customers who reached Browse the shop (at Browse)", "100.0%"],
+        ["everyone — Everyone who touched us",
+         "every customer, at the end of their journey (at end)", "100.0%"]]
+    assert [len(r) for r in overview] == [6, 6, 6]  # NPS, CSAT and mean score
+    assert [r[:2] for r in per_persona] == [
+        [s, p] for s in ("after_pay", "browse", "everyone")
+        for p in ("New &lt;b&gt;customer&lt;/b&gt;", "Returning; &quot;loyal&quot;")]
+    assert "<script>x" not in part and "<b>customer" not in part
+
+
+def test_surveys_section_with_intervals_and_the_implicit_survey(reports):
+    doc = text_of(reports["example"])
+    rows = rows_of(section_of(doc, "surveys"))
+    assert rows[0][0] == "customers — Relationship NPS (headline)"
+    assert rows[1][:2] == ["evaluation — After the demo",
+                           "customers who reached Evaluation (at Convert)"]
+    # the share asked and each score with its interval
+    assert all(re.fullmatch(r"[\d.]+% \[[\d.]+%, [\d.]+%\]", r[2]) for r in rows)
+    assert all(re.fullmatch(r"-?[\d.]+ \[-?[\d.]+, -?[\d.]+\]", c) for r in rows
+               for c in r[3:])
+    minimal = section_of(text_of(reports["minimal"]), "surveys")
+    assert "implicit one, customers, at the goal stage" in minimal
+    assert "Per persona" not in minimal  # one persona: the overall row says it all
+
+
+def test_headline_figures_name_their_survey(reports):
+    overview = section_of(text_of(reports["example"]), "overview")
+    for metric in ("NPS", "CSAT", "Mean score"):
+        assert (f'<div class="who">{metric} of converted customers, survey customers at '
+                "Delight</div>") in overview
+    assert '<div class="who">of every customer who entered</div>' in overview
+    doc = text_of(reports["surveys"])
+    assert "NPS of converted customers, survey after_pay at Pay" in doc
+    # the distribution shows the headline survey's answers
+    assert "The answers of the headline survey" in section_of(doc, "distribution")
+
+
+def test_moments_of_truth_table_has_rates_among_those_who_reached(reports):
+    part = section_of(text_of(reports["surveys"]), "mot")
+    assert "<details open>" in part
+    assert "<th scope=\"col\">of those who reach its stage</th>" in part
+    rows = {r[0]: r for r in rows_of(part)}
+    # slow at the first stage: 30% of everyone; smooth at Pay: 60% of those who reach it
+    assert rows["slow"][2:4] == ["30.0%", "30.0%"]
+    assert rows["smooth"][2:4] == ["25.8%", "60.0%"]
+
+
+def test_money_per_period_and_targets_per_scenario(reports):
+    part = section_of(text_of(reports["surveys"]), "scenarios")
+    assert "Money per month (volume 12,000 customers per month)." in part
+    assert "with paired 95% intervals" not in part  # the exact engine
+    money = next(r for r in rows_of(part) if r[0] == "faster — Faster pages" and
+                 r[2] == "1,000")
+    assert money == ["faster — Faster pages", "30,000", "1,000", "+210,725", "+209,725",
+                     "0.14", "+4.4"]
+    oneclick = next(r for r in rows_of(part) if r[0] == "oneclick" and r[2] == "—")
+    assert oneclick[5] == "never"
+    assert "Best net per month: <strong>faster</strong>" in part
+    assert "set the business size" not in part
+    targets = {r[0]: r[1:] for r in rows_of(part) if r[0].startswith(("after_pay", "conv"))}
+    assert targets["after_pay.nps &gt;= 10"] == ["✗ 5.3", "✓ 18.4", "✓ 17.3"]
+    assert targets["conversion &gt;= 45%"] == ["✗ 43.07%", "✓ 47.69%", "✗ 43.07%"]
+    assert "Meet every target: <strong>faster</strong>." in part
+
+
+def test_money_without_a_volume_is_per_customer_with_the_hint(reports):
+    part = section_of(text_of(reports["labels"]), "scenarios")
+    assert "Money per customer who enters." in part
+    assert "set the business size to count it per period, e.g. `volume 40_000 per year`" \
+        in part
+    assert "payback (customers)" in part
+    assert "Meet every target: <strong>baseline, fix</strong>." in part
+
+
+def test_money_with_intervals(reports):
+    part = section_of(text_of(reports["example"]), "scenarios")
+    assert "Money per year (volume 40,000 customers per year), with paired 95% intervals." \
+        in part
+    money = [r for r in rows_of(part) if len(r) == 7 and re.fullmatch(r"[\d,]+", r[2])]
+    assert money and all(re.fullmatch(r"[+-][\d,.]+ ±[\d,.]+", r[4]) for r in money)
+
+
+def test_no_variant_meets_every_target():
+    model = cxdsl.loads("persona p share=1 baseline=5\nstage S\nevent e impact=+1 at S\n"
+                        "target mean >= 9\nscenario s cost=10 {\n  e.impact = 2\n}\n")
+    doc = report.render(report.collect(model, engine="exact"))
+    assert "No variant meets every target." in section_of(doc, "scenarios")
+
+
+@pytest.mark.parametrize("text, numeric", [
+    ("40.5 [38.5, 42.6]", True), ("+3,216,000 ±940,850", True), ("1.2 [0.9, ∞)", True),
+    ("22.3%", True), ("—", True), ("never", False), ("at Pay", False),
+])
+def test_numbers_are_right_aligned(text, numeric):
+    from cxdsl.present.report.tables import looks_numeric
+
+    assert looks_numeric(text) is numeric

@@ -13,7 +13,7 @@ import re
 import warnings
 
 from ...model import ir
-from ..export import display
+from ..export import display, survey_where
 from ..numbers import (
     METRIC_WORDS,
     REPORT_LABELS,
@@ -21,7 +21,7 @@ from ..numbers import (
     fmt_report_metric,
     fmt_share,
 )
-from .data import ReportData, metric_value, mot_rows
+from .data import ReportData, event_rates, metric_value, mot_rows
 from .journey import journey_chart
 from .style import (
     BAND_COLORS,
@@ -151,7 +151,7 @@ def _distribution_chart(data: ReportData) -> Chart:
                      fontsize=9.5)
         ax.set_xticks(scores if K <= 11 else scores[:: math.ceil(K / 11)])
         ax.set_xlim(lo - 0.6, hi + 0.6)
-        ax.set_ylabel("% of customers", fontsize=8)
+        ax.set_ylabel("% of respondents", fontsize=8)
         ax.tick_params(labelsize=8)
         ax.grid(axis="y", color="#e3e3e3", lw=0.6)
         ax.set_axisbelow(True)
@@ -167,7 +167,9 @@ def _distribution_chart(data: ReportData) -> Chart:
     what = ("NPS bands: detractors score 0 to 6, passives 7 and 8, promoters 9 and 10"
             if model.has_nps else
             f"CSAT counts the top two boxes, {hi - 1} and {hi}, of the {lo}..{hi} scale")
-    alt = (f"Distribution of the final score from {lo} to {hi}, per persona ({what}). "
+    survey = model.headline_survey
+    alt = (f"Distribution of the answers to the headline survey, {survey.name} "
+           f"{survey_where(survey)}, from {lo} to {hi}, per persona ({what}). "
            + "; ".join(alt_parts) + ".")
     title = ("Score distribution with the NPS bands" if model.has_nps else
              "Score distribution with CSAT's top-two-box")
@@ -223,10 +225,14 @@ def _tornado_chart(data: ReportData, top: int = 15) -> Chart | None:
     ax.set_axisbelow(True)
     fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8.5)
     fig.tight_layout(rect=(0, 0.4 / (0.5 * len(rows) + 1.9), 1, 1))
-    table = [["event", "stage", f"contribution ({REPORT_LABELS[metric]})", "if never",
-              "if always", "per 10 points of p"]]
+    table = [["event", "stage", "happens to", "of those who reach its stage",
+              f"contribution ({REPORT_LABELS[metric]})",
+              "if never", "if always", "per 10 points of p"]]
+    rates = event_rates(data.result)
     for r in reversed(rows):
-        table.append([r["name"], r["stage"], fmt_report_metric(metric, r["contribution"], True),
+        rate, rate_reached = rates.get(r["name"], (None, None))
+        table.append([r["name"], r["stage"], fmt_share(rate), fmt_share(rate_reached),
+                      fmt_report_metric(metric, r["contribution"], True),
                       fmt_report_metric(metric, r["if_never"]),
                       fmt_report_metric(metric, r["if_always"]),
                       fmt_report_metric(metric, r["leverage"], True)])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...model import ir
+from ...sim.metrics import Metric
 from ...sim.simulate import check_scenario, simulate
 from ..export import display
 
@@ -70,6 +71,27 @@ def num(x) -> float | None:
     if isinstance(x, dict):
         x = x.get("value")
     return None if x is None else float(x)
+
+
+def as_metric(doc) -> Metric:
+    """A ``{value, ci95}`` document as a :class:`Metric` (the form the shared number
+    formats take); an absent one is unknown."""
+    doc = doc or {}
+    lo, hi = (doc.get("ci95") or [None, None])[:2]
+    return Metric(doc.get("value"), lo, hi)
+
+
+def target_metric(target_text: str) -> str:
+    """The metric a target's text names: ``nps`` for ``nps >= 20`` and for
+    ``evaluation.nps >= 20`` (a named survey's)."""
+    return target_text.split()[0].split(".")[-1]
+
+
+def event_rates(result: dict) -> dict[str, tuple[float | None, float | None]]:
+    """Per event: (share of all customers it happened to, share of those who reached its
+    stage)."""
+    return {e["name"]: (e.get("rate"), e.get("rate_reached"))
+            for e in result.get("events", [])}
 
 
 def _analysis():

@@ -9,7 +9,7 @@ import os
 from ...model import ir
 from ..export import dependencies, display, event_sign, mean_impact
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_metric
-from .data import ReportData, mot_rows
+from .data import ReportData, event_rates, mot_rows
 from .style import (
     NEGATIVE,
     NEGATIVE_FILL,
@@ -259,11 +259,13 @@ def _text_alternative(data: ReportData, curves, contrib: dict, rates: dict
            f"contribution to {METRIC_WORDS[metric]}"
            + (f"; links: {'; '.join(links)}" if links else "") + ".")
     table = [["stage", "event", "p", "impact", "condition", "happened to",
-              f"contribution ({REPORT_LABELS[metric]})"]]
+              "of those who reached the stage", f"contribution ({REPORT_LABELS[metric]})"]]
+    reached = {e: r for e, (_, r) in event_rates(data.result).items()}
     for e in model.events:
         c = contrib.get(e.name)
         table.append([e.stage, display(e), p_text(model, e), impact_text(model, e),
                       ir.cond_text(e.when) if e.when is not None else "",
                       fmt_pct(rates[e.name]) if rates.get(e.name) is not None else "—",
+                      fmt_pct(reached[e.name]) if reached.get(e.name) is not None else "—",
                       fmt_report_metric(metric, c, True) if c is not None else "—"])
     return alt, table

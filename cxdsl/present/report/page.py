@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import os
-import re
 
 from ..._version import __version__
 from ..export import display, dist_text
-from ..numbers import REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_report_metric
+from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_report_metric
 from .charts import charts, svg_of
-from .data import ReportData, metric_value, num
+from .data import ReportData, metric_value, target_metric
+from .scenarios import money_table, scenario_table, targets_by_variant
 from .style import Chart, esc
+from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
+from .tables import html_table
 
 # ----------------------------------------------------------------------------- HTML
 
@@ -39,6 +41,8 @@ p.note { color: var(--muted); margin: 4px 0 10px; font-size: 14px; }
              letter-spacing: .04em; }
 .kpi .value { font-size: 26px; font-weight: 700; }
 .kpi .ci { color: var(--muted); font-size: 13px; }
+.kpi .who { color: var(--muted); font-size: 12px; margin-top: 4px; overflow-wrap:anywhere; }
+section h3 { font-size: 16px; margin: 16px 0 6px; }
 figure { margin: 0; }
 svg.chart-svg { max-width: 100%; height: auto; display:block; margin: 0 auto; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
@@ -46,7 +50,7 @@ details { margin-top: 8px; font-size: 14px; }
 summary { cursor: pointer; color:#2f5f98; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
-         vertical-align: top; overflow-wrap:anywhere; }
+         vertical-align: top; overflow-wrap:break-word; }
 th { background: #f0f4f8; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { overflow-x: auto; }
@@ -92,32 +96,13 @@ def highlight(source: str) -> tuple[str, str]:
     return pyg_highlight(source, CxjLexer(), formatter), formatter.get_style_defs(".hl")
 
 
-def _table(rows: list[list[str]], numeric_from: int = 1) -> str:
-    if not rows:
-        return ""
-    head = "".join(f"<th scope=\"col\">{esc(h)}</th>" for h in rows[0])
-    body = []
-    for row in rows[1:]:
-        cells = []
-        for i, c in enumerate(row):
-            cls = ' class="num"' if i >= numeric_from and _looks_numeric(c) else ""
-            cells.append(f"<td{cls}>{esc(c)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(body) + "</tbody></table></div>")
-
-
-_NUMERIC = re.compile(r"^[+\-−]?[\d,.]+%?$|^—$|^\[.*\]$|^exact$")
-
-
-def _looks_numeric(text: str) -> bool:
-    return bool(_NUMERIC.match(str(text)))
-
-
-def _figure(chart: Chart, index: int, note: str = "") -> str:
+def _figure(chart: Chart, index: int, note: str = "", table_open: bool = False) -> str:
+    """A chart with its note above it and its data table under it (folded unless
+    ``table_open``)."""
     details = ""
     if chart.table and len(chart.table) > 1:
-        details = f"<details><summary>Data</summary>{_table(chart.table)}</details>"
+        details = (f"<details{' open' if table_open else ''}><summary>Data</summary>"
+                   f"{html_table(chart.table)}</details>")
     note_html = f'<p class="note">{note}</p>' if note else ""
     return (f'{note_html}<figure id="chart-{esc(chart.key)}" data-chart="{esc(chart.key)}">'
             f"{svg_of(chart, index)}<figcaption>{esc(chart.alt)}</figcaption></figure>"
@@ -127,13 +112,17 @@ def _figure(chart: Chart, index: int, note: str = "") -> str:
 def _kpis(data: ReportData) -> str:
     out = []
     overall = data.result["overall"]
+    whose = headline_words(data.model)
     for metric in ("nps", "csat", "mean", "conversion", "revenue"):
         m = overall.get(metric)
         if m is None:
             continue
+        who = (f"{REPORT_LABELS[metric]} {whose}" if metric in SCORE_METRICS else
+               "of every customer who entered")
         out.append(f'<div class="kpi"><div class="name">{esc(REPORT_LABELS[metric])}</div>'
                    f'<div class="value">{esc(fmt_report_metric(metric, m.get("value")))}</div>'
-                   f'<div class="ci">{esc(fmt_report_ci(metric, m) or " ")}</div></div>')
+                   f'<div class="ci">{esc(fmt_report_ci(metric, m) or " ")}</div>'
+                   f'<div class="who">{esc(who)}</div></div>')
     return f'<div class="kpis">{"".join(out)}</div>'
 
 
@@ -147,7 +136,11 @@ def _personas_table(data: ReportData) -> str:
         rows.append([f"{display(p)} ({p.name})" if p.label else p.name, fmt_pct(p.share),
                      dist_text(p.baseline), f"{p.value:,.0f}"] +
                     [fmt_report_metric(m, metric_value(g, m)) for m in metrics])
-    return _table(rows)
+    scores = and_list([METRIC_WORDS[m] for m in SCORE_METRICS if m in metrics])
+    scores = scores[:1].upper() + scores[1:]
+    return (html_table(rows) + f'<p class="note">{esc(scores)}: the scores '
+            f"{esc(headline_words(model))} (the headline survey); conversion and revenue: "
+            "over every customer who entered.</p>")
 
 
 def _targets(data: ReportData) -> str:
@@ -160,7 +153,7 @@ def _targets(data: ReportData) -> str:
                     "</span></p>")
     body = []
     for t in targets:
-        metric = t["target"].split()[0]
+        metric = target_metric(t["target"])
         met = t.get("met")
         mark = ('<span class="met">✓ met</span>' if met else
                 '<span class="missed">✗ missed</span>')
@@ -170,53 +163,6 @@ def _targets(data: ReportData) -> str:
     return (summary + '<div class="scroll"><table><thead><tr><th scope="col">target</th>'
             '<th scope="col">forecast</th><th scope="col">status</th></tr></thead><tbody>'
             + "".join(body) + "</tbody></table></div>")
-
-
-def _scenario_table(data: ReportData) -> str:
-    doc = data.compare or {}
-    scenarios = doc.get("scenarios") or []
-    metrics = [m for m in ("nps", "csat", "mean", "conversion", "revenue")
-               if m in data.result["overall"]]
-    rows = [["scenario", "cost"] + [f"{REPORT_LABELS[m]} (change)" for m in metrics]
-            + (["money"] if any(s.get("money") is not None for s in scenarios)
-               else [])]
-    base = ["baseline", "—"] + [fmt_report_metric(m, metric_value(data.result["overall"], m))
-                                for m in metrics]
-    rows.append(base + ([""] if len(rows[0]) > len(base) else []))
-    for s in scenarios:
-        cells = [s["name"] + (f" — {s['label']}" if s.get("label") else ""),
-                 "—" if s.get("cost") is None else f"{s['cost']:,.0f}"]
-        for m in metrics:
-            v = metric_value(s.get("overall", {}), m)
-            d = (s.get("delta") or {}).get(m) or {}
-            ci = fmt_report_ci(m, d, signed=True)
-            cells.append(f"{fmt_report_metric(m, v)} ({fmt_report_metric(m, d.get('value'), True)}"
-                         f"{' ' + ci if ci and ci != 'exact' else ''})")
-        if len(rows[0]) > len(cells):
-            cells.append(_money_text(s.get("money"), data.metric))
-        rows.append(cells)
-    return _table(rows)
-
-
-def _money_text(money, metric: str) -> str:
-    """A scenario's money: net per period of the volume (per customer without one),
-    payback and the headline metric's change per 10,000 of one-off cost."""
-    if not isinstance(money, dict):
-        return "—"
-    per = f"per {money.get('period')}" if money.get("volume") is not None else "per customer"
-    parts = []
-    net = num(money.get("net"))
-    if net is not None:
-        parts.append(f"net {net:+,.{2 if money.get('volume') is None else 0}f} {per}")
-    payback = num(money.get("payback"))
-    if payback is not None:
-        unit = f"{money.get('period')}s" if money.get("volume") is not None else "customers"
-        parts.append(f"payback {payback:,.1f} {unit}")
-    per_cost = num(money.get("per_10k_cost"))
-    if per_cost is not None:
-        parts.append(f"{REPORT_LABELS.get(metric, metric)} "
-                     f"{fmt_report_metric(metric, per_cost, True)} per 10,000 of cost")
-    return "; ".join(parts) or "—"
 
 
 def _manifest(data: ReportData) -> str:
@@ -233,7 +179,7 @@ def _manifest(data: ReportData) -> str:
         rows.append(["scenarios compared", ", ".join(s["name"] for s in
                                                       data.compare["scenarios"])])
     rows.append(["scale", f"{data.model.scale[0]}..{data.model.scale[1]}"])
-    return _table(rows, numeric_from=99)
+    return html_table(rows, numeric_from=99)
 
 
 def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
@@ -250,11 +196,12 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
                          f'<section id="{key}" aria-labelledby="{key}-h">'
                          f'<h2 id="{key}-h">{esc(heading)}</h2>{body}</section>'))
 
-    def fig(key: str, note: str = "") -> str:
+    def fig(key: str, note: str = "", table_open: bool = False) -> str:
         i, c = by_key[key]
-        return _figure(c, i, note)
+        return _figure(c, i, note, table_open)
 
     section("overview", "Forecast", _kpis(data) + _personas_table(data))
+    section("surveys", "Surveys", surveys_section(data))
     if "journey-map" in by_key:
         section("journey", "Journey map", fig(
             "journey-map", "Stages left to right. The lines are each persona's mean score at "
@@ -269,17 +216,21 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
                 f"On a {model.scale[0]}..{model.scale[1]} scale there is no NPS: CSAT is "
                 f"the share of customers who score {model.scale[1] - 1} or "
                 f"{model.scale[1]} (top-two-box).")
+        note += (" The answers of the headline survey: the scores "
+                 f"{headline_words(model)}.")
         section("distribution", "Score distribution", fig("distribution", esc(note)))
     if "tornado" in by_key:
         section("mot", "Moments of truth", fig(
             "tornado", "For each event: the metric if it never happened (p = 0%) and if it "
             "always happened (p = 100%), against the forecast. Ranked by contribution, "
-            "what the event changes as it stands."))
+            "what the event changes as it stands. In the table, how often each event "
+            "happens: among all customers, and among those who reached its stage.",
+            table_open=True))
     elif not model.events:
         section("mot", "Moments of truth", '<p class="note">The journey has no events.</p>')
     if data.compare is not None and data.compare.get("scenarios"):
         body = fig("scenarios") if "scenarios" in by_key else ""
-        body += _scenario_table(data)
+        body += scenario_table(data) + money_table(data) + targets_by_variant(data)
         section("scenarios", "Scenarios", body)
     elif model.scenarios:
         section("scenarios", "Scenarios",
