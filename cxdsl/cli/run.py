@@ -174,7 +174,7 @@ def _audience(survey, model, names) -> str:
 
 
 def _surveys_table(result, model, names, console) -> None:
-    from rich.table import Table
+    from rich.table import Table  # lazy: rich, for the human output only
 
     scores = [n for n in names if REGISTRY[n].audience == "survey"]
     table = Table(title="Surveys", title_justify="left", title_style="bold",
