@@ -83,6 +83,41 @@ def run_main(capsys, *args: str) -> tuple[int, str, str]:
     return info.value.code, out.out, out.err
 
 
+# ------------------------------------------------------------------------------- specs
+
+#: Two personas (60% and 40%) and two stages, S then T: the start of the small specs the
+#: compare and diff tests build on.
+TWO_PERSONAS_TWO_STAGES = """\
+persona a share=60% baseline=7 value=100
+persona b share=40% baseline=8 value=300
+stage S advance=60%
+stage T
+"""
+
+#: The 1..5 journey whose goal, Buy, comes before its last stage, with a persona's advance
+#: set apart; the survey and agreement tests build on it.
+GOAL_BEFORE_LAST = """
+scale 1..5
+persona a share=2 baseline=discrete(2: 0.5, 4: 0.5) value=50
+persona b share=1 baseline=3 value=10
+stage Try advance=50% slope=1
+stage Buy advance=40% slope=-0.7
+  for b advance=60%
+stage Stay
+goal Buy
+event good p=40% impact=+1 at Try
+event bad p=25% impact=-1.5 at Try when not good
+"""
+
+
+def edited(text: str, *edits: tuple[str, str]) -> str:
+    """``text`` with each ``(old, new)`` of ``edits`` made; every ``old`` stands in it once."""
+    for old, new in edits:
+        assert text.count(old) == 1, f"{old!r} stands {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
 # ------------------------------------------------------------------------------ models
 
 
