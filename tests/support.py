@@ -118,6 +118,25 @@ def edited(text: str, *edits: tuple[str, str]) -> str:
     return text
 
 
+#: Options the analysing commands (run, mot, sweep) all refuse with exit 2: (arguments, a
+#: part of the message).
+BAD_RUN_OPTIONS = [
+    (["-n", "0"], "at least 1"),
+    (["-n", "-5"], "at least 1"),
+    (["-n", "1e20"], "more than"),
+    (["-n", "1.5"], "not a whole number"),
+    (["-n", "lots"], "not a number of customers"),
+    (["-n", "nan"], "not a whole number"),
+    (["--seed", "1.5"], "not an integer seed"),
+    (["--seed", "x"], "not an integer seed"),
+    (["--threads", "0"], "--threads"),
+    (["--threads", "999"], "threads must be at most"),
+    (["--engine", "gpu"], "--engine"),
+    (["--scenario", "zzz"], "unknown scenario 'zzz'"),
+    (["-o", "/no/such/dir/out.json"], "does not exist"),
+]
+
+
 # ------------------------------------------------------------------------------ models
 
 
