@@ -51,6 +51,13 @@ def invoke(*args, input: str | bytes | None = None) -> Result:
     return result
 
 
+def refused(*args) -> str:
+    """The output of ``cxdsl ARGS``, which must exit 2: a usage error."""
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    return result.output
+
+
 def invoke_json(*args, input: str | bytes | None = None):
     """The JSON document ``cxdsl ARGS`` prints, which must exit 0."""
     result = invoke(*args, input=input)
