@@ -51,6 +51,13 @@ def invoke(*args, input: str | bytes | None = None) -> Result:
     return result
 
 
+def refused(*args) -> str:
+    """The output of ``cxdsl ARGS``, which must exit 2: a usage error."""
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    return result.output
+
+
 def invoke_json(*args, input: str | bytes | None = None):
     """The JSON document ``cxdsl ARGS`` prints, which must exit 0."""
     result = invoke(*args, input=input)
@@ -81,6 +88,60 @@ def run_main(capsys, *args: str) -> tuple[int, str, str]:
         main(list(args))
     out = capsys.readouterr()
     return info.value.code, out.out, out.err
+
+
+# ------------------------------------------------------------------------------- specs
+
+#: Two personas (60% and 40%) and two stages, S then T: the start of the small specs the
+#: compare and diff tests build on.
+TWO_PERSONAS_TWO_STAGES = """\
+persona a share=60% baseline=7 value=100
+persona b share=40% baseline=8 value=300
+stage S advance=60%
+stage T
+"""
+
+#: The 1..5 journey whose goal, Buy, comes before its last stage, with a persona's advance
+#: set apart; the survey and agreement tests build on it.
+GOAL_BEFORE_LAST = """
+scale 1..5
+persona a share=2 baseline=discrete(2: 0.5, 4: 0.5) value=50
+persona b share=1 baseline=3 value=10
+stage Try advance=50% slope=1
+stage Buy advance=40% slope=-0.7
+  for b advance=60%
+stage Stay
+goal Buy
+event good p=40% impact=+1 at Try
+event bad p=25% impact=-1.5 at Try when not good
+"""
+
+
+def edited(text: str, *edits: tuple[str, str]) -> str:
+    """``text`` with each ``(old, new)`` of ``edits`` made; every ``old`` stands in it once."""
+    for old, new in edits:
+        assert text.count(old) == 1, f"{old!r} stands {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
+#: Options the analysing commands (run, mot, sweep) all refuse with exit 2: (arguments, a
+#: part of the message).
+BAD_RUN_OPTIONS = [
+    (["-n", "0"], "at least 1"),
+    (["-n", "-5"], "at least 1"),
+    (["-n", "1e20"], "more than"),
+    (["-n", "1.5"], "not a whole number"),
+    (["-n", "lots"], "not a number of customers"),
+    (["-n", "nan"], "not a whole number"),
+    (["--seed", "1.5"], "not an integer seed"),
+    (["--seed", "x"], "not an integer seed"),
+    (["--threads", "0"], "--threads"),
+    (["--threads", "999"], "threads must be at most"),
+    (["--engine", "gpu"], "--engine"),
+    (["--scenario", "zzz"], "unknown scenario 'zzz'"),
+    (["-o", "/no/such/dir/out.json"], "does not exist"),
+]
 
 
 # ------------------------------------------------------------------------------ models

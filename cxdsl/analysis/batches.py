@@ -28,15 +28,8 @@ from ..sim.lower import lower_points
 from ..sim.metrics import compute
 from ..sim.surveys import answers
 from .common import (
-    _ASKED,
-    _CONV,
-    _DETR,
-    _N,
-    _PROM,
-    _SCORE,
-    _SCORE2,
-    _TOP2,
     BLOCK_COLUMNS,
+    Column,
     Point,
     Progress,
     Settings,
@@ -75,21 +68,21 @@ def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
 
 
 def block_sums(tallies, model: ir.Model, q: int) -> np.ndarray:
-    """The block-table row of persona ``q`` of some tallies (see ``_N`` … ``_ASKED``): the
+    """The block-table row of persona ``q`` of some tallies (see :class:`Column`): the
     score columns are the headline survey's answers."""
     lo, hi = model.scale
     a = answers(tallies, model, model.headline_survey)
     h = a.hist[q]
     row = np.zeros(BLOCK_COLUMNS)
-    row[_N] = tallies.n[q]
-    row[_ASKED] = a.asked[q]
-    row[_SCORE] = a.score_sum[q]
-    row[_SCORE2] = a.score_sq[q]
+    row[Column.N] = tallies.n[q]
+    row[Column.ASKED] = a.asked[q]
+    row[Column.SCORE] = a.score_sum[q]
+    row[Column.SCORE2] = a.score_sq[q]
     if model.has_nps:
-        row[_PROM] = h[9 - lo:].sum()
-        row[_DETR] = h[: 7 - lo].sum()
-    row[_TOP2] = h[hi - 1 - lo:].sum()
-    row[_CONV] = tallies.reached[q, model.goal_index]
+        row[Column.PROM] = h[9 - lo:].sum()
+        row[Column.DETR] = h[: 7 - lo].sum()
+    row[Column.TOP2] = h[hi - 1 - lo:].sum()
+    row[Column.CONV] = tallies.reached[q, model.goal_index]
     return row
 
 

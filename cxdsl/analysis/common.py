@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
@@ -32,16 +33,27 @@ class AnalysisError(ValueError):
     command line reports as a usage error."""
 
 
-#: Columns of a block table: customers, then the headline survey's respondents with Σ score,
-#: Σ score², promoters, detractors and top-two-box of their answers, and converted.
-_N, _SCORE, _SCORE2, _PROM, _DETR, _TOP2, _CONV, _ASKED = range(8)
+class Column(IntEnum):
+    """Columns of a block table: customers, then the headline survey's Σ score, Σ score²,
+    promoters, detractors and top-two-box of its answers, converted, and respondents."""
+
+    N = 0
+    SCORE = 1
+    SCORE2 = 2
+    PROM = 3
+    DETR = 4
+    TOP2 = 5
+    CONV = 6
+    ASKED = 7
+
+
 #: Width of a block table.
-BLOCK_COLUMNS = 8
+BLOCK_COLUMNS = len(Column)
 
 @dataclass
 class Point:
     """One evaluated variant: its model, tallies and Result, and (numba engine, paired runs)
-    its per-block sums: persona name -> float64[K, 8] (see ``_N`` … ``_ASKED``)."""
+    its per-block sums: persona name -> float64[K, 8] (see :class:`Column`)."""
 
     model: ir.Model
     result: Result

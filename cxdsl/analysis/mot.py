@@ -43,6 +43,9 @@ def _set_p(model: ir.Model, event: str, p: float) -> ir.Model:
     return ir.with_overrides(model, {ir.PathRef("event", event, "p"): p})
 
 
+def _metric_dicts(row, *names: str) -> dict:
+    """The JSON of each named :class:`Metric` field of ``row``, in that order."""
+    return {name: getattr(row, name).to_dict() for name in names}
 
 
 @dataclass
@@ -55,9 +58,7 @@ class EventImportance:
 
     def to_dict(self) -> dict:
         return {"name": self.event.name, "stage": self.event.stage,
-                "contribution": self.contribution.to_dict(),
-                "if_never": self.if_never.to_dict(), "if_always": self.if_always.to_dict(),
-                "leverage": self.leverage.to_dict()}
+                **_metric_dicts(self, "contribution", "if_never", "if_always", "leverage")}
 
 
 @dataclass
@@ -137,8 +138,7 @@ class TornadoRow:
     def to_dict(self) -> dict:
         return {"parameter": self.param.path, "current": self.param.current,
                 "low_setting": self.param.low, "high_setting": self.param.high,
-                "low": self.low.to_dict(), "high": self.high.to_dict(),
-                "swing": self.swing.to_dict()}
+                **_metric_dicts(self, "low", "high", "swing")}
 
 
 @dataclass

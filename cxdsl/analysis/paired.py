@@ -40,15 +40,8 @@ from ..model import ir
 from ..model.metrics import REGISTRY
 from ..sim.metrics import Z95, Metric
 from .common import (
-    _ASKED,
-    _CONV,
-    _DETR,
-    _N,
-    _PROM,
-    _SCORE,
-    _SCORE2,
-    _TOP2,
     AnalysisError,
+    Column,
     Point,
 )
 
@@ -89,23 +82,24 @@ def metric_quantity(model: ir.Model, metric: str, rows: np.ndarray, persona: str
         if ratio is None:
             return y1, y2
         m, r = ratio
-        asked = rows[:, _ASKED]
+        asked = rows[:, Column.ASKED]
         return (y1 - m * asked) / r, (y2 - 2 * m * y1 + m * m * asked) / (r * r)
     if metric == "conversion":
-        return rows[:, _CONV], rows[:, _CONV]
+        return rows[:, Column.CONV], rows[:, Column.CONV]
     if metric == "revenue":
         v = next(p.value for p in model.personas if p.name == persona)
-        return v * rows[:, _CONV], v * v * rows[:, _CONV]
+        return v * rows[:, Column.CONV], v * v * rows[:, Column.CONV]
     raise AnalysisError(f"unknown metric {metric!r}")
 
 
 def _answer_sums(metric: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Σy, Σy²) per block over the respondents, y the answer's quantity of ``metric``."""
     if metric == "nps":
-        return 100 * (rows[:, _PROM] - rows[:, _DETR]), 1e4 * (rows[:, _PROM] + rows[:, _DETR])
+        promoters, detractors = rows[:, Column.PROM], rows[:, Column.DETR]
+        return 100 * (promoters - detractors), 1e4 * (promoters + detractors)
     if metric == "csat":
-        return 100 * rows[:, _TOP2], 1e4 * rows[:, _TOP2]
-    return rows[:, _SCORE], rows[:, _SCORE2]
+        return 100 * rows[:, Column.TOP2], 1e4 * rows[:, Column.TOP2]
+    return rows[:, Column.SCORE], rows[:, Column.SCORE2]
 
 
 def _ratio(point: Point, metric: str) -> tuple[float, float] | None:
@@ -153,7 +147,7 @@ def combine(points: Sequence[Point], coeffs: Sequence[float], metric: str) -> Me
             wsum = float(sum(t.weight[i] for i in range(len(t.n)) if t.n[i] > 0))
             a = float(t.weight[q]) / wsum / n
             s1, s2 = metric_quantity(p.model, metric, rows, name, _ratio(p, metric))
-            terms.append((c * a, s1, rows[:, _N], float(s1.sum()) / n, float(s2.sum()), n))
+            terms.append((c * a, s1, rows[:, Column.N], float(s1.sum()) / n, float(s2.sum()), n))
             K = max(K, len(rows))
         if K >= 2:
             z = np.zeros(K)

@@ -18,20 +18,20 @@ import click
 
 from .._version import __version__
 
-#: command name -> (module under cxdsl.cli, one-line help)
+#: command name (its module under cxdsl.cli) -> one-line help
 COMMANDS = {
-    "check": ("check", "Check .cxj files and report every problem."),
-    "compile": ("compile", "Compile a .cxj file to its resolved model as JSON."),
-    "run": ("run", "Forecast the CX metrics of a journey."),
-    "compare": ("compare", "Compare scenarios against the baseline."),
-    "sweep": ("sweep", "Run a grid of parameter values."),
-    "mot": ("mot", "Rank the moments of truth by what they do to a metric."),
-    "diff": ("diff", "What changed between two versions of a spec, and what it does."),
-    "fmt": ("fmt", "Format .cxj files in the canonical layout."),
-    "lsp": ("lsp", "Run the language server on stdio."),
-    "new": ("new", "Write a commented starter journey."),
-    "report": ("report", "Write a self-contained HTML report."),
-    "export": ("export", "Export a journey as Mermaid, Graphviz DOT or JSON."),
+    "check": "Check .cxj files and report every problem.",
+    "compile": "Compile a .cxj file to its resolved model as JSON.",
+    "run": "Forecast the CX metrics of a journey.",
+    "compare": "Compare scenarios against the baseline.",
+    "sweep": "Run a grid of parameter values.",
+    "mot": "Rank the moments of truth by what they do to a metric.",
+    "diff": "What changed between two versions of a spec, and what it does.",
+    "fmt": "Format .cxj files in the canonical layout.",
+    "lsp": "Run the language server on stdio.",
+    "new": "Write a commented starter journey.",
+    "report": "Write a self-contained HTML report.",
+    "export": "Export a journey as Mermaid, Graphviz DOT or JSON.",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 123
@@ -45,16 +45,16 @@ class LazyGroup(click.Group):
     """A group whose commands are imported on first use."""
 
     def list_commands(self, ctx):
-        return [name for name, (mod, _) in COMMANDS.items() if _available(mod)]
+        return [name for name in COMMANDS if _available(name)]
 
     def get_command(self, ctx, name):
-        if name not in COMMANDS or not _available(COMMANDS[name][0]):
+        if name not in COMMANDS or not _available(name):
             return None
-        module = importlib.import_module(f"cxdsl.cli.{COMMANDS[name][0]}")
+        module = importlib.import_module(f"cxdsl.cli.{name}")
         return module.command
 
     def format_commands(self, ctx, formatter):
-        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        rows = [(name, COMMANDS[name]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Union
 
+from ..model.ir import path_text
 from .diagnostics import Span
 
 
@@ -218,8 +219,8 @@ class Path:
     span: Span
 
     def __str__(self) -> str:
-        tail = f"[{self.persona.text}]" if self.persona else ""
-        return f"{self.target.text}.{self.attr.text}{tail}"
+        return path_text(self.target.text, self.attr.text,
+                         self.persona.text if self.persona else None)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Every message and hint of the checker, in one place.
 
-Messages are functions of the facts they name (or constants when they name none); hints
-end in ``_hint`` / ``_HINT``. The golden tests in ``tests/cases`` compare these texts, so a
+Messages are format strings whose fields name the facts they tell
+(``UNKNOWN_NAME.format(kind="stage", name="Atract")``), constants when they name none, and
+functions, after them, where the wording itself depends on the facts; hints end in
+``_HINT`` / ``_hint``. The golden tests in ``tests/cases`` compare these texts, so a
 change of wording here is a change of the language's output.
 """
 
@@ -12,18 +14,9 @@ from collections.abc import Sequence
 from .diagnostics import a_or_an
 
 # ------------------------------------------------------------------ phrases
-
-
-def attribute_of(attr: str, who: str) -> str:
-    return f"{attr} of {who}"
-
-
-def for_persona(who: str, persona: str) -> str:
-    return f"{who} for {persona}"
-
-
-def scenario_who(name: str) -> str:
-    return f"scenario {name}"
+ATTRIBUTE_OF = "{attr} of {who}"
+FOR_PERSONA = "{who} for {persona}"
+SCENARIO_WHO = "scenario {name}"
 
 
 # ------------------------------------------------------------------ numbers
@@ -37,60 +30,17 @@ THE_SCORE = "the score"
 MEAN_TARGET = "a mean target"
 REVENUE_TARGET = "a revenue target"
 MONEY_PER_CUSTOMER = "money per customer"
-
-
-def not_a_number(raw: str) -> str:
-    return f"'{raw}' is not a number"
-
-
-def too_large(raw: str) -> str:
-    return f"'{raw}' is too large to compute with"
-
-
-def not_a_percentage(what: str, unit: str, raw: str) -> str:
-    return f"{what} is {unit}, not a percentage: '{raw}'"
-
-
-def without_percent_hint(raw: str) -> str:
-    return f"write it without '%', as in {raw[:-1]}"
-
-
-def percent_of_scale_hint(raw: str, lo: int, hi: int, point: float) -> str:
-    return f"{raw} of the scale {lo}..{hi} is {point:g}"
-
-
-def not_whole(what: str, lo: int, hi: int, raw: str) -> str:
-    return f"{what} must be a whole number from {lo:,} to {hi:,}; got '{raw}'"
-
-
-def single_number(what: str) -> str:
-    return f"{what} takes a single number, not a distribution"
-
-
+NOT_A_NUMBER = "'{raw}' is not a number"
+TOO_LARGE = "'{raw}' is too large to compute with"
+NOT_A_PERCENTAGE = "{what} is {unit}, not a percentage: '{raw}'"
+PERCENT_OF_SCALE_HINT = "{raw} of the scale {lo}..{hi} is {point:g}"
+NOT_WHOLE = "{what} must be a whole number from {lo:,} to {hi:,}; got '{raw}'"
+SINGLE_NUMBER = "{what} takes a single number, not a distribution"
 SINGLE_NUMBER_HINT = "distributions are for impact and baseline"
-
-
-def not_probability(what: str, raw: str) -> str:
-    return f"{what} must be a probability from 0% to 100%; got '{raw}'"
-
-
-def probability_hint(value: float, raw: str, is_percent: bool) -> str:
-    return ("a probability is at least 0%" if value < 0 else
-            "a probability is at most 100%" if is_percent else
-            f"did you mean {raw}%?" if value <= 100 else
-            "write a percentage such as 5%, or a fraction such as 0.05")
-
-
-def negative(what: str, raw: str) -> str:
-    return f"{what} must be >= 0; got '{raw}'"
-
-
-def baseline_outside(who: str, shown: str, lo: int, hi: int) -> str:
-    return f"baseline of {who} ({shown}) lies outside the scale {lo}..{hi}"
-
-
-def baseline_hint(lo: int, hi: int) -> str:
-    return f"a baseline is a score from {lo} to {hi}"
+NOT_PROBABILITY = "{what} must be a probability from 0% to 100%; got '{raw}'"
+NEGATIVE = "{what} must be >= 0; got '{raw}'"
+BASELINE_OUTSIDE = "baseline of {who} ({shown}) lies outside the scale {lo}..{hi}"
+BASELINE_HINT = "a baseline is a score from {lo} to {hi}"
 
 
 # ------------------------------------------------------------ distributions
@@ -105,49 +55,16 @@ RELATIVE_WEIGHTS_HINT = "they are used as relative weights (normalised)"
 SD_HINT = "sd must be >= 0"
 SWAP_HINT = "swap the two numbers"
 TRIANGULAR_ORDER = "triangular(lo, mode, hi) needs lo <= mode <= hi"
-
-
-def unknown_distribution(name: str) -> str:
-    return f"unknown distribution '{name}'"
-
-
-def negative_weight(raw: str) -> str:
-    return f"weight {raw} is negative"
-
-
-def weights_not_100(total: float) -> str:
-    return f"the weights of discrete(...) add up to {total * 100:g}%, not 100%"
-
-
-def pairs_outside_discrete(name: str) -> str:
-    return f"'value: weight' pairs belong in discrete(...), not {name}(...)"
-
-
-def signature_hint(signature: str) -> str:
-    return f"write {signature}"
-
-
-def wrong_arity(name: str, arity: int, signature: str, got: int) -> str:
-    return f"{name} takes {arity} numbers, {signature}; got {got}"
-
-
-def negative_sd(raw: str) -> str:
-    return f"the standard deviation of normal(...) is negative ({raw})"
-
-
-def uniform_reversed(lo: str, hi: str) -> str:
-    return f"uniform(lo, hi) has lo > hi ({lo} > {hi})"
-
-
-def not_positive(name: str, raw: str) -> str:
-    return f"{name}(a, b) needs a > 0 and b > 0; got {raw}"
-
-
+UNKNOWN_DISTRIBUTION = "unknown distribution '{name}'"
+NEGATIVE_WEIGHT = "weight {raw} is negative"
+PAIRS_OUTSIDE_DISCRETE = "'value: weight' pairs belong in discrete(...), not {name}(...)"
+SIGNATURE_HINT = "write {signature}"
+WRONG_ARITY = "{name} takes {arity} numbers, {signature}; got {got}"
+NEGATIVE_SD = "the standard deviation of normal(...) is negative ({raw})"
+UNIFORM_REVERSED = "uniform(lo, hi) has lo > hi ({lo} > {hi})"
+NOT_POSITIVE = "{name}(a, b) needs a > 0 and b > 0; got {raw}"
 NOT_POSITIVE_HINT = "a and b count successes and failures, as in beta(3, 57) for about 5%"
-
-
-def probability_form_for_score(what: str, unit: str, signature: str) -> str:
-    return f"{what} is {unit}; {signature} is a probability"
+PROBABILITY_FORM_FOR_SCORE = "{what} is {unit}; {signature} is a probability"
 
 
 # ------------------------------------------------------ names and attributes
@@ -155,46 +72,10 @@ NAME_TAKEN_HINT = "every persona, stage and event needs its own name"
 CHOOSE_NAME_HINT = "choose another name"
 GIVEN_TWICE_HINT = "remove one of them"
 MERGE_FOR_HINT = "merge the two lines"
-
-
-def unknown_attribute(name: str, kind: str, who: str, allowed: Sequence[str]) -> str:
-    return (f"unknown attribute '{name}' for {kind} {who}" if allowed else
-            f"{kind} {who} takes no attribute '{name}'")
-
-
-def attributes_hint(kind: str, allowed: Sequence[str]) -> str:
-    return (f"{kind} takes " + ", ".join(allowed) if allowed else
-            f"this {kind} takes no attributes")
-
-
-def attribute_twice(name: str) -> str:
-    return f"attribute '{name}' is given twice"
-
-
-def reserved_name(name: str, kind: str) -> str:
-    return f"'{name}' is a reserved word and cannot name {a_or_an(kind)}"
-
-
-def already_declared(name: str, other_kind: str, line: int, path: str | None,
-                     same_file: bool) -> str:
-    where = f" at line {line}" if same_file else f" in {path}:{line}"
-    return f"'{name}' is already declared as {a_or_an(other_kind)}{where}"
-
-
-def unknown_name(kind: str, name: str) -> str:
-    return f"unknown {kind} '{name}'"
-
-
-def is_a_hint(name: str, kind: str) -> str:
-    return f"'{name}' is {a_or_an(kind)}"
-
-
-def second_for_line(persona: str, line: int) -> str:
-    return f"persona '{persona}' already has a 'for' line here (line {line})"
-
-
-def for_changes_nothing(persona: str) -> str:
-    return f"'for {persona}' changes nothing"
+ATTRIBUTE_TWICE = "attribute '{name}' is given twice"
+UNKNOWN_NAME = "unknown {kind} '{name}'"
+SECOND_FOR_LINE = "persona '{persona}' already has a 'for' line here (line {line})"
+FOR_CHANGES_NOTHING = "'for {persona}' changes nothing"
 
 
 # ------------------------------------------------------------------ imports
@@ -203,35 +84,16 @@ OUTSIDE_IMPORT_HINT = ("move the file under this directory, or pass "
                        "--allow-outside-imports")
 CYCLE_HINT = "an imported file must not import the file that imports it"
 NO_IMPORTS = "imports are not available here"
-
-
-def unusable_import(rel: str) -> str:
-    return f"cannot import '{rel}': not a usable file path"
-
-
-def import_outside(rel: str) -> str:
-    return f"import '{rel}' reaches outside the directory of the importing file"
-
-
-def import_cycle(files: Sequence[str]) -> str:
-    return "import cycle: " + " -> ".join(files)
+UNUSABLE_IMPORT = "cannot import '{rel}': not a usable file path"
+IMPORT_OUTSIDE = "import '{rel}' reaches outside the directory of the importing file"
 
 
 # ------------------------------------------------------------------- header
 KEEP_ONE_HINT = "keep one"
 EMPTY_SCALE_HINT = "e.g. scale 0..10"
-
-
-def given_more_than_once(what: str, path: str | None, line: int) -> str:
-    return f"'{what}' is given more than once (first at {path}:{line})"
-
-
-def empty_scale(lo: int, hi: int) -> str:
-    return f"scale {lo}..{hi} is empty: the low end must be below the high end"
-
-
-def wide_scale(lo: int, hi: int, width: int) -> str:
-    return f"scale {lo}..{hi} is wider than {width} points"
+GIVEN_MORE_THAN_ONCE = "'{what}' is given more than once (first at {path}:{line})"
+EMPTY_SCALE = "scale {lo}..{hi} is empty: the low end must be below the high end"
+WIDE_SCALE = "scale {lo}..{hi} is wider than {width} points"
 
 
 # ------------------------------------------------------------- declarations
@@ -244,10 +106,144 @@ SHARES_ZERO_HINT = "give at least one persona a positive share"
 MIXED_SHARES_HINT = "write every share as a percentage, or every one as a weight"
 REMOVE_IT_HINT = "remove it"
 _REQUIRED_EXAMPLES = {"share": "share=30%", "baseline": "baseline=8"}
+PERSONA_NEEDS = "persona {name} needs {required}=..."
+MIXED_SHARES = "persona shares mix percentages and plain weights: '{first}' and '{odd}'"
+LAST_STAGE_ATTRIBUTE = "{attr} on the last stage {stage} means nothing: nobody advances past it"
 
 
-def persona_needs(name: str, required: str) -> str:
-    return f"persona {name} needs {required}=..."
+# --------------------------------------------------------------- conditions
+INCOMPLETE_CONDITION_HINT = ("a condition joins events and score comparisons, as in "
+                             "'when glitch and not score < 5'")
+SELF_REFERENCE_HINT = "a condition refers to events that happened before"
+EARLIER_EVENTS_HINT = ("an event may refer only to events at an earlier stage, or "
+                       "declared earlier at the same stage")
+KEYWORD_IN_CONDITION = "'{name}' is a keyword, not an event: the condition is incomplete"
+DEPENDS_ON_ITSELF = "event {name} cannot depend on itself"
+REFERS_TO_REMOVED = "event {owner} refers to {name}, which {removed_by}"
+KEEP_OR_DROP_HINT = "keep {name}, or drop it from the condition"
+
+
+# ------------------------------------------------------------------ targets
+TARGET_MISSABLE_HINT = "a target should be one the forecast can miss"
+NPS_SCALE_HINT = "use csat or mean instead"
+UNKNOWN_METRIC = "unknown metric '{metric}'"
+TARGET_OPERATOR = "a target compares with >=, >, <= or <, not '{op}'"
+NPS_SCALE = "nps is defined on a 0..10 scale only; this journey's scale is {lo}..{hi}"
+POINTS_OF_100 = "{metric} is in points out of 100: '{raw}' is {value:g} of a point"
+CONVERSION_NOT_SHARE = "conversion is a share; '{raw}' is not one"
+CONVERSION_HINT = "write it as a percentage, e.g. {value:g}%"
+
+
+# -------------------------------------------------------------------- paths
+PATH_NAMES_REMOVED = "'{path}' names event {target}, which {removed_by}"
+SET_BEFORE_REMOVING_HINT = "set {attr} before removing {target}, or keep it"
+PATH_NAMES_NOTHING = "'{path}' names nothing: there is no persona, stage or event '{target}'"
+NO_SUCH_ATTRIBUTE = "{kind} {target} has no attribute '{attr}'"
+NOT_PER_PERSONA = "{kind} attribute '{attr}' is not per persona; drop '[{persona}]'"
+
+
+# ---------------------------------------------------------------- scenarios
+EXTENDS_ONCE_HINT = "name each scenario once"
+COST_ONLY_HINT = "the cost is only used to weigh a change against its effect"
+REMOVED_BY_PARENTS = "the scenarios it extends remove"
+KEEP_ONE_LINE_HINT = "keep one of the two lines"
+OWN_NAME_HINT = "give the new event its own name"
+NO_SHARE_LEFT = "this change leaves every persona with a share of 0"
+REMOVED_BY = "{who} removes"
+SCENARIO_RESERVED = "'{name}' is a reserved word and cannot name a scenario"
+SCENARIO_DECLARED = "scenario '{name}' is already declared at line {line}"
+EXTENDS_TWICE = "scenario {name} extends {parent} twice"
+COST_CHANGES_NOTHING = "{who} has a cost but changes nothing"
+CHANGES_NOTHING = "{who} changes nothing"
+SETS_TWICE = "{who} sets {path} twice (first at line {line})"
+REMOVE_TOO_HINT = "remove {user} too, or change its condition"
+REMOVED_ALREADY = "event {name} is removed already: {removed_by} it"
+ADDS_TAKEN_NAME = "{who} adds event '{name}', but that name is taken"
+LAST_STAGE_CHANGE = "{attr} on the last stage {stage} means nothing"
+
+
+# ------------------------------------------------------------------- sweeps
+MERGE_SWEEPS_HINT = "merge the two sweeps"
+PROBABILITY_RANGE_HINT = "keep the values within 0%..100%"
+COARSER_STEPS_HINT = "use coarser steps"
+COARSER_STEP_HINT = "use a coarser step"
+SWEEP_EMPTY = "a sweep needs at least one value"
+SMALLER_FIRST_HINT = "write the smaller value after 'from'"
+SWEPT_TWICE = "'{path}' is swept twice (first at line {line})"
+SWEEP_NOT_PROBABILITY = "sweep of {path} reaches {shown}, which is not a probability"
+SWEEP_NEGATIVE_SHARE = "sweep of {path} reaches {shown}; a share must be >= 0"
+SWEEP_OUTSIDE_SCALE = "sweep of {path} reaches {shown}, outside the scale {lo}..{hi}"
+SWEEP_STOPS_SHORT = "the sweep stops at {shown}, not at {stop}"
+DIVIDING_STEP_HINT = "a step that divides {span} reaches the end"
+GRID_TOO_LARGE = "the sweeps make a grid of {total:,} points; the limit is {limit:,}"
+STEP_NOT_POSITIVE = "the step of a sweep must be positive; got '{raw}'"
+SWEEP_GOES_DOWN = "the sweep goes from {start} down to {stop}"
+
+
+# -------------------------------------------------------------------- lints
+NEVER_HAPPENS_P = "event {name} can never happen: p is 0% for every persona"
+NEVER_HAPPENS_CONDITION = "event {name} can never happen: its condition can never hold"
+UNREACHABLE_STAGE = ("no customer can reach stage {stage}: advance at {before} is 0% for every "
+                     "persona")
+
+
+# ------------------------------------------------------------------ surveys and volume
+VOLUME = "volume"
+CUSTOMERS_PER_PERIOD = "a number of customers per period"
+VOLUME_POSITIVE_HINT = "the customers who enter the journey per period, as in volume 40_000"
+VOLUME_NOT_POSITIVE = "volume must be more than 0 customers per period; got '{raw}'"
+VOLUME_TOO_LARGE = "volume '{raw}' is more than {limit:.0e} customers per period"
+VOLUME_LIMIT_HINT = "volume counts customers per period, at most {limit:.0e}; use a longer period"
+UNKNOWN_PERIOD = "unknown period '{word}'"
+FUNNEL_METRIC_OF_SURVEY = ("'{survey}.{metric}': {metric} is a funnel metric over all customers, "
+                           "not a survey's")
+UNREACHABLE_SURVEY = ("nobody answers survey {survey}: no customer can reach stage {stage} "
+                      "(advance at {before} is 0% for every persona)")
+UNREACHABLE_SURVEY_HINT = "ask it at an earlier stage, or at end"
+
+
+# ------------------------------------------------ wordings that depend on the facts
+def without_percent_hint(raw: str) -> str:
+    return f"write it without '%', as in {raw[:-1]}"
+
+
+def probability_hint(value: float, raw: str, is_percent: bool) -> str:
+    return ("a probability is at least 0%" if value < 0 else
+            "a probability is at most 100%" if is_percent else
+            f"did you mean {raw}%?" if value <= 100 else
+            "write a percentage such as 5%, or a fraction such as 0.05")
+
+
+def weights_not_100(total: float) -> str:
+    return f"the weights of discrete(...) add up to {total * 100:g}%, not 100%"
+
+
+def unknown_attribute(name: str, kind: str, who: str, allowed: Sequence[str]) -> str:
+    return (f"unknown attribute '{name}' for {kind} {who}" if allowed else
+            f"{kind} {who} takes no attribute '{name}'")
+
+
+def attributes_hint(kind: str, allowed: Sequence[str]) -> str:
+    return (f"{kind} takes " + ", ".join(allowed) if allowed else
+            f"this {kind} takes no attributes")
+
+
+def reserved_name(name: str, kind: str) -> str:
+    return f"'{name}' is a reserved word and cannot name {a_or_an(kind)}"
+
+
+def already_declared(name: str, other_kind: str, line: int, path: str | None,
+                     same_file: bool) -> str:
+    where = f" at line {line}" if same_file else f" in {path}:{line}"
+    return f"'{name}' is already declared as {a_or_an(other_kind)}{where}"
+
+
+def is_a_hint(name: str, kind: str) -> str:
+    return f"'{name}' is {a_or_an(kind)}"
+
+
+def import_cycle(files: Sequence[str]) -> str:
+    return "import cycle: " + " -> ".join(files)
 
 
 def persona_needs_hint(required: str) -> str:
@@ -258,79 +254,18 @@ def shares_not_100(total: float) -> str:
     return f"persona shares add up to {total * 100:g}%, not 100%"
 
 
-def mixed_shares(first: str, odd: str) -> str:
-    return f"persona shares mix percentages and plain weights: '{first}' and '{odd}'"
-
-
-def last_stage_attribute(attr: str, stage: str) -> str:
-    return f"{attr} on the last stage {stage} means nothing: nobody advances past it"
-
-
-# --------------------------------------------------------------- conditions
-INCOMPLETE_CONDITION_HINT = ("a condition joins events and score comparisons, as in "
-                             "'when glitch and not score < 5'")
-SELF_REFERENCE_HINT = "a condition refers to events that happened before"
-EARLIER_EVENTS_HINT = ("an event may refer only to events at an earlier stage, or "
-                       "declared earlier at the same stage")
-
-
-def keyword_in_condition(name: str) -> str:
-    return f"'{name}' is a keyword, not an event: the condition is incomplete"
-
-
-def depends_on_itself(name: str) -> str:
-    return f"event {name} cannot depend on itself"
-
-
-def refers_to_removed(owner: str, name: str, removed_by: str) -> str:
-    return f"event {owner} refers to {name}, which {removed_by}"
-
-
-def keep_or_drop_hint(name: str) -> str:
-    return f"keep {name}, or drop it from the condition"
-
-
 def refers_to_later(owner: str, stage: str, name: str, later: str, same_stage: bool) -> str:
     where = (f"is declared further down at the same stage {later}" if same_stage
              else f"happens at the later stage {later}")
     return f"event {owner} at {stage} refers to {name}, which {where}"
 
 
-# ------------------------------------------------------------------ targets
-TARGET_MISSABLE_HINT = "a target should be one the forecast can miss"
-NPS_SCALE_HINT = "use csat or mean instead"
-
-
-def unknown_metric(metric: str) -> str:
-    return f"unknown metric '{metric}'"
-
-
 def metrics_hint(metrics: Sequence[str]) -> str:
     return "metrics: " + ", ".join(metrics)
 
 
-def target_operator(op: str) -> str:
-    return f"a target compares with >=, >, <= or <, not '{op}'"
-
-
-def nps_scale(lo: int, hi: int) -> str:
-    return f"nps is defined on a 0..10 scale only; this journey's scale is {lo}..{hi}"
-
-
-def points_of_100(metric: str, raw: str, value: float) -> str:
-    return f"{metric} is in points out of 100: '{raw}' is {value:g} of a point"
-
-
 def points_hint(value: float) -> str:
     return f"for {value * 100:g} points write {value * 100:g} or {value * 100:g}%"
-
-
-def conversion_not_share(raw: str) -> str:
-    return f"conversion is a share; '{raw}' is not one"
-
-
-def conversion_hint(value: float) -> str:
-    return f"write it as a percentage, e.g. {value:g}%"
 
 
 def target_reach(metric: str, lo: float, hi: float) -> str:
@@ -346,135 +281,16 @@ def target_decided(metric: str, reach: str, op: str, raw: str, always: bool) -> 
             f"{'always met' if always else 'never met'}")
 
 
-# -------------------------------------------------------------------- paths
-def path_names_removed(path: str, target: str, removed_by: str) -> str:
-    return f"'{path}' names event {target}, which {removed_by}"
-
-
-def set_before_removing_hint(attr: str, target: str) -> str:
-    return f"set {attr} before removing {target}, or keep it"
-
-
-def path_names_nothing(path: str, target: str) -> str:
-    return f"'{path}' names nothing: there is no persona, stage or event '{target}'"
-
-
-def no_such_attribute(kind: str, target: str, attr: str) -> str:
-    return f"{kind} {target} has no attribute '{attr}'"
-
-
 def has_attributes_hint(kind: str, attrs: Sequence[str]) -> str:
     return f"{a_or_an(kind)} has " + ", ".join(attrs)
-
-
-def not_per_persona(kind: str, attr: str, persona: str) -> str:
-    return f"{kind} attribute '{attr}' is not per persona; drop '[{persona}]'"
-
-
-# ---------------------------------------------------------------- scenarios
-EXTENDS_ONCE_HINT = "name each scenario once"
-COST_ONLY_HINT = "the cost is only used to weigh a change against its effect"
-REMOVED_BY_PARENTS = "the scenarios it extends remove"
-KEEP_ONE_LINE_HINT = "keep one of the two lines"
-OWN_NAME_HINT = "give the new event its own name"
-NO_SHARE_LEFT = "this change leaves every persona with a share of 0"
-
-
-def removed_by(who: str) -> str:
-    return f"{who} removes"
-
-
-def scenario_reserved(name: str) -> str:
-    return f"'{name}' is a reserved word and cannot name a scenario"
-
-
-def scenario_declared(name: str, line: int) -> str:
-    return f"scenario '{name}' is already declared at line {line}"
-
-
-def extends_twice(name: str, parent: str) -> str:
-    return f"scenario {name} extends {parent} twice"
 
 
 def extends_cycle(loop: Sequence[str]) -> str:
     return "scenarios extend each other in a cycle: " + " -> ".join(loop)
 
 
-def cost_changes_nothing(who: str) -> str:
-    return f"{who} has a cost but changes nothing"
-
-
-def changes_nothing(who: str) -> str:
-    return f"{who} changes nothing"
-
-
-def sets_twice(who: str, path: str, line: int) -> str:
-    return f"{who} sets {path} twice (first at line {line})"
-
-
 def removes_referenced(who: str, name: str, users: Sequence[str]) -> str:
     return f"{who} removes {name}, but the condition of {', '.join(users)} refers to it"
-
-
-def remove_too_hint(user: str) -> str:
-    return f"remove {user} too, or change its condition"
-
-
-def removed_already(name: str, removed_by: str) -> str:
-    return f"event {name} is removed already: {removed_by} it"
-
-
-def adds_taken_name(who: str, name: str) -> str:
-    return f"{who} adds event '{name}', but that name is taken"
-
-
-def last_stage_change(attr: str, stage: str) -> str:
-    return f"{attr} on the last stage {stage} means nothing"
-
-
-# ------------------------------------------------------------------- sweeps
-MERGE_SWEEPS_HINT = "merge the two sweeps"
-PROBABILITY_RANGE_HINT = "keep the values within 0%..100%"
-COARSER_STEPS_HINT = "use coarser steps"
-COARSER_STEP_HINT = "use a coarser step"
-SWEEP_EMPTY = "a sweep needs at least one value"
-SMALLER_FIRST_HINT = "write the smaller value after 'from'"
-
-
-def swept_twice(path: str, line: int) -> str:
-    return f"'{path}' is swept twice (first at line {line})"
-
-
-def sweep_not_probability(path: str, shown: str) -> str:
-    return f"sweep of {path} reaches {shown}, which is not a probability"
-
-
-def sweep_negative_share(path: str, shown: str) -> str:
-    return f"sweep of {path} reaches {shown}; a share must be >= 0"
-
-
-def sweep_outside_scale(path: str, shown: str, lo: int, hi: int) -> str:
-    return f"sweep of {path} reaches {shown}, outside the scale {lo}..{hi}"
-
-
-def sweep_stops_short(shown: str, stop: str) -> str:
-    return f"the sweep stops at {shown}, not at {stop}"
-
-
-def dividing_step_hint(span: str) -> str:
-    return f"a step that divides {span} reaches the end"
-
-
-def grid_too_large(total: int, limit: int) -> str:
-    return f"the sweeps make a grid of {total:,} points; the limit is {limit:,}"
-
-
-def step_not_positive(raw: str) -> str:
-    return f"the step of a sweep must be positive; got '{raw}'"
-
-
-def sweep_goes_down(start: str, stop: str) -> str:
-    return f"the sweep goes from {start} down to {stop}"
 
 
 def sweep_too_long(count: int | None, limit: int) -> str:
@@ -483,58 +299,10 @@ def sweep_too_long(count: int | None, limit: int) -> str:
     return f"this sweep has {many}; the limit is {limit:,}"
 
 
-# -------------------------------------------------------------------- lints
-def never_happens_p(name: str) -> str:
-    return f"event {name} can never happen: p is 0% for every persona"
-
-
-def never_happens_condition(name: str) -> str:
-    return f"event {name} can never happen: its condition can never hold"
-
-
-def unreachable_stage(stage: str, before: str) -> str:
-    return f"no customer can reach stage {stage}: advance at {before} is 0% for every persona"
-
-
-# ------------------------------------------------------------------ surveys and volume
-VOLUME = "volume"
-CUSTOMERS_PER_PERIOD = "a number of customers per period"
-VOLUME_POSITIVE_HINT = "the customers who enter the journey per period, as in volume 40_000"
-
-
-def volume_not_positive(raw: str) -> str:
-    return f"volume must be more than 0 customers per period; got '{raw}'"
-
-
-def volume_too_large(raw: str, limit: float) -> str:
-    return f"volume '{raw}' is more than {limit:.0e} customers per period"
-
-
-def volume_limit_hint(limit: float) -> str:
-    return f"volume counts customers per period, at most {limit:.0e}; use a longer period"
-
-
-def unknown_period(word: str) -> str:
-    return f"unknown period '{word}'"
-
-
 def periods_hint(periods: Sequence[str]) -> str:
     return "a volume is counted per " + ", ".join(periods[:-1]) + " or " + periods[-1]
-
-
-def funnel_metric_of_survey(survey: str, metric: str) -> str:
-    return (f"'{survey}.{metric}': {metric} is a funnel metric over all customers, "
-            "not a survey's")
 
 
 def funnel_metric_hint(metric: str, survey_metrics: Sequence[str]) -> str:
     return (f"write 'target {metric} ...' without a survey; a survey has "
             + ", ".join(survey_metrics))
-
-
-def unreachable_survey(survey: str, stage: str, before: str) -> str:
-    return (f"nobody answers survey {survey}: no customer can reach stage {stage} "
-            f"(advance at {before} is 0% for every persona)")
-
-
-UNREACHABLE_SURVEY_HINT = "ask it at an earlier stage, or at end"

@@ -60,6 +60,15 @@ def _unescape(raw: str) -> str:
 
 # ---------------------------------------------------------------------------- transformer
 
+def _built(node: type, *convert):
+    """A transformer method for a rule whose node is ``node`` of the rule's children, each
+    through its converter (a method of :class:`_ToAst`), and the rule's span."""
+    @v_args(meta=True)
+    def method(self, meta, children):
+        return node(*(c(self, child) for c, child in zip(convert, children)), self._span(meta))
+    return method
+
+
 class _ToAst(Transformer):
     """Lark tree -> AST nodes. ``for`` lines stay loose here; :func:`_attach` places them."""
 
@@ -85,6 +94,9 @@ class _ToAst(Transformer):
         raw = str(tok)
         return ast.Number(raw, number_value(raw), raw.endswith("%"), self._tspan(tok))
 
+    def _as_is(self, child):
+        return child
+
     # values
     @v_args(meta=True)
     def number(self, meta, children):
@@ -102,28 +114,17 @@ class _ToAst(Transformer):
         args = tuple(a for a in args if a is not None)
         return ast.Call(self._name(func), args, self._span(meta))
 
-    @v_args(meta=True)
-    def attr(self, meta, children):
-        return ast.Attr(self._name(children[0]), children[1], self._span(meta))
-
-    @v_args(meta=True)
-    def path(self, meta, children):
-        target, attr, persona = children
-        return ast.Path(self._name(target), self._name(attr), self._name(persona),
-                        self._span(meta))
+    attr = _built(ast.Attr, _name, _as_is)
+    path = _built(ast.Path, _name, _name, _name)
 
     # conditions
-    @v_args(meta=True)
-    def ref(self, meta, children):
-        return ast.Ref(self._name(children[0]), self._span(meta))
+    ref = _built(ast.Ref, _name)
 
     @v_args(meta=True)
     def score_cmp(self, meta, children):
         return ast.ScoreCmp(str(children[0]), self._number(children[1]), self._span(meta))
 
-    @v_args(meta=True)
-    def not_(self, meta, children):
-        return ast.Not(children[0], self._span(meta))
+    not_ = _built(ast.Not, _as_is)
 
     @v_args(meta=True)
     def and_cond(self, meta, children):
@@ -134,26 +135,11 @@ class _ToAst(Transformer):
         return ast.Or(tuple(children), self._span(meta))
 
     # statements
-    @v_args(meta=True)
-    def journey(self, meta, children):
-        return ast.Journey(self._string(children[0]), self._span(meta))
-
-    @v_args(meta=True)
-    def scale(self, meta, children):
-        return ast.Scale(self._number(children[0]), self._number(children[1]),
-                         self._span(meta))
-
-    @v_args(meta=True)
-    def customers(self, meta, children):
-        return ast.Customers(self._number(children[0]), self._span(meta))
-
-    @v_args(meta=True)
-    def seed(self, meta, children):
-        return ast.Seed(self._number(children[0]), self._span(meta))
-
-    @v_args(meta=True)
-    def import_stmt(self, meta, children):
-        return ast.Import(self._string(children[0]), self._span(meta))
+    journey = _built(ast.Journey, _string)
+    scale = _built(ast.Scale, _number, _number)
+    customers = _built(ast.Customers, _number)
+    seed = _built(ast.Seed, _number)
+    import_stmt = _built(ast.Import, _string)
 
     @v_args(meta=True)
     def persona(self, meta, children):
@@ -167,9 +153,7 @@ class _ToAst(Transformer):
         return ast.Stage(self._name(name), self._string(label), tuple(attrs), (),
                          self._span(meta))
 
-    @v_args(meta=True)
-    def goal(self, meta, children):
-        return ast.Goal(self._name(children[0]), self._span(meta))
+    goal = _built(ast.Goal, _name)
 
     @v_args(meta=True)
     def survey(self, meta, children):
@@ -177,10 +161,7 @@ class _ToAst(Transformer):
         stage = None if where.type == "END" else self._name(where)
         return ast.Survey(self._name(name), self._string(label), stage, self._span(meta))
 
-    @v_args(meta=True)
-    def volume(self, meta, children):
-        count, period = children
-        return ast.Volume(self._number(count), self._name(period), self._span(meta))
+    volume = _built(ast.Volume, _number, _name)
 
     @v_args(meta=True)
     def event(self, meta, children):
@@ -218,19 +199,9 @@ class _ToAst(Transformer):
                             extends[1] if extends else (), attrs,
                             block[1] if block else (), block is not None, self._span(meta))
 
-    @v_args(meta=True)
-    def assign(self, meta, children):
-        return ast.Assign(children[0], children[1], self._span(meta))
-
-    @v_args(meta=True)
-    def remove(self, meta, children):
-        return ast.Remove(self._name(children[0]), self._span(meta))
-
-    @v_args(meta=True)
-    def sweep_range(self, meta, children):
-        path, start, stop, step = children
-        return ast.SweepRange(path, self._number(start), self._number(stop),
-                              self._number(step), self._span(meta))
+    assign = _built(ast.Assign, _as_is, _as_is)
+    remove = _built(ast.Remove, _name)
+    sweep_range = _built(ast.SweepRange, _as_is, _number, _number, _number)
 
     @v_args(meta=True)
     def sweep_list(self, meta, children):

@@ -172,6 +172,11 @@ ATTRIBUTES = {decl: {a: spec.per_persona for a, spec in attrs.items()}
               if any(spec.settable for spec in attrs.values())}
 
 
+def path_text(target: str, attr: str, persona: str | None) -> str:
+    """A path as written: ``target.attr``, or ``target.attr[persona]``."""
+    return f"{target}.{attr}[{persona}]" if persona else f"{target}.{attr}"
+
+
 @dataclass(frozen=True)
 class PathRef:
     """``target.attr`` (every persona) or ``target.attr[persona]``."""
@@ -182,8 +187,7 @@ class PathRef:
     persona: str | None = None
 
     def __str__(self) -> str:
-        tail = f"[{self.persona}]" if self.persona else ""
-        return f"{self.target}.{self.attr}{tail}"
+        return path_text(self.target, self.attr, self.persona)
 
 
 @dataclass(frozen=True)

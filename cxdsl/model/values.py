@@ -5,8 +5,10 @@ A value is a plain number (:class:`Const`) or a distribution written as a call,
 distribution is one class here plus the kernel's branch (``cxdsl/sim/kernel.py``) when the
 kernel draws it:
 
-- ``name``, ``params``, ``signature``, ``summary``: the source form and its one-line meaning
-  (the checker's arity check, the language server's completion and hover, the docs);
+- ``name``, ``params``, ``meaning``: the source form and what it stands for; ``signature``
+  (``normal(mu, sd)``), ``snippet`` and ``summary`` (the signature and the meaning) follow
+  from them (the checker's arity check, the language server's completion and hover, the
+  docs);
 - ``used_for``: the kinds of attribute that accept it (``"score"``: baselines and impacts,
   drawn per customer; ``"probability"``: ``p`` and ``advance``, where a form stands for its
   mean);
@@ -55,11 +57,23 @@ class ValueForm:
 
     name: ClassVar[str]
     params: ClassVar[tuple[str, ...]]
+    meaning: ClassVar[str]
     signature: ClassVar[str]
     summary: ClassVar[str]
     snippet: ClassVar[str]
     used_for: ClassVar[frozenset[str]] = frozenset({"score"})
     kernel_kind: ClassVar[str | None] = None  # the kernel's branch (KIND_CODES in sim/kernel)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """The call's written forms from ``name`` and ``params``, unless the form sets its
+        own (a constant is no call; discrete takes any number of pairs)."""
+        super().__init_subclass__(**kwargs)
+        if "signature" not in cls.__dict__:
+            cls.signature = f"{cls.name}({', '.join(cls.params)})"
+        if "snippet" not in cls.__dict__:
+            holes = ", ".join(f"${{{i}:{p}}}" for i, p in enumerate(cls.params, 1))
+            cls.snippet = f"{cls.name}({holes})"
+        cls.summary = f"{cls.signature}: {cls.meaning}"
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -98,8 +112,10 @@ class ValueForm:
         raise NotImplementedError
 
     def kernel_params(self) -> tuple[float, float, float, float]:
-        """The four parameters of the kernel's table row for ``kernel_kind``."""
-        return 0.0, 0.0, 0.0, 0.0
+        """The four parameters of the kernel's table row for ``kernel_kind``: the form's
+        numbers, then zeros."""
+        a, b, c, d = (*map(float, self.numbers()), 0.0, 0.0, 0.0, 0.0)[:4]
+        return a, b, c, d
 
 
 @dataclass(frozen=True)
@@ -108,8 +124,8 @@ class Const(ValueForm):
 
     name: ClassVar[str] = "const"
     params: ClassVar[tuple[str, ...]] = ("value",)
+    meaning: ClassVar[str] = "the same for every customer"
     signature: ClassVar[str] = "a number"
-    summary: ClassVar[str] = "a number: the same for every customer"
     snippet: ClassVar[str] = ""
     kernel_kind: ClassVar[str | None] = "const"
 
@@ -129,9 +145,6 @@ class Const(ValueForm):
     def scaled(self, k: float, clip: tuple[float, float] | None = None) -> Const:
         return Const(_clip(self.value * k, clip))
 
-    def kernel_params(self) -> tuple[float, float, float, float]:
-        return float(self.value), 0.0, 0.0, 0.0
-
 
 @dataclass(frozen=True)
 class Normal(ValueForm):
@@ -140,9 +153,7 @@ class Normal(ValueForm):
 
     name: ClassVar[str] = "normal"
     params: ClassVar[tuple[str, ...]] = ("mu", "sd")
-    signature: ClassVar[str] = "normal(mu, sd)"
-    summary: ClassVar[str] = "normal(mu, sd): a normal distribution"
-    snippet: ClassVar[str] = "normal(${1:mu}, ${2:sd})"
+    meaning: ClassVar[str] = "a normal distribution"
     kernel_kind: ClassVar[str | None] = "normal"
 
     @classmethod
@@ -158,9 +169,6 @@ class Normal(ValueForm):
     def scaled(self, k: float, clip: tuple[float, float] | None = None) -> Normal:
         return Normal(self.mu * k, abs(self.sd * k))
 
-    def kernel_params(self) -> tuple[float, float, float, float]:
-        return float(self.mu), float(self.sd), 0.0, 0.0
-
 
 @dataclass(frozen=True)
 class Uniform(ValueForm):
@@ -169,9 +177,7 @@ class Uniform(ValueForm):
 
     name: ClassVar[str] = "uniform"
     params: ClassVar[tuple[str, ...]] = ("lo", "hi")
-    signature: ClassVar[str] = "uniform(lo, hi)"
-    summary: ClassVar[str] = "uniform(lo, hi): any value from lo to hi"
-    snippet: ClassVar[str] = "uniform(${1:lo}, ${2:hi})"
+    meaning: ClassVar[str] = "any value from lo to hi"
     kernel_kind: ClassVar[str | None] = "uniform"
 
     @classmethod
@@ -188,9 +194,6 @@ class Uniform(ValueForm):
         lo, hi = sorted((self.lo * k, self.hi * k))
         return Uniform(lo, hi)
 
-    def kernel_params(self) -> tuple[float, float, float, float]:
-        return float(self.lo), float(self.hi), 0.0, 0.0
-
 
 @dataclass(frozen=True)
 class Triangular(ValueForm):
@@ -200,9 +203,7 @@ class Triangular(ValueForm):
 
     name: ClassVar[str] = "triangular"
     params: ClassVar[tuple[str, ...]] = ("lo", "mode", "hi")
-    signature: ClassVar[str] = "triangular(lo, mode, hi)"
-    summary: ClassVar[str] = "triangular(lo, mode, hi): most likely at mode"
-    snippet: ClassVar[str] = "triangular(${1:lo}, ${2:mode}, ${3:hi})"
+    meaning: ClassVar[str] = "most likely at mode"
     kernel_kind: ClassVar[str | None] = "triangular"
 
     @classmethod
@@ -235,8 +236,8 @@ class Discrete(ValueForm):
 
     name: ClassVar[str] = "discrete"
     params: ClassVar[tuple[str, ...]] = ()  # any number of ``value: weight`` pairs
+    meaning: ClassVar[str] = "value v with weight w"
     signature: ClassVar[str] = "discrete(v1: w1, v2: w2, ...)"
-    summary: ClassVar[str] = "discrete(v1: w1, v2: w2, ...): value v with weight w"
     snippet: ClassVar[str] = "discrete(${1:v1}: ${2:w1}, ${3:v2}: ${4:w2})"
     kernel_kind: ClassVar[str | None] = "discrete"
 
@@ -283,9 +284,7 @@ class Beta(ValueForm):
 
     name: ClassVar[str] = "beta"
     params: ClassVar[tuple[str, ...]] = ("a", "b")
-    signature: ClassVar[str] = "beta(a, b)"
-    summary: ClassVar[str] = "beta(a, b): a probability from 0 to 1 with mean a/(a+b)"
-    snippet: ClassVar[str] = "beta(${1:a}, ${2:b})"
+    meaning: ClassVar[str] = "a probability from 0 to 1 with mean a/(a+b)"
     used_for: ClassVar[frozenset[str]] = frozenset({"probability"})
 
     @classmethod

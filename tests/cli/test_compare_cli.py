@@ -9,14 +9,17 @@ import json
 import pytest
 
 from cxdsl.cli.main import cli
-from support import EXAMPLES, invoke, invoke_json, separate_runner, spec_fixture, write
+from support import (
+    EXAMPLES,
+    TWO_PERSONAS_TWO_STAGES,
+    invoke,
+    invoke_json,
+    separate_runner,
+    spec_fixture,
+    write,
+)
 
-SPEC = """\
-journey "Compare test"
-persona a share=60% baseline=7 value=100
-persona b share=40% baseline=8 value=300
-stage S advance=60%
-stage T
+SPEC = 'journey "Compare test"\n' + TWO_PERSONAS_TWO_STAGES + """\
 event e p=50% impact=+2 at S
 event f p=20% impact=-3 at T
 scenario more "More e" cost=1000 { e.p = 80% }

@@ -11,14 +11,9 @@ import pytest
 
 import cxdsl
 from cxdsl.model.diff import diff_models, render
-from support import invoke, invoke_json
+from support import TWO_PERSONAS_TWO_STAGES, edited, invoke, invoke_json
 
-OLD = """\
-journey "Diff test"
-persona a share=60% baseline=7 value=100
-persona b share=40% baseline=8 value=300
-stage S advance=60%
-stage T
+OLD = 'journey "Diff test"\n' + TWO_PERSONAS_TWO_STAGES + """\
 event e p=50% impact=+2 at S
   for b p=30%
 event f p=20% impact=-3 at T
@@ -27,19 +22,10 @@ scenario s1 cost=100 { e.p = 60% }
 sweep e.p in [10%, 20%]
 """
 
-NEW = """\
-journey "Diff test"
-persona a share=60% baseline=7 value=100
-persona b share=40% baseline=8 value=300
-stage S advance=70%
-stage T
-event e p=50% impact=+2 at S
-  for b p=40%
-event g "New" p=10% impact=+1 at T
-target nps >= 15
-scenario s1 cost=200 { e.p = 60% }
-sweep e.p in [10%, 30%]
-"""
+NEW = edited(OLD, ("advance=60%", "advance=70%"), ("for b p=30%", "for b p=40%"),
+             ("event f p=20% impact=-3", 'event g "New" p=10% impact=+1'),
+             ("nps >= 10", "nps >= 15"), ("cost=100", "cost=200"),
+             ("[10%, 20%]", "[10%, 30%]"))
 
 
 def test_model_diff():

@@ -21,6 +21,7 @@ import cxdsl
 from cxdsl.sim.exact import exact_tallies
 from cxdsl.sim.metrics import compute
 from cxdsl.sim.simulate import simulate
+from support import GOAL_BEFORE_LAST
 
 engine = pytest.importorskip("cxdsl.sim.engine")
 
@@ -61,17 +62,7 @@ event odd p=30% impact=discrete(-2: 1, 2: 1) at B when not (crash and hit)
 event tail p=80% impact=+5 at B when (score >= 3 and not odd) or score != 5
 event last_word impact=-10 at C when crash and not hit
 """,
-    "goal_before_last_small_scale": """
-scale 1..5
-persona a share=2 baseline=discrete(2: 0.5, 4: 0.5) value=50
-persona b share=1 baseline=3 value=10
-stage Try advance=50% slope=1
-stage Buy advance=40% slope=-0.7
-  for b advance=60%
-stage Stay
-goal Buy
-event good p=40% impact=+1 at Try
-event bad p=25% impact=-1.5 at Try when not good
+    "goal_before_last_small_scale": GOAL_BEFORE_LAST + """\
 event upsell p=50% impact=+0.5 at Buy when score > 3
 event churn_risk p=30% impact=-2 at Stay
 """,

@@ -15,6 +15,7 @@ from cxdsl.model import ir
 from cxdsl.sim.exact import exact_tallies
 from cxdsl.sim.metrics import compute
 from cxdsl.sim.simulate import simulate
+from support import GOAL_BEFORE_LAST
 
 engine = pytest.importorskip("cxdsl.sim.engine")
 from cxdsl.sim.reference import simulate_reference  # noqa: E402
@@ -186,19 +187,7 @@ event slow p=30% impact=-2 at Close
   for ent p=10%
 event rescue p=50% impact=+3 at Delight when score < 7
 """
-SMALL = """
-scale 1..5
-persona a share=2 baseline=discrete(2: 0.5, 4: 0.5) value=50
-persona b share=1 baseline=3 value=10
-stage Try advance=50% slope=1
-stage Buy advance=40% slope=-0.7
-  for b advance=60%
-stage Stay
-goal Buy
-event good p=40% impact=+1 at Try
-event bad p=25% impact=-1.5 at Try when not good
-event churn_risk p=30% impact=-2 at Stay
-"""
+SMALL = GOAL_BEFORE_LAST + "event churn_risk p=30% impact=-2 at Stay\n"
 
 CASES = {
     # the implicit survey at the goal stage, the last one; funnels 90% vs 15% at Attract

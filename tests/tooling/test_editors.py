@@ -554,27 +554,23 @@ def _face_at(probe: dict, word: str, context: str | None = None) -> str:
 def test_emacs_mode(emacs_probe):
     assert emacs_probe["mode"] == "cxj-mode"
     assert emacs_probe["comment"].strip() == "#"
-    expected = [
-        ("journey", 'journey "', "font-lock-keyword-face"),
-        ("a journey", "# a journey", "font-lock-comment-face"),
-        ("enterprise", "persona enterprise", "font-lock-type-face"),
-        ("share", None, "font-lock-variable-name-face"),
-        ("30%", None, "font-lock-constant-face"),
-        ("normal", None, "font-lock-builtin-face"),
-        ("Convert", "stage Convert", "font-lock-constant-face"),
-        ("glitch", "event glitch", "font-lock-function-name-face"),
-        ("fast", "scenario fast", "font-lock-function-name-face"),
-        ("score", None, "font-lock-builtin-face"),
-        ("when", None, "font-lock-keyword-face"),
-        ("nps", None, "font-lock-constant-face"),
-        ('"Fast"', None, "font-lock-string-face"),
-        ("}", "# a comment with }", "font-lock-comment-face"),
-        ("p", ".p[", "font-lock-variable-name-face"),
-        ("10", "0..10", "font-lock-constant-face"),
-        ("other", None, "nil"),
-    ]
-    for word, context, face in expected:
-        assert _face_at(emacs_probe, word, context) == face, (word, context)
+    # each face and the words it colours: (word, the text around its first occurrence, or
+    # None for the word's own first occurrence)
+    faces = {
+        "font-lock-keyword-face": [("journey", 'journey "'), ("when", None)],
+        "font-lock-comment-face": [("a journey", "# a journey"), ("}", "# a comment with }")],
+        "font-lock-type-face": [("enterprise", "persona enterprise")],
+        "font-lock-variable-name-face": [("share", None), ("p", ".p[")],
+        "font-lock-constant-face": [("30%", None), ("Convert", "stage Convert"), ("nps", None),
+                                    ("10", "0..10")],
+        "font-lock-builtin-face": [("normal", None), ("score", None)],
+        "font-lock-function-name-face": [("glitch", "event glitch"), ("fast", "scenario fast")],
+        "font-lock-string-face": [('"Fast"', None)],
+        "nil": [("other", None)],
+    }
+    for face, words in faces.items():
+        for word, context in words:
+            assert _face_at(emacs_probe, word, context) == face, (word, context)
     assert _face_at(emacs_probe, "..") == "nil"
     indented = emacs_probe["indented"].splitlines()
     assert "  for enterprise advance=45%" in indented

@@ -171,24 +171,33 @@ async def hover_text(client, uri, position) -> str | None:
     return h.contents.value if h else None
 
 
+async def assert_hovers(client, uri: str, text: str, hovers) -> None:
+    """Each of ``hovers``, (needle, its occurrence, characters into it, what the hover
+    says): the hover there says every one of those texts."""
+    for needle, nth, delta, says in hovers:
+        shown = await hover_text(client, uri, pos(text, needle, nth, delta))
+        missing = [part for part in says if part not in (shown or "")]
+        assert not missing, (needle, missing, shown)
+
+
+#: Hovers over the SaaS example (see :func:`assert_hovers`).
+SAAS_HOVERS = [
+    ("demo_glitch", 1, 2, ("**event** `demo_glitch`", "Demo stops on a technical glitch",
+                           "| enterprise | 2% | -3 |", "| smb | 5% | -3 |")),
+    ("persona smb", 0, 9, ("**persona** `smb`", "share 70%", "baseline normal(7.2, 1.3)",
+                           "value 1200")),
+    ("at Convert", 0, 4, ("**stage** `Convert`", "stage 2 of 4", "| enterprise | 45% | 0.4 |")),
+    ("stage Delight", 0, 7, ("the goal", "last stage")),
+    ("extends reliable_demos", 0, 9, ("**scenario** `reliable_demos`", "demo_glitch.p = 1%")),
+    ("p=60%", 0, 0, ("probability",)),
+    ("target nps", 0, 8, ("net promoter",)),
+    ("when demo_glitch", 0, 0, ("when COND",)),
+]
+
+
 @aio
 async def test_hover(client: LanguageClient, saas):
-    event = await hover_text(client, saas, pos(TEXT, "demo_glitch", 1, 2))
-    assert "**event** `demo_glitch`" in event and "Demo stops on a technical glitch" in event
-    assert "| enterprise | 2% | -3 |" in event and "| smb | 5% | -3 |" in event
-    persona = await hover_text(client, saas, pos(TEXT, "persona smb", delta=9))
-    assert "**persona** `smb`" in persona and "share 70%" in persona
-    assert "baseline normal(7.2, 1.3)" in persona and "value 1200" in persona
-    stage = await hover_text(client, saas, pos(TEXT, "at Convert", delta=4))
-    assert "**stage** `Convert`" in stage and "stage 2 of 4" in stage
-    assert "| enterprise | 45% | 0.4 |" in stage
-    goal = await hover_text(client, saas, pos(TEXT, "stage Delight", delta=7))
-    assert "the goal" in goal and "last stage" in goal
-    scenario = await hover_text(client, saas, pos(TEXT, "extends reliable_demos", delta=9))
-    assert "**scenario** `reliable_demos`" in scenario and "demo_glitch.p = 1%" in scenario
-    assert "probability" in await hover_text(client, saas, pos(TEXT, "p=60%"))
-    assert "net promoter" in await hover_text(client, saas, pos(TEXT, "target nps", delta=8))
-    assert "when COND" in await hover_text(client, saas, pos(TEXT, "when demo_glitch"))
+    await assert_hovers(client, saas, TEXT, SAAS_HOVERS)
     assert await hover_text(client, saas, pos(TEXT, "# examples", delta=3)) is None
 
 
@@ -496,20 +505,23 @@ async def surveys(client: LanguageClient):
     return SURVEYS_URI
 
 
+#: Hovers over the surveys spec (see :func:`assert_hovers`).
+SURVEY_HOVERS = [
+    ("customers", 0, 2, ("**survey** `customers`", "Relationship NPS", "stage `Delight`",
+                         "the headline survey")),
+    ("evaluation.csat", 0, 2, ("**survey** `evaluation`", "stage `Convert`",
+                               "not the headline: that is `customers`")),
+    ("everyone.mean", 0, 1, ("asked at end",)),
+    ("per month", 0, 0, ("per PERIOD",)),
+    ("at end", 0, 4, ("at end",)),
+    ("survey", 0, 0, ("survey NAME",)),
+    ("volume", 0, 0, ("volume N",)),
+]
+
+
 @aio
 async def test_survey_hover(client: LanguageClient, surveys):
-    headline = await hover_text(client, surveys, pos(SURVEYS, "customers", delta=2))
-    assert "**survey** `customers`" in headline and "Relationship NPS" in headline
-    assert "stage `Delight`" in headline and "the headline survey" in headline
-    other = await hover_text(client, surveys, pos(SURVEYS, "evaluation.csat", delta=2))
-    assert "**survey** `evaluation`" in other and "stage `Convert`" in other
-    assert "not the headline: that is `customers`" in other
-    at_end = await hover_text(client, surveys, pos(SURVEYS, "everyone.mean", delta=1))
-    assert "asked at end" in at_end
-    assert "per PERIOD" in await hover_text(client, surveys, pos(SURVEYS, "per month"))
-    assert "at end" in await hover_text(client, surveys, pos(SURVEYS, "at end", delta=4))
-    assert "survey NAME" in await hover_text(client, surveys, pos(SURVEYS, "survey"))
-    assert "volume N" in await hover_text(client, surveys, pos(SURVEYS, "volume"))
+    await assert_hovers(client, surveys, SURVEYS, SURVEY_HOVERS)
 
 
 @aio

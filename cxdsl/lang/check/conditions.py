@@ -43,11 +43,11 @@ def _reference(ctx: Context, node: ast.Ref, owner: ast.Event, stage: str,
     here = stage_pos.get(stage)
     name = node.name.text
     if name in RESERVED:
-        ctx.err("E203", msg.keyword_in_condition(name), node.span,
+        ctx.err("E203", msg.KEYWORD_IN_CONDITION.format(name=name), node.span,
                 msg.INCOMPLETE_CONDITION_HINT)
         return None
     if name == owner.name.text:
-        ctx.err("E401", msg.depends_on_itself(name), node.span, msg.SELF_REFERENCE_HINT)
+        ctx.err("E401", msg.DEPENDS_ON_ITSELF.format(name=name), node.span, msg.SELF_REFERENCE_HINT)
         return None
     prior = next((k for k in known if k.name == name), None)
     if prior is None:
@@ -55,8 +55,9 @@ def _reference(ctx: Context, node: ast.Ref, owner: ast.Event, stage: str,
             return None  # its own stage is the error, reported there
         removed_by = ctx.symbols.removed_by(name)
         if removed_by is not None:
-            ctx.err("E604", msg.refers_to_removed(owner.name.text, name, removed_by),
-                    node.span, msg.keep_or_drop_hint(name))
+            ctx.err("E604", msg.REFERS_TO_REMOVED.format(owner=owner.name.text, name=name,
+                                                         removed_by=removed_by),
+                    node.span, msg.KEEP_OR_DROP_HINT.format(name=name))
             return None
         later = ctx.event_stages.get(name)  # declared further down
         if later is None:

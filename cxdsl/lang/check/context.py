@@ -174,7 +174,7 @@ class Context:
         other = self.symbols.declared(name.text)
         if not hint and other is not None:
             hint = msg.is_a_hint(name.text, other.kind)
-        self.err("E201", msg.unknown_name(kind, name.text), name.span, hint)
+        self.err("E201", msg.UNKNOWN_NAME.format(kind=kind, name=name.text), name.span, hint)
 
     def persona_ref(self, name: ast.Name) -> str | None:
         """The persona ``name`` refers to, or None (reported unless its declaration was)."""

@@ -53,8 +53,8 @@ def _persona_lines(ctx: Context, decls: list[ast.Persona]) -> tuple[list[tuple],
             # its E204 lists what a persona takes, one message for one mistake
             misspelled = any(w not in allowed for w in written)
             if required not in written and not misspelled:
-                ctx.err("E206", msg.persona_needs(p.name.text, required), p.name.span,
-                        msg.persona_needs_hint(required))
+                ctx.err("E206", msg.PERSONA_NEEDS.format(name=p.name.text, required=required),
+                        p.name.span, msg.persona_needs_hint(required))
         if not new:
             rejected = True
             if p.name.text in RESERVED:
@@ -101,7 +101,7 @@ def _share_warnings(ctx: Context, raw: list[tuple], total: float) -> None:
                  msg.RELATIVE_WEIGHTS_HINT)
     elif any(n.is_percent for n in written) and not all(n.is_percent for n in written):
         odd = next(n for n in written if n.is_percent != written[0].is_percent)
-        ctx.warn("W001", msg.mixed_shares(written[0].raw, odd.raw), odd.span,
+        ctx.warn("W001", msg.MIXED_SHARES.format(first=written[0].raw, odd=odd.raw), odd.span,
                  msg.MIXED_SHARES_HINT)
 
 
@@ -121,7 +121,8 @@ def _stages(ctx: Context, decls: list[ast.Stage]) -> list[ir.Stage]:
             for attrs in lines:
                 for name in ("advance", "slope"):
                     if name in attrs:
-                        ctx.err("E309", msg.last_stage_attribute(name, s.name.text),
+                        ctx.err("E309", msg.LAST_STAGE_ATTRIBUTE.format(attr=name,
+                                                                        stage=s.name.text),
                                 attrs[name].span, msg.REMOVE_IT_HINT)
         per = per_persona(ctx, "stage", s.name.text, got, s.overrides,
                           ("advance", "slope"), {"advance": 1.0, "slope": 0.0})
@@ -179,16 +180,17 @@ def per_persona(ctx: Context, kind: str, who: str, base: dict, overrides,
     seen: dict[str, Span] = {}
     for ov in overrides:
         q = ctx.persona_ref(ov.persona)
-        got = values.attrs(ctx, kind, ov.attrs, msg.for_persona(who, ov.persona.text), attrs)
+        whom = msg.FOR_PERSONA.format(who=who, persona=ov.persona.text)
+        got = values.attrs(ctx, kind, ov.attrs, whom, attrs)
         if q is None:
             continue
         if q in seen:
-            ctx.err("E205", msg.second_for_line(q, seen[q].line), ov.persona.span,
-                    msg.MERGE_FOR_HINT)
+            ctx.err("E205", msg.SECOND_FOR_LINE.format(persona=q, line=seen[q].line),
+                    ov.persona.span, msg.MERGE_FOR_HINT)
             continue
         seen[q] = ov.span
         if not ov.attrs:
-            ctx.warn("W006", msg.for_changes_nothing(q), ov.span)
+            ctx.warn("W006", msg.FOR_CHANGES_NOTHING.format(persona=q), ov.span)
         i = personas.index(q)
         for a, (v, _) in got.items():
             if v is not None:

@@ -28,8 +28,8 @@ def run(ctx: Context) -> None:
     for what, kind in _SINGLE:
         items = ctx.statements_of(kind)
         for extra in items[1:]:
-            ctx.err("E209", msg.given_more_than_once(what, items[0].span.path,
-                                                     items[0].span.line),
+            ctx.err("E209", msg.GIVEN_MORE_THAN_ONCE.format(what=what, path=items[0].span.path,
+                                                            line=items[0].span.line),
                     extra.span, msg.KEEP_ONE_HINT)
         ctx.header[what] = items[0] if items else None
     scale_st = ctx.header["scale"]
@@ -38,10 +38,11 @@ def run(ctx: Context) -> None:
         hi = values.integer(ctx, scale_st.hi, msg.SCALE_HIGH, -_SCALE_BOUND, _SCALE_BOUND)
         if lo is not None and hi is not None:
             if lo >= hi:
-                ctx.err("E305", msg.empty_scale(lo, hi), scale_st.span,
+                ctx.err("E305", msg.EMPTY_SCALE.format(lo=lo, hi=hi), scale_st.span,
                         msg.EMPTY_SCALE_HINT)
             elif hi - lo > MAX_SCALE_WIDTH:
-                ctx.err("E305", msg.wide_scale(lo, hi, MAX_SCALE_WIDTH), scale_st.span)
+                ctx.err("E305", msg.WIDE_SCALE.format(lo=lo, hi=hi, width=MAX_SCALE_WIDTH),
+                        scale_st.span)
             else:
                 ctx.scale = (lo, hi)
     customers_st, seed_st = ctx.header["customers"], ctx.header["seed"]
@@ -56,11 +57,11 @@ def run(ctx: Context) -> None:
 def _volume(ctx: Context, st: ast.Volume) -> None:
     count = values.plain(ctx, st.count, msg.VOLUME, msg.CUSTOMERS_PER_PERIOD)
     if count is not None and count <= 0:
-        ctx.err("E302", msg.volume_not_positive(st.count.raw), st.count.span,
+        ctx.err("E302", msg.VOLUME_NOT_POSITIVE.format(raw=st.count.raw), st.count.span,
                 msg.VOLUME_POSITIVE_HINT)
     elif count is not None and count > MAX_VOLUME:
-        ctx.err("E302", msg.volume_too_large(st.count.raw, MAX_VOLUME), st.count.span,
-                msg.volume_limit_hint(MAX_VOLUME))
+        ctx.err("E302", msg.VOLUME_TOO_LARGE.format(raw=st.count.raw, limit=MAX_VOLUME),
+                st.count.span, msg.VOLUME_LIMIT_HINT.format(limit=MAX_VOLUME))
     else:
         ctx.volume = count
     if st.period is None:
@@ -68,5 +69,5 @@ def _volume(ctx: Context, st: ast.Volume) -> None:
     if st.period.text in ir.PERIODS:
         ctx.period = st.period.text
     else:
-        ctx.err("E210", msg.unknown_period(st.period.text), st.period.span,
+        ctx.err("E210", msg.UNKNOWN_PERIOD.format(word=st.period.text), st.period.span,
                 did_you_mean(st.period.text, ir.PERIODS) or msg.periods_hint(ir.PERIODS))

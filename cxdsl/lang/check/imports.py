@@ -73,12 +73,12 @@ def _target(ctx: Context, st: ast.Import, directory: str, root: str, chain: list
     try:
         target = os.path.realpath(os.path.join(directory, rel))
     except (ValueError, OSError):
-        ctx.err("E001", msg.unusable_import(rel), st.path.span)
+        ctx.err("E001", msg.UNUSABLE_IMPORT.format(rel=rel), st.path.span)
         _failed(ctx)
         return None
     if not ctx.allow_outside and not (target == root or target.startswith(
             root.rstrip(os.sep) + os.sep)):
-        ctx.err("E502", msg.import_outside(rel), st.path.span, msg.OUTSIDE_IMPORT_HINT)
+        ctx.err("E502", msg.IMPORT_OUTSIDE.format(rel=rel), st.path.span, msg.OUTSIDE_IMPORT_HINT)
         _failed(ctx)
         return None
     if target in on_chain:

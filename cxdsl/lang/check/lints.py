@@ -35,15 +35,16 @@ def run(ctx: Context) -> None:
             continue
         if all(p == 0 for p in ev.p):
             impossible.add(ev.name)
-            ctx.warn("W002", msg.never_happens_p(ev.name), node.name.span)
+            ctx.warn("W002", msg.NEVER_HAPPENS_P.format(name=ev.name), node.name.span)
         elif ev.when is not None and not _satisfiable(ev.when, impossible):
             impossible.add(ev.name)
-            ctx.warn("W002", msg.never_happens_condition(ev.name),
+            ctx.warn("W002", msg.NEVER_HAPPENS_CONDITION.format(name=ev.name),
                      node.when.span if node.when else node.span)
     for i, st in enumerate(model.stages[:-1]):
         if all(a == 0 for a in st.advance):
             nxt = model.stages[i + 1].name
-            ctx.warn("W003", msg.unreachable_stage(nxt, st.name), stage_spans[nxt].name.span)
+            ctx.warn("W003", msg.UNREACHABLE_STAGE.format(stage=nxt, before=st.name),
+                     stage_spans[nxt].name.span)
             _unreachable_surveys(ctx, model, i)
             break
 
@@ -57,7 +58,8 @@ def _unreachable_surveys(ctx: Context, model: ir.Model, blocked: int) -> None:
         if survey.stage is None or node is None or node.stage is None:
             continue
         if model.stage_index(survey.stage) > blocked:
-            ctx.warn("W009", msg.unreachable_survey(survey.name, survey.stage, before),
+            ctx.warn("W009", msg.UNREACHABLE_SURVEY.format(survey=survey.name, stage=survey.stage,
+                                                           before=before),
                      node.stage.span, msg.UNREACHABLE_SURVEY_HINT)
 
 

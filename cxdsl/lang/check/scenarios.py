@@ -39,10 +39,10 @@ def _by_name(ctx: Context, decls: list[ast.Scenario]) -> dict[str, ast.Scenario]
     by_name: dict[str, ast.Scenario] = {}
     for s in decls:
         if s.name.text in RESERVED:
-            ctx.err("E203", msg.scenario_reserved(s.name.text), s.name.span)
+            ctx.err("E203", msg.SCENARIO_RESERVED.format(name=s.name.text), s.name.span)
         elif s.name.text in by_name:
-            ctx.err("E202", msg.scenario_declared(s.name.text,
-                                                  by_name[s.name.text].name.span.line),
+            ctx.err("E202", msg.SCENARIO_DECLARED.format(name=s.name.text,
+                                                         line=by_name[s.name.text].name.span.line),
                     s.name.span)
         else:
             by_name[s.name.text] = s
@@ -56,8 +56,8 @@ def _bad_extends(ctx: Context, by_name: dict[str, ast.Scenario]) -> set[str]:
     for s in by_name.values():
         for i, parent in enumerate(s.extends):
             if parent.text in (p.text for p in s.extends[:i]):
-                ctx.err("E205", msg.extends_twice(s.name.text, parent.text), parent.span,
-                        msg.EXTENDS_ONCE_HINT)
+                ctx.err("E205", msg.EXTENDS_TWICE.format(name=s.name.text, parent=parent.text),
+                        parent.span, msg.EXTENDS_ONCE_HINT)
                 bad.add(s.name.text)
             elif parent.text not in by_name:
                 ctx.unknown(parent, "scenario", list(by_name))
@@ -113,15 +113,15 @@ def _parents_first(by_name: dict[str, ast.Scenario]) -> list[str]:
 def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
               done: dict[str, ir.Scenario], ends: dict[str, ir.Model]
               ) -> ir.Scenario | None:
-    who = msg.scenario_who(s.name.text)
+    who = msg.SCENARIO_WHO.format(name=s.name.text)
     got = values.attrs(ctx, "scenario", s.attrs, s.name.text)
     cost = got.get("cost", (None,))[0]
     running_cost = got.get("running_cost", (None,))[0]
     if not s.items and not s.extends and len(got) == len(s.attrs):
         if cost is not None or running_cost is not None:
-            ctx.warn("W004", msg.cost_changes_nothing(who), s.span, msg.COST_ONLY_HINT)
+            ctx.warn("W004", msg.COST_CHANGES_NOTHING.format(who=who), s.span, msg.COST_ONLY_HINT)
         else:
-            ctx.warn("W005", msg.changes_nothing(who), s.span)
+            ctx.warn("W005", msg.CHANGES_NOTHING.format(who=who), s.span)
     if len(s.extends) == 1:  # where its one parent ended: linear in a chain's length
         current = ends[s.extends[0].text]
     else:
@@ -146,11 +146,11 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
             continue
         if isinstance(change, ir.RemoveEvent):
             removals[change.name] = item
-            ctx.symbols.remove(change.name, msg.removed_by(who))
+            ctx.symbols.remove(change.name, msg.REMOVED_BY.format(who=who))
         if isinstance(change, ir.SetAttr):
             if change.path in assigned:
-                ctx.err("E205", msg.sets_twice(who, str(change.path),
-                                               assigned[change.path].line),
+                ctx.err("E205", msg.SETS_TWICE.format(who=who, path=str(change.path),
+                                                      line=assigned[change.path].line),
                         item.path.span, msg.KEEP_ONE_LINE_HINT)
                 ok = False
                 continue
@@ -164,7 +164,7 @@ def _scenario(ctx: Context, s: ast.Scenario, model: ir.Model,
         users = [e.name for e in current.events if name in ir.cond_refs(e.when)]
         if users:
             ctx.err("E604", msg.removes_referenced(who, name, users), item.span,
-                    msg.remove_too_hint(users[0]))
+                    msg.REMOVE_TOO_HINT.format(user=users[0]))
             ok = False
     if not ok:
         return None
@@ -183,9 +183,10 @@ def _change(ctx: Context, item, current: ir.Model, who: str) -> ir.Change | None
     if path is None:
         return None
     if paths.on_last_stage(path, current):
-        ctx.err("E309", msg.last_stage_change(path.attr, path.target), item.span)
+        ctx.err("E309", msg.LAST_STAGE_CHANGE.format(attr=path.attr, stage=path.target), item.span)
         return None
-    whom = msg.for_persona(path.target, path.persona) if path.persona else path.target
+    whom = (msg.FOR_PERSONA.format(who=path.target, persona=path.persona) if path.persona
+            else path.target)
     value = values.attr_value(ctx, path.kind, path.attr, item.value, whom)
     if value is None:
         return None
@@ -201,7 +202,8 @@ def _removal(ctx: Context, item: ast.Remove, current: ir.Model) -> ir.Change | N
     if not any(e.name == name for e in current.events):
         removed_by = ctx.symbols.removed_by(name)
         if removed_by is not None:
-            ctx.err("E602", msg.removed_already(name, removed_by), item.event.span)
+            ctx.err("E602", msg.REMOVED_ALREADY.format(name=name, removed_by=removed_by),
+                    item.event.span)
             return None
         ctx.unknown(item.event, "event", [e.name for e in current.events])
         return None
@@ -217,7 +219,8 @@ def _addition(ctx: Context, item: ast.Event, current: ir.Model, who: str
     other = ctx.symbols.declared(name)
     if any(e.name == name for e in current.events) or (
             other is not None and other.kind != "event"):
-        ctx.err("E202", msg.adds_taken_name(who, name), item.name.span, msg.OWN_NAME_HINT)
+        ctx.err("E202", msg.ADDS_TAKEN_NAME.format(who=who, name=name), item.name.span,
+                msg.OWN_NAME_HINT)
         return None
     ev = declarations.event(ctx, item, list(current.stages), list(current.events))
     return None if ev is None else ir.AddEvent(ev)
@@ -235,18 +238,21 @@ def resolve_path(ctx: Context, p: ast.Path, model: ir.Model, extra_events=()
     if found.kind == paths.NO_DECLARATION:
         removed_by = ctx.symbols.removed_by(target)
         if removed_by is not None:
-            ctx.err("E602", msg.path_names_removed(str(p), target, removed_by),
-                    p.target.span, msg.set_before_removing_hint(attr, target))
+            ctx.err("E602", msg.PATH_NAMES_REMOVED.format(path=str(p), target=target,
+                                                          removed_by=removed_by),
+                    p.target.span, msg.SET_BEFORE_REMOVING_HINT.format(attr=attr, target=target))
         elif not (ctx.symbols.incomplete or ctx.symbols.reported_at_declaration(target)):
-            ctx.err("E602", msg.path_names_nothing(str(p), target), p.target.span,
-                    did_you_mean(target, found.candidates))
+            ctx.err("E602", msg.PATH_NAMES_NOTHING.format(path=str(p), target=target),
+                    p.target.span, did_you_mean(target, found.candidates))
         # else: its declaration has errors of its own (reported there)
     elif found.kind == paths.NO_ATTRIBUTE:
-        ctx.err("E602", msg.no_such_attribute(found.declaration, target, attr),
+        ctx.err("E602", msg.NO_SUCH_ATTRIBUTE.format(kind=found.declaration, target=target,
+                                                     attr=attr),
                 p.attr.span, did_you_mean(attr, found.candidates)
                 or msg.has_attributes_hint(found.declaration, found.candidates))
     elif found.kind == paths.NOT_PER_PERSONA:
-        ctx.err("E603", msg.not_per_persona(found.declaration, attr, p.persona.text),
+        ctx.err("E603", msg.NOT_PER_PERSONA.format(kind=found.declaration, attr=attr,
+                                                   persona=p.persona.text),
                 p.persona.span)
     else:  # UNKNOWN_PERSONA: told unless its declaration was
         ctx.persona_ref(p.persona)

@@ -18,9 +18,10 @@ from .scenarios import resolve_path
 #: Most grid points one `sweep` line may produce.
 MAX_SWEEP_POINTS = 100_000
 
-_OUT_OF_RANGE = {paths.NOT_PROBABILITY: (msg.sweep_not_probability,
+_OUT_OF_RANGE = {paths.NOT_PROBABILITY: (msg.SWEEP_NOT_PROBABILITY,
                                          msg.PROBABILITY_RANGE_HINT),
-                 paths.NEGATIVE_SHARE: (msg.sweep_negative_share, None)}
+                 paths.NEGATIVE_SHARE: (msg.SWEEP_NEGATIVE_SHARE, None),
+                 paths.OUTSIDE_SCALE: (msg.SWEEP_OUTSIDE_SCALE, None)}
 
 
 def run(ctx: Context) -> None:
@@ -35,20 +36,21 @@ def run(ctx: Context) -> None:
         if path is None:
             continue
         if path in seen:
-            ctx.err("E605", msg.swept_twice(str(path), seen[path].line), sw.path.span,
-                    msg.MERGE_SWEEPS_HINT)
+            ctx.err("E605", msg.SWEPT_TWICE.format(path=str(path), line=seen[path].line),
+                    sw.path.span, msg.MERGE_SWEEPS_HINT)
             continue
         seen[path] = sw.span
         if paths.on_last_stage(path, model):
-            ctx.err("E309", msg.last_stage_attribute(path.attr, path.target), sw.path.span)
+            ctx.err("E309", msg.LAST_STAGE_ATTRIBUTE.format(attr=path.attr, stage=path.target),
+                    sw.path.span)
             continue
         sweep = _sweep(ctx, sw, path, model)
         if sweep is not None:
             out.append(sweep)
     total = math.prod(len(s.values) for s in out) if out else 0
     if total > MAX_SWEEP_POINTS:
-        ctx.err("E605", msg.grid_too_large(total, MAX_SWEEP_POINTS), decls[-1].span,
-                msg.COARSER_STEPS_HINT)
+        ctx.err("E605", msg.GRID_TOO_LARGE.format(total=total, limit=MAX_SWEEP_POINTS),
+                decls[-1].span, msg.COARSER_STEPS_HINT)
     ctx.model = dataclasses.replace(model, sweeps=tuple(out))
 
 
@@ -59,7 +61,7 @@ def _sweep(ctx: Context, sw, path: ir.PathRef, model: ir.Model) -> ir.Sweep | No
                else (sw.start, sw.stop, sw.step))
     pct = next((n for n in written if n.is_percent), None)
     if unit and pct is not None:
-        values.plain(ctx, pct, msg.attribute_of(path.attr, path.target), unit)
+        values.plain(ctx, pct, msg.ATTRIBUTE_OF.format(attr=path.attr, who=path.target), unit)
         return None
     swept = _values(ctx, sw)
     if swept is None:
@@ -69,18 +71,16 @@ def _sweep(ctx: Context, sw, path: ir.PathRef, model: ir.Model) -> ir.Sweep | No
         if problem is None:
             continue
         shown = _spelled(Decimal(repr(v)), node)
-        if problem.kind == paths.OUTSIDE_SCALE:
-            ctx.err("E606", msg.sweep_outside_scale(str(path), shown, *model.scale),
-                    node.span)
-        else:
-            message, hint = _OUT_OF_RANGE[problem.kind]
-            ctx.err("E606", message(str(path), shown), node.span, hint)
+        message, hint = _OUT_OF_RANGE[problem.kind]
+        lo, hi = model.scale
+        ctx.err("E606", message.format(path=str(path), shown=shown, lo=lo, hi=hi), node.span,
+                hint)
         return None
     if isinstance(sw, ast.SweepRange) and swept[-1][0] != float(sw.stop.value):
         start, stop = sw.start.value, sw.stop.value
-        ctx.warn("W008", msg.sweep_stops_short(_spelled(Decimal(repr(swept[-1][0])),
-                                                        sw.stop), sw.stop.raw),
-                 sw.step.span, msg.dividing_step_hint(_spelled(stop - start, sw.stop)))
+        last = _spelled(Decimal(repr(swept[-1][0])), sw.stop)
+        ctx.warn("W008", msg.SWEEP_STOPS_SHORT.format(shown=last, stop=sw.stop.raw),
+                 sw.step.span, msg.DIVIDING_STEP_HINT.format(span=_spelled(stop - start, sw.stop)))
     return ir.Sweep(path, tuple(v for v, _ in swept))
 
 
@@ -99,10 +99,10 @@ def _values(ctx: Context, sw) -> list[tuple[float, ast.Number]] | None:
     if start is None or stop is None or step is None or None in checked:
         return None  # reported: a value that is no usable number is not used
     if step <= 0:
-        ctx.err("E605", msg.step_not_positive(sw.step.raw), sw.step.span)
+        ctx.err("E605", msg.STEP_NOT_POSITIVE.format(raw=sw.step.raw), sw.step.span)
         return None
     if stop < start:
-        ctx.err("E605", msg.sweep_goes_down(sw.start.raw, sw.stop.raw), sw.span,
+        ctx.err("E605", msg.SWEEP_GOES_DOWN.format(start=sw.start.raw, stop=sw.stop.raw), sw.span,
                 msg.SMALLER_FIRST_HINT)
         return None
     try:

@@ -34,7 +34,7 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
     """``lowest_value``: the lowest persona value the file sets anywhere (or 0)."""
     metric = t.metric.text
     if metric not in METRICS:
-        ctx.err("E207", msg.unknown_metric(metric), t.metric.span,
+        ctx.err("E207", msg.UNKNOWN_METRIC.format(metric=metric), t.metric.span,
                 did_you_mean(metric, METRICS) or msg.metrics_hint(METRICS))
         return None
     survey = None
@@ -43,11 +43,11 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
         if survey is None:
             return None
     if t.op not in ir.TARGET_OPS:
-        ctx.err("E207", msg.target_operator(t.op), t.op_span or t.span)
+        ctx.err("E207", msg.TARGET_OPERATOR.format(op=t.op), t.op_span or t.span)
         return None
     if metric == "nps" and not model.has_nps:
         lo, hi = model.scale
-        ctx.err("E608", msg.nps_scale(lo, hi), t.metric.span, msg.NPS_SCALE_HINT)
+        ctx.err("E608", msg.NPS_SCALE.format(lo=lo, hi=hi), t.metric.span, msg.NPS_SCALE_HINT)
         return None
     v = (values.plain(ctx, t.threshold, msg.MEAN_TARGET, values.SCORE)
          if metric == "mean" else
@@ -56,11 +56,11 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
     if v is None:
         return None
     if metric in ("nps", "csat") and not t.threshold.is_percent and 0 < abs(v) < 1:
-        ctx.warn("W007", msg.points_of_100(metric, t.threshold.raw, v), t.threshold.span,
-                 msg.points_hint(v))
+        ctx.warn("W007", msg.POINTS_OF_100.format(metric=metric, raw=t.threshold.raw, value=v),
+                 t.threshold.span, msg.points_hint(v))
     if metric == "conversion" and not t.threshold.is_percent and not 0 <= v <= 1:
-        ctx.err("E302", msg.conversion_not_share(t.threshold.raw), t.threshold.span,
-                msg.conversion_hint(v))
+        ctx.err("E302", msg.CONVERSION_NOT_SHARE.format(raw=t.threshold.raw), t.threshold.span,
+                msg.CONVERSION_HINT.format(value=v))
         return None
     if metric in ("nps", "csat") and t.threshold.is_percent:
         v *= 100  # csat and nps are already in points out of 100
@@ -89,8 +89,8 @@ def _survey(ctx: Context, t: ast.Target, model: ir.Model) -> str | None:
     """The survey of ``target SURVEY.METRIC``; None after a reported error."""
     metric = t.metric.text
     if metric not in SURVEY_METRICS:
-        ctx.err("E211", msg.funnel_metric_of_survey(t.survey.text, metric), t.metric.span,
-                msg.funnel_metric_hint(metric, SURVEY_METRICS))
+        ctx.err("E211", msg.FUNNEL_METRIC_OF_SURVEY.format(survey=t.survey.text, metric=metric),
+                t.metric.span, msg.funnel_metric_hint(metric, SURVEY_METRICS))
         return None
     names = [s.name for s in model.all_surveys]
     if t.survey.text in names:

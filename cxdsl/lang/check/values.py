@@ -52,11 +52,11 @@ def unit_of(attr: str) -> str | None:
 
 def number(ctx: Context, n: ast.Number) -> float | None:
     if n.value is None:
-        ctx.err("E301", msg.not_a_number(n.raw), n.span, msg.NUMBER_HINT)
+        ctx.err("E301", msg.NOT_A_NUMBER.format(raw=n.raw), n.span, msg.NUMBER_HINT)
         return None
     value = float(n.value)
     if math.isinf(value):
-        ctx.err("E302", msg.too_large(n.raw), n.span, msg.TOO_LARGE_HINT)
+        ctx.err("E302", msg.TOO_LARGE.format(raw=n.raw), n.span, msg.TOO_LARGE_HINT)
         return None
     return value
 
@@ -68,8 +68,9 @@ def plain(ctx: Context, n: ast.Number, what: str, unit: str) -> float | None:
         lo, hi = ctx.scale
         hint = msg.without_percent_hint(n.raw)
         if unit == _SCORE and not lo <= v * 100 <= hi:
-            hint = msg.percent_of_scale_hint(n.raw, lo, hi, lo + v * (hi - lo))
-        ctx.err("E310", msg.not_a_percentage(what, unit, n.raw), n.span, hint)
+            hint = msg.PERCENT_OF_SCALE_HINT.format(raw=n.raw, lo=lo, hi=hi,
+                                                    point=lo + v * (hi - lo))
+        ctx.err("E310", msg.NOT_A_PERCENTAGE.format(what=what, unit=unit, raw=n.raw), n.span, hint)
         return None
     return v
 
@@ -79,7 +80,7 @@ def integer(ctx: Context, n: ast.Number, what: str, lo: int, hi: int) -> int | N
     if v is None:
         return None
     if n.is_percent or n.value != n.value.to_integral_value() or not lo <= n.value <= hi:
-        ctx.err("E306", msg.not_whole(what, lo, hi, n.raw), n.span)
+        ctx.err("E306", msg.NOT_WHOLE.format(what=what, lo=lo, hi=hi, raw=n.raw), n.span)
         return None
     return int(n.value)
 
@@ -92,11 +93,12 @@ def dist(ctx: Context, value: ast.Value, kind: str, what: str) -> ir.Dist | None
         return None if v is None else ir.Const(v)
     name = value.func.text
     if name in FORMS and name not in SCORE_FORMS:
-        ctx.err("E307", msg.probability_form_for_score(what, unit, FORMS[name].signature),
+        ctx.err("E307", msg.PROBABILITY_FORM_FOR_SCORE.format(what=what, unit=unit,
+                                                              signature=FORMS[name].signature),
                 value.span, msg.DISTRIBUTIONS_HINT)
         return None
     if name not in DISTRIBUTIONS:
-        ctx.err("E208", msg.unknown_distribution(name), value.func.span,
+        ctx.err("E208", msg.UNKNOWN_DISTRIBUTION.format(name=name), value.func.span,
                 did_you_mean(name, DISTRIBUTIONS) or msg.DISTRIBUTIONS_HINT)
         return None
     if name == "discrete":
@@ -121,7 +123,7 @@ def _discrete(ctx: Context, value: ast.Call, what: str, unit: str) -> ir.Dist | 
             ok = False
             continue
         if w < 0:
-            ctx.err("E303", msg.negative_weight(a.weight.raw), a.weight.span,
+            ctx.err("E303", msg.NEGATIVE_WEIGHT.format(raw=a.weight.raw), a.weight.span,
                     msg.WEIGHT_HINT)
             ok = False
         vals.append(v)
@@ -145,11 +147,12 @@ def form(ctx: Context, value: ast.Call, cls: type[ValueForm], what: str,
     args = value.args
     for a in args:
         if a.weight is not None:
-            ctx.err("E303", msg.pairs_outside_discrete(cls.name), a.span,
-                    msg.signature_hint(cls.signature))
+            ctx.err("E303", msg.PAIRS_OUTSIDE_DISCRETE.format(name=cls.name), a.span,
+                    msg.SIGNATURE_HINT.format(signature=cls.signature))
             return None
     if len(args) != len(cls.params):
-        ctx.err("E303", msg.wrong_arity(cls.name, len(cls.params), cls.signature, len(args)),
+        ctx.err("E303", msg.WRONG_ARITY.format(name=cls.name, arity=len(cls.params),
+                                               signature=cls.signature, got=len(args)),
                 value.span)
         return None
     nums = [plain(ctx, a.value, what, unit) if unit else number(ctx, a.value) for a in args]
@@ -166,15 +169,15 @@ def _report_problem(ctx: Context, problem: Problem, value: ast.Call) -> None:
     """The diagnostic for a rule a form's numbers break (:meth:`ValueForm.problem`)."""
     args = value.args
     if problem.kind == "negative_sd":
-        ctx.err("E303", msg.negative_sd(args[1].value.raw), args[1].span, msg.SD_HINT)
+        ctx.err("E303", msg.NEGATIVE_SD.format(raw=args[1].value.raw), args[1].span, msg.SD_HINT)
     elif problem.kind == "lo_above_hi":
-        ctx.err("E303", msg.uniform_reversed(args[0].value.raw, args[1].value.raw),
+        ctx.err("E303", msg.UNIFORM_REVERSED.format(lo=args[0].value.raw, hi=args[1].value.raw),
                 value.span, msg.SWAP_HINT)
     elif problem.kind == "mode_outside":
         ctx.err("E303", msg.TRIANGULAR_ORDER, value.span)
     else:  # not_positive
         arg = args[problem.arg]
-        ctx.err("E303", msg.not_positive(value.func.text, arg.value.raw), arg.span,
+        ctx.err("E303", msg.NOT_POSITIVE.format(name=value.func.text, raw=arg.value.raw), arg.span,
                 msg.NOT_POSITIVE_HINT)
 
 
@@ -187,17 +190,17 @@ def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
             # a probability that varies per customer: each customer's chance is its mean
             drawn = form(ctx, value, FORMS[value.func.text], what, None)
             return None if drawn is None else drawn.mean()
-        ctx.err("E307", msg.single_number(what), value.span, msg.SINGLE_NUMBER_HINT)
+        ctx.err("E307", msg.SINGLE_NUMBER.format(what=what), value.span, msg.SINGLE_NUMBER_HINT)
         return None
     v = plain(ctx, value, what, unit) if unit else number(ctx, value)
     if v is None:
         return None
     if kind == _PROB and not 0.0 <= v <= 1.0:
-        ctx.err("E302", msg.not_probability(what, value.raw), value.span,
+        ctx.err("E302", msg.NOT_PROBABILITY.format(what=what, raw=value.raw), value.span,
                 msg.probability_hint(v, value.raw, value.is_percent))
         return None
     if kind == _NONNEG and v < 0:
-        ctx.err("E302", msg.negative(what, value.raw), value.span)
+        ctx.err("E302", msg.NEGATIVE.format(what=what, raw=value.raw), value.span)
         return None
     return v
 
@@ -210,8 +213,8 @@ def baseline_ok(ctx: Context, d: ir.Dist, span: Span, who: str) -> bool:
         s_lo = s_hi = mean  # an unbounded baseline is judged by its mean (draws are clamped)
     if s_lo < lo or s_hi > hi or not lo <= mean <= hi:
         shown = f"{mean:g}" if s_lo == s_hi else f"{s_lo:g}..{s_hi:g}"
-        ctx.err("E304", msg.baseline_outside(who, shown, lo, hi), span,
-                msg.baseline_hint(lo, hi))
+        ctx.err("E304", msg.BASELINE_OUTSIDE.format(who=who, shown=shown, lo=lo, hi=hi), span,
+                msg.BASELINE_HINT.format(lo=lo, hi=hi))
         return False
     return True
 
@@ -219,7 +222,7 @@ def baseline_ok(ctx: Context, d: ir.Dist, span: Span, who: str) -> bool:
 def attr_value(ctx: Context, kind: str, attr: str, value: ast.Value, who: str):
     """Convert an attribute value by its declared kind; None after an error."""
     spec = ATTRIBUTE_KINDS[kind][attr]
-    what = msg.attribute_of(attr, who)
+    what = msg.ATTRIBUTE_OF.format(attr=attr, who=who)
     if spec == _DIST:
         return dist(ctx, value, spec, what)
     if spec == _BASELINE:
@@ -243,7 +246,8 @@ def attrs(ctx: Context, kind: str, given: tuple[ast.Attr, ...], who: str,
                     hint)
             continue
         if name in out:
-            ctx.err("E205", msg.attribute_twice(name), a.name.span, msg.GIVEN_TWICE_HINT)
+            ctx.err("E205", msg.ATTRIBUTE_TWICE.format(name=name), a.name.span,
+                    msg.GIVEN_TWICE_HINT)
             continue
         out[name] = (attr_value(ctx, kind, name, a.value, who), a)
     return out
