@@ -193,6 +193,12 @@ def _surveys_table(result, model, names, console) -> None:
     console.print()
 
 
+def _needs_compiling() -> bool:
+    from ..sim import engine as numba_engine  # lazy: numba, for this command only
+
+    return numba_engine.needs_compiling()
+
+
 # ------------------------------------------------------------------------- command
 
 
@@ -203,12 +209,6 @@ def _surveys_table(result, model, names, console) -> None:
 @seed_option("Random seed (an integer). Default: the spec's `seed`, else 0.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Apply one of the spec's scenarios to the baseline.")
-def _needs_compiling() -> bool:
-    from ..sim import engine as numba_engine  # lazy: numba, for this command only
-
-    return numba_engine.needs_compiling()
-
-
 @engine_option(SIMULATOR_OR_EXACT)
 @THREADS_OPTION
 @click.option("--precision", type=PrecisionType(), default=None,
