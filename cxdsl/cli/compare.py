@@ -69,7 +69,7 @@ def render_human(cmp, console) -> None:
 
 def _money_table(cmp, console) -> None:
     """Each scenario's costs and money; without a volume, per customer and how to set one."""
-    from rich.table import Table
+    from rich.table import Table  # lazy: rich, for the human output only
 
     model = cmp.model
     exact = cmp.manifest.get("engine") == "exact"
@@ -111,8 +111,8 @@ def _payback_text(m) -> str:
 
 def _targets_table(cmp, console) -> None:
     """Every target, met or missed by the baseline and by each scenario."""
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # lazy: rich, for the human output only
+    from rich.text import Text  # lazy: rich, for the human output only
 
     table = Table(title="Targets", title_justify="left", title_style="bold")
     table.add_column("target")
