@@ -328,16 +328,22 @@ def load(file: str, allow_outside_imports: bool):
 @contextlib.contextmanager
 def failures():
     """Map the errors of an analysis to the command line's: bad arguments and cluster
-    problems exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
+    problems (a malformed or unreachable scheduler, a cluster lost during the run: one
+    line each) exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
     in every case nothing has been written."""
     from ..analysis import AnalysisError  # lazy: numba, see the module docstring
-    from ..analysis.distributed import DistributedError  # lazy: numba, as above
+    from ..analysis.distributed import (  # lazy: numba, as above
+        AddressError,
+        DistributedError,
+    )
     from ..sim.exact import ExactError  # lazy: numba, as above
     from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
     try:
         yield
     except (AnalysisError, SimulationError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except AddressError as exc:
         raise click.UsageError(str(exc)) from None
     except DistributedError as exc:
         click.echo(f"error: {exc}; nothing written", err=True)
