@@ -15,10 +15,11 @@ only here, only when a cluster is asked for; without it the error says how to in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .._version import __version__
 
@@ -30,8 +31,56 @@ INSTALL_HINT = "install it with: pip install 'cxdsl[dask]'"
 
 
 class DistributedError(RuntimeError):
-    """The cluster cannot be used: Dask missing, scheduler unreachable, no workers, or
-    workers with another cxdsl version."""
+    """The cluster cannot be used: Dask missing, scheduler unreachable, no workers,
+    workers with another cxdsl version, or the cluster lost during the run."""
+
+
+class AddressError(DistributedError):
+    """A scheduler address that is not one: a usage mistake, found before connecting."""
+
+
+#: schemes a Dask scheduler listens on; all but inproc need a host and a port
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_HOST_PORT = re.compile(r"(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9._-]+))"
+                        r":(?P<port>\d{1,5})")
+
+
+def check_address(scheduler: str) -> str:
+    """The address to connect to (``tcp://`` added when no scheme is given); raises
+    :class:`AddressError` at once for one that cannot be an address, so a typo is not a
+    wait for a connection that cannot happen."""
+    address = scheduler.strip()
+    example = "e.g. tcp://10.0.0.5:8786 or 10.0.0.5:8786"
+    if not address:
+        raise AddressError(f"--scheduler needs an address, {example}")
+    if "://" not in address:
+        address = "tcp://" + address
+    scheme, _, where = address.partition("://")
+    if scheme not in _SCHEMES:
+        raise AddressError(f"--scheduler '{scheduler}': unknown scheme '{scheme}://' "
+                           f"(one of {', '.join(s + '://' for s in _SCHEMES)})")
+    if scheme == "inproc":
+        if not where:
+            raise AddressError(f"--scheduler '{scheduler}': no address after inproc://")
+        return address
+    m = _HOST_PORT.fullmatch(where)
+    if m is None or not 1 <= int(m.group("port")) <= 65535:
+        raise AddressError(f"--scheduler '{scheduler}': not a HOST:PORT address "
+                           f"({example})")
+    return address
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """distributed's own logging silenced: its reconnection attempts and tracebacks are
+    pages of noise around the one message a command prints."""
+    logger = logging.getLogger("distributed")
+    old = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
 
 
 def _import_distributed():
@@ -87,25 +136,43 @@ class DaskExecutor:
         futures = [self.client.submit(fn, *args, pure=False) for args in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         done: list[int] = []
+        task_error: BaseException | None = None
         try:
-            for fut in as_completed(futures, loop=self.client.loop):
-                if fut.status == "error":
-                    fut.result()  # raises the task's exception here
-                done.append(index[fut.key])
-                if progress is not None:
-                    progress(done)
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+            with _quiet():
+                for fut in as_completed(futures, loop=self.client.loop):
+                    if fut.status == "error":
+                        try:
+                            fut.result()  # raises the task's exception here
+                        except BaseException as exc:
+                            task_error = exc
+                            raise
+                    done.append(index[fut.key])
+                    if progress is not None:
+                        progress(done)
+                return [f.result() for f in futures]
+        except BaseException as exc:
+            self._cancel(futures)
+            if exc is task_error or not isinstance(exc, Exception):
+                raise  # the task's own error, or Ctrl-C
+            raise DistributedError("the Dask cluster was lost during the run: its "
+                                   "scheduler or workers went away "
+                                   f"({type(exc).__name__})") from None
+
+    def _cancel(self, futures) -> None:
+        with _quiet(), contextlib.suppress(Exception):
+            self.client.cancel(futures)
 
     def close(self) -> None:
-        try:
-            self.client.close()
-        finally:
-            if self.cluster is not None:
-                self.cluster.close()
+        """Close the client and the local cluster, if any; a cluster already gone is no
+        error (nothing is left to close)."""
+        with _quiet():
+            try:
+                with contextlib.suppress(Exception):
+                    self.client.close(timeout=5)
+            finally:
+                if self.cluster is not None:
+                    with contextlib.suppress(Exception):
+                        self.cluster.close()
 
     def __enter__(self) -> DaskExecutor:
         return self
@@ -120,28 +187,21 @@ def connect(scheduler: str | None = None, local: int | None | bool = None, *,
     ``host:port``), or on a new local cluster (``local``: the number of workers, or True
     for one per core; ``processes=False`` keeps the workers in this process, as threads).
 
-    Raises :class:`DistributedError` when Dask is missing, when nothing answers at the
-    address within ``timeout`` seconds, or when the workers run another cxdsl."""
+    Raises :class:`AddressError` at once for a malformed address, and
+    :class:`DistributedError` when Dask is missing, when nothing answers at the address
+    within ``timeout`` seconds, or when the workers run another cxdsl."""
+    address = check_address(scheduler) if scheduler is not None else None
     _import_distributed()
     from distributed import Client  # lazy: the optional cxdsl[dask] extra
 
-    quiet = logging.getLogger("distributed")
     cluster = None
-    if scheduler is not None:
-        address = scheduler.strip()
-        if not address:
-            raise DistributedError("--scheduler needs an address, e.g. tcp://host:8786")
-        if "://" not in address:
-            address = "tcp://" + address
-        old = quiet.level
-        quiet.setLevel(logging.CRITICAL)
+    if address is not None:
         try:
-            client = Client(address, timeout=f"{timeout}s", set_as_default=False)
+            with _quiet():
+                client = Client(address, timeout=f"{timeout}s", set_as_default=False)
         except Exception as exc:
             raise DistributedError(f"cannot reach the Dask scheduler at {scheduler} "
                                    f"within {timeout:g} s ({_reason(exc)})") from None
-        finally:
-            quiet.setLevel(old)
         task_threads = None
     else:
         from distributed import LocalCluster  # lazy: the optional cxdsl[dask] extra
@@ -220,5 +280,5 @@ def from_options(scheduler: str | None, dask: str | None, *,
     return None
 
 
-__all__ = ["DistributedError", "DaskExecutor", "connect", "from_options", "parse_local",
-           "CONNECT_TIMEOUT"]
+__all__ = ["AddressError", "DistributedError", "DaskExecutor", "check_address", "connect",
+           "from_options", "parse_local", "CONNECT_TIMEOUT"]

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -145,51 +146,84 @@ class PositiveNumberType(click.ParamType):
 
 # ---------------------------------------------------------------------- progress
 
-#: customers the numba engine completes per second, roughly: runs expected to finish
-#: sooner than PROGRESS_AFTER seconds never show a bar.
+#: runs expected to finish sooner than this many seconds never show a bar; the
+#: environment variable CXDSL_PROGRESS_AFTER (seconds, 0 or more) overrides it.
 PROGRESS_AFTER = 1.0
 
 
-# ------------------------------------------------------------------------- progress
+def progress_after() -> float:
+    """:data:`PROGRESS_AFTER`, or the seconds in CXDSL_PROGRESS_AFTER when that is a
+    number of seconds (anything else is ignored: a display setting never stops a run)."""
+    raw = os.environ.get("CXDSL_PROGRESS_AFTER")
+    if raw is None:
+        return PROGRESS_AFTER
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return PROGRESS_AFTER
+    return seconds if math.isfinite(seconds) and seconds >= 0 else PROGRESS_AFTER
 
 
 class LazyProgress:
     """A progress callback that shows a rich bar on stderr once a run has taken longer
-    than PROGRESS_AFTER seconds, and only when stderr is a terminal."""
+    than :func:`progress_after` seconds, and only when stderr is a terminal.
+
+    The analyses call it from their worker threads, several at once: one lock guards the
+    bar's creation, every update and :meth:`close`, so a bar is created once, never
+    updated before its task exists, and never shown again once closed (a straggling
+    worker's late update would otherwise leave a bar on the screen, glued to the next
+    output). rich's own refresh thread draws the bar; the workers only record counts."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
+        self.after = progress_after()
         self.start = time.monotonic()
         self.progress = None
         self.task = None
+        self.closed = False
+        self.lock = threading.Lock()
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
+        if not self.enabled or self.closed:
             return
-        if self.progress is None:
-            if time.monotonic() - self.start < PROGRESS_AFTER:
+        with self.lock:
+            if self.closed:
                 return
-            # most runs never show a bar
-            from rich.console import Console  # lazy: rich, see the module docstring
-            from rich.progress import (  # lazy: rich, see the module docstring
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(TextColumn("simulating"), BarColumn(),
-                                     MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=Console(file=sys.stderr), transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("run", total=total)
-        self.progress.update(self.task, completed=done, total=total)
+            if self.progress is None:
+                if time.monotonic() - self.start < self.after:
+                    return
+                self.progress, self.task = _start_bar(total)
+            self.progress.update(self.task, completed=done, total=total)
 
     def close(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
+        """Stop the bar and clear its line (before the command prints anything else);
+        later calls do nothing."""
+        with self.lock:
+            self.closed = True
+            if self.progress is not None:
+                self.progress.stop()
+                self.progress = None
+
+
+def _start_bar(total: int):
+    """A started rich bar on stderr and its task. Lines written to stderr meanwhile show
+    above the bar; stdout is not redirected through it (that would send a command's
+    output to stderr while the bar is up)."""
+    # most runs never show a bar
+    from rich.console import Console  # lazy: rich, see the module docstring
+    from rich.progress import (  # lazy: rich, see the module docstring
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(file=sys.stderr), transient=True,
+                   redirect_stdout=False)
+    bar.start()
+    return bar, bar.add_task("run", total=total)
 
 
 # ------------------------------------------------- options and plumbing of analyses
@@ -294,16 +328,22 @@ def load(file: str, allow_outside_imports: bool):
 @contextlib.contextmanager
 def failures():
     """Map the errors of an analysis to the command line's: bad arguments and cluster
-    problems exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
+    problems (a malformed or unreachable scheduler, a cluster lost during the run: one
+    line each) exit 2, a journey the exact engine cannot take exits 1, Ctrl-C exits 130;
     in every case nothing has been written."""
     from ..analysis import AnalysisError  # lazy: numba, see the module docstring
-    from ..analysis.distributed import DistributedError  # lazy: numba, as above
+    from ..analysis.distributed import (  # lazy: numba, as above
+        AddressError,
+        DistributedError,
+    )
     from ..sim.exact import ExactError  # lazy: numba, as above
     from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
     try:
         yield
     except (AnalysisError, SimulationError) as exc:
+        raise click.UsageError(str(exc)) from None
+    except AddressError as exc:
         raise click.UsageError(str(exc)) from None
     except DistributedError as exc:
         click.echo(f"error: {exc}; nothing written", err=True)

@@ -20,7 +20,6 @@ from .common import (
     JSON_OPTION,
     OUTPUT_HELP,
     OUTSIDE_IMPORTS_OPTION,
-    PROGRESS_AFTER,
     SIMULATOR_OR_EXACT,
     THREADS_OPTION,
     LazyProgress,
@@ -29,6 +28,7 @@ from .common import (
     customers_option,
     engine_option,
     load_or_exit,
+    progress_after,
     report,
     seed_option,
     write_output,
@@ -45,7 +45,7 @@ class PrecisionType(PositiveNumberType):
 
 def _warm_up() -> None:
     """Load (or, the first time ever, compile) the simulator before the run, with a
-    spinner on stderr if that takes longer than PROGRESS_AFTER seconds, so a first run
+    spinner on stderr if that takes longer than progress_after() seconds, so a first run
     says what it is doing instead of sitting at 0%."""
     from ..sim import engine  # lazy: compiling the kernel's module, under the spinner
 
@@ -61,7 +61,7 @@ def _warm_up() -> None:
                     "compiling the simulator (first run only)…")
                 status.start()
 
-    timer = threading.Timer(PROGRESS_AFTER, show)
+    timer = threading.Timer(progress_after(), show)
     timer.daemon = True
     timer.start()
     try:

@@ -127,3 +127,72 @@ def test_parse_local():
 def test_bad_dask_option(spec):
     out = invoke("mot", spec, "--dask", "locl:2")
     assert out.exit_code == 2 and "local or local:N" in out.output
+
+
+@pytest.mark.parametrize("address", ["bogus", "tcp://", ":::", "tcp://host:99999",
+                                     "http://host:8786", "[::1]:port", " "])
+def test_a_malformed_address_is_a_usage_error_at_once(spec, address):
+    start = time.monotonic()
+    out = invoke("sweep", spec, "-n", "1000", "--scheduler", address)
+    assert time.monotonic() - start < 2
+    assert out.exit_code == 2, out.output
+    assert "--scheduler" in out.output and "Traceback" not in out.output
+
+
+def test_through_the_entry_point_one_line_and_no_traceback(spec, cxdsl_cli, monkeypatch):
+    """Malformed and unreachable, as a user runs it: no 'Exception ignored in
+    Client.__del__' when the process exits, no traceback, one message."""
+    monkeypatch.setenv("CXDSL_DASK_TIMEOUT", "2")
+    for address, wanted, most in (("bogus", "not a HOST:PORT address", 10),
+                                  (f"127.0.0.1:{_free_port()}", "cannot reach", 15)):
+        start = time.monotonic()
+        r = cxdsl_cli("sweep", spec, "-n", "1000", "--scheduler", address, timeout=60)
+        assert time.monotonic() - start < most, address
+        assert r.returncode == 2, r.stderr
+        assert wanted in r.stderr
+        assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr
+
+
+def _closing_at_first_progress(monkeypatch):
+    """Close each executor's cluster as soon as its first task is done, as when the
+    scheduler is killed in the middle of a run."""
+    from cxdsl.analysis.distributed import DaskExecutor
+
+    real_map = DaskExecutor.map
+
+    def map_then_lose(self, fn, tasks, progress=None):
+        def lose(done):
+            if len(done) == 1:
+                self.cluster.close()
+            if progress is not None:
+                progress(done)
+        return real_map(self, fn, tasks, lose)
+
+    monkeypatch.setattr(DaskExecutor, "map", map_then_lose)
+
+
+def test_a_cluster_lost_during_a_sweep_is_one_clear_error(monkeypatch):
+    _closing_at_first_progress(monkeypatch)
+    model = cxdsl.loads(SPEC)
+    ex = connect(local=2, processes=False, timeout=10)
+    start = time.monotonic()
+    with pytest.raises(DistributedError, match="lost during the run"):
+        analysis.sweep(model, [analysis.parse_vary("e.p=0:1:60", model)], customers=2000,
+                       executor=ex)
+    ex.close()
+    assert time.monotonic() - start < 30
+
+
+def test_a_cluster_lost_during_a_command(spec, tmp_path, monkeypatch, capsys):
+    from cxdsl.analysis import distributed as dist
+
+    _closing_at_first_progress(monkeypatch)
+    monkeypatch.setattr(dist, "from_options", lambda scheduler, dask, **kw: connect(
+        local=2, processes=False, timeout=10))
+    target = tmp_path / "out.csv"
+    out = invoke("sweep", spec, "--vary", "e.p=0:1:60", "-n", "2000", "-o", target,
+                 "--dask", "local:2")
+    assert out.exit_code == 2, out.output
+    lines = [line for line in out.output.splitlines() if line.strip()]
+    assert lines == [lines[0]] and "lost during the run" in lines[0], out.output
+    assert "nothing written" in lines[0] and not target.exists()

@@ -378,14 +378,14 @@ async def test_imports(client: LanguageClient, tmp_path_factory):
 
 @aio
 async def test_bad_requests_do_not_kill_the_server(client: LanguageClient, saas):
-    # a document the server was never given, at a path that does not exist: the handler
-    # fails, the failure is logged, the request is answered
+    # a document the server was never given, at a path that does not exist: answered
+    # with no hover, and nothing logged (it is no failure of the server)
     ghost = from_fs_path(str(ROOT / "no" / "such" / "file.cxj"))
     logged = len(client.log_messages)
     for _ in range(2):
         assert await client.text_document_hover_async(lsp.HoverParams(
             text_document=doc_id(ghost), position=lsp.Position(line=0, character=0))) is None
-    assert any("on_hover failed" in m.message for m in client.log_messages[logged:])
+    assert client.log_messages[logged:] == []
     # positions far outside the document
     far = lsp.Position(line=10_000, character=500)
     assert await hover_text(client, saas, far) is None

@@ -1,6 +1,8 @@
 """The language server driven as a subprocess over stdio with raw bytes, as a broken or
-hostile client would: an oversized document gets one diagnostic and is not parsed, and a
-document importing a FIFO does not hang the server. Every wait is bounded."""
+hostile client would: an oversized document gets one diagnostic and is not parsed, a
+document importing a FIFO does not hang the server, every request is answered (parameters
+that do not fit get InvalidParams), a frame that is too large, has no usable length or is
+cut short is answered with an error and the stream recovers. Every wait is bounded."""
 
 from __future__ import annotations
 
@@ -138,3 +140,94 @@ def test_a_document_importing_a_fifo_does_not_hang(server, tmp_path):
                             and m["params"]["uri"] == uri)
     assert any("FIFO" in d["message"] for d in published["params"]["diagnostics"])
     still_answers(server, uri)
+
+
+# ------------------------------------------------- every request answered, never silence
+
+HOVER_POSITION = {"line": 1, "character": 9}
+
+
+def opened(server, tmp_path) -> str:
+    uri = from_fs_path(str(tmp_path / "open.cxj"))
+    server.open(uri, GOOD)
+    server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+    return uri
+
+
+@pytest.mark.parametrize("method", ["textDocument/hover", "textDocument/definition"])
+def test_parameters_that_do_not_fit_are_invalid_params(server, tmp_path, method):
+    uri = opened(server, tmp_path)
+    doc = {"uri": uri}
+    for params in ({"textDocument": doc, "position": {"line": -1, "character": 0}},
+                   {"textDocument": doc, "position": {"line": 0, "character": 2 ** 40}},
+                   {"textDocument": doc, "position": {"line": "one", "character": 0}},
+                   {"textDocument": doc, "position": [1, 2]},
+                   {"textDocument": 7, "position": HOVER_POSITION},
+                   {"textDocument": doc},
+                   None, [], 5):
+        answer = server.request(method, params, timeout=10)
+        assert answer.get("error", {}).get("code") == -32602, (params, answer)
+        assert method in answer["error"]["message"]
+    still_answers(server, uri)
+    assert not any("Traceback" in line for line in server.log)
+
+
+def answered_with_null_id(server) -> dict:
+    return server.wait(lambda m: "error" in m and m.get("id") is None, timeout=10)
+
+
+def test_a_frame_over_the_bound_is_refused_and_the_next_is_read(server, tmp_path):
+    uri = opened(server, tmp_path)
+    server.send_raw(b"Content-Length: 99999999999\r\n\r\n")
+    assert answered_with_null_id(server)["error"]["code"] == -32600
+    still_answers(server, uri)
+    assert server.proc.poll() is None
+    # a client that really sends 9 MB: refused, skipped, and the stream is still in step
+    body = json.dumps({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"text": "x" * (9 * 1024 * 1024)}]}}).encode()
+    server.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    assert "8 MB" in answered_with_null_id(server)["error"]["message"]
+    still_answers(server, uri)
+
+
+@pytest.mark.parametrize("frame", [
+    b"Content-Length: abc\r\n\r\n{}",
+    b"Content-Length: -5\r\n\r\n",
+    b"Content-Length: 12\r\n\r\nnot json at!",
+    b"Content-Length: 2\r\n\r\n[]",
+    b"Content-Length: 4\r\n\r\n[[[[",
+])
+def test_a_broken_frame_is_answered_and_the_stream_recovers(server, tmp_path, frame):
+    uri = opened(server, tmp_path)
+    server.send_raw(frame)
+    assert answered_with_null_id(server)["error"]["code"] in (-32700, -32600)
+    still_answers(server, uri)
+
+
+def test_a_body_cut_short_loses_no_later_request(server, tmp_path):
+    uri = opened(server, tmp_path)
+    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover",
+                       "params": {"textDocument": {"uri": uri},
+                                  "position": HOVER_POSITION}}).encode()
+    server.send_raw(b"Content-Length: %d\r\n\r\n" % (len(body) + 20) + body)
+    # the request right after it is answered: the bytes the cut body swallowed are given back
+    server.send({"jsonrpc": "2.0", "id": 8, "method": "textDocument/hover",
+                 "params": {"textDocument": {"uri": uri}, "position": HOVER_POSITION}})
+    assert answered_with_null_id(server)["error"]["code"] == -32700
+    answer = server.wait(lambda m: m.get("id") == 8, timeout=10)
+    assert "result" in answer, answer
+
+
+def test_a_document_that_does_not_exist_has_no_hover_and_no_traceback(server, tmp_path):
+    os.mkfifo(tmp_path / "pipe.cxj")
+    for name in ("absent.cxj", "pipe.cxj"):
+        answer = server.request("textDocument/hover", {
+            "textDocument": {"uri": from_fs_path(str(tmp_path / name))},
+            "position": HOVER_POSITION}, timeout=10)
+        assert answer.get("result", "missing") is None, answer
+    answer = server.request("textDocument/documentSymbol", {
+        "textDocument": {"uri": "untitled:Untitled-1"}}, timeout=10)
+    assert "error" not in answer
+    time.sleep(0.2)  # a log message would have arrived by now
+    assert not any("Traceback" in line or "failed" in line for line in server.log), server.log

@@ -6,20 +6,36 @@ with its LSP method, and :func:`build_server` registers them all on a new server
 passes the server as the parameter named ``ls``). Every handler is guarded: an exception
 in one request is logged to the client and answered with an empty result; the server keeps
 running.
+
+Every request is answered: messages are read by :mod:`.framing` (bounded frames, resynchronised
+after a broken one) instead of pygls's loop, a frame or body that cannot be used is answered
+with a JSON-RPC error whose id is null, and a request whose parameters do not fit its method
+(``line: -1``, ``params: null``, no position) with InvalidParams (-32602) and its id. A
+document neither open nor a readable file on disk has no hover, symbols or anything else:
+the answer is empty, with nothing logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
+import stat
+import sys
+import threading
 import traceback
 from collections.abc import Callable
+from urllib.parse import unquote
 
+import cattrs
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
 
 from ..._version import __version__
 from ...lang import source
@@ -29,6 +45,7 @@ from ..formatter import FormatError, format_text
 from .completion import complete
 from .diagnostics import lsp_diagnostics
 from .edits import text_edits
+from .framing import INVALID_REQUEST, PARSE_ERROR, FrameReader, Refused
 from .hover import hover
 from .index import Analysis, analyze, build_index, path_of
 from .positions import LineIndex
@@ -48,11 +65,40 @@ log = logging.getLogger(__name__)
 DEFAULT_DEBOUNCE = 0.3
 
 
+class NoDocument(Exception):
+    """A request about a document that is neither open nor a readable file on disk."""
+
+
+class InvalidParams(JsonRpcInvalidParams):
+    """A message whose parameters do not fit its method, with what is wrong."""
+
+
+class CxjProtocol(LanguageServerProtocol):
+    """pygls's protocol, except that a message that does not fit its method raises
+    :class:`InvalidParams` saying where, without logging a traceback."""
+
+    def structure_message(self, data):
+        if not (isinstance(data, dict) and isinstance(data.get("method"), str)
+                and "jsonrpc" in data and "error" not in data):
+            return super().structure_message(data)
+        is_request = "id" in data
+        kind = self.get_message_type(data["method"]) or (
+            JsonRPCRequestMessage if is_request else JsonRPCNotification)
+        try:
+            return self._converter.structure(data, kind)
+        except cattrs.BaseValidationError as exc:
+            where = "; ".join(cattrs.transform_error(exc, path="message"))
+            raise InvalidParams(f"{data['method']}: invalid params: {where}") from None
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise InvalidParams(f"{data['method']}: invalid params: {exc}") from None
+
+
 class CxjLanguageServer(LanguageServer):
-    """The cxdsl language server: document state, debouncing and the features."""
+    """The cxdsl language server: document state, debouncing, the message loop and the
+    features."""
 
     def __init__(self, debounce: float | None = None):
-        super().__init__("cxdsl", __version__,
+        super().__init__("cxdsl", __version__, protocol_cls=CxjProtocol,
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Full)
         env = os.environ.get("CXDSL_LSP_DEBOUNCE")
         self.debounce = debounce if debounce is not None else (
@@ -60,7 +106,6 @@ class CxjLanguageServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}
         self.timers: dict[str, asyncio.TimerHandle] = {}
 
-    # state ---------------------------------------------------------------
     @property
     def encoding(self) -> str:
         try:
@@ -68,9 +113,76 @@ class CxjLanguageServer(LanguageServer):
         except Exception:
             return "utf-16"
 
+    # messages ------------------------------------------------------------
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """Serve on standard input and output until the client says exit, or the input
+        ends."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self.serve(FrameReader(stdin or sys.stdin.buffer)))
+        except BrokenPipeError:
+            log.error("the client has gone; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def serve(self, reader: FrameReader) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stop_event.is_set():
+            frame = await loop.run_in_executor(self.thread_pool, reader.next_frame)
+            if frame is None:
+                return
+            self.receive(frame, reader)
+
+    def receive(self, frame: bytes | Refused, reader: FrameReader) -> None:
+        """Handle one frame; whatever cannot be handled is answered with an error."""
+        if isinstance(frame, Refused):
+            self.answer_error(None, frame.code, frame.message)
+            return
+        try:
+            raw = json.loads(frame)
+        except (ValueError, RecursionError):
+            self.answer_error(None, PARSE_ERROR, f"a message of {len(frame):,} bytes is "
+                                                 "not JSON")
+            reader.give_back(frame)
+            return
+        msg_id = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+            msg_id = None
+        if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+            self.answer_error(msg_id, INVALID_REQUEST, "not a JSON-RPC 2.0 message")
+            return
+        try:
+            message = self.protocol.structure_message(raw)
+        except JsonRpcException as exc:
+            if "id" in raw and "method" in raw:
+                self.answer_error(msg_id, exc.code, exc.message)
+            else:
+                log.warning("%s", exc.message)
+            return
+        try:
+            self.protocol.handle_message(message)
+        except Exception:
+            self.report_crash("message handling")
+
+    def answer_error(self, msg_id, code: int, message: str) -> None:
+        self.protocol._send_response(msg_id, error=lsp.ResponseError(code=code,
+                                                                      message=message))
+
+    # state ---------------------------------------------------------------
     def analysis(self, uri: str) -> Analysis:
+        """The analysis of an open document, or of a readable file on disk; raises
+        :class:`NoDocument` for anything else (never blocks on a FIFO or reads a file
+        over the size limit)."""
+        if unquote(uri) not in self.workspace.text_documents:
+            readable_on_disk(uri)
         doc = self.workspace.get_text_document(uri)
-        text = doc.source
+        try:
+            text = doc.source
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise NoDocument(uri) from None
         cached = self.analyses.get(uri)
         if cached is not None and cached.version == doc.version and cached.text == text:
             return cached
@@ -112,6 +224,18 @@ class CxjLanguageServer(LanguageServer):
             pass
 
 
+def readable_on_disk(uri: str) -> None:
+    """Raise :class:`NoDocument` unless ``uri`` names a regular file on disk no larger
+    than the size limit of `cxdsl check`."""
+    path = path_of(uri)
+    try:
+        info = os.stat(path) if path else None
+    except (OSError, ValueError):
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+        raise NoDocument(uri)
+
+
 def oversized(uri: str, version: int | None, encoding: str) -> Analysis:
     """The analysis of a document over the size limit of `cxdsl check`: one diagnostic,
     and nothing parsed (an empty document for every feature), so the server stays quick."""
@@ -129,8 +253,8 @@ FEATURES: list[tuple[str, object, Callable]] = []
 
 def feature(method: str, options: object = None) -> Callable[[Callable], Callable]:
     """Record a handler ``fn(ls, params)`` for ``method``, guarded: it answers None (and
-    logs the traceback) when it raises; protocol errors meant for the client pass
-    through."""
+    logs the traceback) when it raises, None alone for a document that does not exist;
+    protocol errors meant for the client pass through."""
     def record(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def guarded(ls: CxjLanguageServer, params):
@@ -138,6 +262,8 @@ def feature(method: str, options: object = None) -> Callable[[Callable], Callabl
                 return fn(ls, params)
             except JsonRpcException:
                 raise
+            except NoDocument:
+                return None
             except Exception:
                 ls.report_crash(fn.__name__)
                 return None
