@@ -25,7 +25,7 @@ event good p=40% impact=+3 at S
 event bad p=10% impact=-2 at S
 event late p=50% impact=+1 at T
 event slow p=20% impact=-1 at T
-event end p=30% impact=+2 at U
+event finale p=30% impact=+2 at U
 scenario fix { bad.p = 5% }
 scenario more { good.p = 60% }
 """
