@@ -23,11 +23,8 @@ from .grammar import keywords
 ATTRIBUTES: tuple[str, ...] = ALL_ATTRIBUTES
 ATTRIBUTES_OF: dict[str, tuple[str, ...]] = {d: attributes_of(d) for d in _ATTRIBUTE_REGISTRY}
 
-#: Distribution functions a value may call (the value-form registry), with their arity
-#: (None: any number of ``value: weight`` pairs).
+#: Distribution functions a value may call (the value-form registry).
 DISTRIBUTIONS: tuple[str, ...] = tuple(FORMS)
-DISTRIBUTION_ARITY: dict[str, int | None] = {
-    name: len(FORMS[name].params) or None for name in DISTRIBUTIONS}
 
 #: The metrics of ``target SURVEY.METRIC``: those a survey's answers give. The others
 #: (conversion, revenue) are funnel metrics over all customers.
@@ -40,7 +37,7 @@ COMPARISONS: tuple[str, ...] = ("<", "<=", ">", ">=", "==", "!=")
 TARGET_COMPARISONS: tuple[str, ...] = TARGET_OPS
 
 __all__ = [  # KEYWORDS is made on first use by __getattr__
-    "ATTRIBUTES", "ATTRIBUTES_OF", "COMPARISONS", "DISTRIBUTIONS", "DISTRIBUTION_ARITY",
+    "ATTRIBUTES", "ATTRIBUTES_OF", "COMPARISONS", "DISTRIBUTIONS",
     "KEYWORDS",  # noqa: F822
     "METRICS", "SURVEY_METRICS", "TARGET_COMPARISONS",
 ]

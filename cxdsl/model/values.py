@@ -25,6 +25,7 @@ Numbers are floats in the attribute's own unit (score points for baselines and i
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class Problem:
     arg: int | None = None
 
 
-class ValueForm:
+class ValueForm(abc.ABC):
     """The base of every value form; subclasses are frozen dataclasses of their numbers."""
 
     name: ClassVar[str]
@@ -83,12 +84,13 @@ class ValueForm:
     def numbers(self) -> tuple[float, ...]:
         return tuple(getattr(self, p) for p in self.params)
 
+    @abc.abstractmethod
     def mean(self) -> float:
-        raise NotImplementedError
+        """The mean of a draw."""
 
+    @abc.abstractmethod
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take (±inf where unbounded)."""
-        raise NotImplementedError
 
     def outcomes(self) -> list[tuple[float, float]] | None:
         """The (value, probability) pairs of a value the exact engine can enumerate, equal
@@ -106,10 +108,10 @@ class ValueForm:
         return {"kind": self.name, **{p: _json_number(x) for p, x in
                                       zip(self.params, self.numbers())}}
 
+    @abc.abstractmethod
     def scaled(self, k: float, clip: tuple[float, float] | None = None) -> ValueForm:
         """Every number times ``k`` (the mean moves by the same factor), reordered so the
         form stays valid; constants and discrete values clipped to ``clip`` when given."""
-        raise NotImplementedError
 
     def kernel_params(self) -> tuple[float, float, float, float]:
         """The four parameters of the kernel's table row for ``kernel_kind``: the form's

@@ -8,6 +8,7 @@ events that exist where its event is declared.
 from __future__ import annotations
 
 from ...model import ir
+from ...model.attributes import SCORE_POINT
 from .. import ast
 from .. import messages as msg
 from . import values
@@ -24,7 +25,7 @@ def resolve(ctx: Context, c: ast.Cond, owner: ast.Event, stage: str,
         if isinstance(node, ast.Ref):
             return _reference(ctx, node, owner, stage, stage_pos, known)
         if isinstance(node, ast.ScoreCmp):
-            v = values.plain(ctx, node.value, msg.THE_SCORE, values.SCORE)
+            v = values.plain(ctx, node.value, msg.THE_SCORE, SCORE_POINT)
             return None if v is None else ir.ScoreCmp(node.op, v)
         if isinstance(node, ast.Not):
             inner = walk(node.operand)

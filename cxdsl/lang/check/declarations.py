@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ...model import ir
+from ...model.attributes import attributes_of
 from .. import ast
 from .. import messages as msg
 from ..diagnostics import Span
@@ -42,7 +43,7 @@ def run(ctx: Context) -> None:
 def _persona_lines(ctx: Context, decls: list[ast.Persona]) -> tuple[list[tuple], bool]:
     """The accepted personas as (node, attributes), and whether any was rejected."""
     raw: list[tuple] = []
-    allowed = values.attributes_of("persona")
+    allowed = attributes_of("persona")
     rejected = False
     for p in decls:
         new = ctx.declare(p.name, "persona")

@@ -8,6 +8,7 @@ import math
 from decimal import Decimal
 
 from ...model import ir, paths
+from ...model.attributes import UNITS
 from .. import ast
 from .. import messages as msg
 from ..diagnostics import Span
@@ -56,7 +57,7 @@ def run(ctx: Context) -> None:
 
 def _sweep(ctx: Context, sw, path: ir.PathRef, model: ir.Model) -> ir.Sweep | None:
     """The values of one sweep line of ``path``; None after a reported error."""
-    unit = values.unit_of(path.attr)
+    unit = UNITS.get(path.attr)
     written = (sw.values if isinstance(sw, ast.SweepList)
                else (sw.start, sw.stop, sw.step))
     pct = next((n for n in written if n.is_percent), None)

@@ -7,6 +7,7 @@ import dataclasses
 import math
 
 from ...model import ir
+from ...model.attributes import SCORE_POINT
 from .. import ast
 from .. import messages as msg
 from ..diagnostics import did_you_mean
@@ -49,7 +50,7 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
         lo, hi = model.scale
         ctx.err("E608", msg.NPS_SCALE.format(lo=lo, hi=hi), t.metric.span, msg.NPS_SCALE_HINT)
         return None
-    v = (values.plain(ctx, t.threshold, msg.MEAN_TARGET, values.SCORE)
+    v = (values.plain(ctx, t.threshold, msg.MEAN_TARGET, SCORE_POINT)
          if metric == "mean" else
          values.plain(ctx, t.threshold, msg.REVENUE_TARGET, msg.MONEY_PER_CUSTOMER)
          if metric == "revenue" else values.number(ctx, t.threshold))

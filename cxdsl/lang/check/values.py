@@ -13,11 +13,11 @@ from ...model.attributes import (
     ATTRIBUTES,
     BASELINE,
     NON_NEGATIVE,
-    NUMBER,
     PROBABILITY,
     SCORE_POINT,
     SCORE_VALUE,
     UNITS,
+    attributes_of,
 )
 from ...model.values import FORMS, Problem, ValueForm, forms_for
 from .. import ast
@@ -26,28 +26,9 @@ from ..diagnostics import Span, did_you_mean
 from ..vocabulary import DISTRIBUTIONS
 from .context import Context
 
-_PROB, _NUMBER, _NONNEG = PROBABILITY, NUMBER, NON_NEGATIVE
-_DIST, _BASELINE = SCORE_VALUE, BASELINE
-_SCORE = SCORE_POINT
-_UNITS = UNITS
-#: Each declaration's attributes and the kind of value each takes, in canonical order.
-ATTRIBUTE_KINDS: dict[str, dict[str, str]] = {
-    decl: {a: spec.kind for a, spec in attrs.items()} for decl, attrs in ATTRIBUTES.items()}
 #: The forms a score (impact, baseline) and a probability (p, advance) may take.
 SCORE_FORMS = forms_for("score")
 PROBABILITY_FORMS = forms_for("probability")
-
-#: The unit of a score: a number that is no percentage.
-SCORE = _SCORE
-
-
-def attributes_of(kind: str) -> tuple[str, ...]:
-    return tuple(ATTRIBUTE_KINDS[kind])
-
-
-def unit_of(attr: str) -> str | None:
-    """What ``attr`` counts when it takes no percentage (None when it may be one)."""
-    return _UNITS.get(attr)
 
 
 def number(ctx: Context, n: ast.Number) -> float | None:
@@ -67,7 +48,7 @@ def plain(ctx: Context, n: ast.Number, what: str, unit: str) -> float | None:
     if v is not None and n.is_percent:
         lo, hi = ctx.scale
         hint = msg.without_percent_hint(n.raw)
-        if unit == _SCORE and not lo <= v * 100 <= hi:
+        if unit == SCORE_POINT and not lo <= v * 100 <= hi:
             hint = msg.PERCENT_OF_SCALE_HINT.format(raw=n.raw, lo=lo, hi=hi,
                                                     point=lo + v * (hi - lo))
         ctx.err("E310", msg.NOT_A_PERCENTAGE.format(what=what, unit=unit, raw=n.raw), n.span, hint)
@@ -87,7 +68,7 @@ def integer(ctx: Context, n: ast.Number, what: str, lo: int, hi: int) -> int | N
 
 def dist(ctx: Context, value: ast.Value, kind: str, what: str) -> ir.Dist | None:
     """A number or distribution for an impact or baseline (both in score points)."""
-    unit = _UNITS["baseline" if kind == _BASELINE else "impact"]
+    unit = UNITS["baseline" if kind == BASELINE else "impact"]
     if isinstance(value, ast.Number):
         v = plain(ctx, value, what, unit)
         return None if v is None else ir.Const(v)
@@ -186,7 +167,7 @@ def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
     """A plain number of the given kind (probability, number, non-negative); with a
     ``unit``, not a percentage."""
     if isinstance(value, ast.Call):
-        if kind == _PROB and value.func.text in PROBABILITY_FORMS:
+        if kind == PROBABILITY and value.func.text in PROBABILITY_FORMS:
             # a probability that varies per customer: each customer's chance is its mean
             drawn = form(ctx, value, FORMS[value.func.text], what, None)
             return None if drawn is None else drawn.mean()
@@ -195,11 +176,11 @@ def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
     v = plain(ctx, value, what, unit) if unit else number(ctx, value)
     if v is None:
         return None
-    if kind == _PROB and not 0.0 <= v <= 1.0:
+    if kind == PROBABILITY and not 0.0 <= v <= 1.0:
         ctx.err("E302", msg.NOT_PROBABILITY.format(what=what, raw=value.raw), value.span,
                 msg.probability_hint(v, value.raw, value.is_percent))
         return None
-    if kind == _NONNEG and v < 0:
+    if kind == NON_NEGATIVE and v < 0:
         ctx.err("E302", msg.NEGATIVE.format(what=what, raw=value.raw), value.span)
         return None
     return v
@@ -221,22 +202,22 @@ def baseline_ok(ctx: Context, d: ir.Dist, span: Span, who: str) -> bool:
 
 def attr_value(ctx: Context, kind: str, attr: str, value: ast.Value, who: str):
     """Convert an attribute value by its declared kind; None after an error."""
-    spec = ATTRIBUTE_KINDS[kind][attr]
+    spec = ATTRIBUTES[kind][attr].kind
     what = msg.ATTRIBUTE_OF.format(attr=attr, who=who)
-    if spec == _DIST:
+    if spec == SCORE_VALUE:
         return dist(ctx, value, spec, what)
-    if spec == _BASELINE:
+    if spec == BASELINE:
         d = dist(ctx, value, spec, what)
         if d is not None and not baseline_ok(ctx, d, value.span, who):
             return None
         return d
-    return scalar(ctx, value, spec, what, _UNITS.get(attr))
+    return scalar(ctx, value, spec, what, UNITS.get(attr))
 
 
 def attrs(ctx: Context, kind: str, given: tuple[ast.Attr, ...], who: str,
           allowed: tuple[str, ...] | None = None) -> dict[str, tuple[object, ast.Attr]]:
     """Validate the attributes ``given`` to a ``kind`` declaration: name -> (value, node)."""
-    allowed = allowed or tuple(attributes_of(kind))
+    allowed = allowed or attributes_of(kind)
     out: dict[str, tuple[object, ast.Attr]] = {}
     for a in given:
         name = a.name.text

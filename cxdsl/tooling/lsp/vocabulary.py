@@ -10,13 +10,13 @@ server's own.
 
 from __future__ import annotations
 
+from ...lang.vocabulary import ATTRIBUTES_OF  # noqa: F401  (the features read it from here)
 from ...model import ir
-from ...model.attributes import ATTRIBUTES, attributes_of
+from ...model.attributes import ATTRIBUTES
 from ...model.metrics import REGISTRY as METRIC_REGISTRY
 from ...model.values import FORMS
 
 KINDS = ("persona", "stage", "event", "scenario", "survey")
-ATTRIBUTES_OF = {decl: attributes_of(decl) for decl in ATTRIBUTES}
 METRICS = ir.METRICS
 #: name -> (completion snippet, one-line doc)
 DISTRIBUTIONS = {name: (form.snippet, form.summary) for name, form in FORMS.items()}
