@@ -266,8 +266,25 @@ class SweepList:
     span: Span
 
 
+@dataclass(frozen=True)
+class Uncertain:
+    """``uncertain PATH ~ DIST``: each world of a forecast draws the value at PATH."""
+
+    path: Path
+    dist: Value
+    span: Span
+
+
+@dataclass(frozen=True)
+class Worlds:
+    """``worlds W``: the default number of worlds of a forecast."""
+
+    count: Number
+    span: Span
+
+
 Statement = Union[Journey, Scale, Customers, Seed, Import, Persona, Stage, Goal, Survey,
-                  Volume, Event, Target, Scenario, SweepRange, SweepList]
+                  Volume, Event, Target, Scenario, SweepRange, SweepList, Uncertain, Worlds]
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,10 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("E606", "sweep out of range",
      "A sweep that would make a probability leave 0..1, a share negative, or a baseline leave "
      "the scale."),
+    ("E607", "bad uncertain value",
+     "An `uncertain` line with a single number instead of a distribution, a path declared "
+     "uncertain twice, or a distribution that can draw values outside the attribute's range (a "
+     "`normal` for a probability)."),
     ("E608", "nps needs a 0..10 scale",
      "NPS is defined on the 0..10 scale only."),
     # warnings
@@ -139,6 +143,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("W009", "survey nobody answers",
      "A survey at a stage that no customer can reach (an earlier stage's advance is 0% for every "
      "persona)."),
+    ("W010", "uncertainty that never matters",
+     "An `uncertain` value that every scenario sets: in each scenario it is certain."),
 )
 
 #: code -> (title, explanation)

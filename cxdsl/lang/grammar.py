@@ -48,7 +48,7 @@ def keywords() -> tuple[str, ...]:
 #: The keywords a statement starts with.
 STATEMENT_KEYWORDS = ("journey", "scale", "customers", "seed", "import", "persona", "stage",
                       "goal", "survey", "volume", "event", "for", "target", "scenario",
-                      "sweep")
+                      "sweep", "uncertain", "worlds")
 
 #: A quoted string (closed or not) or a comment: what scans of the raw text step over.
 STRING_OR_COMMENT = r'"(?:\\.|[^"\\\n])*"?|#[^\r\n]*'

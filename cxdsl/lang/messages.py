@@ -306,3 +306,22 @@ def periods_hint(periods: Sequence[str]) -> str:
 def funnel_metric_hint(metric: str, survey_metrics: Sequence[str]) -> str:
     return (f"write 'target {metric} ...' without a survey; a survey has "
             + ", ".join(survey_metrics))
+
+# uncertain values and worlds
+WORLDS = "worlds"
+UNCERTAIN_TWICE = "'{path}' is declared uncertain twice (first at line {line})"
+KEEP_ONE_UNCERTAIN_HINT = "keep one distribution for it"
+UNCERTAIN_NEEDS_DISTRIBUTION = ("an uncertain value needs a distribution, not the single "
+                                "number {raw}")
+UNCERTAIN_DISTRIBUTION_HINT = ("write what you believe it could be, such as {example}; a "
+                               "known value is set on its declaration")
+UNCERTAIN_NOT_PROBABILITY = ("'{path}' is a probability, but {dist} can draw values outside "
+                             "0..1")
+UNCERTAIN_PROBABILITY_HINT = "a probability needs a distribution inside 0..1, such as beta(5, 95)"
+UNCERTAIN_NEGATIVE = "'{path}' cannot be negative, but {dist} can draw values below 0"
+UNCERTAIN_NEGATIVE_HINT = "use a distribution on positive values, such as uniform(0.2, 0.4)"
+UNCERTAIN_LAST_STAGE = ("'{path}': the last stage has no {attr} (nobody moves on from "
+                        "'{stage}')")
+UNCERTAIN_ALWAYS_SET = ("the uncertainty of '{path}' never matters: every scenario sets it")
+UNCERTAIN_ALWAYS_SET_HINT = ("it still widens the baseline's forecast; remove the line if "
+                             "the baseline is not in question")

@@ -209,6 +209,9 @@ class _ToAst(Transformer):
         return ast.SweepList(path, tuple(self._number(v) for v in values if v is not None),
                              self._span(meta))
 
+    uncertain = _built(ast.Uncertain, _as_is, _as_is)
+    worlds = _built(ast.Worlds, _number)
+
     def start(self, children):
         return list(children)
 

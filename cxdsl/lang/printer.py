@@ -201,6 +201,10 @@ def _statement_lines(s: ast.Statement, comments: list[ast.Comment]) -> list[_Lin
                       f"step {s.step.raw}")
     if isinstance(s, ast.SweepList):
         return simple(f"sweep {path_text(s.path)} in [{', '.join(v.raw for v in s.values)}]")
+    if isinstance(s, ast.Uncertain):
+        return simple(f"uncertain {path_text(s.path)} ~ {value_text(s.dist)}")
+    if isinstance(s, ast.Worlds):
+        return simple(f"worlds {s.count.raw}")
     if isinstance(s, ast.Persona):
         return [_Line(sp.line, sp.col, 0, "persona",
                       _cells_decl("persona", s.name, s.label, s.attrs, "persona"))]

@@ -250,6 +250,20 @@ class Sweep:
 
 
 @dataclass(frozen=True)
+class Uncertain:
+    """``uncertain PATH ~ DIST``: each world of a forecast draws the value at ``path`` from
+    ``dist`` (for a ``baseline`` or ``impact`` declared as a distribution, the draw is that
+    distribution's new mean)."""
+
+    path: PathRef
+    dist: Dist
+
+
+#: Worlds of a forecast when neither the spec (``worlds W``) nor the caller says.
+DEFAULT_WORLDS = 200
+
+
+@dataclass(frozen=True)
 class Model:
     title: str | None
     scale: tuple[int, int]
@@ -265,6 +279,8 @@ class Model:
     surveys: tuple[Survey, ...] = ()   # as declared; see all_surveys
     volume: float | None = None        # customers entering per period (None: not set)
     period: str = "year"
+    uncertain: tuple[Uncertain, ...] = ()  # in declaration order
+    worlds: int | None = None              # ``worlds W`` (None: not given)
 
     @property
     def all_surveys(self) -> tuple[Survey, ...]:

@@ -132,6 +132,9 @@ def model_to_dict(m: ir.Model) -> dict[str, Any]:
                       for s in m.scenarios],
         "sweeps": [{"path": path_to_dict(s.path), "values": [_num(v) for v in s.values]}
                    for s in m.sweeps],
+        "uncertain": [{"path": path_to_dict(u.path), "dist": dist_to_dict(u.dist)}
+                      for u in m.uncertain],
+        "worlds": m.worlds,
     }
 
 
@@ -168,6 +171,9 @@ def model_from_dict(d: dict[str, Any]) -> ir.Model:
         volume=_opt_float(d.get("volume")), period=d.get("period", "year"),
         sweeps=tuple(ir.Sweep(path_from_dict(s["path"]), tuple(map(float, s["values"])))
                      for s in d["sweeps"]),
+        uncertain=tuple(ir.Uncertain(path_from_dict(u["path"]), dist_from_dict(u["dist"]))
+                        for u in d.get("uncertain", ())),
+        worlds=d.get("worlds"),
     )
 
 

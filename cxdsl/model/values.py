@@ -29,9 +29,11 @@ import abc
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import ClassVar, Union
 
 Number = Callable[[float], str]
+_STANDARD_NORMAL = NormalDist()
 
 
 def _g(x: float) -> str:
@@ -92,6 +94,17 @@ class ValueForm(abc.ABC):
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take (±inf where unbounded)."""
 
+    @abc.abstractmethod
+    def quantile(self, u: float) -> float:
+        """The inverse CDF at ``u`` in (0, 1): how a world draws an ``uncertain`` value from
+        a uniform (deterministic, so a world's value is a pure function of its key)."""
+
+    def with_mean(self, mean: float) -> ValueForm:
+        """The form shifted so its mean is ``mean``, its spread kept (how a world sets an
+        uncertain baseline or impact declared as a distribution)."""
+        d = mean - self.mean()
+        return type(self)(*(x + d for x in self.numbers()))
+
     def outcomes(self) -> list[tuple[float, float]] | None:
         """The (value, probability) pairs of a value the exact engine can enumerate, equal
         values merged, in order of first appearance; None for a continuous value."""
@@ -134,6 +147,9 @@ class Const(ValueForm):
     def mean(self) -> float:
         return self.value
 
+    def quantile(self, u: float) -> float:
+        return self.value
+
     def support(self) -> tuple[float, float]:
         return self.value, self.value
 
@@ -165,6 +181,12 @@ class Normal(ValueForm):
     def mean(self) -> float:
         return self.mu
 
+    def quantile(self, u: float) -> float:
+        return self.mu + self.sd * _STANDARD_NORMAL.inv_cdf(u) if self.sd > 0 else self.mu
+
+    def with_mean(self, mean: float) -> Normal:
+        return Normal(mean, self.sd)
+
     def support(self) -> tuple[float, float]:
         return (self.mu, self.mu) if self.sd == 0 else (-math.inf, math.inf)
 
@@ -188,6 +210,9 @@ class Uniform(ValueForm):
 
     def mean(self) -> float:
         return (self.lo + self.hi) / 2
+
+    def quantile(self, u: float) -> float:
+        return self.lo + u * (self.hi - self.lo)
 
     def support(self) -> tuple[float, float]:
         return self.lo, self.hi
@@ -214,6 +239,15 @@ class Triangular(ValueForm):
 
     def mean(self) -> float:
         return (self.lo + self.mode + self.hi) / 3
+
+    def quantile(self, u: float) -> float:
+        lo, mode, hi = self.lo, self.mode, self.hi
+        if hi == lo:
+            return lo
+        cut = (mode - lo) / (hi - lo)
+        if u < cut:
+            return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+        return hi - math.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
 
     def support(self) -> tuple[float, float]:
         return self.lo, self.hi
@@ -246,6 +280,14 @@ class Discrete(ValueForm):
     def mean(self) -> float:
         return sum(v * w for v, w in zip(self.values, self.weights))
 
+    def quantile(self, u: float) -> float:
+        total = 0.0
+        for value, weight in zip(self.values, self.weights):
+            total += weight
+            if u < total:
+                return value
+        return next(v for v, w in zip(reversed(self.values), reversed(self.weights)) if w > 0)
+
     def support(self) -> tuple[float, float]:
         return min(self.values), max(self.values)
 
@@ -261,6 +303,10 @@ class Discrete(ValueForm):
         weight = weight or number
         pairs = ", ".join(f"{number(v)}: {weight(w)}" for v, w in zip(self.values, self.weights))
         return f"discrete({pairs})"
+
+    def with_mean(self, mean: float) -> Discrete:
+        d = mean - self.mean()
+        return Discrete(tuple(v + d for v in self.values), self.weights)
 
     def kernel_table(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """The kernel's table of this value: the values and weights with weight > 0."""
@@ -299,6 +345,11 @@ class Beta(ValueForm):
     def mean(self) -> float:
         return self.a / (self.a + self.b)
 
+    def quantile(self, u: float) -> float:
+        from scipy.special import betaincinv  # lazy: only forecasts draw from a beta
+
+        return float(betaincinv(self.a, self.b, u))
+
     def support(self) -> tuple[float, float]:
         return 0.0, 1.0
 
@@ -307,6 +358,9 @@ class Beta(ValueForm):
 
     def scaled(self, k: float, clip: tuple[float, float] | None = None) -> Const:
         return Const(_clip(self.mean() * k, clip))
+
+    def with_mean(self, mean: float) -> Const:
+        return Const(mean)
 
 
 def _clip(x: float, clip: tuple[float, float] | None) -> float:

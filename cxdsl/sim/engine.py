@@ -277,9 +277,12 @@ class _Run:
     running totals."""
 
     def __init__(self, tables: Tables, customers: int, seed: int, threads: int | None,
-                 chunk_size: int | None):
+                 chunk_size: int | None, split: bool = False):
         self.tables = t = tables
         self.customers = _check_int("customers", customers, 1)
+        if split and self.customers < t.points:
+            raise ValueError(f"customers must be at least the number of points "
+                             f"({t.points}) to split them, got {self.customers}")
         self.seed = _check_int("seed", seed, None)
         max_threads = numba.config.NUMBA_NUM_THREADS
         self.threads = max_threads if threads is None else _check_int("threads", threads, 1)
@@ -291,8 +294,13 @@ class _Run:
         self.blocks_per_chunk = max(1, chunk // BLOCK_SIZE)
 
         P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
-        self.counts = np.stack([persona_counts(t.share[p], self.customers, t.persona_names)
+        per_point = split_evenly(self.customers, P) if split else [self.customers] * P
+        self.counts = np.stack([persona_counts(t.share[p], per_point[p], t.persona_names)
                                 for p in range(P)]).astype(np.int64)
+        # split points take the customers after the previous points'; others share them
+        self.j_first = np.zeros((P, Q), dtype=np.int64)
+        if split:
+            self.j_first[1:] = np.cumsum(self.counts, axis=0)[:-1]
         self.total = int(self.counts.sum())
         self.item_point, self.item_persona, self.item_block = work_order(self.counts)
         self.packed = pack(t, self.seed)
@@ -319,7 +327,7 @@ class _Run:
         previous = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
-            simulate_blocks(ip, iq, ib, self.counts, t.lo, t.hi, t.stage_first,
+            simulate_blocks(ip, iq, ib, self.counts, self.j_first, t.lo, t.hi, t.stage_first,
                     pk.ev_int, pk.ev_u64, pk.ev_value, pk.st_mode, pk.st_u64, pk.st_f64,
                     t.baseline_dist, pk.key_baseline, t.cond_op, t.cond_arg, t.cond_value,
                     t.dist_kind, t.dist_param, t.dist_first, t.dist_count,
@@ -359,6 +367,13 @@ class _Run:
         return out
 
 
+def split_evenly(customers: int, parts: int) -> list[int]:
+    """``customers`` split into ``parts`` sizes that differ by at most one, the larger
+    first (world w of a forecast simulates ``split_evenly(N, W)[w]`` customers)."""
+    size, extra = divmod(customers, parts)
+    return [size + (1 if w < extra else 0) for w in range(parts)]
+
+
 def iter_chunks(source, customers: int, seed: int, *, threads: int | None = None,
                 chunk_size: int | None = None) -> Iterator[ChunkReport]:
     """Run the simulation chunk by chunk, yielding a :class:`ChunkReport` after each.
@@ -390,8 +405,8 @@ def _chunks(run: _Run) -> Iterator[ChunkReport]:
 def simulate_points(source, customers: int, seed: int, *, threads: int | None = None,
                     chunk_size: int | None = None,
                     progress: Callable[[int, int], None] | None = None,
-                    should_stop: Callable[[list[Tallies]], bool] | None = None
-                    ) -> list[Tallies]:
+                    should_stop: Callable[[list[Tallies]], bool] | None = None,
+                    split: bool = False) -> list[Tallies]:
     """Simulate every point of ``source`` with ``customers`` customers each; one Tallies
     per point, in point order. Arguments as :func:`iter_chunks`, plus:
 
@@ -400,10 +415,13 @@ def simulate_points(source, customers: int, seed: int, *, threads: int | None = 
     ``should_stop(tallies)``: called after each chunk with the cumulative tallies (one per
     point); True ends the run there and returns those tallies (the hook of
     ``--precision``).
+    ``split``: ``customers`` is the total, split over the points (:func:`split_evenly`),
+    each point with customers of its own (the worlds of a forecast); by default every
+    point simulates the same ``customers`` customers (sweep points: common random numbers).
 
     Raises :class:`SimulationInterrupted` (carrying the partial tallies) on Ctrl-C, also
     when the KeyboardInterrupt is raised inside ``progress`` or ``should_stop``."""
-    run = _Run(_as_tables(source), customers, seed, threads, chunk_size)
+    run = _Run(_as_tables(source), customers, seed, threads, chunk_size, split)
     try:
         if progress is not None:
             progress(0, run.total)

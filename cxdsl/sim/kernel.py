@@ -391,7 +391,7 @@ def _advance(mode, key, threshold, logit, slope, n_active, score, score0, lane_h
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_first,
+def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, hi, stage_first,
             ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, baseline_dist, key_baseline,
             cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
             discrete_value, discrete_cum, flag_words, out_counts, out_sums):
@@ -399,7 +399,9 @@ def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_
     tallies to row i of ``out_counts`` (int64: customers | hist[K] | reached[S] |
     advanced[S] | events[E] | stage hist[S·K], stage s's K counts at ``s·K``) and
     ``out_sums`` (float64: score sum | score² sum | stage score sums[S] | stage score²
-    sums[S]). The packed tables are built by :func:`cxdsl.sim.engine.pack`.
+    sums[S]). The packed tables are built by :func:`cxdsl.sim.engine.pack`. Point p's
+    customers of persona q are ``j_first[p, q] … j_first[p, q] + counts[p, q] - 1`` (the
+    worlds of a forecast each take their own customers; sweep points share them).
 
     A block runs LANES customers at a time. The customers still in the journey occupy
     positions ``0 … n_active - 1`` of the state arrays, in customer order; ``lane[k]`` is
@@ -417,8 +419,8 @@ def simulate_blocks(item_point, item_persona, item_block, counts, lo, hi, stage_
     for it in numba.prange(n_items):
         pt = item_point[it]
         q = item_persona[it]
-        j_start = item_block[it] * BLOCK_SIZE
-        j_end = min(j_start + BLOCK_SIZE, counts[pt, q])
+        j_start = j_first[pt, q] + item_block[it] * BLOCK_SIZE
+        j_end = min(j_start + BLOCK_SIZE, j_first[pt, q] + counts[pt, q])
         cnt = out_counts[it]
         sums = out_sums[it]
         cnt[:] = 0

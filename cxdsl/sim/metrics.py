@@ -73,6 +73,8 @@ class Metric:
     lo: float | None
     hi: float | None
     se: float | None = None
+    #: (2.5th, 97.5th percentile) over the worlds of a forecast; None without worlds
+    forecast: tuple[float | None, float | None] | None = None
 
     @property
     def half_width(self) -> float | None:
@@ -81,7 +83,10 @@ class Metric:
         return Z95 * self.se
 
     def to_dict(self) -> dict:
-        return {"value": _float(self.value), "ci95": [_float(self.lo), _float(self.hi)]}
+        out = {"value": _float(self.value), "ci95": [_float(self.lo), _float(self.hi)]}
+        if self.forecast is not None:
+            out["forecast95"] = [_float(self.forecast[0]), _float(self.forecast[1])]
+        return out
 
 
 @dataclass
@@ -173,6 +178,11 @@ class Result:
     exact: bool = False
     model: ir.Model | None = field(default=None, repr=False, compare=False)
     tallies: Tallies | None = field(default=None, repr=False, compare=False)
+    #: a forecast's per-world results, and draws float64[W, U] (model.uncertain order)
+    worlds: list[Result] | None = field(default=None, repr=False, compare=False)
+    draws: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: a forecast's simulation noise in the headline's spread (:mod:`cxdsl.sim.forecast`)
+    noise: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def headline(self) -> str:

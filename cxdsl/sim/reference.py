@@ -48,13 +48,16 @@ def _draw_py(d: ir.Dist, key: int, h: int) -> float:
     return values[-1]
 
 
-def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
+def simulate_reference(model: ir.Model, customers: int, seed: int,
+                       first: list[int] | None = None) -> Tallies:
     """The meaning of ``model``, simulated one customer at a time in plain Python.
 
     Same persona counts, random numbers, arithmetic and block-wise summation as the kernel,
     so for the same (customers, seed) the Tallies agree bit for bit; written straight from
     DESIGN.md "Meaning" against the IR (no tables), it checks the lowering as well. Slow:
-    for tests and the benchmark's pure-Python baseline."""
+    for tests and the benchmark's pure-Python baseline. ``first[q]``: the index of persona
+    q's first customer (default 0; a world of a forecast starts after the earlier worlds'
+    customers)."""
     lo, hi = model.scale
     flo, fhi = float(lo), float(hi)
     Q, S, E, K = len(model.personas), len(model.stages), len(model.events), hi - lo + 1
@@ -77,11 +80,12 @@ def simulate_reference(model: ir.Model, customers: int, seed: int) -> Tallies:
         # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s's scores,
         # 2 + S + s = their squares]
         blocks: list[list[float]] = []
-        for j in range(int(counts[q])):
-            if j % BLOCK_SIZE == 0:
+        j_first = first[q] if first is not None else 0
+        for i in range(int(counts[q])):
+            if i % BLOCK_SIZE == 0:
                 blocks.append([0.0] * (2 + 2 * S))
             part = blocks[-1]
-            h = customer_hash_py(j)
+            h = customer_hash_py(j_first + i)
             score0 = clamp(_draw_py(persona.baseline, key_base, h))
             score = score0
             happened: set[str] = set()

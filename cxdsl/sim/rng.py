@@ -80,7 +80,7 @@ from .kernel import unit_nb as unit_nb
 KEY_DOMAIN = "cxdsl-rng-v1"
 
 #: The stream purposes, in the words the keys hash.
-PURPOSES = ("baseline", "occurs", "impact", "advance")
+PURPOSES = ("baseline", "occurs", "impact", "advance", "uncertain")
 
 MASK64 = (1 << 64) - 1
 _GAMMA_U = np.uint64(GAMMA)  # for the array helpers (the kernel has its own)

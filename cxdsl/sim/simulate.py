@@ -143,14 +143,17 @@ def spec_sha256(text: str) -> str:
 def simulate(model, customers: int | None = None, seed: int | None = None,
              scenario: str | None = None, engine: str = "numba", threads: int | None = None,
              precision: float | None = None, progress: Progress | None = None, *,
-             chunk_size: int | None = None, spec_sha: str | None = None) -> Result:
+             chunk_size: int | None = None, spec_sha: str | None = None,
+             worlds: int | None = None) -> Result:
     """Forecast the metrics of ``model`` (an :class:`ir.Model`, or a path to a .cxj file).
 
     ``customers`` and ``seed`` default to the spec's (``customers N``, ``seed N``), then
     to 100_000 and 0. ``scenario`` names one of the spec's scenarios. ``threads`` limits the
     numba engine's threads (default: all cores). ``progress(done, total)`` is called as
     customers complete. ``spec_sha`` is recorded in the manifest (computed from the file
-    when ``model`` is a path).
+    when ``model`` is a path). ``worlds``: the worlds of a forecast of a spec with
+    ``uncertain`` values (default the spec's ``worlds``, else 200): ``customers`` are split
+    over them (:mod:`cxdsl.sim.forecast`).
 
     Raises :class:`SimulationError` for bad arguments and
     :class:`cxdsl.sim.exact.ExactError` when the exact engine cannot take the journey."""
@@ -182,6 +185,22 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     if chunk_size is not None:
         chunk_size = check_customers(chunk_size, "chunk size")
 
+    if model.uncertain:
+        from .worlds import WorldsError, world_draws, world_models, worlds_for
+
+        try:
+            n_worlds = worlds_for(model, worlds)
+        except WorldsError as e:
+            raise SimulationError(str(e)) from None
+        if engine != "exact" and customers < n_worlds:
+            raise SimulationError(f"a forecast of {n_worlds:,} worlds needs at least "
+                                  f"{n_worlds:,} customers, got {customers:,}")
+        draws = world_draws(model, n_worlds, seed)
+        models = world_models(model, draws, scenario)
+        return _forecast(model, models, draws, customers, explicit_customers, seed,
+                         engine, threads, chunk_size, progress, precision, spec_sha,
+                         scenario)
+
     run_model = ir.with_scenario(model, scenario)
 
     if engine == "exact":
@@ -204,6 +223,46 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     info = manifest(spec_sha256=spec_sha, seed=seed, customers=int(tallies.n.sum()),
                     engine=engine, scenario=scenario)
     return compute(tallies, run_model, info)
+
+
+def world_results(models: list[ir.Model], customers: int, seed: int, engine: str,
+                  threads=None, chunk_size=None, progress=None) -> list[Result]:
+    """The Result of each world model: the exact engine once per world, or one kernel
+    call with ``customers`` split over the worlds (each world its own customers)."""
+    if engine == "exact":
+        from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
+
+        return [compute(exact_tallies(m), m, {}) for m in models]
+    from . import engine as numba_engine  # lazy: compiles or loads the kernel
+
+    tallies = numba_engine.simulate_points(models, customers, seed, threads=threads,
+                                           chunk_size=chunk_size, progress=progress,
+                                           split=True)
+    return [compute(t, m, {}) for t, m in zip(tallies, models)]
+
+
+def _forecast(model, models, draws, customers, explicit_customers, seed, engine, threads,
+              chunk_size, progress, precision, spec_sha, scenario) -> Result:
+    from .forecast import combine  # lazy: only forecasts combine worlds
+
+    def run(n: int) -> Result:
+        parts = world_results(models, n, seed, engine, threads, chunk_size, progress)
+        exact = engine == "exact"
+        info = manifest(spec_sha256=spec_sha, seed=None if exact else seed,
+                        customers=None if exact else n, engine=engine, scenario=scenario)
+        info["worlds"] = len(models)
+        return combine(parts, info, draws)
+
+    if engine == "exact" or precision is None:
+        return run(customers)
+    cap = customers if explicit_customers else PRECISION_CAP
+    n = min(max(PRECISION_START, len(models) * 100), cap)
+    while True:
+        result = run(n)
+        hw = result.half_width()
+        if hw <= precision or n >= cap:
+            return result
+        n = next_size(n, hw, precision, cap)
 
 
 def next_size(n: int, half_width: float, precision: float, cap: int) -> int:

@@ -10,7 +10,7 @@ declarations pass and, for the events a scenario adds, by the scenarios pass.
 
 from __future__ import annotations
 
-from . import declarations, header, imports, lints, scenarios, surveys, sweeps, targets
+from . import declarations, header, imports, lints, scenarios, surveys, sweeps, targets, uncertain
 from .context import Context, Loader
 
 PASSES = (
@@ -21,6 +21,7 @@ PASSES = (
     targets.run,       # a survey's metrics name a survey
     scenarios.run,
     sweeps.run,
+    uncertain.run,     # uncertain values and worlds
     lints.run,         # warnings about the checked model
 )
 

@@ -83,11 +83,11 @@ def dist(ctx: Context, value: ast.Value, kind: str, what: str) -> ir.Dist | None
                 did_you_mean(name, DISTRIBUTIONS) or msg.DISTRIBUTIONS_HINT)
         return None
     if name == "discrete":
-        return _discrete(ctx, value, what, unit)
+        return discrete(ctx, value, what, unit)
     return form(ctx, value, FORMS[name], what, unit)
 
 
-def _discrete(ctx: Context, value: ast.Call, what: str, unit: str) -> ir.Dist | None:
+def discrete(ctx: Context, value: ast.Call, what: str, unit: str) -> ir.Dist | None:
     args = value.args
     if not args:
         ctx.err("E303", msg.DISCRETE_EMPTY, value.span, msg.DISCRETE_EMPTY_HINT)

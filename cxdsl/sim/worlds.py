@@ -1,0 +1,126 @@
+"""Worlds: the joint draws of a spec's ``uncertain`` values, and the models they make.
+
+A *world* is one joint draw of every uncertain value (DESIGN.md "Uncertain values"). The
+draw of path X in world w is ``dist.quantile(u)`` with ``u`` the uniform of stream key
+(seed, ``uncertain``, X's canonical text, X's persona or ``""``) for index w — a pure
+function of those names and w, so adding an unrelated ``uncertain`` line leaves every
+other path's draws unchanged, and the draws do not depend on threads or machines.
+
+In a world, the drawn value replaces the attribute's value: for every persona (``e.p``),
+or for one (``e.p[q]``). Every-persona draws apply first, then the per-persona ones, each
+group in declaration order. For a ``baseline`` or ``impact`` declared as a distribution the
+draw is the distribution's new mean (:meth:`ValueForm.with_mean`: it is shifted, its spread
+stays). A scenario's or sweep's changes apply after the world's draws, so a path a scenario
+or sweep sets is certain there.
+
+    draws = world_draws(model, worlds=200, seed=42)       # float64[W, U]
+    models = world_models(model, draws, scenario="x")     # one ir.Model per world
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..model import ir
+from .rng import customer_hash_py, stream_key, uniform_py
+
+#: The largest number of worlds a forecast may run.
+MAX_WORLDS = 100_000
+
+
+class WorldsError(ValueError):
+    """A bad number of worlds (what the CLI reports as a usage error)."""
+
+
+def check_worlds(worlds) -> int:
+    """``worlds`` as an int in 1 … MAX_WORLDS, or WorldsError."""
+    if isinstance(worlds, bool) or not isinstance(worlds, (int, np.integer)):
+        raise WorldsError(f"worlds must be a whole number, got {worlds!r}")
+    worlds = int(worlds)
+    if not 1 <= worlds <= MAX_WORLDS:
+        raise WorldsError(f"worlds must be a whole number from 1 to {MAX_WORLDS:,}, "
+                          f"got {worlds:,}")
+    return worlds
+
+
+def worlds_for(model: ir.Model, worlds: int | None = None) -> int:
+    """The number of worlds of a forecast of ``model``: ``worlds`` when given, else the
+    spec's ``worlds W``, else :data:`ir.DEFAULT_WORLDS`."""
+    if worlds is not None:
+        return check_worlds(worlds)
+    return model.worlds if model.worlds is not None else ir.DEFAULT_WORLDS
+
+
+def uncertain_key(seed: int, path: ir.PathRef) -> int:
+    """The stream key of the draws of ``path``."""
+    return stream_key(seed, "uncertain", str(path), path.persona or "")
+
+
+def world_draws(model: ir.Model, worlds: int, seed: int) -> np.ndarray:
+    """float64[W, U]: the value of uncertain line u (``model.uncertain[u]``) in world w."""
+    out = np.empty((worlds, len(model.uncertain)))
+    hashes = [customer_hash_py(w) for w in range(worlds)]
+    for u, line in enumerate(model.uncertain):
+        key = uncertain_key(seed, line.path)
+        quantile = line.dist.quantile
+        for w in range(worlds):
+            out[w, u] = quantile(uniform_py(key, hashes[w]))
+    return out
+
+
+def _current(model: ir.Model, path: ir.PathRef):
+    """The value(s) at ``path``: a persona's attribute, or the per-persona tuple."""
+    if path.kind == "persona":
+        return getattr(model.personas[model.persona_index(path.target)], path.attr)
+    decls = model.stages if path.kind == "stage" else model.events
+    return getattr(next(d for d in decls if d.name == path.target), path.attr)
+
+
+def with_value(model: ir.Model, path: ir.PathRef, value: float) -> ir.Model:
+    """``model`` with the value at ``path`` set to a world's draw ``value``."""
+    if path.attr not in ("impact", "baseline"):
+        return ir.apply_change(model, ir.SetAttr(path, float(value)))
+    current = _current(model, path)
+    if path.attr == "baseline":
+        return ir.apply_change(model, ir.SetAttr(path, current.with_mean(float(value))))
+    # impact: per persona, each persona's own distribution moves to the drawn mean
+    targets = (range(len(model.personas)) if path.persona is None
+               else (model.persona_index(path.persona),))
+    for q in targets:
+        persona = model.personas[q].name
+        model = ir.apply_change(model, ir.SetAttr(
+            dataclasses.replace(path, persona=persona), current[q].with_mean(float(value))))
+    return model
+
+
+def _apply_order(model: ir.Model) -> list[int]:
+    """Indices of ``model.uncertain`` in the order a world applies them."""
+    lines = model.uncertain
+    return ([u for u, x in enumerate(lines) if x.path.persona is None]
+            + [u for u, x in enumerate(lines) if x.path.persona is not None])
+
+
+def world_model(model: ir.Model, row: np.ndarray, scenario: str | None = None,
+                overrides: dict[ir.PathRef, float] | None = None) -> ir.Model:
+    """The baseline ``model`` in the world whose draws are ``row`` (float64[U]), then
+    ``scenario`` and a sweep point's ``overrides`` on top. The result has no uncertain
+    values left."""
+    out = model
+    for u in _apply_order(model):
+        out = with_value(out, model.uncertain[u].path, row[u])
+    out = ir.with_scenario(out, scenario)
+    if overrides:
+        out = ir.with_overrides(out, overrides)
+    return dataclasses.replace(out, uncertain=())
+
+
+def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
+                 overrides: dict[ir.PathRef, float] | None = None) -> list[ir.Model]:
+    """One model per row of ``draws`` (:func:`world_model`)."""
+    return [world_model(model, row, scenario, overrides) for row in draws]
+
+
+__all__ = ["MAX_WORLDS", "WorldsError", "check_worlds", "worlds_for", "uncertain_key",
+           "world_draws", "with_value", "world_model", "world_models"]
