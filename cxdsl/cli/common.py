@@ -229,6 +229,39 @@ def _start_bar(total: int):
 # ------------------------------------------------- options and plumbing of analyses
 
 
+class WorldsType(click.ParamType):
+    """A whole number of worlds, 1 … MAX_WORLDS: ``200``, ``1_000``, ``1e3``."""
+
+    name = "W"
+
+    def convert(self, value, param, ctx):
+        from ..lang.check.uncertain import MAX_WORLDS  # lazy: the checker's bound
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            text = str(value).strip().replace("_", "")
+            try:
+                d = Decimal(text)
+            except InvalidOperation:
+                self.fail(f"{value!r} is not a number of worlds (e.g. 200 or 1e3)", param, ctx)
+            if not d.is_finite() or d != d.to_integral_value():
+                self.fail(f"{value!r} is not a whole number of worlds", param, ctx)
+            n = int(d) if abs(d) <= 10 * MAX_WORLDS else int(d.copy_sign(10 * MAX_WORLDS))
+        if not 1 <= n <= MAX_WORLDS:
+            self.fail(f"{value} worlds: a forecast runs from 1 to {MAX_WORLDS:,} worlds",
+                      param, ctx)
+        return n
+
+
+def worlds_option():
+    """``--worlds W``: the worlds of a forecast of a spec with ``uncertain`` values."""
+    return click.option("--worlds", type=WorldsType(), default=None,
+                        help="Worlds of the forecast for a spec with `uncertain` values "
+                             "(the customers are split over them). Default: the spec's "
+                             "`worlds`, else 200.")
+
+
 def _apply(f, options):
     for opt in reversed(options):
         f = opt(f)

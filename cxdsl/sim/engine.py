@@ -277,12 +277,17 @@ class _Run:
     running totals."""
 
     def __init__(self, tables: Tables, customers: int, seed: int, threads: int | None,
-                 chunk_size: int | None, split: bool = False):
+                 chunk_size: int | None, world_of=None):
         self.tables = t = tables
         self.customers = _check_int("customers", customers, 1)
-        if split and self.customers < t.points:
-            raise ValueError(f"customers must be at least the number of points "
-                             f"({t.points}) to split them, got {self.customers}")
+        world_of = None if world_of is None else np.asarray(world_of, dtype=np.int64)
+        if world_of is not None:
+            if world_of.shape != (t.points,) or (t.points and world_of.min() < 0):
+                raise ValueError("world_of must give a world index >= 0 for each point")
+            n_worlds = int(world_of.max()) + 1 if t.points else 0
+            if self.customers < n_worlds:
+                raise ValueError(f"customers must be at least the number of worlds "
+                                 f"({n_worlds}) to split them, got {self.customers}")
         self.seed = _check_int("seed", seed, None)
         max_threads = numba.config.NUMBA_NUM_THREADS
         self.threads = max_threads if threads is None else _check_int("threads", threads, 1)
@@ -294,13 +299,13 @@ class _Run:
         self.blocks_per_chunk = max(1, chunk // BLOCK_SIZE)
 
         P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
-        per_point = split_evenly(self.customers, P) if split else [self.customers] * P
-        self.counts = np.stack([persona_counts(t.share[p], per_point[p], t.persona_names)
-                                for p in range(P)]).astype(np.int64)
-        # split points take the customers after the previous points'; others share them
         self.j_first = np.zeros((P, Q), dtype=np.int64)
-        if split:
-            self.j_first[1:] = np.cumsum(self.counts, axis=0)[:-1]
+        if world_of is None:
+            self.counts = np.stack([persona_counts(t.share[p], self.customers,
+                                                   t.persona_names)
+                                    for p in range(P)]).astype(np.int64)
+        else:
+            self.counts, self.j_first = _world_counts(t, self.customers, world_of)
         self.total = int(self.counts.sum())
         self.item_point, self.item_persona, self.item_block = work_order(self.counts)
         self.packed = pack(t, self.seed)
@@ -367,6 +372,26 @@ class _Run:
         return out
 
 
+def _world_counts(t: Tables, customers: int, world_of: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, j_first), int64[P, Q] each, of points grouped into worlds: world w has
+    ``split_evenly(customers, W)[w]`` customers, split over personas by each point's
+    shares; its customers come after those of worlds 0 … w-1, and the points of world w
+    simulate the same ones (common random numbers within a world)."""
+    P, Q = t.points, t.n_personas
+    n_worlds = int(world_of.max()) + 1
+    sizes = split_evenly(customers, n_worlds)
+    counts = np.stack([persona_counts(t.share[p], sizes[int(world_of[p])], t.persona_names)
+                       for p in range(P)]).astype(np.int64)
+    # a world's range of customer indices per persona covers the most any of its points
+    # uses (a scenario may change the shares)
+    widest = np.zeros((n_worlds, Q), dtype=np.int64)
+    np.maximum.at(widest, world_of, counts)
+    starts = np.zeros((n_worlds, Q), dtype=np.int64)
+    starts[1:] = np.cumsum(widest, axis=0)[:-1]
+    return counts, starts[world_of]
+
+
 def split_evenly(customers: int, parts: int) -> list[int]:
     """``customers`` split into ``parts`` sizes that differ by at most one, the larger
     first (world w of a forecast simulates ``split_evenly(N, W)[w]`` customers)."""
@@ -406,7 +431,7 @@ def simulate_points(source, customers: int, seed: int, *, threads: int | None = 
                     chunk_size: int | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     should_stop: Callable[[list[Tallies]], bool] | None = None,
-                    split: bool = False) -> list[Tallies]:
+                    world_of=None) -> list[Tallies]:
     """Simulate every point of ``source`` with ``customers`` customers each; one Tallies
     per point, in point order. Arguments as :func:`iter_chunks`, plus:
 
@@ -415,13 +440,15 @@ def simulate_points(source, customers: int, seed: int, *, threads: int | None = 
     ``should_stop(tallies)``: called after each chunk with the cumulative tallies (one per
     point); True ends the run there and returns those tallies (the hook of
     ``--precision``).
-    ``split``: ``customers`` is the total, split over the points (:func:`split_evenly`),
-    each point with customers of its own (the worlds of a forecast); by default every
-    point simulates the same ``customers`` customers (sweep points: common random numbers).
+    ``world_of``: int[P], the world of each point (0 … W-1) in a forecast. ``customers``
+    is then the total, split evenly over the worlds (:func:`split_evenly`); each world has
+    customers of its own, and the points of one world (its baseline, scenarios, sweep
+    points) share them. By default every point simulates the same ``customers`` customers
+    (common random numbers).
 
     Raises :class:`SimulationInterrupted` (carrying the partial tallies) on Ctrl-C, also
     when the KeyboardInterrupt is raised inside ``progress`` or ``should_stop``."""
-    run = _Run(_as_tables(source), customers, seed, threads, chunk_size, split)
+    run = _Run(_as_tables(source), customers, seed, threads, chunk_size, world_of)
     try:
         if progress is not None:
             progress(0, run.total)

@@ -186,20 +186,9 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
         chunk_size = check_customers(chunk_size, "chunk size")
 
     if model.uncertain:
-        from .worlds import WorldsError, world_draws, world_models, worlds_for
-
-        try:
-            n_worlds = worlds_for(model, worlds)
-        except WorldsError as e:
-            raise SimulationError(str(e)) from None
-        if engine != "exact" and customers < n_worlds:
-            raise SimulationError(f"a forecast of {n_worlds:,} worlds needs at least "
-                                  f"{n_worlds:,} customers, got {customers:,}")
-        draws = world_draws(model, n_worlds, seed)
-        models = world_models(model, draws, scenario)
-        return _forecast(model, models, draws, customers, explicit_customers, seed,
-                         engine, threads, chunk_size, progress, precision, spec_sha,
-                         scenario)
+        models, draws = forecast_worlds(model, worlds, customers, seed, scenario, engine)
+        return _forecast(models, draws, customers, explicit_customers, seed, engine,
+                         threads, chunk_size, progress, precision, spec_sha, scenario)
 
     run_model = ir.with_scenario(model, scenario)
 
@@ -225,6 +214,23 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
     return compute(tallies, run_model, info)
 
 
+def forecast_worlds(model: ir.Model, worlds: int | None, customers: int, seed: int,
+                    scenario: str | None, engine: str) -> tuple[list[ir.Model], np.ndarray]:
+    """The world models of a forecast of ``model`` (with ``scenario``) and their draws
+    float64[W, U]; SimulationError for a bad number of worlds."""
+    from .worlds import WorldsError, world_draws, world_models, worlds_for  # lazy: numba
+
+    try:
+        n_worlds = worlds_for(model, worlds)
+    except WorldsError as e:
+        raise SimulationError(str(e)) from None
+    if engine != "exact" and customers < n_worlds:
+        raise SimulationError(f"a forecast of {n_worlds:,} worlds needs at least "
+                              f"{n_worlds:,} customers, got {customers:,}")
+    draws = world_draws(model, n_worlds, seed)
+    return world_models(model, draws, scenario), draws
+
+
 def world_results(models: list[ir.Model], customers: int, seed: int, engine: str,
                   threads=None, chunk_size=None, progress=None) -> list[Result]:
     """The Result of each world model: the exact engine once per world, or one kernel
@@ -237,11 +243,11 @@ def world_results(models: list[ir.Model], customers: int, seed: int, engine: str
 
     tallies = numba_engine.simulate_points(models, customers, seed, threads=threads,
                                            chunk_size=chunk_size, progress=progress,
-                                           split=True)
+                                           world_of=range(len(models)))
     return [compute(t, m, {}) for t, m in zip(tallies, models)]
 
 
-def _forecast(model, models, draws, customers, explicit_customers, seed, engine, threads,
+def _forecast(models, draws, customers, explicit_customers, seed, engine, threads,
               chunk_size, progress, precision, spec_sha, scenario) -> Result:
     from .forecast import combine  # lazy: only forecasts combine worlds
 

@@ -90,7 +90,7 @@ def _tokens() -> dict:
             (_NUMBER, Number.Float),
             # operators and punctuation
             (r"\.\.", Operator),
-            (r"[<>!=]=|[<>=]", Operator),
+            (r"[<>!=]=|[<>=~]", Operator),
             (r"[{}()\[\],:.]", Punctuation),
             (r"[+-]", Operator),
             (_ID, Name),

@@ -40,7 +40,7 @@
 
 (defconst cxj-keywords
   '("journey" "scale" "customers" "seed" "volume" "per" "import" "persona" "stage" "goal"
-    "survey" "end" "event" "at" "when" "for" "target" "scenario" "extends" "remove" "sweep"
+    "survey" "end" "event" "at" "when" "for" "target" "scenario" "extends" "remove" "sweep" "uncertain" "worlds"
     "from" "to" "step" "in" "not" "and" "or" "score")
   "Keywords of the cxdsl grammar.")
 

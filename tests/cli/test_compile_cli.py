@@ -38,7 +38,8 @@ def test_compile_to_stdout(tmp_path, cxdsl_cli):
     assert data["schema_version"] == ir.SCHEMA_VERSION
     assert list(data) == ["schema_version", "title", "scale", "customers", "seed",
                           "volume", "period", "personas", "stages", "goal", "surveys",
-                          "events", "targets", "scenarios", "sweeps"]
+                          "events", "targets", "scenarios", "sweeps",
+                          "uncertain", "worlds"]
 
 
 def test_compile_to_a_file(tmp_path, cxdsl_cli):

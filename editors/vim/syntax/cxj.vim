@@ -17,7 +17,7 @@ syn case match
 syn sync minlines=200
 
 " Keywords: every keyword group belongs to the cluster cxjKeywords.
-syn keyword cxjStatement   journey scale customers seed volume goal target sweep
+syn keyword cxjStatement   journey scale customers seed volume goal target sweep uncertain worlds
 syn keyword cxjInclude     import
 syn keyword cxjDeclaration persona stage event scenario survey
 syn keyword cxjKeyword     for at when extends remove from to step in per end
