@@ -307,8 +307,12 @@ def funnel_metric_hint(metric: str, survey_metrics: Sequence[str]) -> str:
     return (f"write 'target {metric} ...' without a survey; a survey has "
             + ", ".join(survey_metrics))
 
-# uncertain values and worlds
+
+# ------------------------------------------------- uncertain values, worlds
 WORLDS = "worlds"
+WORLDS_HINT = ("worlds counts the draws of a forecast, each a simulation of its own: "
+               "as in worlds 500 (default {default})")
+WORLDS_PERCENT_HINT = "worlds is a count, not a percentage: write worlds {whole}"
 UNCERTAIN_TWICE = "'{path}' is declared uncertain twice (first at line {line})"
 KEEP_ONE_UNCERTAIN_HINT = "keep one distribution for it"
 UNCERTAIN_NEEDS_DISTRIBUTION = ("an uncertain value needs a distribution, not the single "
@@ -318,10 +322,23 @@ UNCERTAIN_DISTRIBUTION_HINT = ("write what you believe it could be, such as {exa
 UNCERTAIN_NOT_PROBABILITY = ("'{path}' is a probability, but {dist} can draw values outside "
                              "0..1")
 UNCERTAIN_PROBABILITY_HINT = "a probability needs a distribution inside 0..1, such as beta(5, 95)"
+UNCERTAIN_MATCHING_BETA_HINT = ("a probability needs a distribution inside 0..1, such as "
+                                "{beta}: mean {mean} and sd {sd}, like {dist}")
 UNCERTAIN_NEGATIVE = "'{path}' cannot be negative, but {dist} can draw values below 0"
 UNCERTAIN_NEGATIVE_HINT = "use a distribution on positive values, such as uniform(0.2, 0.4)"
-UNCERTAIN_LAST_STAGE = ("'{path}': the last stage has no {attr} (nobody moves on from "
-                        "'{stage}')")
+UNCERTAIN_BASELINE_OUTSIDE = ("'{path}' is a score from {lo} to {hi}, but the mean of {dist} "
+                              "is {mean:g}")
+UNCERTAIN_BASELINE_HINT = ("each world draws the baseline's mean from the distribution; "
+                           "center it inside the scale, as in normal({center:g}, 0.5)")
+UNCERTAIN_ADDED_EVENT = ("'{path}' names event {target}, which only scenario {scenario} adds: "
+                         "uncertain values are declared on the baseline")
+UNCERTAIN_ADDED_EVENT_HINT = ("declare {target} in the baseline to make it uncertain, or set "
+                              "{target}.{attr} inside scenario {scenario}")
 UNCERTAIN_ALWAYS_SET = ("the uncertainty of '{path}' never matters: every scenario sets it")
 UNCERTAIN_ALWAYS_SET_HINT = ("it still widens the baseline's forecast; remove the line if "
                              "the baseline is not in question")
+
+
+def uncertain_forms_hint(forms: Sequence[str]) -> str:
+    """The distributions an uncertain value of one kind of attribute may take."""
+    return "use " + ", ".join(forms[:-1]) + " or " + forms[-1]

@@ -11,12 +11,12 @@ Vim, Emacs) colour the same words. ``KEYWORDS`` is the grammar's own keyword lis
 
 from __future__ import annotations
 
-from ..model.attributes import ALL_ATTRIBUTES, attributes_of
+from ..model.attributes import ALL_ATTRIBUTES, NON_NEGATIVE, PROBABILITY, attributes_of
 from ..model.attributes import ATTRIBUTES as _ATTRIBUTE_REGISTRY
 from ..model.ir import TARGET_OPS
 from ..model.metrics import METRICS  # the metric registry's names
 from ..model.metrics import REGISTRY as _METRIC_REGISTRY
-from ..model.values import FORMS
+from ..model.values import FORMS, forms_for
 from .grammar import keywords
 
 #: Attribute names, and which attributes each declaration takes (the attribute registry).
@@ -25,6 +25,20 @@ ATTRIBUTES_OF: dict[str, tuple[str, ...]] = {d: attributes_of(d) for d in _ATTRI
 
 #: Distribution functions a value may call (the value-form registry).
 DISTRIBUTIONS: tuple[str, ...] = tuple(FORMS)
+
+#: Forms whose draws have no bounds: they fit no bounded attribute.
+_UNBOUNDED = ("normal",)
+
+
+def uncertain_forms(kind: str) -> tuple[str, ...]:
+    """The distributions an ``uncertain`` value of an attribute of ``kind`` may take, the
+    usual one first: for a probability or a share, the probability forms (``beta``) and
+    the bounded score forms; for anything else, the score forms."""
+    score = forms_for("score")
+    if kind in (PROBABILITY, NON_NEGATIVE):
+        return forms_for("probability") + tuple(n for n in score if n not in _UNBOUNDED)
+    return score
+
 
 #: The metrics of ``target SURVEY.METRIC``: those a survey's answers give. The others
 #: (conversion, revenue) are funnel metrics over all customers.
@@ -39,7 +53,7 @@ TARGET_COMPARISONS: tuple[str, ...] = TARGET_OPS
 __all__ = [  # KEYWORDS is made on first use by __getattr__
     "ATTRIBUTES", "ATTRIBUTES_OF", "COMPARISONS", "DISTRIBUTIONS",
     "KEYWORDS",  # noqa: F822
-    "METRICS", "SURVEY_METRICS", "TARGET_COMPARISONS",
+    "METRICS", "SURVEY_METRICS", "TARGET_COMPARISONS", "uncertain_forms",
 ]
 
 

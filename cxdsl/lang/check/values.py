@@ -94,7 +94,7 @@ def discrete(ctx: Context, value: ast.Call, what: str, unit: str) -> ir.Dist | N
         return None
     vals, weights, ok = [], [], True
     for a in args:
-        v = plain(ctx, a.value, what, unit)
+        v = plain(ctx, a.value, what, unit) if unit else number(ctx, a.value)
         if a.weight is None:
             ctx.err("E303", msg.DISCRETE_NO_WEIGHT, a.span)
             ok = False
