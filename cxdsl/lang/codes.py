@@ -55,9 +55,10 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("E207", "unknown metric",
      "A target names a metric other than nps, csat, mean, conversion, revenue."),
     ("E208", "unknown distribution",
-     "Distributions are normal, uniform, triangular, discrete."),
+     "Distributions are normal, uniform, triangular, discrete and beta; an `uncertain` line's "
+     "hint lists those that fit its attribute."),
     ("E209", "statement given twice",
-     "`journey`, `scale`, `customers`, `seed`, `volume` and `goal` may appear once."),
+     "`journey`, `scale`, `customers`, `seed`, `volume`, `worlds` and `goal` may appear once."),
     ("E210", "unknown period",
      "`volume N per PERIOD` counts per day, week, month, quarter or year."),
     ("E211", "not a survey metric",
@@ -74,11 +75,13 @@ ROWS: tuple[tuple[str, str, str], ...] = (
      "Wrong number of arguments, sd < 0, lo > hi, a mode outside lo..hi, negative or all-zero "
      "discrete weights."),
     ("E304", "baseline outside the scale",
-     "A persona's baseline must lie within LO..HI."),
+     "A persona's baseline must lie within LO..HI (for an `uncertain` baseline, the "
+     "distribution's mean)."),
     ("E305", "bad scale",
      "The scale is empty (LO >= HI) or wider than 1000 points."),
     ("E306", "not a whole number",
-     "`customers`, `seed` and the ends of `scale` are whole numbers in range."),
+     "`customers`, `seed`, `worlds` (1 to 100,000) and the ends of `scale` are whole numbers "
+     "in range."),
     ("E307", "distribution not allowed",
      "Only `impact` and `baseline` take a distribution."),
     ("E308", "no customers",
@@ -104,7 +107,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("E601", "scenario cycle",
      "Scenarios extend each other in a loop."),
     ("E602", "path names nothing",
-     "A scenario or sweep path whose declaration or attribute does not exist."),
+     "A scenario, sweep or `uncertain` path whose declaration or attribute does not exist (an "
+     "`uncertain` path names the baseline's declarations, not an event only a scenario adds)."),
     ("E603", "not per persona",
      "`X.attr[persona]` on an attribute that has one value for everybody (persona attributes)."),
     ("E604", "removed event still used",

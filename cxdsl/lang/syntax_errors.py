@@ -142,7 +142,9 @@ def _closed_later(text: str, line_start: int) -> bool:
         if braces[:1] == ["}"]:
             return True
         first = WORD.match(line.strip())
-        if first and first.group() in TOP_LEVEL_ONLY:
+        # an indented statement reads as one more line of the block (several uncertain
+        # lines pasted into a block); one at the margin starts the file's next statement
+        if first and first.group() in TOP_LEVEL_ONLY and not line[:1].isspace():
             return False
         end = nxt
     return False

@@ -27,6 +27,7 @@ from .syntax_site import (
     last_attr,
     or_list,
 )
+from .syntax_uncertain import RULES as UNCERTAIN_RULES
 from .syntax_words import reserved_name, stray_word
 
 _BLOCK_TAKES = "a block holds PATH = VALUE changes, event declarations and remove EVENT"
@@ -332,7 +333,8 @@ def _unexpected_token(site: ErrorSite) -> tuple:
 
 #: The explainers of a token error, in the order they are tried; the last always answers.
 RULES = (
-    _unknown_statement_in_block, _unknown_statement, _top_level_statement_in_block,
+    _unknown_statement_in_block, _unknown_statement, *UNCERTAIN_RULES,
+    _top_level_statement_in_block,
     _brace_closing_nothing, _brace_on_its_own_line, _remove_outside_block,
     _change_outside_block, _when_glued_to_name, _unknown_statement_word,
     _survey_without_at, _volume_without_number, _keyword_as_name,
