@@ -20,7 +20,9 @@ The layout:
   (``a or (b and c)``), so the grouping never depends on precedence rules;
 * numbers and strings exactly as written (``5%``, ``200_000``, ``+1.5``);
 * consecutive ``persona`` lines, and consecutive ``stage`` lines, are aligned in columns;
-  so are the ``for`` lines of one declaration. The name and label columns are always
+  so are the ``for`` lines of one declaration, and consecutive ``uncertain`` lines, whose
+  ``~`` share a column after the longest path (``uncertain PATH ~ DIST``, one space on
+  each side of ``~``; ``worlds W`` is a line of its own). The name and label columns are always
   aligned; the attribute columns after them are aligned in order while each column's
   cells have similar widths (:data:`ATTR_SPREAD`), and from the first ragged column on the
   attributes follow with single spaces. A blank line ends a column group; comments and
@@ -61,6 +63,9 @@ ATTR_SPREAD = 6
 COMMENT_SPREAD = 24
 
 _BLANK_CHARS = " \t\f\r"
+
+#: Statements whose consecutive lines are aligned in columns.
+_COLUMN_GROUPS = ("persona", "stage", "uncertain")
 
 
 def sort_attrs(attrs: tuple[ast.Attr, ...], kind: str) -> list[ast.Attr]:
@@ -202,7 +207,9 @@ def _statement_lines(s: ast.Statement, comments: list[ast.Comment]) -> list[_Lin
     if isinstance(s, ast.SweepList):
         return simple(f"sweep {path_text(s.path)} in [{', '.join(v.raw for v in s.values)}]")
     if isinstance(s, ast.Uncertain):
-        return simple(f"uncertain {path_text(s.path)} ~ {value_text(s.dist)}")
+        return [_Line(sp.line, sp.col, 0, "uncertain",
+                      [("name", f"uncertain {path_text(s.path)}"),
+                       ("dist", f"~ {value_text(s.dist)}")])]
     if isinstance(s, ast.Worlds):
         return simple(f"worlds {s.count.raw}")
     if isinstance(s, ast.Persona):
@@ -309,7 +316,7 @@ def _align(lines: list[_Line]) -> None:
             run, run_kind = [], None
         if ln.kind in ("comment", "for"):
             continue
-        if ln.kind in ("persona", "stage") and ln.indent == 0:
+        if ln.kind in _COLUMN_GROUPS and ln.indent == 0:
             if ln.kind != run_kind:
                 run, run_kind = [], ln.kind
                 groups.append(run)

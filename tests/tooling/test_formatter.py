@@ -107,6 +107,20 @@ def test_a_changed_tree_is_caught(monkeypatch):
         format_text(MESSY)
 
 
+UNCERTAIN = ("persona a share=1 baseline=8\nstage S advance=50%\nstage T\n"
+             "event e p=5% impact=-3 at S\nworlds 500\nuncertain e.p[a] ~ beta(3, 57)\n")
+
+
+@pytest.mark.parametrize("old, new", [("beta(3, 57)", "beta(3, 58)"), ("e.p[a]", "e.p"),
+                                      ("worlds 500", "worlds 50"), ("~ beta", "~ betta")])
+def test_a_changed_uncertain_line_is_caught(monkeypatch, old, new):
+    real = formatter.format_module
+    monkeypatch.setattr(formatter, "format_module",
+                        lambda m, t: real(m, t).replace(old, new))
+    with pytest.raises(FormatError, match="syntax tree"):
+        format_text(UNCERTAIN)
+
+
 def test_an_unstable_layout_is_caught(monkeypatch):
     spellings = iter(["seed 1\n", "seed  1\n"])  # a layout that never settles
     monkeypatch.setattr(formatter, "format_module", lambda m, t: next(spellings))
