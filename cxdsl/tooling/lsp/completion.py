@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from lsprotocol import types as lsp
 
 from ...lang.diagnostics import Span
-from ...lang.vocabulary import SURVEY_METRICS
+from ...lang.vocabulary import SURVEY_METRICS, uncertain_forms
 from ...model import ir
+from ...model.attributes import ATTRIBUTES
 from .index import Analysis, Use
 from .positions import in_comment_or_string
+from .uncertain import distribution_snippets
 from .vocabulary import (
     ATTRIBUTE_DOCS,
     ATTRIBUTES_OF,
@@ -38,6 +40,8 @@ STATEMENT_SNIPPETS = {
     "volume": "volume ${1:40_000} per ${2|year,quarter,month,week,day|}",
     "target": "target ${1|nps,csat,mean,conversion,revenue|} ${2|>=,>,<=,<|} ${3:0}",
     "sweep": "sweep ${1:event}.${2:p} from ${3:0%} to ${4:20%} step ${5:5%}",
+    "uncertain": "uncertain ${1:event}.${2:p} ~ beta(${3:5}, ${4:95})",
+    "worlds": "worlds ${1:200}",
 }
 
 
@@ -135,7 +139,7 @@ def complete(a: Analysis, offset: int) -> list[lsp.CompletionItem]:
                                                                   "persona")
         return _keywords(["journey", "scale", "customers", "seed", "volume", "import",
                           "persona", "stage", "goal", "survey", "event", "for", "target",
-                          "scenario", "sweep"])
+                          "scenario", "sweep", "uncertain", "worlds"])
     typing = not prefix[-1:].isspace()
     line = _Line(prefix, words, len(words) - (1 if typing else 0), line_start)
     statement = _STATEMENTS.get(first)
@@ -146,6 +150,8 @@ def _complete_path_or_value(a: Analysis, prefix: str,
                             first: str) -> list[lsp.CompletionItem] | None:
     """Items inside a path (``NAME.attr[persona]``) or a value after ``attr=`` (or after
     ``path =`` in a scenario); None elsewhere."""
+    if first == "uncertain" and "~" in prefix:
+        return _uncertain_value_items(a, prefix)
     m = re.search(r"([A-Za-z_]\w*)\.(\w*)\[(\w*)$", prefix)
     if m:
         return _names(a, "persona")
@@ -186,6 +192,53 @@ def _sweep_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
         return _names(a, "event", "stage", "persona")
     if line.n_done == 2:
         return _keywords(["from", "in"])
+    return []
+
+
+_UNCERTAIN_VALUE = re.compile(r"\s*uncertain\s+(\w+)\s*\.\s*(\w+)\s*(?:\[\s*(\w*)\s*\])?"
+                              r"\s*~\s*(\w*)$")
+
+
+def _uncertain_path_items(a: Analysis) -> list[lsp.CompletionItem]:
+    """The paths an ``uncertain`` line may name, those not uncertain yet first; the last
+    stage's attributes left out (nobody advances past it)."""
+    taken = {str(st.path) for st in a.index.uncertain}
+    stages = [d.name for d in a.names("stage")]
+    items = []
+    for d in a.names("event", "stage", "persona"):
+        if d.scenario is not None or (d.kind == "stage" and stages and d.name == stages[-1]):
+            continue
+        for attr in ATTRIBUTES_OF[d.kind]:
+            path = f"{d.name}.{attr}"
+            items.append(_item(path, lsp.CompletionItemKind.Field, detail=f"{d.kind} {attr}",
+                               doc=ATTRIBUTE_DOCS[attr],
+                               sort=("1" if path in taken else "0") + path))
+    return items
+
+
+def _uncertain_value_items(a: Analysis, prefix: str) -> list[lsp.CompletionItem]:
+    """After ``uncertain PATH ~``: the distributions that fit the path's attribute, the
+    usual one first (beta for a probability), with valid numbers as placeholders."""
+    m = _UNCERTAIN_VALUE.match(prefix)
+    if not m:
+        return []
+    decl = a.resolve(Use(m.group(1), Span(a.path, 0, 0, 0, 0), "any"))
+    if decl is None or m.group(2) not in ATTRIBUTES.get(decl.kind, {}):
+        return [_item(name, lsp.CompletionItemKind.Function, doc=doc, snippet=snip)
+                for name, (snip, doc) in DISTRIBUTIONS.items()]
+    path = ir.PathRef(decl.kind, decl.name, m.group(2), m.group(3) or None)
+    forms = uncertain_forms(ATTRIBUTES[decl.kind][path.attr].kind)
+    return [_item(name, lsp.CompletionItemKind.Function, detail=text,
+                  doc=DISTRIBUTIONS[name][1], snippet=snip, sort=f"0{i}")
+            for i, (name, snip, text) in enumerate(distribution_snippets(a, path, forms))]
+
+
+def _uncertain_items(a: Analysis, line: _Line) -> list[lsp.CompletionItem]:
+    if line.n_done == 1:
+        return _uncertain_path_items(a)
+    if line.n_done == 2:
+        return [_item("~", lsp.CompletionItemKind.Operator,
+                      doc="`~` reads 'is drawn from': a distribution follows")]
     return []
 
 
@@ -276,7 +329,7 @@ _STATEMENTS = {
     "for": _for_items, "goal": _goal_items, "remove": _remove_items, "sweep": _sweep_items,
     "target": _target_items, "scenario": _scenario_items, "event": _event_items,
     "persona": _declaration_items, "stage": _declaration_items, "survey": _survey_items,
-    "volume": _volume_items,
+    "volume": _volume_items, "uncertain": _uncertain_items,
 }
 
 

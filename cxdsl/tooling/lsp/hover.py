@@ -13,6 +13,7 @@ from ...model import ir
 from ..formatter import cond_text, value_text
 from .index import Analysis, Decl
 from .positions import in_comment_or_string
+from .uncertain import entries, line_hover, notes
 from .vocabulary import (
     ATTRIBUTE_DOCS,
     DISTRIBUTIONS,
@@ -60,7 +61,9 @@ def hover_decl(a: Analysis, decl: Decl) -> str:
     where = "" if decl.path == a.path else f"\n\n*declared in {os.path.basename(decl.path)}*"
     describe = {"event": _event_text, "persona": _persona_text, "stage": _stage_text,
                 "survey": _survey_text}.get(decl.kind, _scenario_text)
-    return describe(a.model, decl) + where
+    extra = (notes(a, decl.name) if decl.kind in ("event", "stage", "persona")
+             and decl.scenario is None else [])
+    return describe(a.model, decl) + "\n".join(["", *extra] if extra else []) + where
 
 
 def _survey_text(model: ir.Model | None, decl: Decl) -> str:
@@ -190,12 +193,20 @@ def _name_hover(a: Analysis, use) -> str:
 def hover(a: Analysis, offset: int) -> lsp.Hover | None:
     """The hover at ``offset``: of the name there, else of the keyword there, else None."""
     use = a.index.at(offset)
+    line = a.index.uncertain_at(offset)
+    if line is not None and (use is None or use.kind not in ("any", "persona")):
+        u = next((u for st, u in entries(a) if st is line), None)
+        rng = a.lines.span_range(use.span if use is not None else line.span)
+        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown,
+                                                    value=line_hover(a, line, u)), range=rng)
     if use is not None:
         rng = a.lines.span_range(use.span)
         text = None
         if use.kind == "attr":
             text = ATTRIBUTE_DOCS.get(use.name, f"`{use.name}`: not an attribute of "
                                                 f"{use.owner or 'anything'}")
+            if use.target is not None:
+                text += "\n".join(["", *notes(a, use.target, use.name, use.persona)])
         elif use.kind == "metric":
             text = METRIC_DOCS.get(use.name, f"`{use.name}`: not a metric "
                                              f"({', '.join(METRICS)})")

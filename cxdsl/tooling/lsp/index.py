@@ -48,6 +48,8 @@ class Use:
     kind: str  # persona | stage | event | scenario | survey | any | attr | metric | func
     is_decl: bool = False
     owner: str | None = None  # attr: the kind it belongs to
+    target: str | None = None  # attr of a declaration or a path: the name it belongs to
+    persona: str | None = None  # attr of a ``for`` line or a ``[persona]`` path
 
 
 @dataclass
@@ -58,15 +60,23 @@ class Index:
     decls: dict = field(default_factory=dict)   # (kind, name) -> Decl
     uses: list = field(default_factory=list)    # [Use], in text order
     imports: list = field(default_factory=list)  # [ast.Import]
+    uncertain: list = field(default_factory=list)  # [ast.Uncertain], in text order
 
     def add_decl(self, kind: str, name: ast.Name, node, scenario: str | None = None):
         self.decls.setdefault((kind, name.text), Decl(kind, name.text, name.span, node,
                                                       self.path, scenario))
         self.uses.append(Use(name.text, name.span, kind, is_decl=True))
 
-    def use(self, name: ast.Name | None, kind: str, owner: str | None = None):
+    def use(self, name: ast.Name | None, kind: str, owner: str | None = None,
+            target: str | None = None, persona: str | None = None):
         if name is not None:
-            self.uses.append(Use(name.text, name.span, kind, owner=owner))
+            self.uses.append(Use(name.text, name.span, kind, owner=owner, target=target,
+                                 persona=persona))
+
+    def uncertain_at(self, offset: int) -> ast.Uncertain | None:
+        """The ``uncertain`` line whose statement holds ``offset``, or None."""
+        return next((u for u in self.uncertain if u.span.start <= offset <= u.span.end),
+                    None)
 
     def at(self, offset: int) -> Use | None:
         """The use whose span holds ``offset`` (or ends right at it)."""
@@ -93,11 +103,11 @@ def build_index(module: ast.Module | None, path: str) -> Index:
 def _index_statement(index: Index, s) -> None:
     if isinstance(s, ast.Persona):
         index.add_decl("persona", s.name, s)
-        _index_attrs(index, s.attrs, "persona")
+        _index_attrs(index, s.attrs, "persona", s.name.text)
     elif isinstance(s, ast.Stage):
         index.add_decl("stage", s.name, s)
-        _index_attrs(index, s.attrs, "stage")
-        _index_overrides(index, s.overrides, "stage")
+        _index_attrs(index, s.attrs, "stage", s.name.text)
+        _index_overrides(index, s.overrides, "stage", s.name.text)
     elif isinstance(s, ast.Event):
         _index_event(index, s)
     elif isinstance(s, ast.Goal):
@@ -113,6 +123,11 @@ def _index_statement(index: Index, s) -> None:
         _index_scenario(index, s)
     elif isinstance(s, (ast.SweepRange, ast.SweepList)):
         _index_path(index, s.path)
+    elif isinstance(s, ast.Uncertain):
+        _index_path(index, s.path)
+        if isinstance(s.dist, ast.Call):
+            index.use(s.dist.func, "func")
+        index.uncertain.append(s)
     elif isinstance(s, ast.Import):
         index.imports.append(s)
 
@@ -135,16 +150,18 @@ def _index_scenario(index: Index, s: ast.Scenario) -> None:
 
 def _index_event(index: Index, e: ast.Event, scenario: str | None = None) -> None:
     index.add_decl("event", e.name, e, scenario)
-    _index_attrs(index, e.attrs, "event")
+    target = None if scenario else e.name.text  # a scenario's event is never uncertain
+    _index_attrs(index, e.attrs, "event", target)
     index.use(e.stage, "stage")
     if e.when is not None:
         _index_cond(index, e.when)
-    _index_overrides(index, e.overrides, "event")
+    _index_overrides(index, e.overrides, "event", target)
 
 
-def _index_attrs(index: Index, items, owner: str) -> None:
+def _index_attrs(index: Index, items, owner: str, target: str | None = None,
+                 persona: str | None = None) -> None:
     for a in items:
-        index.use(a.name, "attr", owner)
+        index.use(a.name, "attr", owner, target, persona)
         if isinstance(a.value, ast.Call):
             index.use(a.value.func, "func")
 
@@ -161,15 +178,16 @@ def _index_cond(index: Index, c) -> None:
             stack.extend(reversed(node.operands))
 
 
-def _index_overrides(index: Index, clauses, owner: str) -> None:
+def _index_overrides(index: Index, clauses, owner: str, target: str | None = None) -> None:
     for f in clauses:
         index.use(f.persona, "persona")
-        _index_attrs(index, f.attrs, owner)
+        _index_attrs(index, f.attrs, owner, target, f.persona.text)
 
 
 def _index_path(index: Index, p: ast.Path) -> None:
     index.use(p.target, "any")
-    index.use(p.attr, "attr")
+    index.use(p.attr, "attr", target=p.target.text,
+              persona=p.persona.text if p.persona else None)
     index.use(p.persona, "persona")
 
 

@@ -345,7 +345,7 @@ def on_hover(ls: CxjLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None
 
 
 @feature(lsp.TEXT_DOCUMENT_COMPLETION,
-         lsp.CompletionOptions(trigger_characters=[".", "[", " ", "="]))
+         lsp.CompletionOptions(trigger_characters=[".", "[", " ", "=", "~"]))
 def on_completion(ls: CxjLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     return lsp.CompletionList(is_incomplete=False, items=complete(*_at(ls, params)))
 

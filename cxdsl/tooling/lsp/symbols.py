@@ -86,6 +86,11 @@ def _statement_symbol(a: Analysis, s) -> lsp.DocumentSymbol | None:
                        s.label.value if s.label else "scenario", children)
     if isinstance(s, (ast.SweepRange, ast.SweepList)):
         return _symbol(a, f"sweep {s.path}", lsp.SymbolKind.Array, s, s.path.span)
+    if isinstance(s, ast.Uncertain):
+        return _symbol(a, f"uncertain {s.path}", lsp.SymbolKind.Variable, s, s.path.span,
+                       f"~ {value_text(s.dist)}")
+    if isinstance(s, ast.Worlds):
+        return _symbol(a, f"worlds {s.count.raw}", lsp.SymbolKind.Number, s, s.count.span)
     return None
 
 

@@ -52,6 +52,11 @@ KEYWORD_DOCS = {
     "extends": "extends A, B: apply these scenarios first, in order.",
     "remove": "remove EVENT: a scenario without this event.",
     "sweep": "sweep PATH from A to B step S, or sweep PATH in [v1, v2]: a parameter axis.",
+    "uncertain": "uncertain PATH ~ DIST: the value at PATH is not known exactly; each world "
+                 "of a forecast draws it from DIST (as in uncertain demo_glitch.p ~ "
+                 "beta(3, 57)).",
+    "worlds": "worlds W: how many worlds a forecast draws (default 200; the customers are "
+              "split over them; --worlds overrides).",
     "from": "sweep PATH from A to B step S", "to": "sweep PATH from A to B step S",
     "step": "sweep PATH from A to B step S", "in": "sweep PATH in [v1, v2, ...]",
     "not": "not COND: true when COND is false.", "and": "A and B: both hold.",
