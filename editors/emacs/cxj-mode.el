@@ -118,7 +118,8 @@ A number never starts inside a name, nor at the second dot of a `..' range."
     (modify-syntax-entry ?\" "\"" table)
     (modify-syntax-entry ?\\ "\\" table)
     (modify-syntax-entry ?_ "_" table)
-    (dolist (c '(?% ?= ?< ?> ?! ?. ?, ?: ?+ ?-))
+    ;; `~' too: `e.p~beta(3, 57)' is a path, `~' and a distribution
+    (dolist (c '(?% ?= ?< ?> ?! ?. ?, ?: ?+ ?- ?~))
       (modify-syntax-entry c "." table))
     table)
   "Syntax table for `cxj-mode'.")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from pygments.token import Keyword, Name, Operator
 
-from cxdsl.lang import parser, vocabulary
+from cxdsl.lang import api, parser, vocabulary
 from cxdsl.tooling.pygments_lexer import CxjLexer
 from support import EXAMPLES, ROOT, write
 
@@ -327,6 +327,29 @@ def test_snippets_cover_the_declarations():
         assert first.split()[0] in set(parser.keywords()), name
 
 
+def _expanded(body: list[str]) -> str:
+    """A snippet's text with every placeholder accepted as it is."""
+    text = "\n".join(body)
+    text = re.sub(r"\$\{\d+\|([^,|]*)[^|]*\|\}", r"\1", text)  # a choice: its first
+    while re.search(r"\$\{\d+:([^${}]*)\}", text):
+        text = re.sub(r"\$\{\d+:([^${}]*)\}", r"\1", text)
+    return re.sub(r"\$\d+", "", text)
+
+
+def test_uncertain_snippets_expand_to_valid_lines():
+    snippets = json.loads((VSCODE / "snippets" / "cxj.json").read_text("utf-8"))
+    found = {s["prefix"]: [] for s in snippets.values()}
+    for snippet in snippets.values():
+        found[snippet["prefix"]].append(_expanded(snippet["body"]))
+    assert len(found["uncertain"]) == 2 and len(found["worlds"]) == 1
+    journey = ("persona smb share=1 baseline=7\nstage Convert\nstage Close\n"
+               "event demo_glitch p=5% impact=-3 at Convert\n")
+    for line in found["uncertain"] + found["worlds"]:
+        comp = api.check_text(journey + line + "\n")
+        assert comp.ok, (line, [d.message for d in comp.diagnostics])
+    assert "~ beta(5, 95)" in found["uncertain"][0]  # a probability: beta first
+
+
 def _npx(tool: str) -> list[str]:
     node_modules = VSCODE / "node_modules"
     need(shutil.which("node") is not None and (node_modules / ".bin" / tool).exists(),
@@ -406,6 +429,9 @@ scenario fast "Fast" cost=20_000 {
 }
 sweep glitch.p from 0% to 20% step 1%
 scale 0..10
+uncertain glitch.p[enterprise] ~ beta(3, 57)
+worlds 500
+uncertain glitch.impact~normal(-3, 1)
 """
 
 
@@ -480,6 +506,16 @@ def test_vim_loads_the_files_without_errors(vim_probe):
     (12, "from", "cxjKeyword"),
     (13, "..", "cxjOperator"),
     (13, "10", "cxjNumber"),
+    (14, "uncertain", "cxjStatement"),
+    (14, "p", "cxjAttribute"),
+    (14, "~", "cxjOperator"),
+    (14, "beta", "cxjDistribution"),
+    (14, "57", "cxjNumber"),
+    (15, "worlds", "cxjStatement"),
+    (15, "500", "cxjNumber"),
+    (16, "impact", "cxjAttribute"),
+    (16, "~", "cxjOperator"),
+    (16, "normal", "cxjDistribution"),
 ])
 def test_vim_highlights(vim_probe, line_no, text, group):
     assert _group_at(vim_probe, line_no, text) == group
@@ -494,7 +530,7 @@ def test_vim_does_not_highlight_lookalikes(vim_probe):
 def test_vim_folds_scenario_blocks(vim_probe):
     folds = [line["fold"] for line in vim_probe["lines"]]
     assert folds[7:11] == [1, 1, 1, 1]
-    assert folds[:7] == [0] * 7 and folds[11:] == [0, 0]
+    assert folds[:7] == [0] * 7 and folds[11:] == [0] * (len(folds) - 11)
 
 
 # --------------------------------------------------------------------------------- Emacs
@@ -557,13 +593,16 @@ def test_emacs_mode(emacs_probe):
     # each face and the words it colours: (word, the text around its first occurrence, or
     # None for the word's own first occurrence)
     faces = {
-        "font-lock-keyword-face": [("journey", 'journey "'), ("when", None)],
+        "font-lock-keyword-face": [("journey", 'journey "'), ("when", None),
+                                   ("uncertain", None), ("worlds", None)],
         "font-lock-comment-face": [("a journey", "# a journey"), ("}", "# a comment with }")],
         "font-lock-type-face": [("enterprise", "persona enterprise")],
-        "font-lock-variable-name-face": [("share", None), ("p", ".p[")],
+        "font-lock-variable-name-face": [("share", None), ("p", ".p["),
+                                        ("impact", ".impact~")],
         "font-lock-constant-face": [("30%", None), ("Convert", "stage Convert"), ("nps", None),
                                     ("10", "0..10")],
-        "font-lock-builtin-face": [("normal", None), ("score", None)],
+        "font-lock-builtin-face": [("normal", None), ("score", None),
+                                   ("beta", "~ beta("), ("normal", "~normal(")],
         "font-lock-function-name-face": [("glitch", "event glitch"), ("fast", "scenario fast")],
         "font-lock-string-face": [('"Fast"', None)],
         "nil": [("other", None)],

@@ -110,6 +110,25 @@ def test_path_attributes_and_references():
 
 
 @pytest.mark.parametrize("text", [
+    "uncertain demo_glitch.p[smb] ~ beta(3, 57)  # about 5%\n",
+    "uncertain Convert.advance~uniform(30%, 40%)\n",
+])
+def test_uncertain_lines(text):
+    toks = significant(text)
+    assert toks[0] == (Keyword, "uncertain")
+    assert toks[1] == (Name, toks[1][1]) and toks[3][0] in Name.Attribute
+    tilde = [t for t, v in toks if v == "~"]
+    assert tilde == [Operator]
+    after = toks[[v for _, v in toks].index("~") + 1]
+    assert after[0] in Name.Builtin and after[1] in ("beta", "uniform")
+    assert errors(text) == []
+
+
+def test_worlds_line():
+    assert significant("worlds 1_000\n") == [(Keyword, "worlds"), (Number.Integer, "1_000")]
+
+
+@pytest.mark.parametrize("text", [
     "event attend at stage_two when scoreboard and order\n",
     "persona normals share=1 # at when persona\n",
     'journey "p=5% and # not a comment"\n',

@@ -40,7 +40,7 @@ STATEMENT_SNIPPETS = {
     "volume": "volume ${1:40_000} per ${2|year,quarter,month,week,day|}",
     "target": "target ${1|nps,csat,mean,conversion,revenue|} ${2|>=,>,<=,<|} ${3:0}",
     "sweep": "sweep ${1:event}.${2:p} from ${3:0%} to ${4:20%} step ${5:5%}",
-    "uncertain": "uncertain ${1:event}.${2:p} ~ beta(${3:5}, ${4:95})",
+    "uncertain": "uncertain ${1:demo_glitch}.${2:p} ~ beta(${3:5}, ${4:95})",
     "worlds": "worlds ${1:200}",
 }
 

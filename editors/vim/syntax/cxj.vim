@@ -49,8 +49,8 @@ syn keyword cxjDistribution contained normal uniform triangular discrete beta
 " Numbers: 3, -3, +1.5, .5, 1e6, 200_000, and percentages 5%.
 syn match cxjNumber "\%(\w\)\@<![+-]\=\%(\d[0-9_]*\%(\.\d[0-9_]*\)\=\|\.\d[0-9_]*\)\%([eE][+-]\=\d\+\)\=%\=\%(\w\)\@!"
 
-" Operators: comparisons, assignment, and the '..' of a scale.
-syn match cxjOperator "[<>!=]=\|[<>=]"
+" Operators: comparisons, assignment, the '..' of a scale and the '~' of an uncertain value.
+syn match cxjOperator "[<>!=]=\|[<>=~]"
 syn match cxjOperator "\.\."
 
 " Labels and import paths: double-quoted, with \" and \\ escapes, on one line.
