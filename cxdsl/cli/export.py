@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from ..model import ir
 from ..present import export
 from ..sim.simulate import SimulationError, check_scenario, simulate, spec_sha256
 from .common import (
@@ -65,7 +64,7 @@ def command(file, fmt, output, scenario, markdown, customers, seed, engine,
             raise click.UsageError(str(exc)) from None
         document = result.to_json() + "\n"
     else:
-        shown = ir.with_scenario(model, scenario)
+        shown = export.with_scenario(model, scenario)
         if fmt == "mermaid":
             document = (export.to_markdown if markdown else export.to_mermaid)(shown, stem)
         else:

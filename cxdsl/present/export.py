@@ -40,6 +40,12 @@ score   u (0..10 points)          reads as
 Conditions (``when ...``) are not shown in the Mermaid diagram, whose syntax has no place
 for them; the DOT graph draws them.
 
+An uncertain value (``uncertain PATH ~ DIST``) is shown with the range of 95% of its draws
+(the distribution's 2.5% and 97.5% points): a task's probability reads ``(5%, uncertain
+1.06%–11.7%)`` (shown even when p is 100%), an uncertain impact adds ``impact uncertain``
+and its range, and a stage's section name adds ``advance uncertain`` and its range. A
+persona-specific value (``e.p[smb]``) marks that persona's task only.
+
 Mermaid's journey syntax cannot take some characters in labels: ``#`` and ``%%`` start
 comments, ``:`` separates a task from its score, ``;`` ends a statement, ``,`` separates
 actors, and GitHub sanitises anything that looks like HTML. Labels are therefore cleaned:
@@ -63,13 +69,16 @@ positive event that depends on a negative one), ``compounds`` (same sign), ``whe
 ``unless`` (the reference is negated). Each survey is a note-shaped node in the cluster
 of the stage it asks at (its label, name, ``at STAGE`` and who it asks; ``headline
 survey`` for the headline one); a survey ``at end`` sits after the last stage, joined to
-it by a dotted edge. Every label is a double-quoted DOT string with
+it by a dotted edge. An uncertain value carries the range of 95% of its draws after it,
+``p 5% (1.06%–11.7%)``, ``impact -3 (-4.96–-1.04)``, ``advance 35% (30.3%–39.8%)``, and an
+event with an uncertain value has a dashed border. Every label is a double-quoted DOT string with
 ``\\`` and ``"`` escaped, so no label can break the graph. Render it with
 ``dot -Tsvg journey.dot -o journey.svg``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from dataclasses import dataclass
@@ -192,6 +201,76 @@ def surveys_at(model: ir.Model, stage: str | None) -> list[tuple[ir.Survey, bool
     return [(v, v.name == headline) for v in model.all_surveys if v.stage == stage]
 
 
+# --------------------------------------------------------------- uncertain values
+
+#: The middle share of an uncertain value's draws that the exports show the range of.
+UNCERTAIN_RANGE = 0.95
+
+
+def with_scenario(model: ir.Model, name: str | None) -> ir.Model:
+    """The baseline with scenario ``name`` applied, as the exports draw it: a path the
+    scenario sets is certain there, so its uncertain value goes (for the personas it sets,
+    when it sets some)."""
+    if name is None:
+        return model
+    changes = ir.scenario_changes(model, name)
+    kept: list[ir.Uncertain] = []
+    for u in model.uncertain:
+        p = u.path
+        if any(isinstance(c, ir.RemoveEvent) and c.name == p.target for c in changes):
+            continue
+        set_for = {c.path.persona for c in changes if isinstance(c, ir.SetAttr)
+                   and (c.path.target, c.path.attr) == (p.target, p.attr)}
+        if None in set_for or p.persona in set_for:
+            continue
+        if set_for:  # every persona's value, set for some: uncertain for the others
+            kept += [ir.Uncertain(ir.PathRef(p.kind, p.target, p.attr, q.name), u.dist)
+                     for q in model.personas if q.name not in set_for
+                     and not any(v.path == ir.PathRef(p.kind, p.target, p.attr, q.name)
+                                 for v in model.uncertain)]
+            continue
+        kept.append(u)
+    return dataclasses.replace(ir.with_scenario(model, name), uncertain=tuple(kept))
+
+
+def uncertain_range(model: ir.Model, target: str, attr: str, persona: str | None = None
+                    ) -> tuple[float, float] | None:
+    """The range of 95% of the draws of the value ``target.attr`` has for ``persona`` in a
+    forecast (its persona's own uncertain value, else the every-persona one), or None when
+    it is certain."""
+    found = [u for u in model.uncertain if (u.path.target, u.path.attr) == (target, attr)
+             and u.path.persona in (persona, None)]
+    if not found:
+        return None
+    u = max(found, key=lambda v: v.path.persona is not None)  # a persona's own comes first
+    tail = (1.0 - UNCERTAIN_RANGE) / 2
+    return u.dist.quantile(tail), u.dist.quantile(1.0 - tail)
+
+
+def range_number(x: float, signed: bool = False) -> str:
+    """An end of a plain number's range, 3 significant digits: ``-4.96``, ``+1.22``."""
+    return f"{x:+.3g}" if signed and x != 0 else f"{x:.3g}"
+
+
+def uncertain_parts(model: ir.Model, values: tuple, fmt, target: str, attr: str,
+                    range_fmt=None) -> list[str]:
+    """:func:`per_persona_parts` of a per-persona attribute, each value followed by the
+    range of its draws (written by ``range_fmt``, default ``fmt``) when it is uncertain:
+    ``["5% (1.06%–11.7%)"]``."""
+    range_fmt = range_fmt or fmt
+    texts = []
+    for p, v in zip(model.personas, values):
+        found = uncertain_range(model, target, attr, p.name)
+        texts.append(fmt(v) + ("" if found is None else
+                               f" ({range_fmt(found[0])}–{range_fmt(found[1])})"))
+    return per_persona_parts(model, tuple(texts), str)
+
+
+def is_uncertain(model: ir.Model, target: str) -> bool:
+    """Whether any value of declaration ``target`` is uncertain."""
+    return any(u.path.target == target for u in model.uncertain)
+
+
 def per_persona_parts(model: ir.Model, values: tuple, fmt) -> list[str]:
     """``[fmt(v)]`` when every persona has the same value, else ``["name v", …]``, one
     entry per persona."""
@@ -284,7 +363,7 @@ def to_mermaid(model: ir.Model, title: str | None = None) -> str:
     if heading:
         lines.append(f"    title {heading}")
     for stage in model.stages:
-        lines.append(f"    section {_mermaid_label(stage)}")
+        lines.append(f"    section {_mermaid_label(stage)}{_mermaid_stage_note(model, stage)}")
         lines += _mermaid_event_tasks(model, stage, actors)
         lines += _mermaid_surveys(model, stage.name, actors)
     at_end = _mermaid_surveys(model, None, actors)
@@ -292,6 +371,35 @@ def to_mermaid(model: ir.Model, title: str | None = None) -> str:
         lines.append("    section at end")
         lines += at_end
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_stage_note(model: ir.Model, stage: ir.Stage) -> str:
+    """`` (advance uncertain 30%–40%)`` after the name of a stage whose advance is
+    uncertain (the first persona's range; per-persona ones in the DOT graph)."""
+    notes = []
+    for attr, fmt in (("advance", fmt_pct), ("slope", range_number)):
+        found = [uncertain_range(model, stage.name, attr, p.name) for p in model.personas]
+        found = [r for r in found if r is not None]
+        if found:
+            notes.append(f"{attr} uncertain {fmt(found[0][0])}–{fmt(found[0][1])}")
+    return f" ({mermaid_text(', '.join(notes))})" if notes else ""
+
+
+def _mermaid_task_name(model: ir.Model, e: ir.Event, name: str, p: float,
+                       persona: str) -> str:
+    """A task's name: the event's, its probability (when not 100% or uncertain), and the
+    ranges of its uncertain values."""
+    parts = []
+    p_range = uncertain_range(model, e.name, "p", persona)
+    if p_range is not None:
+        parts.append(f"{fmt_pct(p)}, uncertain {fmt_pct(p_range[0])}–{fmt_pct(p_range[1])}")
+    elif p != 1:
+        parts.append(fmt_pct(p))
+    i_range = uncertain_range(model, e.name, "impact", persona)
+    if i_range is not None:
+        parts.append(f"impact uncertain {range_number(i_range[0], True)}–"
+                     f"{range_number(i_range[1], True)}")
+    return mermaid_text(f"{name} ({', '.join(parts)})") if parts else name
 
 
 def _mermaid_event_tasks(model: ir.Model, stage: ir.Stage, actors: list[str]) -> list[str]:
@@ -302,16 +410,16 @@ def _mermaid_event_tasks(model: ir.Model, stage: ir.Stage, actors: list[str]) ->
         return [f"      no moments of truth: 3: {', '.join(actors)}"]
     for e in events:
         name = _mermaid_label(e)
-        groups: dict[tuple[float, int], list[str]] = {}
+        groups: dict[tuple[str, int], list[str]] = {}
         for q, (p, d) in enumerate(zip(e.p, e.impact)):
-            key = (p, mermaid_score(d.mean(), model.scale))
+            task = _mermaid_task_name(model, e, name, p, model.personas[q].name)
+            key = (task, mermaid_score(d.mean(), model.scale))
             groups.setdefault(key, [])
             if p > 0:
                 groups[key].append(actors[q])
-        for (p, score), who in groups.items():
-            task = _guard_keyword(name if p == 1 else f"{name} ({fmt_pct(p)})")
+        for (task, score), who in groups.items():
             tail = f": {', '.join(who)}" if who else ""
-            lines.append(f"      {task}: {score}{tail}")
+            lines.append(f"      {_guard_keyword(task)}: {score}{tail}")
     return lines
 
 
@@ -351,9 +459,13 @@ def _attr_lines(word: str, parts: list[str]) -> list[str]:
 
 
 def _stage_edge_label(model: ir.Model, stage: ir.Stage) -> str:
-    lines = _attr_lines("advance", per_persona_parts(model, stage.advance, fmt_pct))
-    if any(k != 0 for k in stage.slope):
-        lines += _attr_lines("slope", per_persona_parts(model, stage.slope, fmt_num))
+    lines = _attr_lines("advance", uncertain_parts(model, stage.advance, fmt_pct, stage.name,
+                                                   "advance"))
+    if any(k != 0 for k in stage.slope) or uncertain_range(model, stage.name, "slope") \
+            or any(uncertain_range(model, stage.name, "slope", p.name)
+                   for p in model.personas):
+        lines += _attr_lines("slope", uncertain_parts(model, stage.slope, fmt_num, stage.name,
+                                                      "slope", range_number))
     return "\n".join(lines)
 
 
@@ -361,9 +473,10 @@ def _event_label(model: ir.Model, e: ir.Event) -> str:
     lines = _wrap(display(e))
     if e.label:
         lines.append(f"({e.name})")
-    lines += _attr_lines("p", per_persona_parts(model, e.p, fmt_pct))
-    lines += _attr_lines("impact", per_persona_parts(
-        model, e.impact, lambda d: dist_text(d, True)))
+    lines += _attr_lines("p", uncertain_parts(model, e.p, fmt_pct, e.name, "p"))
+    lines += _attr_lines("impact", uncertain_parts(
+        model, e.impact, lambda d: dist_text(d, True), e.name, "impact",
+        lambda x: range_number(x, True)))
     if e.when is not None:
         lines += _wrap(f"when {ir.cond_text(e.when)}")
     return "\n".join(lines)
@@ -434,8 +547,9 @@ def to_dot(model: ir.Model, title: str | None = None) -> str:
                           (NEUTRAL_FILL, NEUTRAL_LINE))
             eid = f"e_{e.name}"
             members.append(eid)
+            dashed = ', style="rounded,filled,dashed"' if is_uncertain(model, e.name) else ""
             out.append(f"    {eid} [label={dot_string(_event_label(model, e))}, "
-                       f"fillcolor=\"{fill}\", color=\"{line}\"];")
+                       f"fillcolor=\"{fill}\", color=\"{line}\"{dashed}];")
         for survey, headline in surveys_at(model, stage.name):
             members.append(f"survey_{survey.name}")
             out.append(f"    {_survey_node(model, survey, headline)}")
@@ -455,7 +569,8 @@ def to_dot(model: ir.Model, title: str | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["FORMATS", "Dependency", "dependencies", "display", "dist_text", "dot_string",
-           "event_sign", "fmt_pct", "mean_impact", "mermaid_score", "mermaid_text",
-           "survey_asks", "survey_where", "surveys_at", "to_dot", "to_markdown",
-           "to_mermaid"]
+__all__ = ["FORMATS", "UNCERTAIN_RANGE", "Dependency", "dependencies", "display", "dist_text",
+           "dot_string", "event_sign", "fmt_pct", "is_uncertain", "mean_impact",
+           "mermaid_score", "mermaid_text", "survey_asks", "survey_where", "surveys_at",
+           "range_number", "to_dot", "to_markdown", "to_mermaid", "uncertain_parts",
+           "uncertain_range", "with_scenario"]
