@@ -3,9 +3,10 @@ with old → new values (the first half of ``cxdsl diff``; the forecast half is
 :func:`cxdsl.analysis.paired_forecast`).
 
 Declarations are matched by name (personas, stages, events, surveys, scenarios), by path
-(sweeps), and by survey, metric, comparison and persona (targets). Journey-wide settings
-(title, scale, customers, seed, volume, period, goal) are one pseudo-declaration,
-``journey``. Per-persona attributes read
+(sweeps and uncertain values), and by survey, metric, comparison and persona (targets).
+Journey-wide settings (title, scale, customers, seed, volume, period, goal, worlds) are one
+pseudo-declaration, ``journey``. An uncertain value reads ``demo_glitch.p ~ beta(3, 57)``,
+probabilities and shares in percent (``uniform(1%, 9%)``; a beta's numbers are counts). Per-persona attributes read
 as one value when every persona has the same (``p: 5% → 1%``), and persona by persona
 otherwise (``p[enterprise]: 2% → 1%``); a persona present in only one version is reported
 as added or removed and not repeated under every attribute.
@@ -22,7 +23,8 @@ from . import ir
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 #: Order in which kinds of declaration are listed.
-KINDS = ("journey", "persona", "stage", "event", "survey", "target", "scenario", "sweep")
+KINDS = ("journey", "persona", "stage", "event", "survey", "target", "scenario", "sweep",
+         "uncertain")
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,20 @@ def sweep_summary(s: ir.Sweep) -> str:
     return f"{s.path} in [{', '.join(_attr_text(s.path.attr, v) for v in s.values)}]"
 
 
+def uncertain_dist(u: ir.Uncertain) -> str:
+    """An uncertain value's distribution in source form, in the attribute's unit:
+    ``uniform(1%, 9%)`` for a probability or a share (a beta's numbers are counts),
+    discrete weights in percent."""
+    d = u.dist
+    if u.path.attr in ("p", "advance", "share") and d.name != "beta":
+        return d.text(number=pct, weight=pct)
+    return d.text(weight=pct)
+
+
+def uncertain_summary(u: ir.Uncertain) -> str:
+    return f"{u.path} ~ {uncertain_dist(u)}"
+
+
 def survey_summary(s: ir.Survey) -> str:
     label = f' "{s.label}"' if s.label else ""
     return f"{s.name}{label} at {s.stage if s.stage is not None else 'end'}"
@@ -200,6 +216,7 @@ def diff_models(old: ir.Model, new: ir.Model) -> list[DeclChange]:
     out += _target_changes(old.targets, new.targets)
     out += _named("scenario", old.scenarios, new.scenarios, scenario_summary, _scenario_fields)
     out += _sweep_changes(old.sweeps, new.sweeps)
+    out += _uncertain_changes(old.uncertain, new.uncertain)
     order = {k: i for i, k in enumerate(KINDS)}
     return sorted(out, key=lambda c: order[c.kind])  # stable: keeps the order within a kind
 
@@ -223,7 +240,8 @@ def _journey_changes(old: ir.Model, new: ir.Model) -> list[DeclChange]:
                        ("customers", old.customers, new.customers),
                        ("seed", old.seed, new.seed),
                        ("volume", _opt_num(old.volume), _opt_num(new.volume)),
-                       ("period", old.period, new.period), ("goal", old.goal, new.goal)):
+                       ("period", old.period, new.period), ("goal", old.goal, new.goal),
+                       ("worlds", old.worlds, new.worlds)):
         if a != b:
             fields.append(FieldChange(name, _opt(a), _opt(b)))
     return [DeclChange("journey", "journey", CHANGED, fields=tuple(fields))] if fields else []
@@ -351,6 +369,24 @@ def _sweep_changes(old: tuple[ir.Sweep, ...], new: tuple[ir.Sweep, ...]) -> list
     for key, s in old_s.items():
         if key not in new_s:
             out.append(DeclChange("sweep", key, REMOVED, sweep_summary(s)))
+    return out
+
+
+def _uncertain_changes(old: tuple[ir.Uncertain, ...], new: tuple[ir.Uncertain, ...]
+                       ) -> list[DeclChange]:
+    """Uncertain values matched by path: added, a distribution changed, removed."""
+    out = []
+    old_u = {str(u.path): u for u in old}
+    new_u = {str(u.path): u for u in new}
+    for key, u in new_u.items():
+        if key not in old_u:
+            out.append(DeclChange("uncertain", key, ADDED, uncertain_summary(u)))
+        elif old_u[key].dist != u.dist:
+            out.append(DeclChange("uncertain", key, CHANGED, fields=(FieldChange(
+                "distribution", uncertain_dist(old_u[key]), uncertain_dist(u)),)))
+    for key, u in old_u.items():
+        if key not in new_u:
+            out.append(DeclChange("uncertain", key, REMOVED, uncertain_summary(u)))
     return out
 
 
