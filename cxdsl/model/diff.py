@@ -6,10 +6,10 @@ Declarations are matched by name (personas, stages, events, surveys, scenarios),
 (sweeps and uncertain values), and by survey, metric, comparison and persona (targets).
 Journey-wide settings (title, scale, customers, seed, volume, period, goal, worlds) are one
 pseudo-declaration, ``journey``. An uncertain value reads ``demo_glitch.p ~ beta(3, 57)``,
-probabilities and shares in percent (``uniform(1%, 9%)``; a beta's numbers are counts). Per-persona attributes read
-as one value when every persona has the same (``p: 5% → 1%``), and persona by persona
-otherwise (``p[enterprise]: 2% → 1%``); a persona present in only one version is reported
-as added or removed and not repeated under every attribute.
+probabilities and shares in percent (``uniform(1%, 9%)``; a beta's numbers are counts).
+Per-persona attributes read as one value when every persona has the same (``p: 5% →
+1%``), and persona by persona otherwise (``p[enterprise]: 2% → 1%``); a persona present in
+only one version is reported as added or removed and not repeated under every attribute.
 
 Shares are compared as the normalised shares both engines use, so writing ``share=3`` and
 ``share=7`` instead of ``30%`` and ``70%`` is no change.
