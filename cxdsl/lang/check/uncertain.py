@@ -37,7 +37,7 @@ _EXAMPLES = {PROBABILITY: "beta(5, 95)", NON_NEGATIVE: "uniform(0.2, 0.4)"}
 def run(ctx: Context) -> None:
     model = ctx.model
     worlds = _worlds(ctx)
-    added = _added_events(model)
+    added = _added_events(ctx)
     out: list[ir.Uncertain] = []
     seen: dict[ir.PathRef, Span] = {}
     for st in ctx.statements_of(ast.Uncertain):
@@ -95,13 +95,14 @@ def _world_count(ctx: Context, n: ast.Number) -> int | None:
     return None
 
 
-def _added_events(model: ir.Model) -> dict[str, str]:
-    """Event name -> the first scenario that adds it (events the baseline lacks)."""
+def _added_events(ctx: Context) -> dict[str, str]:
+    """Event name -> the first scenario that declares it in its block (read from the
+    syntax tree, so a scenario with errors of its own counts too)."""
     out: dict[str, str] = {}
-    for sc in model.scenarios:
-        for c in sc.changes:
-            if isinstance(c, ir.AddEvent):
-                out.setdefault(c.event.name, sc.name)
+    for sc in ctx.statements_of(ast.Scenario):
+        for item in sc.items:
+            if isinstance(item, ast.Event):
+                out.setdefault(item.name.text, sc.name.text)
     return out
 
 
