@@ -20,6 +20,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from scipy import stats
 
 from cxdsl.lang import api
+from cxdsl.tooling import lsp as lsp_mod
 from cxdsl.tooling.lsp import LineIndex
 
 aio = pytest.mark.asyncio(loop_scope="module")
@@ -258,3 +259,22 @@ async def test_rename_reaches_uncertain_paths(client, doc):
                     for e in edit.changes[URI])
     assert (TEXT.split("\n").index("uncertain recovery.impact ~ triangular(1, 2, 3)"),
             len("uncertain ")) in starts
+
+
+def test_every_feature_on_every_prefix_in_process():
+    """Completion, hover and symbols on each prefix of the journey (half-typed uncertain
+    lines among them) and at every position of the whole: none raises."""
+    uri = "untitled:prefixes.cxj"
+    previous = None
+    start = TEXT.index("\nuncertain")
+    for cut in list(range(start, len(TEXT), 3)) + [len(TEXT)]:
+        a = lsp_mod.analyze(uri, cut, TEXT[:cut], previous=previous)
+        previous = a
+        lsp_mod.complete(a, cut)
+        lsp_mod.hover(a, max(0, cut - 1))
+        lsp_mod.document_symbols(a)
+    a = lsp_mod.analyze(uri, 0, TEXT)
+    assert a.model is not None and len(a.model.uncertain) == 5
+    for offset in range(start, len(TEXT)):
+        lsp_mod.complete(a, offset)
+        lsp_mod.hover(a, offset)
