@@ -149,6 +149,9 @@ ROWS: tuple[tuple[str, str, str], ...] = (
      "persona)."),
     ("W010", "uncertainty that never matters",
      "An `uncertain` value that every scenario sets: in each scenario it is certain."),
+    ("W011", "worlds without uncertain values",
+     "`worlds W` in a spec that declares no `uncertain` value: no forecast runs, so it "
+     "changes nothing."),
 )
 
 #: code -> (title, explanation)

@@ -334,6 +334,9 @@ UNCERTAIN_ADDED_EVENT = ("'{path}' names event {target}, which only scenario {sc
                          "uncertain values are declared on the baseline")
 UNCERTAIN_ADDED_EVENT_HINT = ("declare {target} in the baseline to make it uncertain, or set "
                               "{target}.{attr} inside scenario {scenario}")
+WORLDS_UNUSED = "worlds {raw} changes nothing: the spec declares no uncertain value"
+WORLDS_UNUSED_HINT = ("worlds are drawn only for uncertain values, as in uncertain "
+                      "demo_glitch.p ~ beta(3, 57); remove the line otherwise")
 UNCERTAIN_ALWAYS_SET = ("the uncertainty of '{path}' never matters: every scenario sets it")
 UNCERTAIN_ALWAYS_SET_HINT = ("it still widens the baseline's forecast; remove the line if "
                              "the baseline is not in question")

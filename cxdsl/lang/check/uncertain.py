@@ -64,6 +64,10 @@ def run(ctx: Context) -> None:
         if dist is not None:
             out.append(ir.Uncertain(path, dist))
     _never_matters(ctx, model, out, seen)
+    given = ctx.statements_of(ast.Worlds)
+    if worlds is not None and not ctx.statements_of(ast.Uncertain):
+        ctx.warn("W011", msg.WORLDS_UNUSED.format(raw=given[0].count.raw), given[0].span,
+                 msg.WORLDS_UNUSED_HINT)
     ctx.model = dataclasses.replace(model, uncertain=tuple(out), worlds=worlds)
 
 
