@@ -122,8 +122,7 @@ def _distribution(ctx: Context, st: ast.Uncertain, path: ir.PathRef) -> ir.Dist 
     fitting = uncertain_forms(kind)
     if isinstance(value, ast.Number):
         ctx.err("E607", msg.UNCERTAIN_NEEDS_DISTRIBUTION.format(raw=value.raw), value.span,
-                msg.UNCERTAIN_DISTRIBUTION_HINT.format(
-                    example=_EXAMPLES.get(kind, "normal(-2, 0.5)")))
+                msg.UNCERTAIN_DISTRIBUTION_HINT.format(example=_around(value, kind)))
         return None
     name = value.func.text
     if name not in FORMS:
@@ -140,6 +139,29 @@ def _distribution(ctx: Context, st: ast.Uncertain, path: ir.PathRef) -> ir.Dist 
     if dist is None or not _in_range(ctx, dist, kind, path, value):
         return None
     return dist
+
+
+def _around(n: ast.Number, kind: str) -> str:
+    """A distribution centred on the single number ``n`` written where one was wanted, for
+    the hint: ``beta(5, 95)`` for 5%, ``uniform(...)`` for a share, ``normal(-3, 0.75)``
+    for -3; the kind's example when ``n`` gives no centre."""
+    v = None if n.value is None else float(n.value)
+    if v is None or not math.isfinite(v):
+        return _EXAMPLES.get(kind, "normal(-2, 0.5)")
+    if kind == PROBABILITY:
+        if not 0.0 < v < 1.0:
+            return _EXAMPLES[kind]
+        return f"beta({_count(v * 100)}, {_count((1.0 - v) * 100)})"
+    if kind == NON_NEGATIVE:
+        if v <= 0:
+            return _EXAMPLES[kind]
+        return f"uniform({_count(v * 0.8)}, {_count(v * 1.2)})" if not n.is_percent else \
+            f"uniform({_percent(v * 0.8)}, {_percent(v * 1.2)})"
+    return f"normal({n.raw}, {_count(abs(v) / 4) if v else '0.5'})"
+
+
+def _count(x: float) -> str:
+    return f"{float(f'{x:.3g}'):g}"
 
 
 def _in_range(ctx: Context, dist: ValueForm, kind: str, path: ir.PathRef,
@@ -179,12 +201,8 @@ def _probability_hint(dist: ValueForm, shown: str) -> str:
     if not (0.0 < m < 1.0 and 0.0 < sd * sd < m * (1.0 - m)):
         return msg.UNCERTAIN_PROBABILITY_HINT
     k = m * (1.0 - m) / (sd * sd) - 1.0  # a + b: the method of moments
-
-    def count(x: float) -> str:
-        return f"{float(f'{x:.3g}'):g}"
-
     return msg.UNCERTAIN_MATCHING_BETA_HINT.format(
-        beta=f"beta({count(m * k)}, {count((1.0 - m) * k)})", mean=_percent(m),
+        beta=f"beta({_count(m * k)}, {_count((1.0 - m) * k)})", mean=_percent(m),
         sd=_percent(sd), dist=shown)
 
 
