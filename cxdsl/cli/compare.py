@@ -60,7 +60,9 @@ def fmt_money_band(m) -> str:
     band = m.forecast
     if band is None or band[0] is None or band[1] is None:
         return f"{m.value:+,.{decimals_for(0, None, m.value)}f}"
-    d = decimals_for(0, (band[1] - band[0]) / 2 or None, m.value)
+    half = (band[1] - band[0]) / 2
+    # a range that is a float's rounding wide is no range: digits for the value alone
+    d = decimals_for(0, half if half > 1e-9 * max(1.0, abs(m.value)) else None, m.value)
     return f"{m.value:+,.{d}f} ({band[0]:+,.{d}f} to {band[1]:+,.{d}f})"
 
 
