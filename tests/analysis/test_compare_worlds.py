@@ -306,3 +306,26 @@ def test_dask_gives_the_local_numbers():
              analysis.compare(model, engine="exact", worlds=15).to_dict()]
     assert remote == local
     assert remote[0]["decision"] == local[0]["decision"]
+
+
+def test_the_worked_example_of_the_model_doc():
+    """docs/model.md "Comparing under uncertainty": Δ_w = 200 p_w − 2, better where
+    p_w > 1% (P ≈ 0.979 under beta(3, 57)); a change after the survey: Δ = 0 everywhere."""
+    spec = """\
+persona a share=1 baseline=9 value=100
+stage S advance=50%
+stage T
+event e p=5% impact=-3 at S
+survey all at S
+uncertain e.p ~ beta(3, 57)
+scenario fix { e.p = 1% }
+scenario more { S.advance = 60% }
+"""
+    cmp = analysis.compare(cxdsl.loads(spec), engine="exact", worlds=1000, seed=8)
+    p = p_draws(cmp.baseline.result)
+    fix, more = scenario(cmp, "fix"), scenario(cmp, "more")
+    assert fix.delta["nps"].forecast == pytest.approx(tuple(200 * pct(p) - 2), abs=1e-9)
+    assert fix.chances.p_better == pytest.approx(float(np.mean(p > 0.01)), abs=1e-12)
+    assert fix.chances.p_better == pytest.approx(0.979, abs=0.015)
+    assert more.chances.p_better == 0.0
+    assert more.delta["nps"].forecast == (0.0, 0.0) and more.delta["nps"].value == 0.0
