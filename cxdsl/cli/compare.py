@@ -53,7 +53,7 @@ def fmt_with_band(metric: str, m, signed: bool = False) -> str:
 
 
 def fmt_money_band(m) -> str:
-    """A forecast amount of money: ``+10,300 (+2,100 to +19,800)`` (digits from the
+    """A forecast amount of money: ``+10,300 [+2,100, +19,800]`` (digits from the
     range's width, :func:`decimals_for`)."""
     if m.value is None:
         return "—"
@@ -63,7 +63,7 @@ def fmt_money_band(m) -> str:
     half = (band[1] - band[0]) / 2
     # a range that is a float's rounding wide is no range: digits for the value alone
     d = decimals_for(0, half if half > 1e-9 * max(1.0, abs(m.value)) else None, m.value)
-    return f"{m.value:+,.{d}f} ({band[0]:+,.{d}f} to {band[1]:+,.{d}f})"
+    return f"{m.value:+,.{d}f} [{band[0]:+,.{d}f}, {band[1]:+,.{d}f}]"
 
 
 def fmt_money_value(x: float) -> str:
@@ -81,7 +81,7 @@ def fmt_payback_band(m, cost) -> str:
         return value
     lo = "never" if band[0] is None else f"{band[0]:,.2f}"
     hi = "never" if band[1] is None else f"{band[1]:,.2f}"
-    return f"{value} ({lo} to {hi})"
+    return f"{value} [{lo}, {hi}]"
 
 
 def chance_words(p: float | None) -> str:
