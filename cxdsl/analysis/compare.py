@@ -1,5 +1,12 @@
 """Scenario comparison (``cxdsl compare``) and the paired forecast of two versions of a
 journey (``cxdsl diff --forecast``).
+
+With uncertain values the baseline and the scenarios are forecast over the same worlds, on
+the same customers in each world (:mod:`cxdsl.analysis.world_points`), and compared world
+by world: each delta and money figure is the mean over worlds with its ``forecast95``;
+each scenario has :class:`Chances` (``p_better``, ``p_net_positive``, ``expected_net``)
+and the comparison a risk-neutral pick (:attr:`Comparison.pick`: the highest expected net,
+none when no expected net is above 0).
 """
 
 from __future__ import annotations

@@ -270,12 +270,18 @@ def _forecast_money(cmp, console) -> None:
     table = Table(title=f"Money {per}" + (f" (volume {model.volume:,.0f} customers per "
                                           f"{model.period})" if model.volume else ""),
                   title_justify="left", title_style="bold")
-    for name in ("scenario", "cost", "revenue change", "net", f"payback ({unit})"):
+    has_running = any(sc.money.running_cost for sc in cmp.scenarios)
+    for name in ("scenario", "cost", *(("running cost",) if has_running else ()),
+                 "revenue change", "net", f"payback ({unit})",
+                 f"{short_label(cmp.headline)} per 10k of cost"):
         table.add_column(name, justify="left" if name == "scenario" else "right")
     for sc in cmp.scenarios:
         m = sc.money
-        table.add_row(sc.scenario.name, fmt_money(m.cost), fmt_money_band(m.revenue_change),
-                      fmt_money_band(m.net), fmt_payback_band(m.payback, m.cost))
+        table.add_row(sc.scenario.name, fmt_money(m.cost),
+                      *((fmt_money(m.running_cost),) if has_running else ()),
+                      fmt_money_band(m.revenue_change), fmt_money_band(m.net),
+                      fmt_payback_band(m.payback, m.cost),
+                      fmt_with_band(cmp.headline, m.per_10k_cost, True))
     console.print(table)
     if model.volume is None:
         console.print("Money is per customer who enters the journey: set the business size "
