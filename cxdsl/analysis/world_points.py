@@ -116,7 +116,12 @@ def _tallies(flat: list[ir.Model], world_of: list[int], settings: Settings, exec
     if s.exact:
         chunks = _chunks(len(flat), executor.parallelism if executor is not None else 1)
         if executor is not None:
-            got = executor.map(_exact_task, [([flat[i] for i in c],) for c in chunks])
+            report = None
+            if progress is not None:
+                def report(done_tasks: list[int]) -> None:
+                    progress(sum(len(chunks[i]) for i in done_tasks), len(flat))
+            got = executor.map(_exact_task, [([flat[i] for i in c],) for c in chunks],
+                               progress=report)
         else:
             got = []
             for c in chunks:
@@ -134,12 +139,16 @@ def _tallies(flat: list[ir.Model], world_of: list[int], settings: Settings, exec
     # within a call, so splitting a call would give a world other customers
     tasks = [([flat[i] for i in idx], [world_of[i] for i in idx], s.customers, s.seed)
              for idx in groups.values()]
+    n_worlds = max(world_of) + 1
+    sizes = [_call_customers(t[1], s.customers, n_worlds) for t in tasks]
     if executor is not None:
         threads = getattr(executor, "task_threads", None)
-        got = executor.map(_worlds_task, [(*t, threads) for t in tasks])
+        report = None
+        if progress is not None:
+            def report(done_tasks: list[int]) -> None:
+                progress(sum(sizes[i] for i in done_tasks), sum(sizes))
+        got = executor.map(_worlds_task, [(*t, threads) for t in tasks], progress=report)
     else:
-        n_worlds = max(world_of) + 1
-        sizes = [_call_customers(t[1], s.customers, n_worlds) for t in tasks]
         got, before = [], 0
         for t, size in zip(tasks, sizes):
             report = None
