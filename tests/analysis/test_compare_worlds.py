@@ -208,9 +208,15 @@ def test_the_certain_path_has_only_noise(sim_cmp):
 
 def test_threads_give_identical_numbers():
     model = cxdsl.loads(BETA)
-    one = analysis.compare(model, customers=40_000, worlds=20, seed=2, threads=1).to_dict()
-    two = analysis.compare(model, customers=40_000, worlds=20, seed=2, threads=2).to_dict()
-    assert one == two
+    axis = [analysis.parse_vary("g.p=10%,30%", model)]
+    kw = {"customers": 40_000, "worlds": 20, "seed": 2}
+    for threads in (1, 2):
+        got = [analysis.compare(model, threads=threads, **kw).to_dict(),
+               analysis.sweep(model, axis, threads=threads, **kw).to_dict(),
+               analysis.mot(model, threads=threads, tornado_by=0.2, **kw).to_dict()]
+        if threads == 1:
+            one = got
+    assert got == one
 
 
 def test_without_uncertain_values_nothing_changes():
