@@ -34,10 +34,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
-from ..sim.exact import exact_tallies
 from ..sim.forecast import combine as combine_worlds
 from ..sim.metrics import Z95, Metric, compute
 from ..sim.worlds import WorldsError, world_draws, worlds_for
+from .batches import _exact_task, _structure
 from .common import AnalysisError, Point, Progress, Settings
 
 #: Most world models (variants × worlds) one analysis may evaluate.
@@ -75,12 +75,6 @@ def forecast_manifest(manifest: dict, draws: np.ndarray, settings: Settings) -> 
     return out
 
 
-def _structure(m: ir.Model) -> tuple:
-    return (tuple(m.scale), tuple(p.name for p in m.personas),
-            tuple(s.name for s in m.stages),
-            tuple((e.name, e.stage, e.when) for e in m.events))
-
-
 def _worlds_task(models, world_of, customers, seed, threads, progress=None):
     """The tallies of world models of one structure: one kernel call, each model
     simulating the customers of its world ``world_of[i]``. A unit of cluster work too."""
@@ -96,10 +90,6 @@ def _call_customers(world_of: list[int], customers: int, n_worlds: int) -> int:
 
     sizes = split_evenly(customers, n_worlds)
     return sum(sizes[w] for w in world_of)
-
-
-def _exact_task(models):
-    return [exact_tallies(m) for m in models]
 
 
 def _chunks(n: int, parts: int) -> list[range]:
