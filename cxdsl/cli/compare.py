@@ -75,13 +75,13 @@ def fmt_payback_band(m, cost) -> str:
     """A forecast payback: the payback of the expected net and its range over worlds."""
     if not cost:
         return "—"
-    value = "never" if m.value is None else f"{m.value:,.2f}"
+    def text(x) -> str:
+        return "never" if x is None else f"{x:,.{decimals_for(0, None, x)}f}"
+
     band = m.forecast
     if band is None or (band[0] is None and band[1] is None):
-        return value
-    lo = "never" if band[0] is None else f"{band[0]:,.2f}"
-    hi = "never" if band[1] is None else f"{band[1]:,.2f}"
-    return f"{value} [{lo}, {hi}]"
+        return text(m.value)
+    return f"{text(m.value)} [{text(band[0])}, {text(band[1])}]"
 
 
 def chance_words(p: float | None) -> str:

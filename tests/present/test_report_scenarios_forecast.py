@@ -50,6 +50,25 @@ def test_forecast_changes_chances_and_choice(tmp_path):
     assert "A risk-neutral choice (the highest expected net per month): more , +9,990 per " \
            "month expected." in text
     assert "all of the worlds" in text and "none of the worlds" in text
+    # payback: 100 / 9,990 months in every world; fix moves no money and never pays back
+    assert "+9,990 [+9,990, +9,990] 0.010 [0.010, 0.010] all of the worlds" in text
+    assert "+0 [+0, +0] +0 [+0, +0] never none of the worlds" in text
+
+
+def test_payback_range_reaches_never(tmp_path):
+    """Net per month = 1,000 × 20 × advance − 10,000 with advance ~ uniform(40%, 60%): in
+    some worlds the net is not above 0, so the payback's range ends in never."""
+    text = section(tmp_path, """\
+persona a share=1 baseline=8 value=100
+stage S advance=50%
+stage T
+volume 1000 per month
+uncertain S.advance ~ uniform(0.4, 0.6)
+scenario costly cost=5000 running_cost=10000 { a.value = 120 }
+""")
+    assert re.search(r"costly 5,000 \+[\d,]+ \[\+[\d,]+, \+[\d,]+\] [+-][\d,]+ "
+                     r"\[-[\d,]+, \+[\d,]+\] (never|[\d.]+) \[[\d.]+, never\] "
+                     r"\d+% of the worlds", text), text
 
 
 def test_no_choice_when_nothing_makes_money(tmp_path):

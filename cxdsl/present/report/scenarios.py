@@ -94,6 +94,20 @@ def scenario_table(data: ReportData) -> str:
     return html_table(rows)
 
 
+def payback_band(doc: dict | None, cost) -> str:
+    """A forecast payback: the payback of the expected net, and its range over 95% of the
+    worlds (``never`` where the net is not above 0)."""
+    if not cost:
+        return "—"
+    m = as_metric(doc)
+    value = "never" if m.value is None else f"{m.value:,.{decimals_for(0, None, m.value)}f}"
+    lo, hi = ((doc or {}).get("forecast95") or [None, None])[:2]
+    if lo is None and hi is None:
+        return value
+    ends = ["never" if x is None else f"{x:,.{decimals_for(0, None, x)}f}" for x in (lo, hi)]
+    return f"{value} [{ends[0]}, {ends[1]}]"
+
+
 def forecast_scenario_table(data: ReportData, scenarios: list[dict], metrics: list[str]
                             ) -> str:
     """The scenario table of a forecast: each metric's expected value and change, the
@@ -132,10 +146,9 @@ def forecast_money_table(data: ReportData, scenarios: list[dict], per: str, unit
              f"payback ({unit})", "makes money in"]]
     for s in scenarios:
         m = s["money"]
-        net = as_metric(m.get("net"))
         rows.append([scenario_name(s), fmt_money(s.get("cost")),
                      money_band(m.get("revenue_change")), money_band(m.get("net")),
-                     fmt_payback(as_metric(m.get("payback")), net, s.get("cost")),
+                     payback_band(m.get("payback"), s.get("cost")),
                      f"{chance_text(s.get('p_net_positive'))} of the worlds"])
     decision = (data.compare or {}).get("decision") or {}
     pick = decision.get("pick")
