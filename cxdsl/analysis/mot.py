@@ -1,5 +1,14 @@
 """Moments of truth (``cxdsl mot``): what each event contributes to a metric, and the
 tornado of every numeric parameter moved down and up.
+
+With uncertain values everything is computed world by world over the same worlds, on the
+same customers in each world (:mod:`cxdsl.analysis.world_points`): in world w, the metric
+now, with the event's p at 0 and at 1 (p is then certain, whatever its declaration), and
+the contribution, leverage and swing of that world. Every figure reports the mean over
+worlds (the forecast's expected value), its simulation interval and its ``forecast95``; the
+ranking is by the expected contribution (swing). The tornado moves each parameter by ±X%
+around its value in each world (an uncertain value's draw); its ``current``,
+``low_setting`` and ``high_setting`` texts are those of the spec's declared values.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from dataclasses import dataclass, field
 from ..model import ir
 from ..model.diff import _attr_text
 from ..sim.metrics import Metric
+from ..sim.worlds import world_models
 from .batches import evaluate
 from .common import (
     AnalysisError,
@@ -22,6 +32,7 @@ from .common import (
     settings_for,
 )
 from .paired import combine, delta
+from .world_points import evaluate_worlds, forecast_draws, forecast_manifest
 
 #: Default move of every parameter in a tornado.
 TORNADO_BY = 0.20
@@ -81,24 +92,28 @@ class MotResult:
 def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = None,
         engine: str = "numba", customers: int | None = None, seed: int | None = None,
         threads: int | None = None, executor=None, spec_sha: str | None = None,
-        progress: Progress | None = None, tornado_by: float | None = None) -> MotResult:
+        progress: Progress | None = None, tornado_by: float | None = None,
+        worlds: int | None = None) -> MotResult:
     """For every event: its contribution (metric now − if_never), if_never and if_always
     (the metric with the event's p at 0 and at 1 for every persona) and its leverage
     ((if_always − if_never) / 10: the change per 10 percentage points of p), ranked by
     |contribution|. With ``tornado_by``, also the tornado of every numeric parameter
-    (evaluated in the same batch)."""
+    (evaluated in the same batch). With uncertain values, world by world over ``worlds``
+    worlds (module docstring)."""
     metric, base, s, man = _run_setup(model, metric, scenario, engine, customers, seed,
                                       threads, spec_sha)
-    models = [base]
-    for e in base.events:
-        models += [_set_p(base, e.name, 0.0), _set_p(base, e.name, 1.0)]
-    params: list[TornadoParam] = []
-    if tornado_by is not None:
-        params = tornado_parameters(base, tornado_by)
-        for prm in params:
-            models += [prm.low_model, prm.high_model]
-    points = evaluate(models, s, paired=True, executor=executor, progress=progress,
-                      manifest=man)
+    params = tornado_parameters(base, tornado_by) if tornado_by is not None else []
+    variants = _mot_variants(base, params)
+    draws = forecast_draws(model, worlds, s, len(variants))
+    if draws is None:
+        points = evaluate(variants, s, paired=True, executor=executor, progress=progress,
+                          manifest=man)
+    else:
+        man = forecast_manifest(man, draws, s)
+        grid = _mot_grid(world_models(model, draws, scenario), base.events, params,
+                         tornado_by)
+        points = evaluate_worlds(variants, grid, draws, s, executor=executor,
+                                 progress=progress, manifest=man)
     now = points[0]
     rows = []
     for i, e in enumerate(base.events):
@@ -113,6 +128,37 @@ def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = No
         torn = _tornado_result(man, base, metric, tornado_by, now, params,
                                points[off:])
     return MotResult(man, base, metric, now.result.metric(metric), rows, torn)
+
+
+def _mot_variants(base: ir.Model, params: list[TornadoParam]) -> list[ir.Model]:
+    """The models mot evaluates: ``base``, each event's p at 0 and at 1, then each
+    tornado parameter low and high."""
+    models = [base]
+    for e in base.events:
+        models += [_set_p(base, e.name, 0.0), _set_p(base, e.name, 1.0)]
+    for prm in params:
+        models += [prm.low_model, prm.high_model]
+    return models
+
+
+def _mot_grid(worlds: list[ir.Model], events, params: list[TornadoParam],
+              by: float | None) -> list[list[ir.Model]]:
+    """The world models of the variants (:func:`_mot_variants`, of ``events``): in each
+    world, the event's p set on the world's model, and each tornado parameter moved around
+    the world's value (a parameter the move leaves unchanged in a world keeps that world's
+    model)."""
+    grid = [worlds]
+    for e in events:
+        grid += [[_set_p(w, e.name, 0.0) for w in worlds],
+                 [_set_p(w, e.name, 1.0) for w in worlds]]
+    if params:
+        moved = [{prm.path: prm for prm in tornado_parameters(w, by)} for w in worlds]
+        for prm in params:
+            grid += [[m[prm.path].low_model if prm.path in m else w
+                      for w, m in zip(worlds, moved)],
+                     [m[prm.path].high_model if prm.path in m else w
+                      for w, m in zip(worlds, moved)]]
+    return grid
 
 
 @dataclass
@@ -252,14 +298,22 @@ def _tornado_result(man, model, metric, by, now: Point, params, points) -> Torna
 def tornado(model: ir.Model, metric: str | None = None, by: float = TORNADO_BY, *,
             scenario: str | None = None, engine: str = "numba", customers: int | None = None,
             seed: int | None = None, threads: int | None = None, executor=None,
-            spec_sha: str | None = None, progress: Progress | None = None
-            ) -> TornadoResult:
+            spec_sha: str | None = None, progress: Progress | None = None,
+            worlds: int | None = None) -> TornadoResult:
     """Every numeric parameter moved ±``by`` (:func:`tornado_parameters`), ranked by the
-    swing of ``metric`` (high − low, paired interval)."""
+    swing of ``metric`` (high − low, paired interval); with uncertain values, world by
+    world (module docstring)."""
     metric, base, s, man = _run_setup(model, metric, scenario, engine, customers, seed,
                                       threads, spec_sha)
     params = tornado_parameters(base, by)
     models = [base] + [m for prm in params for m in (prm.low_model, prm.high_model)]
-    points = evaluate(models, s, paired=True, executor=executor, progress=progress,
-                      manifest=man)
+    draws = forecast_draws(model, worlds, s, len(models))
+    if draws is None:
+        points = evaluate(models, s, paired=True, executor=executor, progress=progress,
+                          manifest=man)
+    else:
+        man = forecast_manifest(man, draws, s)
+        grid = _mot_grid(world_models(model, draws, scenario), (), params, by)
+        points = evaluate_worlds(models, grid, draws, s, executor=executor,
+                                 progress=progress, manifest=man)
     return _tornado_result(man, base, metric, by, points[0], params, points[1:])

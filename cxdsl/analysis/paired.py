@@ -44,6 +44,7 @@ from .common import (
     Column,
     Point,
 )
+from .world_points import combine_points
 
 #: Student's t 97.5% quantiles for 1..30 degrees of freedom.
 _T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
@@ -117,7 +118,10 @@ def combine(points: Sequence[Point], coeffs: Sequence[float], metric: str) -> Me
     """``Σ c_i · metric(point_i)`` with its paired 95% interval (see the module docstring).
 
     Exact points give a zero-width interval. Points run without blocks (not ``paired``)
-    get the unpaired interval (variances added)."""
+    get the unpaired interval (variances added). Forecast points (with worlds) combine
+    world by world, with a ``forecast`` (:func:`cxdsl.analysis.world_points.combine_points`)."""
+    if any(p.result.worlds is not None for p in points):
+        return combine_points(points, coeffs, metric)
     pairs = [(p, float(c)) for p, c in zip(points, coeffs) if c != 0]
     values = [p.result.metric(metric).value for p, _ in pairs]
     if any(v is None for v in values):

@@ -1,5 +1,10 @@
 """Parameter sweeps: every point of a grid of overrides, each evaluated with the same seed
 and customers (``cxdsl sweep``).
+
+With uncertain values every point is a forecast over the same worlds, on the same customers
+in each world (:mod:`cxdsl.analysis.world_points`); a swept path is certain at each point
+(the point's value replaces the world's draw). Every metric then has a ``forecast95``, and
+the CSV has two more columns per metric, ``m_f_lo`` and ``m_f_hi``.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from decimal import Decimal, InvalidOperation
 
 from ..model import ir
 from ..sim.metrics import metric_names
+from ..sim.worlds import world_models
 from .batches import evaluate
 from .common import AnalysisError, Point, Progress, check_scenario, manifest_for, settings_for
 from .paths import check_values, resolve_path
+from .world_points import evaluate_worlds, forecast_draws, forecast_manifest
 
 #: Most points of one sweep grid (the checker's bound for the file's sweeps).
 MAX_GRID_POINTS = 100_000
@@ -132,6 +139,11 @@ class SweepResult:
     def metrics(self) -> tuple[str, ...]:
         return metric_names(self.model)
 
+    @property
+    def forecast(self) -> bool:
+        """Whether the points are forecasts over worlds (uncertain values)."""
+        return bool(self.points) and self.points[0].result.worlds is not None
+
     def to_dict(self) -> dict:
         names = [a.name for a in self.axes]
         return {"manifest": dict(self.manifest), "axes": names,
@@ -143,13 +155,15 @@ class SweepResult:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         ms = self.metrics
-        w.writerow([a.name for a in self.axes]
-                   + [c for m in ms for c in (m, f"{m}_lo", f"{m}_hi")])
+        tails = ("", "_lo", "_hi") + (("_f_lo", "_f_hi") if self.forecast else ())
+        w.writerow([a.name for a in self.axes] + [m + t for m in ms for t in tails])
         for vals, p in zip(self.params, self.points):
             row = [repr(float(v)) for v in vals]
             for m in ms:
                 x = p.result.overall.metrics[m]
-                row += ["" if v is None else repr(float(v)) for v in (x.value, x.lo, x.hi)]
+                cells = (x.value, x.lo, x.hi) + (tuple(x.forecast or (None, None))
+                                                 if self.forecast else ())
+                row += ["" if v is None else repr(float(v)) for v in cells]
             w.writerow(row)
         return buf.getvalue()
 
@@ -157,9 +171,11 @@ class SweepResult:
 def sweep(model: ir.Model, vary: Sequence[Axis] = (), *, scenario: str | None = None,
           file_sweeps: bool = True, engine: str = "numba", customers: int | None = None,
           seed: int | None = None, threads: int | None = None, executor=None,
-          spec_sha: str | None = None, progress: Progress | None = None) -> SweepResult:
+          spec_sha: str | None = None, progress: Progress | None = None,
+          worlds: int | None = None) -> SweepResult:
     """Every point of the grid (the spec's sweeps and ``vary``), applied on top of the
-    baseline or of ``scenario``, each evaluated with the same seed and customers."""
+    baseline or of ``scenario``, each evaluated with the same seed and customers; with
+    uncertain values, each a forecast over the same ``worlds`` (module docstring)."""
     check_scenario(model, scenario)
     base = ir.with_scenario(model, scenario)
     axes = grid_axes(base, vary, file_sweeps=file_sweeps)
@@ -179,5 +195,13 @@ def sweep(model: ir.Model, vary: Sequence[Axis] = (), *, scenario: str | None = 
                 where = ", ".join(f"{p} = {v:g}" for p, v in zip(paths, vals))
                 raise AnalysisError(f"at {where} every persona's share is 0: such a "
                                     "journey has no customers")
-    points = evaluate(models, s, executor=executor, progress=progress, manifest=man)
+    draws = forecast_draws(model, worlds, s, len(models))
+    if draws is None:
+        points = evaluate(models, s, executor=executor, progress=progress, manifest=man)
+    else:
+        man = forecast_manifest(man, draws, s)
+        grid = [world_models(model, draws, scenario, dict(zip(paths, vals)))
+                for vals in params]
+        points = evaluate_worlds(models, grid, draws, s, executor=executor,
+                                 progress=progress, manifest=man)
     return SweepResult(man, base, axes, params, points)

@@ -17,7 +17,9 @@ from .common import (
     how_line,
     load,
     running,
+    worlds_option,
 )
+from .compare import fmt_with_band, note_worlds
 
 
 class FractionType(PositiveNumberType):
@@ -49,7 +51,15 @@ def render_human(res, console) -> None:
     scen = f", scenario {res.manifest['scenario']}" if res.manifest.get("scenario") else ""
     console.print(Text.assemble((model.title or "journey", "bold"),
                                 f" — {how_line(res.manifest)}{scen}"))
-    console.print(f"{label} now: {fmt_metric_ci(res.metric, res.now)}")
+    forecast = res.now.forecast is not None
+    console.print(f"{label} now: " + (fmt_with_band(res.metric, res.now) if forecast
+                                      else fmt_metric_ci(res.metric, res.now)))
+    if forecast:
+        console.print(f"Over {res.manifest['worlds']:,} plausible worlds of the spec's "
+                      "uncertain values: expected values; in brackets, the range of 95% of "
+                      "the worlds.", style="dim")
+    change = ((lambda m: fmt_with_band(res.metric, m, True)) if forecast
+              else (lambda m: fmt_delta_ci(res.metric, m)))
     console.print()
     if res.events:
         table = Table(title=f"Moments of truth, ranked by what they do to {label}",
@@ -62,11 +72,9 @@ def render_human(res, console) -> None:
         table.add_column("if always", justify="right")
         table.add_column("per +10 pts of p", justify="right")
         for i, row in enumerate(res.events, 1):
-            table.add_row(str(i), row.event.name, row.event.stage,
-                          fmt_delta_ci(res.metric, row.contribution),
+            table.add_row(str(i), row.event.name, row.event.stage, change(row.contribution),
                           fmt_metric(res.metric, row.if_never.value),
-                          fmt_metric(res.metric, row.if_always.value),
-                          fmt_delta_ci(res.metric, row.leverage))
+                          fmt_metric(res.metric, row.if_always.value), change(row.leverage))
         console.print(table)
         console.print(Text("contribution = now − if never; if never / if always: p at 0% / "
                            "100% for every persona", style="dim"))
@@ -74,10 +82,10 @@ def render_human(res, console) -> None:
         console.print("The journey has no events.")
     if res.tornado is not None:
         console.print()
-        render_tornado(res.tornado, console)
+        render_tornado(res.tornado, console, change)
 
 
-def render_tornado(t, console) -> None:
+def render_tornado(t, console, change=None) -> None:
     from rich.table import Table  # lazy: rich, for the human output only
 
     label = short_label(t.metric)
@@ -93,7 +101,8 @@ def render_tornado(t, console) -> None:
         table.add_row(r.param.path,
                       f"{fmt_metric(t.metric, r.low.value)} → "
                       f"{fmt_metric(t.metric, r.high.value)}",
-                      fmt_delta_ci(t.metric, r.swing), _bar(r.swing.value, biggest, 8))
+                      (change or (lambda m: fmt_delta_ci(t.metric, m)))(r.swing),
+                      _bar(r.swing.value, biggest, 8))
     if not t.rows:
         console.print("No parameter to move.")
         return
@@ -112,9 +121,10 @@ def render_tornado(t, console) -> None:
                    "baselines, shares, values) down and up, ranked by the swing.")
 @click.option("--by", type=FractionType(), default=None,
               help="How far --tornado moves each parameter (default 20%).")
+@worlds_option()
 @analysis_options()
-def command(file, metric, scenario, tornado, by, customers, seed, engine, threads, as_json,
-            output, scheduler, dask_local, allow_outside_imports):
+def command(file, metric, scenario, tornado, by, worlds, customers, seed, engine, threads,
+            as_json, output, scheduler, dask_local, allow_outside_imports):
     """Rank the moments of truth of FILE by what they do to a metric.
 
     For every event: its contribution (the metric now minus the metric if it never
@@ -122,6 +132,10 @@ def command(file, metric, scenario, tornado, by, customers, seed, engine, thread
     persona, its condition still applying), and its leverage (the change per 10
     percentage points of p), each with a paired 95% interval, or exact with --engine
     exact.
+
+    With `uncertain` values every figure is computed in each of the same plausible worlds
+    and reported as its expected value with the range of 95% of the worlds; --tornado then
+    moves each parameter around its value in each world.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
     if by is not None and not tornado:
@@ -132,10 +146,12 @@ def command(file, metric, scenario, tornado, by, customers, seed, engine, thread
     with failures():
         analysis.check_scenario(model, scenario)
         analysis.check_metric(model, metric)
+        note_worlds(model, worlds)
         with running(scheduler, dask_local) as (ex, progress):
             res = analysis.mot(model, metric, scenario=scenario, engine=engine,
                                customers=customers, seed=seed, threads=threads, executor=ex,
                                spec_sha=sha, progress=progress,
-                               tornado_by=(by or analysis.TORNADO_BY) if tornado else None)
+                               tornado_by=(by or analysis.TORNADO_BY) if tornado else None,
+                               worlds=worlds)
     emit(res.to_dict(), as_json, output, lambda c: render_human(res, c))
     sys.exit(0)

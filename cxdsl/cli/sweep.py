@@ -20,8 +20,10 @@ from .common import (
     make_console,
     running,
     to_json,
+    worlds_option,
     write_output,
 )
+from .compare import fmt_band, note_worlds
 
 
 def render_human(sw, console) -> None:
@@ -47,12 +49,19 @@ def render_human(sw, console) -> None:
         for m in metrics:
             x = overall[m]
             text = fmt_metric(m, x.value)
-            if m == head and x.lo is not None and x.hi is not None and x.lo != x.hi:
+            if sw.forecast:
+                text += (" " + fmt_band(m, x.forecast)) if m == head else ""
+            elif m == head and x.lo is not None and x.hi is not None and x.lo != x.hi:
                 text += fmt_half_width(m, x)
             cells.append(text)
         table.add_row(*(_attr_text(a.path.attr, v) if a.path.attr != "impact"
                         else f"{v:+g}" for a, v in zip(sw.axes, vals)), *cells)
     console.print(table)
+    if sw.forecast:
+        console.print(f"Each point is forecast over {sw.manifest['worlds']:,} plausible "
+                      f"worlds of the spec's uncertain values: expected values; in brackets, "
+                      f"the range of 95% of the worlds of {short_label(head)}.",
+                      style="dim")
 
 
 @click.command("sweep")
@@ -66,16 +75,21 @@ def render_human(sw, console) -> None:
               help="Ignore the spec's `sweep` lines; sweep the --vary axes alone.")
 @click.option("--scenario", default=None, metavar="NAME",
               help="Sweep on top of this scenario instead of the baseline.")
+@worlds_option()
 @analysis_options("FILE.csv|FILE.json",
                   "Write the points to a CSV file (one column per axis, then m, m_lo, m_hi "
-                  "for every metric m) or a JSON file, by the name's ending; standard "
+                  "for every metric m, and m_f_lo, m_f_hi, the range of 95% of the worlds, "
+                  "with uncertain values) or a JSON file, by the name's ending; standard "
                   "output then only says so.")
-def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threads,
+def command(file, vary, no_file_sweeps, scenario, worlds, customers, seed, engine, threads,
             as_json, output, scheduler, dask_local, allow_outside_imports):
     """Run every point of a parameter grid of FILE: the spec's `sweep` lines and the
     --vary axes, on the baseline or a --scenario, each point with the same seed and
     customers (so points differ only where their parameters do, and a point equals
     `cxdsl run` of the same values). The grid runs batched inside the compiled kernel.
+
+    With `uncertain` values each point is a forecast over the same plausible worlds (a
+    swept path is certain at each point), with the range of 95% of the worlds.
 
     Exit 0 on success, 1 when the spec has errors, 2 for bad arguments."""
     check_output(output, (".csv", ".json"))
@@ -89,11 +103,13 @@ def command(file, vary, no_file_sweeps, scenario, customers, seed, engine, threa
                 axes.append(analysis.parse_vary(text, base))
             except analysis.AnalysisError as exc:
                 raise click.BadParameter(str(exc), param_hint="'--vary'") from None
+        note_worlds(model, worlds)
         with running(scheduler, dask_local) as (ex, progress):
             sw = analysis.sweep(model, axes, scenario=scenario,
                                 file_sweeps=not no_file_sweeps, engine=engine,
                                 customers=customers, seed=seed, threads=threads,
-                                executor=ex, spec_sha=sha, progress=progress)
+                                executor=ex, spec_sha=sha, progress=progress,
+                                worlds=worlds)
     if output is not None:
         write_output(output, sw.to_csv() if output.lower().endswith(".csv")
                      else to_json(sw.to_dict()))
