@@ -45,7 +45,7 @@ import numpy as np
 
 from ..model import ir
 from ..sim.metrics import compute
-from ..sim.simulate import SimulationError
+from ..sim.simulate import DEFAULT_CUSTOMERS, SimulationError
 from .common import AnalysisError, Progress, check_metric, manifest_for, settings_for
 
 #: Bootstrap resamples of the worlds behind every interval.
@@ -59,6 +59,12 @@ BASIS = 10
 LAMBDAS = np.logspace(-6, 10, 49)
 #: The best option's share of worlds above which the advice calls the decision clear.
 CLEAR = 0.99
+#: Default customers per world (with the spec's ``customers`` when that is more): the
+#: options are compared world by world, so each world's own simulation noise must be
+#: small next to the spread over worlds.
+CUSTOMERS_PER_WORLD = 50_000
+#: The simulation noise's share of a spread that the suggested run size aims at.
+NOISE_TARGET = 0.05
 
 
 class NothingUncertain(ValueError):
@@ -176,11 +182,12 @@ def joint_basis(bases: list[Basis], draws: np.ndarray) -> Basis:
     return Basis(np.hstack(Xs), S)
 
 
-def smooth(basis: Basis, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(fitted float64[W, C], effective degrees of freedom float64[C]) of the penalised
-    least-squares fit ``min |y − Xβ|² + λ βᵀSβ`` of each column of ``Y`` float64[W, C],
-    each with its own λ chosen by generalised cross-validation,
-    ``GCV(λ) = W · RSS(λ) / (W − tr H(λ))²``.
+def smooth(basis: Basis, Y: np.ndarray, fixed: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(fitted float64[W, C], the index into :data:`LAMBDAS` of each column's λ, int[C])
+    of the penalised least-squares fit ``min |y − Xβ|² + λ βᵀSβ`` of each column of ``Y``
+    float64[W, C], each with its own λ chosen by generalised cross-validation,
+    ``GCV(λ) = W · RSS(λ) / (W − tr H(λ))²`` — or the λ indices ``fixed``.
 
     Computed in the basis that diagonalises both terms (Demmler–Reinsch): with
     XᵀX = V Σ² Vᵀ (rank r) and ``Σ⁻¹VᵀSVΣ⁻¹ = E Λ Eᵀ``, T = V Σ⁻¹ E makes ``Q = X T``
@@ -192,8 +199,9 @@ def smooth(basis: Basis, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s2, V = np.linalg.eigh(np.einsum("wi,wj->ij", X, X))
     top = s2.max() if len(s2) else 0.0
     keep = s2 > top * 1e-12 if top > 0 else np.zeros(len(s2), dtype=bool)
+    none = np.zeros(Y.shape[1], dtype=np.int64)
     if not keep.any():
-        return np.zeros_like(Y), np.zeros(Y.shape[1])
+        return np.zeros_like(Y), none
     A = V[:, keep] / np.sqrt(s2[keep])
     lam, E = np.linalg.eigh(A.T @ basis.S @ A)
     lam = np.clip(lam, 0.0, None)
@@ -201,15 +209,16 @@ def smooth(basis: Basis, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     z = T.T @ np.einsum("wi,wc->ic", X, Y)
     positive = lam[lam > lam.max() * 1e-12] if lam.max() > 0 else lam[:0]
     if not len(positive):
-        return np.einsum("wi,ic->wc", X, T @ z), np.full(Y.shape[1], float(len(lam)))
+        return np.einsum("wi,ic->wc", X, T @ z), none
     shrink = 1.0 / (1.0 + np.outer(LAMBDAS / np.median(positive), lam))  # [G, r]
-    trace = shrink.sum(axis=1)
-    rss = (Y * Y).sum(axis=0)[None, :] - (shrink * (2 - shrink)) @ (z * z)
-    room = W - trace
-    gcv = np.where(room[:, None] > 0.5, W * np.maximum(rss, 0.0)
-                   / np.maximum(room, 0.5)[:, None] ** 2, np.inf)
-    best = np.argmin(gcv, axis=0)
-    return np.einsum("wi,ic->wc", X, T @ (shrink[best].T * z)), trace[best]
+    if fixed is None:
+        trace = shrink.sum(axis=1)
+        rss = (Y * Y).sum(axis=0)[None, :] - (shrink * (2 - shrink)) @ (z * z)
+        room = W - trace
+        gcv = np.where(room[:, None] > 0.5, W * np.maximum(rss, 0.0)
+                       / np.maximum(room, 0.5)[:, None] ** 2, np.inf)
+        fixed = np.argmin(gcv, axis=0)
+    return np.einsum("wi,ic->wc", X, T @ (shrink[fixed].T * z)), fixed
 
 
 # ---------------------------------------------------------------------- estimators
@@ -238,37 +247,47 @@ class Figures:
     evppi: np.ndarray | None
     evpi: float | None
     expected: np.ndarray | None
+    #: the smoothing chosen: per basis, then the joint regression's (indices of LAMBDAS)
+    lambdas: list = field(default_factory=list)
 
 
 def estimate(bases: list[Basis], joint: Basis | None, y: np.ndarray,
-             inb: np.ndarray | None, nb0: np.ndarray | None, direct: bool) -> Figures:
+             inb: np.ndarray | None, nb0: np.ndarray | None, direct: bool,
+             lambdas: list | None = None) -> Figures:
     """Every figure from the worlds' bases, baseline metric ``y`` [W], changes ``inb``
     [W, D] and baseline values ``nb0`` [W] (None without options). ``direct``: the EVPI
-    straight from the worlds (noise-free values), else from the joint regression."""
+    straight from the worlds (noise-free values), else from the joint regression.
+    ``lambdas``: the smoothing of an earlier estimate to reuse (else chosen by GCV)."""
     U = len(bases)
     shares = np.zeros(U)
     evppi = None if inb is None else np.zeros(U)
+    chosen = []
     for i, b in enumerate(bases):
         cols = y[:, None] if inb is None else np.column_stack([y, inb])
-        fitted, _ = smooth(b, cols)
+        fitted, lam = smooth(b, cols, None if lambdas is None else lambdas[i])
+        chosen.append(lam)
         shares[i] = variance_share(fitted[:, 0], y)
         if inb is not None:
             evppi[i] = expected_best(fitted[:, 1:])
     if inb is None:
-        return Figures(shares, None, None, None)
+        return Figures(shares, None, None, None, chosen)
     if direct or joint is None:
         evpi = expected_best(inb)
     else:
-        evpi = expected_best(smooth(joint, inb)[0])
+        fitted, lam = smooth(joint, inb, None if lambdas is None else lambdas[U])
+        chosen.append(lam)
+        evpi = expected_best(fitted)
     base = float(nb0.mean())
     expected = np.concatenate([[base], base + inb.mean(axis=0)])
-    return Figures(shares, evppi, evpi, expected)
+    return Figures(shares, evppi, evpi, expected, chosen)
 
 
 def bootstrap(bases: list[Basis], joint: Basis | None, y: np.ndarray,
               inb: np.ndarray | None, nb0: np.ndarray | None, direct: bool,
-              resamples: int, seed: int) -> list[Figures]:
-    """:func:`estimate` on ``resamples`` bootstrap resamples of the worlds."""
+              resamples: int, seed: int, lambdas: list) -> list[Figures]:
+    """:func:`estimate` on ``resamples`` bootstrap resamples of the worlds, with the
+    smoothing ``lambdas`` chosen on all of them (cross-validation on a resample, whose
+    worlds repeat, would choose too rough a fit)."""
     rng = np.random.Generator(np.random.PCG64([BOOTSTRAP_SEED, abs(int(seed))]))
     W = len(y)
     out = []
@@ -277,7 +296,7 @@ def bootstrap(bases: list[Basis], joint: Basis | None, y: np.ndarray,
         out.append(estimate([b.rows(idx) for b in bases],
                             None if joint is None else joint.rows(idx), y[idx],
                             None if inb is None else inb[idx],
-                            None if nb0 is None else nb0[idx], direct))
+                            None if nb0 is None else nb0[idx], direct, lambdas))
     return out
 
 
@@ -367,29 +386,52 @@ class VoiResult:
 # ------------------------------------------------------------------------ the run
 
 
+def _structure(m: ir.Model) -> tuple:
+    """What one kernel call's points must share (only numbers may vary)."""
+    return (tuple(m.scale), tuple(p.name for p in m.personas),
+            tuple(s.name for s in m.stages),
+            tuple((e.name, e.stage, e.when) for e in m.events))
+
+
 def simulate_options(model: ir.Model, draws: np.ndarray, options: list[str | None],
                      engine: str, customers: int, seed: int, threads=None,
                      progress: Progress | None = None) -> list[list]:
-    """The per-world Results of every option (None: the baseline), ``[option][world]``:
-    one kernel call over options × worlds, each world's customers shared by its
-    options (or the exact engine once per model)."""
+    """The per-world Results of every option (None: the baseline), ``[option][world]``.
+    Options of one structure run in one kernel call over options × worlds, each world's
+    customers shared by its options; a scenario that adds or removes events runs in a
+    call of its own, whose world w has the same customers when the shares are the same
+    (customer indices depend on the world and the shares alone). The exact engine runs
+    once per model."""
     from ..sim.worlds import world_models  # lazy: the kernel's random streams (numba)
 
     per_option = [world_models(model, draws, name) for name in options]
-    flat = [m for ms in per_option for m in ms]
     W = len(draws)
     if engine == "exact":
         from ..sim.exact import exact_tallies  # lazy: numba
 
-        tallies = [exact_tallies(m) for m in flat]
-    else:
-        from ..sim import engine as numba_engine  # lazy: compiles or loads the kernel
+        return [[compute(exact_tallies(m), m, {}) for m in ms] for ms in per_option]
+    from ..sim import engine as numba_engine  # lazy: compiles or loads the kernel
 
+    groups: dict[tuple, list[int]] = {}
+    for o, ms in enumerate(per_option):
+        groups.setdefault(_structure(ms[0]), []).append(o)
+    out: list[list] = [[] for _ in options]
+    total = customers * len(options)
+    done = 0
+    for members in groups.values():
+        report = None
+        if progress is not None:
+            def report(d, _t, base=done):
+                progress(base + d, total)
+        flat = [m for o in members for m in per_option[o]]
         tallies = numba_engine.simulate_points(
-            flat, customers, seed, threads=threads, progress=progress,
-            world_of=[w for _ in options for w in range(W)])
-    results = [compute(t, m, {}) for t, m in zip(tallies, flat)]
-    return [results[o * W:(o + 1) * W] for o in range(len(options))]
+            flat, customers, seed, threads=threads, progress=report,
+            world_of=[w for _ in members for w in range(W)])
+        for k, o in enumerate(members):
+            out[o] = [compute(t, m, {}) for t, m in zip(tallies[k * W:(k + 1) * W],
+                                                       per_option[o])]
+        done += customers * len(members)
+    return out
 
 
 def _values(results: list, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -429,11 +471,13 @@ def voi(model: ir.Model, metric: str | None = None, *, worlds: int | None = None
         raise NothingUncertain("the spec declares no uncertain values: there is nothing to "
                                "measure")
     metric = check_metric(model, metric)
-    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
     try:
         W = worlds_for(model, worlds)
     except WorldsError as exc:
         raise AnalysisError(str(exc)) from None
+    if customers is None and engine != "exact":
+        customers = max(model.customers or DEFAULT_CUSTOMERS, W * CUSTOMERS_PER_WORLD)
+    s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
     if not s.exact and s.customers < W:
         raise AnalysisError(f"{W:,} worlds need at least {W:,} customers, got "
                             f"{s.customers:,}")
@@ -480,7 +524,7 @@ def _analyse(model, man, metric, decision, draws, y, se, nb, options, exact, res
     else:
         note = ((note + "; ") if note else "") + NO_SCENARIOS
     point = estimate(bases, joint, y, inb, nb0, exact)
-    boot = bootstrap(bases, joint, y, inb, nb0, exact, resamples, seed)
+    boot = bootstrap(bases, joint, y, inb, nb0, exact, resamples, seed, point.lambdas)
     values = []
     for u, line in enumerate(model.uncertain):
         share = _figure(point.shares[u], [b.shares[u] for b in boot])
@@ -491,7 +535,7 @@ def _analyse(model, man, metric, decision, draws, y, se, nb, options, exact, res
     values.sort(key=lambda v: (-(v.evppi.value if v.evppi else 0.0),
                                -v.variance_share.value, order[v.path]))
     evpi = opts = None
-    noise = _noise(y, se, exact, inb, joint)
+    noise = _noise(y, se, exact, inb, joint, man.get("customers"))
     if nb is not None:
         evpi = _figure(point.evpi, [b.evpi for b in boot])
         fitted = inb if joint is None else smooth(joint, inb)[0]
@@ -508,24 +552,32 @@ NO_SCENARIOS = ("the spec has no scenarios, so there is no decision for informat
                 "moves the forecast most")
 
 
-def _noise(y, se, exact, inb, joint) -> dict | None:
+def _noise(y, se, exact, inb, joint, customers) -> dict | None:
     """The simulation noise in the worlds' values: ``metric``: its share of the spread of
     ``y`` (mean se² / Var y); ``decision``: the joint regression's residual share of the
-    spread of the options' changes (noise plus what the regression misses). None for the
-    exact engine."""
+    spread of the options' changes (noise, and what the regression misses);
+    ``customers``: the run size that brings the larger of the two to
+    :data:`NOISE_TARGET` (noise variance falls as 1 / customers), None when it is
+    already there. None for the exact engine."""
     if exact:
         return None
     spread = float(np.var(y, ddof=1))
     noise_var = float(np.nanmean(se ** 2)) if np.isfinite(se).any() else 0.0
     share = min(noise_var / spread, 1.0) if spread > 0 else (1.0 if noise_var > 0 else 0.0)
-    out = {"metric": share, "decision": None}
+    out = {"metric": share, "decision": None, "customers": None}
     if inb is not None and joint is not None:
         total = float(((inb - inb.mean(axis=0)) ** 2).sum())
         resid = float(((inb - smooth(joint, inb)[0]) ** 2).sum())
         out["decision"] = min(resid / total, 1.0) if total > 0 else 0.0
+    worst = max(share, out["decision"] or 0.0)
+    if NOISE_TARGET < worst < 1.0 and customers:
+        need = customers * worst / (1 - worst) * (1 - NOISE_TARGET) / NOISE_TARGET
+        digits = max(0, int(math.floor(math.log10(need))) - 1)
+        out["customers"] = int(math.ceil(need / 10 ** digits) * 10 ** digits)
     return out
 
 
 __all__ = ["voi", "VoiResult", "ValueInfo", "OptionValue", "Figure", "NothingUncertain",
            "Basis", "spline_basis", "joint_basis", "smooth", "variance_share",
-           "expected_best", "estimate", "BOOTSTRAP", "BOOTSTRAP_SEED", "BASIS"]
+           "expected_best", "estimate", "bootstrap", "BOOTSTRAP", "BOOTSTRAP_SEED", "BASIS",
+           "CUSTOMERS_PER_WORLD", "one_blas_thread"]
