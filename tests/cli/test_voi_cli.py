@@ -101,3 +101,23 @@ def test_bad_arguments_are_usage_errors(tmp_path, args):
     path = write(tmp_path, "j.cxj", EXACT)
     res = invoke("voi", path, *args)
     assert res.exit_code == 2, res.output
+
+
+def test_report_shows_the_value_of_information(tmp_path):
+    """A spec with uncertain values and scenarios gets the chart: its SVG, its data table
+    (every uncertain value) and the section's note; one without scenarios does not."""
+    path = write(tmp_path, "j.cxj", EXACT)
+    out = tmp_path / "r.html"
+    res = invoke("report", path, "--engine", "exact", "-o", out)
+    assert res.exit_code == 0, res.output
+    doc = out.read_text("utf-8")
+    section = doc[doc.index('<section id="voi"'):]
+    section = section[:section.index("</section>")]
+    assert '<figure id="chart-voi"' in section and '<svg role="img"' in section
+    assert "What knowing each value exactly is worth" in section  # the chart's title
+    assert "e.impact" in section and "a.baseline" in section
+    assert "Best option now: never" in section or "Best option now: baseline" in section
+    none = write(tmp_path, "none.cxj", EXACT.replace("scenario never { e.p = 0% }\n", ""))
+    res = invoke("report", none, "--engine", "exact", "-o", out)
+    assert res.exit_code == 0, res.output
+    assert 'id="chart-voi"' not in out.read_text("utf-8")

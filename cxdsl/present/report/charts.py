@@ -23,6 +23,7 @@ from ..numbers import (
 )
 from .data import ReportData, event_rates, metric_value, mot_rows
 from .journey import journey_chart
+from .voi import voi_chart
 from .style import (
     BAND_COLORS,
     NEGATIVE,
@@ -309,7 +310,7 @@ def charts(data: ReportData) -> list[Chart]:
     with matplotlib.rc_context(RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*[Gg]lyph.*missing")
         out = [journey_chart(data), _funnel_chart(data), _distribution_chart(data)]
-        for make in (_tornado_chart, _scenario_chart):
+        for make in (_tornado_chart, _scenario_chart, voi_chart):
             chart = make(data)
             if chart is not None:
                 out.append(chart)
