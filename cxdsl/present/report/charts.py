@@ -23,7 +23,6 @@ from ..numbers import (
 )
 from .data import ReportData, event_rates, metric_value, mot_rows
 from .journey import journey_chart
-from .voi import voi_chart
 from .style import (
     BAND_COLORS,
     NEGATIVE,
@@ -37,6 +36,7 @@ from .style import (
     mpl_text,
     wrap_text,
 )
+from .voi import voi_chart
 
 
 def _groups(data: ReportData) -> list[tuple[str, str, dict, list | None]]:
