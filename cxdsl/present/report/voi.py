@@ -40,6 +40,7 @@ def voi_chart(data: ReportData) -> Chart | None:
     """Bars of each uncertain value's EVPPI (left, with 95% intervals) and variance share
     (right); None unless the report has a value-of-information document with a decision."""
     from matplotlib.figure import Figure  # lazy: matplotlib, see the module docstring
+    from matplotlib.ticker import FuncFormatter  # lazy: as above
 
     doc = data.voi
     if not doc or doc.get("evpi") is None or not doc.get("values"):
@@ -55,10 +56,13 @@ def voi_chart(data: ReportData) -> Chart | None:
     left.barh(ys, ev, 0.6, color=POSITIVE, alpha=0.85, xerr=err,
               error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})
     evpi = doc["evpi"]["value"]
+    lo, hi = doc["evpi"]["ci95"]
+    left.axvspan(lo, hi, color="#333333", alpha=0.08, lw=0)
     left.axvline(evpi, color="#333333", lw=1, ls="--")
-    left.annotate(f"EVPI {_amount(doc, evpi)}", (evpi, len(rows) - 0.45), ha="right",
-                  va="bottom", fontsize=7.5, color="#333333", xytext=(-3, 0),
-                  textcoords="offset points")
+    left.annotate(f"EVPI {_amount(doc, evpi)}", (evpi, 0.0),
+                  xycoords=("data", "axes fraction"), ha="right", va="bottom",
+                  fontsize=7.5, color="#333333", xytext=(-3, 3), textcoords="offset points")
+    left.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _amount(doc, x)))
     left.set_yticks(ys)
     left.set_yticklabels(labels, fontsize=8.5)
     left.set_xlabel(f"EVPPI ({_unit(data, doc)}), with 95% intervals")
