@@ -31,7 +31,8 @@ nonparametric regression approach", Med Decis Making 34:311–326):
 Each figure's ``ci95`` is a percentile bootstrap over the worlds: :data:`BOOTSTRAP`
 resamples of the W worlds with replacement, from NumPy's PCG64 seeded with
 ``[BOOTSTRAP_SEED, run seed]`` (fixed: the same run gives the same intervals); the
-smoothers are refitted, smoothness included, on every resample.
+estimators are recomputed on every resample with the smoothing chosen on all the worlds,
+and each interval is widened where needed to contain the estimate.
 """
 
 from __future__ import annotations
