@@ -113,6 +113,10 @@ def _index_statement(index: Index, s) -> None:
         _index_scenario(index, s)
     elif isinstance(s, (ast.SweepRange, ast.SweepList)):
         _index_path(index, s.path)
+    elif isinstance(s, ast.Uncertain):
+        _index_path(index, s.path)
+        if isinstance(s.dist, ast.Call):
+            index.use(s.dist.func, "func")
     elif isinstance(s, ast.Import):
         index.imports.append(s)
 
