@@ -26,6 +26,7 @@ COMMANDS = {
     "compare": "Compare scenarios against the baseline.",
     "sweep": "Run a grid of parameter values.",
     "mot": "Rank the moments of truth by what they do to a metric.",
+    "voi": "Which uncertain value is worth measuring before deciding.",
     "diff": "What changed between two versions of a spec, and what it does.",
     "fmt": "Format .cxj files in the canonical layout.",
     "lsp": "Run the language server on stdio.",

@@ -37,6 +37,19 @@ def _check_png_dir(png: str | None) -> None:
         raise click.BadParameter(f"directory '{parent}' does not exist", param_hint="'--png'")
 
 
+def _voi(model, customers, seed, engine, sha, notes: list[str]) -> dict | None:
+    """The value-of-information document of the report (``cxdsl voi``), or None with a
+    note saying why when its arguments do not allow one."""
+    from ..analysis.voi import voi  # lazy: only specs with uncertain values need it
+
+    try:
+        return voi(model, engine=engine, customers=customers, seed=seed,
+                   spec_sha=sha).to_dict()
+    except AnalysisError as exc:
+        notes.append(f"The value of information is left out: {exc}.")
+        return None
+
+
 def _size(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -80,9 +93,11 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
 
     chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)
     try:
+        sha = spec_sha256(text) if text is not None else None
         data = report.collect(model, source=text, path=shown, customers=customers,
-                              seed=seed, scenarios=chosen, engine=engine,
-                              spec_sha=spec_sha256(text) if text is not None else None)
+                              seed=seed, scenarios=chosen, engine=engine, spec_sha=sha)
+        if model.uncertain and model.scenarios and chosen != []:
+            data.voi = _voi(model, customers, seed, engine, sha, data.notes)
     except ExactError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -36,6 +36,7 @@ from .style import (
     mpl_text,
     wrap_text,
 )
+from .voi import voi_chart
 
 
 def _groups(data: ReportData) -> list[tuple[str, str, dict, list | None]]:
@@ -309,7 +310,7 @@ def charts(data: ReportData) -> list[Chart]:
     with matplotlib.rc_context(RC), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*[Gg]lyph.*missing")
         out = [journey_chart(data), _funnel_chart(data), _distribution_chart(data)]
-        for make in (_tornado_chart, _scenario_chart):
+        for make in (_tornado_chart, _scenario_chart, voi_chart):
             chart = make(data)
             if chart is not None:
                 out.append(chart)

@@ -31,6 +31,8 @@ class ReportData:
     source: str | None = None
     path: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: the ``cxdsl voi --json`` document (or None)
+    voi: dict | None = None
 
     @property
     def metric(self) -> str:

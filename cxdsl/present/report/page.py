@@ -14,6 +14,7 @@ from .scenarios import money_table, scenario_table, targets_by_variant
 from .style import Chart, esc
 from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
 from .tables import html_table
+from .voi import voi_note
 
 # ----------------------------------------------------------------------------- HTML
 
@@ -237,6 +238,8 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
                 '<p class="note">No scenario was compared in this report.</p>')
     else:
         section("scenarios", "Scenarios", '<p class="note">The spec defines no scenarios.</p>')
+    if "voi" in by_key:
+        section("voi", "Value of information", fig("voi", voi_note(data), table_open=True))
     section("targets", "Targets", _targets(data))
     if data.source is not None:
         code, css = highlight(data.source)
