@@ -31,6 +31,8 @@ from .table import NO_ANSWER, UNKNOWN
 #: Columns the sampler writes that are not spec names: ``customer`` (an id, skipped
 #: without a note) and ``world`` (read into ``RespondentTable.world``).
 ID_COLUMN, WORLD_COLUMN = "customer", "world"
+#: ``--map COLUMN=-``: ignore COLUMN (say, a ``world`` column of another meaning).
+IGNORE = "-"
 
 _TRUE = {"1", "true", "yes", "1.0"}
 _FALSE = {"0", "false", "no", "0.0"}
@@ -82,7 +84,7 @@ def layout(columns: list[str], model: ir.Model, mapping: dict[str, str] | None,
         if column not in columns:
             raise DataError(source, msg.MAP_NO_COLUMN.format(column=column, name=name),
                             hint=msg.MAP_NO_COLUMN_HINT.format(columns=shown))
-        if name not in targets:
+        if name not in targets and name != IGNORE:
             hint = did_you_mean(name, sorted(targets)) or msg.MAP_NAMES_HINT.format(
                 names=msg.names_list(["persona", "reached", *events, *surveys]))
             raise DataError(source, msg.MAP_UNKNOWN_NAME.format(column=column, name=name),
