@@ -147,7 +147,6 @@ def test_mapping_problems(tmp_path, model):
 
 
 def test_a_dataframe_error_names_its_row(model):
-    e = None
     with pytest.raises(DataError) as e:
         from_dataframe(pa.table({"persona": ["smb", "smb", "x"]}), model)
     assert (e.value.path, e.value.row, e.value.column) == ("<DataFrame>", 4, "persona")
