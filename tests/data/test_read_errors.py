@@ -40,6 +40,8 @@ def error_of(path, model, **kw) -> DataError:
 CASES = [
     ("segment,glitch\nsmb,1\n", 1, "persona", "no 'persona' column",
      "columns are 'segment' and 'glitch'"),
+    ("persona;glitch\nsmb;1\n", 1, "persona", "no 'persona' column",
+     "seems to be separated by ';'"),
     ("persona,glitch\nsmb,1\nsbm,0\n", 3, "persona", "unknown persona 'sbm'",
      "did you mean 'smb'?"),
     ("persona,glitch\nsmb,1\n,0\n", 3, "persona", "blank persona", "'smb' and 'ent'"),
