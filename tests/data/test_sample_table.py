@@ -213,3 +213,18 @@ def test_writing_reports_progress_chunk_by_chunk(tmp_path):
     write_sample(str(tmp_path / "s.parquet"), saas(), 2_500, 1, chunk=1_000,
                  progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]
+
+
+def test_the_sample_does_not_depend_on_the_threads():
+    import numba
+
+    model = model_of(FORECAST)
+    both = sample_table(model, 20_000, 4, respond=0.5)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        one = sample_table(model, 20_000, 4, respond=0.5)
+    finally:
+        numba.set_num_threads(previous)
+    for f in ("persona", "reached", "happened", "answer", "world"):
+        assert np.array_equal(getattr(one, f), getattr(both, f)), f
