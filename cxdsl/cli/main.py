@@ -33,6 +33,7 @@ COMMANDS = {
     "new": "Write a commented starter journey.",
     "report": "Write a self-contained HTML report.",
     "export": "Export a journey as Mermaid, Graphviz DOT or JSON.",
+    "sample": "Write the respondent table of simulated customers (CSV or Parquet).",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 123
