@@ -20,7 +20,7 @@ from ..lang import ast
 from ..model import ir
 from ..model.values import Const, Normal
 from . import fit_cells
-from .fit_events import fit_event_p, fit_shares
+from .fit_events import fit_event_p, fit_shares, reads_score
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
 from .fit_scores import fit_scores
@@ -64,7 +64,8 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
     impact_groups = [(k, g) for k, e in enumerate(model.events)
                      for g in groups_for(model, "event", e, "impact", overrides, here)]
     cells = fit_cells.build(model, table, use)
-    scores, means = fit_scores(model, cells, impact_groups)
+    kept = frozenset(k for k, e in enumerate(model.events) if reads_score(e.when))
+    scores, means = fit_scores(model, cells, impact_groups, kept)
     values += scores
     fitted_impacts = {k for (k, g), fv in zip(impact_groups, scores[-len(impact_groups):])
                       if fv.informed} if impact_groups else set()

@@ -102,9 +102,20 @@ def row_groups(row_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     answered = (row_cells >= 0).sum(axis=1)
     if row_cells.shape[1] < 2 or not (answered >= 2).any():
         return None
-    keep = row_cells[answered > 0]
-    uniq, count = np.unique(keep, axis=0, return_counts=True)
-    return uniq, count
+    keep = row_cells[answered > 0] + 1
+    base = int(keep.max()) + 1
+    if base ** keep.shape[1] >= 2 ** 62:
+        uniq, count = np.unique(keep, axis=0, return_counts=True)
+        return uniq - 1, count
+    code = np.zeros(keep.shape[0], dtype=np.int64)
+    for s in range(keep.shape[1]):
+        code = code * base + keep[:, s]
+    uniq, count = np.unique(code, return_counts=True)
+    out = np.empty((uniq.size, keep.shape[1]), dtype=np.int64)
+    for s in reversed(range(keep.shape[1])):
+        out[:, s] = uniq % base - 1
+        uniq = uniq // base
+    return out, count
 
 
 __all__ = ["Cells", "build", "row_groups", "window"]

@@ -15,7 +15,7 @@ an event's ``p`` keeps the spec's value, with a note.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy.special import betaincinv
 
 from ..model import ir
 from ..model.values import Beta
@@ -31,10 +31,10 @@ NO_ROWS = "no rows inform it"
 def beta_value(kind: str, path: str, group: Group, spec: float, ref: ir.PathRef | None,
                a: float, b: float, rows: int) -> FittedValue:
     """A fitted probability with posterior beta(a, b)."""
-    dist = stats.beta(a, b)
-    return FittedValue(kind, path, group, spec, ref, float(a / (a + b)), Beta(a, b),
-                       tuple(map(float, dist.ppf([0.025, 0.975]))),
-                       tuple(map(float, dist.ppf([0.05, 0.95]))), rows)
+    a, b = float(a), float(b)
+    lo95, hi95, lo90, hi90 = (float(x) for x in betaincinv(a, b, [0.025, 0.975, 0.05, 0.95]))
+    return FittedValue(kind, path, group, spec, ref, a / (a + b), Beta(a, b),
+                       (lo95, hi95), (lo90, hi90), int(rows))
 
 
 def condition(c: ir.Cond | None, table: RespondentTable
@@ -67,6 +67,17 @@ def condition(c: ir.Cond | None, table: RespondentTable
         true |= k & v
     false = np.logical_and.reduce([k & ~v for v, k in parts])
     return true, true | false
+
+
+def reads_score(c: ir.Cond | None) -> bool:
+    """Whether condition ``c`` compares the score."""
+    if c is None or isinstance(c, ir.Ref):
+        return False
+    if isinstance(c, ir.ScoreCmp):
+        return True
+    if isinstance(c, ir.Not):
+        return reads_score(c.operand)
+    return any(reads_score(o) for o in c.operands)
 
 
 def persona_mask(table: RespondentTable, personas: tuple[int, ...]) -> np.ndarray:
@@ -117,4 +128,4 @@ def fit_event_p(model: ir.Model, table: RespondentTable, use: np.ndarray, event:
 
 
 __all__ = ["NO_ROWS", "SCORE_CONDITION", "beta_value", "condition", "fit_event_p",
-           "fit_shares", "persona_mask"]
+           "fit_shares", "persona_mask", "reads_score"]

@@ -33,6 +33,9 @@ MIN_SD = 0.01
 _Z95, _Z90 = 1.959963984540054, 1.6448536269514722
 _SQRT2PI = math.sqrt(2 * math.pi)
 NOT_IDENTIFIED = "the answers cannot tell it apart from the other values"
+#: Why the impact of an event whose condition reads the score is kept.
+SELECTED_ON_SCORE = ("its condition reads the score, so who had it depends on the score's "
+                     "noise")
 
 
 def spread(d: ir.Dist) -> float:
@@ -201,11 +204,16 @@ def identifiable(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]])
     return out
 
 
-def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]]
+def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
+               kept: frozenset[int] = frozenset()
                ) -> tuple[list[FittedValue], dict[tuple[int, int], float]]:
     """The baselines and impacts, and the impact means per (event, persona) (fitted, or the
-    spec's) for the funnel's slopes."""
-    free = identifiable(model, cells, groups) if cells.count.size else [False] * len(groups)
+    spec's) for the funnel's slopes. ``kept``: events whose impacts keep the spec's value
+    (entering the latent score as known offsets)."""
+    fitting = [(k, g) for k, g in groups if k not in kept]
+    free = identifiable(model, cells, fitting) if cells.count.size else [False] * len(fitting)
+    free_iter = iter(free)
+    free = [False if k in kept else next(free_iter) for k, g in groups]
     means = {(k, q): e.impact[q].mean() for k, e in enumerate(model.events)
              for q in range(len(model.personas))}
     if cells.count.size == 0:
@@ -213,14 +221,18 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]]
     sm = ScoreModel(model, cells, groups, free)
     fit = _least_squares(sm) if _noise_free(sm) else None
     if fit is None:
-        bounds = [(None, None)] * sm.personas.size + [(math.log(MIN_SD), None)] * \
-            sm.personas.size + [(None, None)] * sm.design.shape[1]
-        res = optimize.minimize(sm.nll, sm.start(), jac=True, method="L-BFGS-B",
-                                bounds=bounds, options={"maxiter": 500, "gtol": 1e-9,
-                                                        "ftol": 1e-14})
-        fit = res.x, sm.covariance(res.x)
+        res = optimize.minimize(sm.nll, sm.start(), jac=True, method="BFGS",
+                                options={"maxiter": 1000, "gtol": 1e-6})
+        theta = res.x.copy()
+        P = sm.personas.size
+        theta[P:2 * P] = np.maximum(theta[P:2 * P], math.log(MIN_SD))
+        fit = theta, sm.covariance(theta)
     theta, cov = fit
-    return _values(model, sm, groups, free, theta, cov, means), means
+    out = _values(model, sm, groups, free, theta, cov, means)
+    for fv in out:
+        if fv.kind == "impact" and model.events.index(model.event(fv.group.target)) in kept:
+            fv.note = SELECTED_ON_SCORE
+    return out, means
 
 
 def _unfitted(model, groups, free, why) -> list[FittedValue]:
@@ -248,6 +260,7 @@ def _normal_value(fv: FittedValue, mean: float, se: float, rows: int) -> FittedV
         return fv
     fv.fitted, fv.posterior, fv.rows = float(mean), Normal(float(mean), float(se)), rows
     fv.note = None
+    mean, se = float(mean), float(se)
     fv.ci95 = (mean - _Z95 * se, mean + _Z95 * se)
     fv.ci90 = (mean - _Z90 * se, mean + _Z90 * se)
     return fv
@@ -288,4 +301,4 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
     return out
 
 
-__all__ = ["MIN_SD", "NOT_IDENTIFIED", "ScoreModel", "fit_scores", "identifiable", "spread"]
+__all__ = ["MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel", "fit_scores", "identifiable", "spread"]
