@@ -10,6 +10,7 @@ NumPy columns indexed like the spec's declarations, so 10⁷ rows take well unde
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +38,11 @@ class RespondentTable:
 
     ``ignored``: the file's columns that name nothing in the spec. ``inconsistent``:
     bool[n], rows whose ``reached`` stage comes before a stage where an event is marked as
-    happened (counted and reported, left out of the estimates)."""
+    happened (counted and reported, left out of the estimates).
+
+    ``world``: int32[n], the world each row was simulated in, for a table sampled from a
+    spec with ``uncertain`` values (``cxdsl sample`` writes it as the ``world`` column;
+    None for collected data and for specs without uncertain values)."""
 
     source: str
     personas: tuple[str, ...]
@@ -54,10 +59,28 @@ class RespondentTable:
     has_reached: bool = True
     ignored: tuple[str, ...] = ()
     inconsistent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    world: np.ndarray | None = None
 
     @property
     def rows(self) -> int:
         return int(self.persona.shape[0])
 
 
-__all__ = ["RespondentTable", "UNKNOWN", "NO_ANSWER"]
+def concat(parts: list[RespondentTable], source: str | None = None) -> RespondentTable:
+    """The rows of ``parts`` (tables coded against one spec, with the same columns) in
+    order, as one table; ``ignored`` is the first part's."""
+    if not parts:
+        raise ValueError("no tables to join")
+    first = parts[0]
+
+    def join(name: str):
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    world = None if first.world is None else join("world")
+    return dataclasses.replace(
+        first, source=first.source if source is None else source, persona=join("persona"),
+        reached=join("reached"), happened=join("happened"), answer=join("answer"),
+        row=join("row"), inconsistent=join("inconsistent"), world=world)
+
+
+__all__ = ["RespondentTable", "UNKNOWN", "NO_ANSWER", "concat"]

@@ -548,3 +548,185 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
         sums[0] = score_sum
         sums[1] = score_sq
 
+
+
+# ============================================================== per-customer recorder
+# Everything below is the recorder of :mod:`cxdsl.sim.customers` (``cxdsl sample``): it
+# reads the tables simulate_blocks reads and takes the same decisions from the same draws,
+# one customer at a time, but writes down each customer's outcome — the last stage
+# reached, the events that happened, each survey's answer — instead of tallying. It uses
+# only the scalar primitives above (customer_hash_nb, draw_u64_nb, uniform_nb, ppnd16_nb,
+# logistic_nb) and the table codes, so its decisions are the kernel's: the fixed
+# probabilities compared as integers, the logistic advance as ``u < logistic(x)`` (the
+# kernel's grid decides exactly that), every impact drawn with the kernel's arithmetic.
+
+
+@numba.njit(inline="always", cache=True)
+def _draw_one(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete_value,
+              discrete_cum):
+    """One draw of pooled distribution ``d`` from stream ``key`` for customer hash ``h``:
+    the value _draw_lanes gives that customer (the triangular's two halves chosen by a
+    branch: its 0/1 blend selects exactly the same half)."""
+    kind = dist_kind[d]
+    a = dist_param[d, 0]
+    b = dist_param[d, 1]
+    if kind == KIND_CONST:
+        return a
+    u = uniform_nb(key, h, 0)
+    if kind == KIND_UNIFORM:
+        return a + (b - a) * u
+    if kind == KIND_NORMAL:
+        return a + b * ppnd16_nb(u)
+    if kind == KIND_TRIANGULAR:
+        hi = dist_param[d, 2]
+        span = hi - a
+        if u < dist_param[d, 3]:
+            return a + math.sqrt(u * span * (b - a))
+        return hi - math.sqrt((1.0 - u) * span * (hi - b))
+    i = dist_first[d]
+    last = i + dist_count[d] - 1
+    while i < last and not u < discrete_cum[i]:
+        i += 1
+    return discrete_value[i]
+
+
+@numba.njit(inline="always", cache=True)
+def _holds_one(c0, c1, score, happened, cond_op, cond_arg, cond_value):
+    """Whether the postfix condition program ``[c0, c1)`` holds for one customer with
+    ``score`` and ``happened`` (int8[E], 1 where the event happened): _holds' bit stack,
+    for a single customer."""
+    stack = _ZERO
+    for i in range(c0, c1):
+        op = cond_op[i]
+        if op == OP_EVENT:
+            stack = (stack << _ONE) | (_ONE if happened[cond_arg[i]] == 1 else _ZERO)
+        elif op == OP_SCORE:
+            v = cond_value[i]
+            cmp = cond_arg[i]
+            if cmp == CMP_LT:
+                b = score < v
+            elif cmp == CMP_LE:
+                b = score <= v
+            elif cmp == CMP_GT:
+                b = score > v
+            elif cmp == CMP_GE:
+                b = score >= v
+            elif cmp == CMP_EQ:
+                b = score == v
+            else:
+                b = score != v
+            stack = (stack << _ONE) | (_ONE if b else _ZERO)
+        elif op == OP_NOT:
+            stack ^= _ONE
+        elif op == OP_AND:
+            stack = (stack >> _ONE) & (stack | _NOT_ONE)
+        else:
+            stack = (stack >> _ONE) | (stack & _ONE)
+    return (stack & _ONE) != _ZERO
+
+
+@numba.njit(inline="always", cache=True)
+def _answer(score, v, q, h, respond_mode, respond_threshold, respond_key, blank):
+    """Survey ``v``'s answer of a customer of persona ``q`` (hash ``h``) whose score is
+    ``score``: the rounded score, or ``blank`` when the respond draw says no answer."""
+    if respond_mode == MODE_NEVER:
+        return blank
+    if respond_mode == MODE_THRESHOLD and not (
+            draw_u64_nb(respond_key[q, v], h, 0) < respond_threshold):
+        return blank
+    return numba.int32(math.floor(score + 0.5))
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def record_customers(item_point, item_persona, item_j, item_count, item_row, lo, hi,
+                     stage_first, ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64,
+                     baseline_dist, key_baseline, cond_op, cond_arg, cond_value, dist_kind,
+                     dist_param, dist_first, dist_count, discrete_value, discrete_cum,
+                     survey_stage, respond_mode, respond_threshold, respond_key, blank,
+                     out_reached, out_happened, out_answer):
+    """Simulate customers ``item_j[i] … item_j[i] + item_count[i] - 1`` of (point
+    ``item_point[i]``, persona ``item_persona[i]``) and write customer c of item i to row
+    ``item_row[i] + c``: ``out_reached`` int32[n] (index of the last stage reached),
+    ``out_happened`` int8[n, E] (1 where the event happened, else 0, by declaration
+    index), ``out_answer`` int32[n, V] (survey v's answer, or ``blank``: not asked, or
+    no answer). The tables are simulate_blocks' (:func:`cxdsl.sim.engine.pack`).
+
+    ``survey_stage`` int64[V]: the stage index survey v asks at, -1 for ``at end``.
+    ``respond_mode`` (MODE_ALWAYS, MODE_THRESHOLD or MODE_NEVER) and
+    ``respond_threshold`` (uint64): whether an asked customer answers, from the draw of
+    stream ``respond_key[q, v]`` (uint64[Q, V])."""
+    n_stages = stage_first.shape[0] - 1
+    n_surveys = survey_stage.shape[0]
+    flo = float(lo)
+    fhi = float(hi)
+    for it in numba.prange(item_point.shape[0]):
+        pt = item_point[it]
+        q = item_persona[it]
+        ev_i = ev_int[pt, q]
+        ev_u = ev_u64[pt, q]
+        ev_v = ev_value[pt, q]
+        st_m = st_mode[pt, q]
+        st_u = st_u64[pt, q]
+        st_f = st_f64[pt, q]
+        key_base = key_baseline[q]
+        base = baseline_dist[pt, q]
+        for c in range(item_count[it]):
+            r = item_row[it] + c
+            h = customer_hash_nb(item_j[it] + c)
+            happened = out_happened[r]
+            answer = out_answer[r]
+            for e in range(happened.shape[0]):
+                happened[e] = 0
+            for v in range(n_surveys):
+                answer[v] = blank
+            x = _draw_one(base, key_base, h, dist_kind, dist_param, dist_first, dist_count,
+                          discrete_value, discrete_cum)
+            score0 = fhi if x > fhi else (flo if x < flo else x)
+            score = score0
+            last = 0
+            for s in range(n_stages):
+                last = s
+                for idx in range(stage_first[s], stage_first[s + 1]):
+                    mode = ev_i[idx, EV_MODE]
+                    if mode == MODE_NEVER:
+                        continue
+                    c0 = ev_i[idx, EV_COND_FIRST]
+                    c1 = ev_i[idx, EV_COND_END]
+                    if c1 > c0 and not _holds_one(c0, c1, score, happened, cond_op,
+                                                  cond_arg, cond_value):
+                        continue
+                    if mode == MODE_THRESHOLD and not (
+                            draw_u64_nb(ev_u[idx, EV_KEY_OCCURS], h, 0)
+                            < ev_u[idx, EV_THRESHOLD]):
+                        continue
+                    happened[ev_i[idx, EV_EVENT]] = 1
+                    d = ev_i[idx, EV_DIST]
+                    if d < 0:
+                        score = score + ev_v[idx]
+                    else:
+                        score = score + _draw_one(d, ev_u[idx, EV_KEY_IMPACT], h, dist_kind,
+                                                  dist_param, dist_first, dist_count,
+                                                  discrete_value, discrete_cum)
+                score = fhi if score > fhi else (flo if score < flo else score)
+                for v in range(n_surveys):
+                    if survey_stage[v] == s:
+                        answer[v] = _answer(score, v, q, h, respond_mode,
+                                            respond_threshold, respond_key, blank)
+                if s == n_stages - 1:
+                    break
+                mode = st_m[s]
+                if mode == MODE_ALWAYS:
+                    continue
+                if mode == MODE_NEVER:
+                    break
+                if mode == MODE_THRESHOLD:
+                    if not draw_u64_nb(st_u[s, 1], h, 0) < st_u[s, 0]:
+                        break
+                elif not (uniform_nb(st_u[s, 1], h, 0)
+                          < logistic_nb(st_f[s, 0] + st_f[s, 1] * (score - score0))):
+                    break
+            out_reached[r] = last
+            for v in range(n_surveys):
+                if survey_stage[v] < 0:
+                    answer[v] = _answer(score, v, q, h, respond_mode, respond_threshold,
+                                        respond_key, blank)

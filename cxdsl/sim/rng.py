@@ -79,8 +79,9 @@ from .kernel import unit_nb as unit_nb
 #: Version tag hashed into every key; bump it only with a documented change of forecasts.
 KEY_DOMAIN = "cxdsl-rng-v1"
 
-#: The stream purposes, in the words the keys hash.
-PURPOSES = ("baseline", "occurs", "impact", "advance", "uncertain")
+#: The stream purposes, in the words the keys hash (``respond``: the non-response draws
+#: of ``cxdsl sample --respond``).
+PURPOSES = ("baseline", "occurs", "impact", "advance", "uncertain", "respond")
 
 MASK64 = (1 << 64) - 1
 _GAMMA_U = np.uint64(GAMMA)  # for the array helpers (the kernel has its own)

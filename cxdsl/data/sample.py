@@ -1,0 +1,214 @@
+"""Sampling: the respondent table of simulated customers (``cxdsl sample``).
+
+The customers are those ``cxdsl run`` simulates with the same seed (same persona counts,
+same draws; for a spec with ``uncertain`` values, the same worlds, each with customers of
+its own), recorded one by one (:mod:`cxdsl.sim.customers`), so the table's counts are the
+run's tallies exactly. Per customer: ``persona``; ``reached`` (the last stage reached);
+one 1/0 column per event (0 also for an event at a stage the customer never reached: a
+simulated customer's history is fully known); one column per survey, the answer, blank
+when the customer was not asked (did not reach the survey's stage) or, with ``respond=P``,
+did not answer (each asked customer answers with probability P, a keyed draw).
+
+    table = sample_table(model, customers=10_000, seed=42)           # RespondentTable
+    write_sample("out.parquet", model, customers=10**6, seed=42)    # in chunks
+
+Files: ``.csv`` or ``.parquet`` by suffix; columns ``customer`` (persona and index within
+the persona: ``smb-17``), ``world`` (forecasts only), ``persona``, ``reached``, the events,
+the surveys. A file is written in chunks of :data:`CHUNK` rows (memory does not grow with
+the number of customers) into a temporary file beside the target, then renamed over it:
+the target is either as it was or complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..model import ir
+from ..sim import customers as sim_customers
+from . import messages as msg
+from .table import NO_ANSWER, RespondentTable, concat
+
+#: Rows per chunk of a written file.
+CHUNK = 1 << 18
+#: Output formats by file suffix.
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+class SampleError(ValueError):
+    """A bad argument to the sampler (what the CLI reports as a usage error)."""
+
+
+def check_respond(respond) -> float | None:
+    """``respond`` as a probability in [0, 1] (``40%`` and ``0.4`` alike), or None."""
+    if respond is None:
+        return None
+    text = str(respond).strip()
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise SampleError(msg.RESPOND_NOT_NUMBER.format(value=respond)) from None
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise SampleError(msg.RESPOND_RANGE.format(value=respond))
+    return value
+
+
+def output_format(path: str) -> str:
+    """``"csv"`` or ``"parquet"`` from ``path``'s suffix, or SampleError."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise SampleError(msg.OUTPUT_SUFFIX.format(path=path))
+    return FORMATS[suffix]
+
+
+def reserved_clash(model: ir.Model) -> str | None:
+    """The first event or survey named like a column of its own (``reached``,
+    ``customer``, ``world``), which a table could not tell apart; None when none is."""
+    names = [e.name for e in model.events] + [s.name for s in model.all_surveys]
+    return next((n for n in names if n in ("reached", "customer", "world")), None)
+
+
+@dataclass(frozen=True)
+class SampleChunk:
+    """One chunk of a sample: its rows as a table, and each row's customer index ``j``
+    (int64[n], the index within its persona that keys its draws)."""
+
+    table: RespondentTable
+    j: np.ndarray
+
+
+def iter_sample(model: ir.Model, customers: int, seed: int, scenario: str | None = None,
+                respond: float | None = None, *, worlds: int | None = None,
+                chunk: int = CHUNK) -> Iterator[SampleChunk]:
+    """The sample in chunks of at most ``chunk`` rows, in file order (by world, persona,
+    customer index). Arguments as :func:`sample_table`."""
+    respond = check_respond(respond)
+    clash = reserved_clash(model)
+    if clash is not None:
+        raise SampleError(msg.RESERVED_NAME.format(name=clash))
+    pop = sim_customers.population(model, customers, seed, scenario, worlds)
+    source = msg.SAMPLE_SOURCE.format(customers=pop.total, seed=pop.seed)
+    segments = pop.segments(chunk)
+    row = 2  # the header is row 1
+    group: list[sim_customers.Segment] = []
+    size = 0
+    for i, seg in enumerate(segments):
+        group.append(seg)
+        size += seg.count
+        if i + 1 < len(segments) and size + segments[i + 1].count <= chunk:
+            continue
+        yield _chunk(pop, group, respond, source, row)
+        row += size
+        group, size = [], 0
+
+
+def _chunk(pop: sim_customers.Population, group, respond, source: str, row: int
+           ) -> SampleChunk:
+    reached, happened, answer = sim_customers.record(pop, group, respond)
+    n = reached.shape[0]
+    persona = np.concatenate([np.full(s.count, s.persona, dtype=np.int32) for s in group])
+    j = np.concatenate([np.arange(s.j, s.j + s.count, dtype=np.int64) for s in group])
+    world = (np.concatenate([np.full(s.count, s.point, dtype=np.int32) for s in group])
+             if pop.worlds else None)
+    m = pop.model
+    table = RespondentTable(
+        source=source, personas=tuple(p.name for p in m.personas),
+        stages=tuple(s.name for s in m.stages), events=tuple(e.name for e in m.events),
+        surveys=tuple(s.name for s in m.all_surveys), persona=persona, reached=reached,
+        happened=happened, answer=answer, row=np.arange(row, row + n, dtype=np.int64),
+        has_event=(True,) * len(m.events), has_survey=(True,) * len(m.all_surveys),
+        has_reached=True, ignored=(), inconsistent=np.zeros(n, dtype=bool), world=world)
+    return SampleChunk(table, j)
+
+
+def sample_table(model: ir.Model, customers: int, seed: int, scenario: str | None = None,
+                 respond: float | None = None, *, worlds: int | None = None
+                 ) -> RespondentTable:
+    """The respondent table of the ``customers`` customers ``cxdsl run`` simulates for
+    ``model`` with ``seed`` (and ``scenario``, and ``worlds`` for a spec with uncertain
+    values), coded against the model the run simulates (with the scenario applied: its
+    events). ``respond``: the probability an asked customer answers (default: all do).
+
+    Raises :class:`SampleError` or :class:`cxdsl.sim.simulate.SimulationError` for bad
+    arguments."""
+    parts = [c.table for c in iter_sample(model, customers, seed, scenario, respond,
+                                          worlds=worlds)]
+    return concat(parts)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def to_arrow(c: SampleChunk) -> pa.Table:
+    """A chunk as the columns of the file (see the module docstring)."""
+    t = c.table
+    persona = pa.DictionaryArray.from_arrays(pa.array(t.persona), pa.array(t.personas))
+    names = pc.cast(persona, pa.string())
+    columns = {"customer": pc.binary_join_element_wise(names, pc.cast(pa.array(c.j),
+                                                                      pa.string()), "-")}
+    if t.world is not None:
+        columns["world"] = pa.array(t.world)
+    columns["persona"] = persona
+    columns["reached"] = pa.DictionaryArray.from_arrays(pa.array(t.reached),
+                                                        pa.array(t.stages))
+    for k, name in enumerate(t.events):
+        columns[name] = pa.array(np.ascontiguousarray(t.happened[:, k]))
+    for v, name in enumerate(t.surveys):
+        a = np.ascontiguousarray(t.answer[:, v])
+        columns[name] = pa.array(a, mask=a == NO_ANSWER)
+    return pa.table(columns)
+
+
+def write_sample(path: str, model: ir.Model, customers: int, seed: int,
+                 scenario: str | None = None, respond: float | None = None, *,
+                 worlds: int | None = None, chunk: int = CHUNK) -> int:
+    """Write the sample (:func:`sample_table`) to ``path`` (``.csv`` or ``.parquet``),
+    chunk by chunk, atomically; returns the number of rows. OSError when the system
+    refuses the write (the target is then as it was)."""
+    fmt = output_format(path)
+    chunks = iter_sample(model, customers, seed, scenario, respond, worlds=worlds,
+                         chunk=chunk)
+    first = to_arrow(next(chunks))
+    real = os.path.realpath(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
+                               dir=os.path.dirname(real))
+    os.close(fd)
+    rows = 0
+    try:
+        writer = (pacsv.CSVWriter(tmp, first.schema,
+                                  write_options=pacsv.WriteOptions(quoting_style="none"))
+                  if fmt == "csv" else pq.ParquetWriter(tmp, first.schema))
+        with writer:
+            table = first
+            while table is not None:
+                writer.write_table(table)
+                rows += table.num_rows
+                c = next(chunks, None)
+                table = None if c is None else to_arrow(c)
+        os.chmod(tmp, _new_file_mode())
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return rows
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+__all__ = ["CHUNK", "SampleError", "SampleChunk", "check_respond", "output_format",
+           "iter_sample", "sample_table", "to_arrow", "write_sample"]
