@@ -32,6 +32,7 @@ COMMANDS = {
     "new": "Write a commented starter journey.",
     "report": "Write a self-contained HTML report.",
     "export": "Export a journey as Mermaid, Graphviz DOT or JSON.",
+    "fit": "Estimate a spec's values from a respondent table.",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 123

@@ -43,7 +43,10 @@ class Fit:
     source: str = ""
 
     def value(self, path: str) -> FittedValue:
-        return next(v for v in self.values if v.path == path)
+        found = next((v for v in self.values if v.path == path), None)
+        if found is None:
+            raise KeyError(f"no fitted value {path!r}")
+        return found
 
 
 def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None = None
@@ -77,9 +80,6 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
     values.sort(key=lambda v: KINDS.index(v.kind))
     warnings = [f"{v.path}: {v.note}; the spec's value is kept" for v in values
                 if not v.informed]
-    if bad.any():
-        warnings.insert(0, f"{int(bad.sum()):,} inconsistent row"
-                           f"{'s' if bad.sum() != 1 else ''} left out")
     return Fit(model, fitted_model(model, values), values, n, int(use.sum()),
                int(bad.sum()), warnings, table.source)
 

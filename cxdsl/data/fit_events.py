@@ -33,6 +33,14 @@ def beta_value(kind: str, path: str, group: Group, spec: float, ref: ir.PathRef 
     """A fitted probability with posterior beta(a, b)."""
     a, b = float(a), float(b)
     lo95, hi95, lo90, hi90 = (float(x) for x in betaincinv(a, b, [0.025, 0.975, 0.05, 0.95]))
+    # a posterior whose density is highest at 0 or 1 (no successes, or no failures): the
+    # interval reaches that end, so a spec value of 0% or 100% is not flagged for it
+    if b <= 1 < a:
+        lo95, lo90 = (float(x) for x in betaincinv(a, b, [0.05, 0.1]))
+        hi95, hi90 = 1.0, 1.0
+    elif a <= 1 < b:
+        hi95, hi90 = (float(x) for x in betaincinv(a, b, [0.95, 0.9]))
+        lo95, lo90 = 0.0, 0.0
     return FittedValue(kind, path, group, spec, ref, a / (a + b), Beta(a, b),
                        (lo95, hi95), (lo90, hi90), int(rows))
 
