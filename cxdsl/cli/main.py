@@ -32,6 +32,7 @@ COMMANDS = {
     "new": "Write a commented starter journey.",
     "report": "Write a self-contained HTML report.",
     "export": "Export a journey as Mermaid, Graphviz DOT or JSON.",
+    "sample": "Write the respondent table of simulated customers (CSV or Parquet).",
     "fit": "Estimate a spec's values from a respondent table.",
 }
 

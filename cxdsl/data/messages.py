@@ -40,7 +40,7 @@ MAP_TWICE = "--map names column '{column}' twice"
 MAP_NO_COLUMN = "--map {column}={name}: the file has no column '{column}'"
 MAP_NO_COLUMN_HINT = "the file's columns are {columns}"
 MAP_UNKNOWN_NAME = ("--map {column}={name}: '{name}' is not persona, reached, an event or "
-                    "a survey of the spec")
+                    "a survey of the spec (or -, to ignore the column)")
 MAP_NAMES_HINT = "the spec's names: {names}"
 IGNORED_NOTE = "ignored column{s} naming no event or survey of the spec: {columns}"
 RESERVED_NAME = ("'{name}' names an event or survey and a column of the table "
@@ -60,8 +60,8 @@ OUTSIDE_SCALE = "answer {value} is outside the scale {lo}..{hi}"
 ANSWER_HINT = ("an answer is an integer on the spec's scale {lo}..{hi}; leave the cell "
                "blank when the customer was not asked or did not answer")
 BAD_WORLD = "world '{value}' is not a world index (a whole number, 0 or more)"
-WORLD_HINT = ("'world' is the column of sampled forecasts; map a column of another "
-              "meaning away with --map")
+WORLD_HINT = ("'world' is the column of sampled forecasts; ignore a column of another "
+              "meaning with --map world=-")
 BAD_TYPE = "a column of type {type} cannot hold {what}"
 WHAT = {"persona": "personas", "reached": "stage names", "event": "1/0 values",
         "survey": "answers", "world": "world indices"}

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from ..model import ir
 from ..sim import customers as sim_customers
+from ..sim.simulate import DEFAULT_CUSTOMERS
 from . import messages as msg
 from .table import NO_ANSWER, RespondentTable, concat
 
@@ -87,12 +88,16 @@ class SampleChunk:
     j: np.ndarray
 
 
-def iter_sample(model: ir.Model, customers: int, seed: int, scenario: str | None = None,
-                respond: float | None = None, *, worlds: int | None = None,
-                chunk: int = CHUNK) -> Iterator[SampleChunk]:
+def iter_sample(model: ir.Model, customers: int | None, seed: int | None,
+                scenario: str | None = None, respond: float | None = None, *,
+                worlds: int | None = None, chunk: int = CHUNK) -> Iterator[SampleChunk]:
     """The sample in chunks of at most ``chunk`` rows, in file order (by world, persona,
     customer index). Arguments as :func:`sample_table`."""
     respond = check_respond(respond)
+    if customers is None:
+        customers = model.customers if model.customers else DEFAULT_CUSTOMERS
+    if seed is None:
+        seed = model.seed if model.seed is not None else 0
     clash = reserved_clash(model)
     if clash is not None:
         raise SampleError(msg.RESERVED_NAME.format(name=clash))
@@ -131,13 +136,14 @@ def _chunk(pop: sim_customers.Population, group, respond, source: str, row: int
     return SampleChunk(table, j)
 
 
-def sample_table(model: ir.Model, customers: int, seed: int, scenario: str | None = None,
-                 respond: float | None = None, *, worlds: int | None = None
-                 ) -> RespondentTable:
+def sample_table(model: ir.Model, customers: int | None, seed: int | None,
+                 scenario: str | None = None, respond: float | None = None, *,
+                 worlds: int | None = None) -> RespondentTable:
     """The respondent table of the ``customers`` customers ``cxdsl run`` simulates for
     ``model`` with ``seed`` (and ``scenario``, and ``worlds`` for a spec with uncertain
     values), coded against the model the run simulates (with the scenario applied: its
-    events). ``respond``: the probability an asked customer answers (default: all do).
+    events). ``customers`` and ``seed`` default to the spec's, then 100000 and 0, as a
+    run's do. ``respond``: the probability an asked customer answers (default: all do).
 
     Raises :class:`SampleError` or :class:`cxdsl.sim.simulate.SimulationError` for bad
     arguments."""
@@ -169,7 +175,7 @@ def to_arrow(c: SampleChunk) -> pa.Table:
     return pa.table(columns)
 
 
-def write_sample(path: str, model: ir.Model, customers: int, seed: int,
+def write_sample(path: str, model: ir.Model, customers: int | None, seed: int | None,
                  scenario: str | None = None, respond: float | None = None, *,
                  worlds: int | None = None, chunk: int = CHUNK) -> int:
     """Write the sample (:func:`sample_table`) to ``path`` (``.csv`` or ``.parquet``),
