@@ -47,7 +47,7 @@ def _codes(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return code.reshape(-1).astype(np.int64), patterns.astype(np.int8)
 
 
-def _pack(bits: np.ndarray) -> np.ndarray:
+def pack(bits: np.ndarray) -> np.ndarray:
     """Rows of 0/1 as int64 codes (at most 62 columns), else unique-row indices."""
     if bits.shape[1] <= 62:
         weights = (np.int64(1) << np.arange(bits.shape[1], dtype=np.int64))
@@ -77,7 +77,7 @@ def build(model: ir.Model, table: RespondentTable, use: np.ndarray) -> Cells:
         if idx.size == 0:
             continue
         bits = (table.happened[np.ix_(idx, np.flatnonzero(win))] == 1).astype(np.int8)
-        code = _pack(bits)
+        code = pack(bits)
         key = (code * Q + table.persona[idx]) * (hi - lo + 1) + (ans[idx] - lo)
         uniq, first, inverse, count = np.unique(key, return_index=True, return_inverse=True,
                                                 return_counts=True)
@@ -118,4 +118,4 @@ def row_groups(row_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return out, count
 
 
-__all__ = ["Cells", "build", "row_groups", "window"]
+__all__ = ["Cells", "build", "pack", "row_groups", "window"]

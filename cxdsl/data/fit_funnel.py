@@ -25,6 +25,7 @@ from scipy import optimize, special
 
 from ..model import ir
 from ..model.values import Beta, Normal
+from .fit_cells import pack as _pack
 from .fit_events import NO_ROWS, beta_value, persona_mask
 from .fit_groups import FittedValue, Group, group_ref
 from .table import UNKNOWN, RespondentTable
@@ -138,8 +139,13 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
         j += int(free)
     # cells: (persona, shift, advanced) with counts, plus the prior's pseudo-rows
     idx = np.flatnonzero(known)
-    key = np.column_stack([table.persona[idx], d[idx], advanced[idx]])
-    uniq, count = np.unique(key, axis=0, return_counts=True)
+    before = np.flatnonzero([model.stage_index(e.stage) <= model.stage_index(stage.name)
+                             for e in model.events])
+    code = _pack((table.happened[np.ix_(idx, before)] == 1).astype(np.int8))
+    key = (code * Q + table.persona[idx]) * 2 + advanced[idx]
+    _, first, count = np.unique(key, return_index=True, return_counts=True)
+    rows = idx[first]
+    uniq = np.column_stack([table.persona[rows], d[rows], advanced[rows]]).astype(float)
     q = uniq[:, 0].astype(int)
     prior_q = np.array([g.personas[0] for g in adv_groups for _ in (0, 1)], dtype=int)
     q = np.r_[q, prior_q]
@@ -169,7 +175,7 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
             continue
         ref = group_ref(model, g)
         spec = float(np.mean([stage.slope[p] for p in g.personas]))
-        k, se = coef[A + j], math.sqrt(max(cov[A + j, A + j], 0.0))
+        k, se = float(coef[A + j]), math.sqrt(max(float(cov[A + j, A + j]), 0.0))
         n = int(count[np.isin(uniq[:, 0], g.personas)].sum())
         out.append(FittedValue("slope", str(ref), g, spec, ref, float(k), Normal(k, se),
                                (k - _Z95 * se, k + _Z95 * se), (k - _Z90 * se, k + _Z90 * se),
