@@ -95,3 +95,28 @@ def test_an_output_that_is_not_a_spec_is_a_usage_error(sample, tmp_path):
     out = invoke("fit", SAAS, sample, "-o", tmp_path / "fitted.txt")
     assert out.exit_code == 2
     assert ".cxj" in out.output
+
+
+def test_report_with_data_adds_observed_against_predicted(sample, tmp_path):
+    import csv
+
+    html_path = tmp_path / "r.html"
+    out = invoke("report", SAAS, "--data", sample, "-o", html_path, "-n", 5000,
+                 "--no-scenarios")
+    assert out.exit_code == 0, out.output
+    html = html_path.read_text()
+    assert 'id="observed"' in html and 'data-chart="observed-answers"' in html
+    assert 'data-chart="observed-funnel"' in html
+    assert "demo_glitch.p[smb]" in html
+    with open(sample, newline="") as f:
+        reached = [r["reached"] for r in csv.DictReader(f)]
+    share = sum(r in ("Close", "Delight") for r in reached) / len(reached)
+    assert f"{100 * share:.1f}%" in html  # the observed share that reached Close
+
+
+def test_report_with_bad_data_is_the_readers_error(tmp_path):
+    data = write(tmp_path, "bad.csv", "persona\nnobody\n")
+    out = invoke("report", SAAS, "--data", data, "-o", tmp_path / "r.html")
+    assert out.exit_code == 1
+    assert f"{data}:2:persona: error:" in out.output
+    assert not (tmp_path / "r.html").exists()
