@@ -301,4 +301,5 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
     return out
 
 
-__all__ = ["MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel", "fit_scores", "identifiable", "spread"]
+__all__ = ["MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel", "fit_scores",
+           "identifiable", "spread"]

@@ -14,13 +14,14 @@ elsewhere).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..lang import ast, parser
 from ..lang.api import check_text
 from ..lang.diagnostics import CompileError, Diagnostics
 from ..lang.printer import format_module
-from ..model import ir
 from .fit import Fit, baseline_form
 from .fit_groups import FittedValue
 
@@ -100,6 +101,23 @@ def _line_bounds(text: str, span) -> tuple[int, int]:
     return start, len(text) if end < 0 else end + 1
 
 
+def _refs(fit: Fit, fv: FittedValue) -> list:
+    """The paths of a value's ``uncertain`` lines: its own; or, for the pooled personas of
+    a declaration whose other personas' values were not fitted, one per pooled persona (a
+    line for every persona would draw over those kept values too)."""
+    g = fv.group
+    if fv.ref.persona is not None or g.kind == "persona" or \
+            len(g.personas) == len(fit.model.personas):
+        return [fv.ref]
+    own = {v.group.override for v in fit.values if v.informed and v.kind == fv.kind
+           and v.group.target == g.target and v.group.override is not None}
+    others = [p.name for i, p in enumerate(fit.model.personas) if i not in g.personas]
+    if all(q in own for q in others):
+        return [fv.ref]
+    return [dataclasses.replace(fv.ref, persona=fit.model.personas[q].name)
+            for q in g.personas]
+
+
 def uncertain_lines(fit: Fit) -> list[str]:
     """The ``uncertain`` lines of the fitted values, each with its row count."""
     out = []
@@ -107,8 +125,15 @@ def uncertain_lines(fit: Fit) -> list[str]:
         if fv.informed and fv.ref is not None and fv.posterior is not None:
             dist = fv.posterior.text(lambda x: number(x, 4))
             rows = f"{fv.rows:,}".replace(",", "_")
-            out.append(f"uncertain {fv.ref} ~ {dist}  # fitted from {rows} rows")
+            out += [f"uncertain {ref} ~ {dist}  # fitted from {rows} rows"
+                    for ref in _refs(fit, fv)]
     return out
+
+
+def _written(fit: Fit) -> set[str]:
+    return {str(ref) for fv in fit.values
+            if fv.informed and fv.ref is not None and fv.posterior is not None
+            for ref in _refs(fit, fv)}
 
 
 def fitted_text(fit: Fit, text: str, path: str = "<string>") -> str:
@@ -118,8 +143,7 @@ def fitted_text(fit: Fit, text: str, path: str = "<string>") -> str:
     if module is None or diags.has_errors:
         raise CompileError(diags.sorted(), {path: text})
     edits = _edits(fit, module)
-    written = {str(fv.ref) for fv in fit.values
-               if fv.informed and fv.ref is not None and fv.posterior is not None}
+    written = _written(fit)
     uncertain = [st for st in module.statements if isinstance(st, ast.Uncertain)]
     for st in uncertain:
         if str(st.path) in written:

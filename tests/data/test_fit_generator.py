@@ -115,11 +115,11 @@ def test_generator_matches_the_exact_engine():
     model = cxdsl.loads(SPEC)
     exact = cxdsl.simulate(model, engine="exact")
     t = generate(model, 200_000, 1)
-    for k, e in enumerate(model.events):
+    for k in range(len(model.events)):
         rate = t.happened[:, k].mean()
         want = exact.to_dict()["events"][k]["rate"]
         assert rate == pytest.approx(want, abs=4 * math.sqrt(want * (1 - want) / t.rows))
-    for s, stage in enumerate(model.stages):
+    for s in range(len(model.stages)):
         share = (t.reached >= s).mean()
         want = exact.to_dict()["stages"][s]["reached"]
         assert share == pytest.approx(want, abs=4 * math.sqrt(want * (1 - want) / t.rows) + 1e-9)

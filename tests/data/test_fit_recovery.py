@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from test_fit_generator import generate
 
 from cxdsl.data.fit import fit_table
 from cxdsl.lang.api import check_text
-
-from test_fit_generator import generate
 
 # conditions and a recovery, compounding, per-persona values, surveys at two stages
 TWO_SURVEYS = """

@@ -170,3 +170,29 @@ def test_quality_predicts_with_the_exact_engine():
         ("S", None, 1.0), ("S", "a", 1.0), ("T", None, 2 / 3), ("T", "a", 2 / 3)]
     assert stages[2].predicted == pytest.approx(21 / 32)
     assert surveys[0].respondents == 30 and surveys[0].observed[7] == 1.0
+
+
+THREE = """\
+persona a share=1 baseline=7
+persona b share=1 baseline=7
+persona c share=1 baseline=7
+stage S advance=50%
+stage T
+event e p=10% at S
+  for c p=40%
+"""
+
+
+def test_pooled_personas_get_lines_of_their_own_when_a_kept_value_would_be_drawn_over():
+    comp = check_text(THREE)
+    m = comp.model
+    t = table(m, ["a", "b"] * 5, ["S"] * 10, [[0]] * 10, [[None]] * 10)
+    fit = fit_table(m, t, comp.module)
+    assert fit.value("e.p").informed and not fit.value("e.p[c]").informed
+    out = fitted_text(fit, THREE)
+    assert "uncertain e.p[a] ~ beta(1, 11)" in out and "uncertain e.p[b] ~ beta(1, 11)" in out
+    assert "uncertain e.p ~" not in out
+    # c's own rows: then the every-persona line is right (c's line applies after it)
+    t = table(m, ["a", "b", "c"] * 4, ["S"] * 12, [[0]] * 12, [[None]] * 12)
+    out = fitted_text(fit_table(m, t, comp.module), THREE)
+    assert "uncertain e.p ~ beta(1, 9)" in out and "uncertain e.p[c] ~ beta(1, 5)" in out
