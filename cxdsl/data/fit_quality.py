@@ -66,11 +66,15 @@ def _exact(model: ir.Model) -> bool:
 
 def predict(model: ir.Model):
     """The fitted model's forecast Result (the exact engine where it can run)."""
-    from ..sim.simulate import simulate  # lazy: numba, only fit quality needs a forecast
+    from ..sim.exact import ExactError  # lazy: numba, only fit quality needs a forecast
+    from ..sim.simulate import simulate  # lazy: as above
 
     certain = dataclasses.replace(model, uncertain=())
     if _exact(certain):
-        return simulate(certain, engine="exact")
+        try:
+            return simulate(certain, engine="exact")
+        except ExactError:  # too many states: simulate instead
+            pass
     return simulate(certain, customers=PREDICT_CUSTOMERS, seed=PREDICT_SEED)
 
 

@@ -120,3 +120,9 @@ def test_report_with_bad_data_is_the_readers_error(tmp_path):
     assert out.exit_code == 1
     assert f"{data}:2:persona: error:" in out.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_missing_data_file_is_one_line_and_exit_1(tmp_path):
+    out = invoke("fit", SAAS, tmp_path / "none.csv")
+    assert out.exit_code == 1
+    assert f"{tmp_path / 'none.csv'}: error:" in out.output

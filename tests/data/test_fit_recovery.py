@@ -64,7 +64,7 @@ event later p=50% impact=+0.5 at Use when not hurt
 SPECS = {"two surveys": TWO_SURVEYS, "goal first": GOAL_FIRST, "personas": PERSONAS}
 SEEDS = range(40)
 ROWS = 2_000
-KINDS = ("p", "advance", "impact", "baseline", "baseline_sd")
+KINDS = ("p", "advance", "impact", "baseline", "baseline_sd", "slope")
 
 
 def _fits():
