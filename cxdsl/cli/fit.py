@@ -76,7 +76,8 @@ def document(fit, surveys, stages, manifest: dict, sha: str | None, data: str) -
         "values": [{"path": v.path, "kind": v.kind, "spec": v.spec, "fitted": v.fitted,
                     "ci95": list(v.ci95) if v.ci95 is not None else None, "rows": v.rows,
                     "outside": v.outside, "posterior": v.posterior.text() if
-                    v.posterior is not None and v.informed else None, "note": v.note}
+                    v.posterior is not None and v.informed else None,
+                    "note": v.note or v.extra.get("caveat")}
                    for v in fit.values],
         "quality": [s.to_dict() for s in surveys],
         "funnel": [s.to_dict() for s in stages],

@@ -20,6 +20,7 @@ from ..lang import ast
 from ..model import ir
 from ..model.values import Const, Normal
 from . import fit_cells
+from .fit_clamps import add_caveats
 from .fit_events import fit_event_p, fit_shares, reads_score
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
@@ -78,10 +79,13 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
                             groups_for(model, "stage", stage, "slope", overrides, here),
                             means, fitted_impacts)
     values.sort(key=lambda v: KINDS.index(v.kind))
+    fitted = fitted_model(model, values)
+    add_caveats(fitted, cells, values)
     warnings = [f"{v.path}: {v.note}; the spec's value is kept" for v in values
                 if not v.informed]
-    return Fit(model, fitted_model(model, values), values, n, int(use.sum()),
-               int(bad.sum()), warnings, table.source)
+    warnings += [f"{v.path}: {v.extra['caveat']}" for v in values if "caveat" in v.extra]
+    return Fit(model, fitted, values, n, int(use.sum()), int(bad.sum()), warnings,
+               table.source)
 
 
 def _set(model: ir.Model, fv: FittedValue, value) -> ir.Model:

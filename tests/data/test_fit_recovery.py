@@ -113,3 +113,29 @@ def test_the_fitted_values_are_close_on_average(fits):
     for key, errs in errors.items():
         mean = sum(errs) / len(errs)
         assert abs(mean) < 0.05 + 0.1 * abs(max(errs, key=abs)), (key, mean)
+
+
+CLAMPED = """
+scale 0..10
+persona a share=1 baseline=normal(9, 1)
+stage One
+stage Two
+survey asked at Two
+event lift p=50% impact=+2 at One
+event drop p=50% impact=-3 at Two
+"""
+
+
+def test_scores_clamped_before_a_later_impact_get_a_caveat():
+    comp = check_text(CLAMPED)
+    fit = fit_table(comp.model, generate(comp.model, ROWS, 1), comp.module)
+    caveats = {v.path for v in fit.values if "caveat" in v.extra}
+    assert caveats == {"a.baseline", "lift.impact", "drop.impact"}
+    # the score model's sums overshoot the clamped truth: lift reads smaller than +2
+    assert fit.value("lift.impact").fitted < 1.5
+    assert any(w.startswith("lift.impact: in about") for w in fit.warnings)
+    # the other specs of this file stay clear of the ends
+    for text in SPECS.values():
+        comp = check_text(text)
+        fit = fit_table(comp.model, generate(comp.model, ROWS, 1), comp.module)
+        assert not any("caveat" in v.extra for v in fit.values)
