@@ -21,10 +21,10 @@ from ..model import ir
 from ..model.values import Const, Normal
 from . import fit_cells
 from .fit_clamps import add_caveats
-from .fit_events import fit_event_p, fit_shares, reads_score
+from .fit_events import NO_COLUMN, event_columns, fit_event_p, fit_shares, reads_score
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
-from .fit_scores import fit_scores
+from .fit_scores import SELECTED_ON_SCORE, fit_scores
 from .table import RespondentTable
 
 
@@ -68,7 +68,9 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
     impact_groups = [(k, g) for k, e in enumerate(model.events)
                      for g in groups_for(model, "event", e, "impact", overrides, here)]
     cells = fit_cells.build(model, table, use)
-    kept = frozenset(k for k, e in enumerate(model.events) if reads_score(e.when))
+    kept = {k: NO_COLUMN if not has else SELECTED_ON_SCORE
+            for k, (e, has) in enumerate(zip(model.events, event_columns(table)))
+            if not has or reads_score(e.when)}
     scores, means = fit_scores(model, cells, impact_groups, kept)
     values += scores
     fitted_impacts = {k for (k, g), fv in zip(impact_groups, scores[-len(impact_groups):])

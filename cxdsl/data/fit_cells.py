@@ -68,7 +68,8 @@ def build(model: ir.Model, table: RespondentTable, use: np.ndarray) -> Cells:
         col = table.surveys.index(survey.name) if survey.name in table.surveys else None
         if col is None:
             continue
-        win = window(model, survey)
+        # an event without a column is left out: as though it happened to nobody
+        win = window(model, survey) & np.asarray(table.has_event or (True,) * E, dtype=bool)
         ans = table.answer[:, col]
         ok = use & (ans != NO_ANSWER) & (ans >= lo) & (ans <= hi)
         if win.any():

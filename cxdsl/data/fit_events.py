@@ -26,6 +26,14 @@ from .table import UNKNOWN, RespondentTable
 SCORE_CONDITION = "its condition reads the score, which a row does not show"
 #: Why a value has no estimate.
 NO_ROWS = "no rows inform it"
+#: Why an event's values are kept when the table has no column for it.
+NO_COLUMN = ("the table has no column for it (the answers after it are fitted as though "
+             "it happened to nobody)")
+
+
+def event_columns(table: RespondentTable) -> tuple[bool, ...]:
+    """Per event, whether the table has its column."""
+    return table.has_event or (True,) * len(table.events)
 
 
 def beta_value(kind: str, path: str, group: Group, spec: float, ref: ir.PathRef | None,
@@ -118,6 +126,9 @@ def fit_event_p(model: ir.Model, table: RespondentTable, use: np.ndarray, event:
     ref = group_ref(model, group)
     spec = float(np.mean([event.p[q] for q in group.personas]))
     fv = FittedValue("p", str(ref), group, spec, ref)
+    if not event_columns(table)[k_index]:
+        fv.note = NO_COLUMN
+        return fv
     cond = condition(event.when, table)
     if cond is None:
         fv.note = SCORE_CONDITION
@@ -128,12 +139,12 @@ def fit_event_p(model: ir.Model, table: RespondentTable, use: np.ndarray, event:
     rows = (use & persona_mask(table, group.personas) & (table.reached != UNKNOWN)
             & (table.reached >= stage) & known & holds & (col != UNKNOWN))
     n = int(rows.sum())
-    if n == 0 or not table.has_event[k_index]:
+    if n == 0:
         fv.note = NO_ROWS
         return fv
     k = int((col[rows] == 1).sum())
     return beta_value("p", str(ref), group, spec, ref, 1 + k, 1 + n - k, n)
 
 
-__all__ = ["NO_ROWS", "SCORE_CONDITION", "beta_value", "condition", "fit_event_p",
-           "fit_shares", "persona_mask", "reads_score"]
+__all__ = ["NO_COLUMN", "NO_ROWS", "SCORE_CONDITION", "beta_value", "condition",
+           "event_columns", "fit_event_p", "fit_shares", "persona_mask", "reads_score"]

@@ -40,8 +40,9 @@ def _shift(model: ir.Model, table: RespondentTable, rows: np.ndarray, stage: int
     d = np.zeros(table.rows)
     known = rows.copy()
     persona = table.persona
+    columns = table.has_event or (True,) * len(model.events)
     for k, e in enumerate(model.events):
-        if model.stage_index(e.stage) > stage:
+        if model.stage_index(e.stage) > stage or not columns[k]:
             continue
         col = table.happened[:, k]
         known &= col != UNKNOWN
@@ -139,8 +140,9 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
         j += int(free)
     # cells: (persona, shift, advanced) with counts, plus the prior's pseudo-rows
     idx = np.flatnonzero(known)
+    columns = table.has_event or (True,) * len(model.events)
     before = np.flatnonzero([model.stage_index(e.stage) <= model.stage_index(stage.name)
-                             for e in model.events])
+                             and has for e, has in zip(model.events, columns)])
     code = _pack((table.happened[np.ix_(idx, before)] == 1).astype(np.int8))
     key = (code * Q + table.persona[idx]) * 2 + advanced[idx]
     _, first, count = np.unique(key, return_index=True, return_counts=True)

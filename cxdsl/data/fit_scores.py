@@ -205,11 +205,12 @@ def identifiable(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]])
 
 
 def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
-               kept: frozenset[int] = frozenset()
+               kept: dict[int, str] | None = None
                ) -> tuple[list[FittedValue], dict[tuple[int, int], float]]:
     """The baselines and impacts, and the impact means per (event, persona) (fitted, or the
     spec's) for the funnel's slopes. ``kept``: events whose impacts keep the spec's value
-    (entering the latent score as known offsets)."""
+    (entering the latent score as known offsets), each with the reason."""
+    kept = kept or {}
     fitting = [(k, g) for k, g in groups if k not in kept]
     free = identifiable(model, cells, fitting) if cells.count.size else [False] * len(fitting)
     free_iter = iter(free)
@@ -229,9 +230,10 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
         fit = theta, sm.covariance(theta)
     theta, cov = fit
     out = _values(model, sm, groups, free, theta, cov, means)
+    index = {e.name: k for k, e in enumerate(model.events)}
     for fv in out:
-        if fv.kind == "impact" and model.events.index(model.event(fv.group.target)) in kept:
-            fv.note = SELECTED_ON_SCORE
+        if fv.kind == "impact" and index[fv.group.target] in kept:
+            fv.note = kept[index[fv.group.target]]
     return out, means
 
 

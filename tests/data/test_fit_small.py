@@ -196,3 +196,26 @@ def test_pooled_personas_get_lines_of_their_own_when_a_kept_value_would_be_drawn
     t = table(m, ["a", "b", "c"] * 4, ["S"] * 12, [[0]] * 12, [[None]] * 12)
     out = fitted_text(fit_table(m, t, comp.module), THREE)
     assert "uncertain e.p ~ beta(1, 9)" in out and "uncertain e.p[c] ~ beta(1, 5)" in out
+
+
+def test_an_event_without_a_column_keeps_its_values_and_the_rest_is_fitted():
+    import dataclasses
+
+    from cxdsl.data.fit_events import NO_COLUMN
+
+    comp = check_text(NOISE_FREE)
+    m = comp.model
+    patterns = [((0, -1), 8, 10), ((1, -1), 9, 7)]
+    persona, reached, happened, answers = [], [], [], []
+    for flags, answer, count in patterns:
+        persona += ["a"] * count
+        reached += ["S"] * count
+        happened += [list(flags)] * count
+        answers += [[answer]] * count
+    t = dataclasses.replace(table(m, persona, reached, happened, answers),
+                            has_event=(True, False))
+    fit = fit_table(m, t, comp.module)
+    assert fit.value("good.impact").fitted == pytest.approx(1.0, abs=1e-12)
+    assert fit.value("good.p").posterior.text() == "beta(8, 11)"
+    assert fit.value("bad.p").note == NO_COLUMN == fit.value("bad.impact").note
+    assert not fit.value("bad.impact").informed
