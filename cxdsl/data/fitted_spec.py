@@ -137,7 +137,10 @@ def _written(fit: Fit) -> set[str]:
 
 
 def fitted_text(fit: Fit, text: str, path: str = "<string>") -> str:
-    """The spec ``text`` (at ``path``) with ``fit``'s values written in, formatted."""
+    """The spec ``text`` (at ``path``) with ``fit``'s values written in, formatted (a
+    leading byte-order mark kept)."""
+    if text.startswith("\ufeff"):
+        return "\ufeff" + fitted_text(fit, text[1:], path)
     diags = Diagnostics()
     module = parser.parse(text, path, diags)
     if module is None or diags.has_errors:

@@ -219,3 +219,15 @@ def test_an_event_without_a_column_keeps_its_values_and_the_rest_is_fitted():
     assert fit.value("good.p").posterior.text() == "beta(8, 11)"
     assert fit.value("bad.p").note == NO_COLUMN == fit.value("bad.impact").note
     assert not fit.value("bad.impact").informed
+
+
+def test_a_byte_order_mark_and_crlf_lines_are_kept():
+    text = "\ufeff" + GLITCH.replace("\n", "\r\n")
+    comp = check_text(text[1:])
+    m = comp.model
+    t = table(m, ["smb"] * 60, ["Convert"] * 60, [[int(i < 3)] for i in range(60)],
+              [[None]] * 60)
+    out = fitted_text(fit_table(m, t, comp.module), text)
+    assert out.startswith("\ufeffpersona enterprise")
+    assert out.count("\r\n") == out.count("\n")
+    assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows\r\n" in out
