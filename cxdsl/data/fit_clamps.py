@@ -24,6 +24,8 @@ from .fit_scores import spread
 
 #: The share of a value's answers above which the caveat is given.
 NOTICEABLE = 0.05
+FUNNEL_CAVEAT = ("the score's change it is regressed on comes from impacts whose answers "
+                 "reach an end of the scale: the clamps the score model leaves out bias it")
 CAVEAT = ("in about {share} of the answers behind it the score reaches an end of the scale "
           "before a later impact, which the score model does not clamp: the estimate is "
           "biased (an impact towards 0)")
@@ -76,6 +78,27 @@ def add_caveats(fitted: ir.Model, cells: Cells, values: list[FittedValue]) -> No
         share = float(cells.count[rows] @ chance[rows] / n) if n else 0.0
         if share > NOTICEABLE:
             fv.extra["caveat"] = CAVEAT.format(share=f"{math.ceil(100 * share)}%")
+    _funnel_caveats(fitted, values)
 
 
-__all__ = ["CAVEAT", "NOTICEABLE", "add_caveats", "clamped"]
+def _funnel_caveats(model: ir.Model, values: list[FittedValue]) -> None:
+    """A caveat on a stage's fitted advance and slope when the regression's score change
+    involves a baseline or impact with a caveat."""
+    flagged = [v for v in values if "caveat" in v.extra]
+    for fv in values:
+        if fv.kind not in ("advance", "slope") or not fv.informed:
+            continue
+        s = model.stage_index(fv.group.target)
+        regressed = any(v.kind == "slope" and v.informed and v.group.target == fv.group.target
+                        and set(v.group.personas) & set(fv.group.personas) for v in values)
+        if not regressed:
+            continue
+        names = {model.personas[q].name for q in fv.group.personas}
+        if any((v.kind == "baseline" and v.group.target in names) or
+               (v.kind == "impact" and set(v.group.personas) & set(fv.group.personas)
+                and model.stage_index(model.event(v.group.target).stage) <= s)
+               for v in flagged):
+            fv.extra["caveat"] = FUNNEL_CAVEAT
+
+
+__all__ = ["CAVEAT", "FUNNEL_CAVEAT", "NOTICEABLE", "add_caveats", "clamped"]
