@@ -21,9 +21,17 @@ from ..model import ir
 from ..model.values import Const, Normal
 from . import fit_cells
 from .fit_clamps import add_caveats
-from .fit_events import NO_COLUMN, event_columns, fit_event_p, fit_shares, reads_score
+from .fit_events import (
+    NO_COLUMN,
+    SCORE_CONDITION,
+    event_columns,
+    fit_event_p,
+    fit_shares,
+    reads_score,
+)
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
+from .fit_latent import fit_latent_p
 from .fit_scores import SELECTED_ON_SCORE, fit_scores
 from .table import RespondentTable
 
@@ -80,6 +88,11 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
                             groups_for(model, "stage", stage, "advance", overrides, here),
                             groups_for(model, "stage", stage, "slope", overrides, here),
                             means, fitted_impacts)
+    # an event whose condition reads the score: its p through the fitted score model
+    prelim = fitted_model(model, values)
+    for v in values:
+        if v.kind == "p" and v.note == SCORE_CONDITION:
+            fit_latent_p(model, prelim, table, use, v)
     values.sort(key=lambda v: KINDS.index(v.kind))
     fitted = fitted_model(model, values)
     add_caveats(fitted, cells, values)

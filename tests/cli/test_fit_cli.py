@@ -48,7 +48,7 @@ def test_the_json_document_validates(sample):
     paths = [v["path"] for v in doc["values"]]
     assert "demo_glitch.p[smb]" in paths and "Convert.advance[enterprise]" in paths
     kept = {v["path"] for v in doc["values"] if v["fitted"] is None}
-    assert kept == {"rescue_call.p", "rescue_call.impact", "Attract.slope"}
+    assert kept == {"rescue_call.impact", "Attract.slope"}
     assert {(q["survey"], q["persona"]) for q in doc["quality"]} == {
         (s, p) for s in ("customers", "evaluation") for p in (None, "enterprise", "smb")}
     assert len(doc["funnel"]) == 4 * 3

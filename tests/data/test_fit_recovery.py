@@ -140,3 +140,34 @@ def test_scores_clamped_before_a_later_impact_get_a_caveat():
         comp = check_text(text)
         fit = fit_table(comp.model, generate(comp.model, ROWS, 1), comp.module)
         assert not any("caveat" in v.extra for v in fit.values)
+
+
+SCORE_CONDITIONS = """
+scale 0..10
+persona a share=50% baseline=normal(5.5, 1)
+persona b share=50% baseline=normal(6, 1.2)
+stage S advance=80%
+stage T
+survey s1 at S
+survey s2 at T
+event dip p=30% impact=-1.5 at S
+event rescue p=40% impact=+1 at T when score < 5
+  for b p=60%
+event praise p=50% impact=+1 at T when dip or score >= 6.5
+"""
+
+
+def test_a_p_behind_a_score_condition_is_fitted_through_the_score_model():
+    comp = check_text(SCORE_CONDITIONS)
+    paths = ("rescue.p[a]", "rescue.p[b]", "praise.p")
+    hits, errors = 0, defaultdict(list)
+    for seed in SEEDS:
+        fit = fit_table(comp.model, generate(comp.model, ROWS, seed), comp.module)
+        for path in paths:
+            v = fit.value(path)
+            assert v.informed and "caveat" in v.extra
+            hits += v.ci90[0] <= v.spec <= v.ci90[1]
+            errors[path].append(v.fitted - v.spec)
+        assert not fit.value("rescue.impact").informed  # chosen by the score's noise
+    assert hits / (len(paths) * len(SEEDS)) >= 0.8
+    assert all(abs(sum(e) / len(e)) < 0.03 for e in errors.values()), errors
