@@ -3,6 +3,8 @@ and ``check`` pass), the JSON document against its schema, and bad input."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from cxdsl.cli.main import cli
@@ -98,8 +100,6 @@ def test_an_output_that_is_not_a_spec_is_a_usage_error(sample, tmp_path):
 
 
 def test_report_with_data_adds_observed_against_predicted(sample, tmp_path):
-    import csv
-
     html_path = tmp_path / "r.html"
     out = invoke("report", SAAS, "--data", sample, "-o", html_path, "-n", 5000,
                  "--no-scenarios")

@@ -3,11 +3,14 @@ spec, too few rows, inconsistent rows, and the quality statistics."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from cxdsl.data.fit import fit_table
+from cxdsl.data.fit_events import NO_COLUMN
 from cxdsl.data.fit_quality import g_test, quality
 from cxdsl.data.fitted_spec import fitted_text
 from cxdsl.data.table import NO_ANSWER, RespondentTable
@@ -199,10 +202,6 @@ def test_pooled_personas_get_lines_of_their_own_when_a_kept_value_would_be_drawn
 
 
 def test_an_event_without_a_column_keeps_its_values_and_the_rest_is_fitted():
-    import dataclasses
-
-    from cxdsl.data.fit_events import NO_COLUMN
-
     comp = check_text(NOISE_FREE)
     m = comp.model
     patterns = [((0, -1), 8, 10), ((1, -1), 9, 7)]
