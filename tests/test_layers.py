@@ -35,6 +35,9 @@ def test_no_import_cycles():
 #: Functions allowed past the size limit: the one simulation kernel, whose loop is a single
 #: compiled unit on purpose.
 LONG_FUNCTIONS_ALLOWED = {"simulate_blocks"}
+#: Modules allowed past the size limit: the kernel's file, which must hold everything that
+#: is compiled (numba keys its cache on the source file: see its docstring).
+LONG_MODULES_ALLOWED = {"cxdsl/sim/kernel.py"}
 
 
 def _sizes():
@@ -52,7 +55,8 @@ def _sizes():
 def test_modules_functions_and_classes_stay_small():
     limits = {"module": 600, "function": 80, "class": 300}
     too_big = [(kind, where, n) for kind, where, n in _sizes() if n > limits[kind]
-               and where.rsplit(":", 1)[-1] not in LONG_FUNCTIONS_ALLOWED]
+               and where.rsplit(":", 1)[-1] not in LONG_FUNCTIONS_ALLOWED
+               and where not in LONG_MODULES_ALLOWED]
     assert not too_big, too_big
 
 

@@ -11,6 +11,7 @@ from .common import (
     check_output,
     customers_option,
     load_or_exit,
+    progress_bar,
     report,
     seed_option,
     worlds_option,
@@ -54,9 +55,10 @@ def command(file, customers, seed, scenario, respond, worlds, output,
     model = comp.model
     from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
+    progress = progress_bar()
     try:
         rows = sample.write_sample(output, model, customers, seed, scenario, respond,
-                                   worlds=worlds)
+                                   worlds=worlds, progress=progress)
     except (sample.SampleError, SimulationError) as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -66,5 +68,7 @@ def command(file, customers, seed, scenario, respond, worlds, output,
     except KeyboardInterrupt:
         click.echo("interrupted: nothing written", err=True)
         sys.exit(130)
+    finally:
+        progress.close()
     click.echo(f"wrote {rows:,} rows to {output}", err=True)
 

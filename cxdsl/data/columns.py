@@ -103,8 +103,11 @@ def layout(columns: list[str], model: ir.Model, mapping: dict[str, str] | None,
                 name=name, columns=msg.names_list(cols)), row=1, column=cols[1],
                 hint=msg.DUPLICATE_HINT)
     if "persona" not in given:
-        raise DataError(source, msg.NO_PERSONA, row=1, column="persona",
-                        hint=msg.NO_PERSONA_HINT.format(columns=shown))
+        sep = next((c for c in (";", "\t", "|") if len(columns) == 1 and c in columns[0]),
+                   None)
+        hint = (msg.DELIMITER_HINT.format(column=columns[0], sep=sep.replace("\t", "\\t"))
+                if sep else msg.NO_PERSONA_HINT.format(columns=shown))
+        raise DataError(source, msg.NO_PERSONA, row=1, column="persona", hint=hint)
 
     def col(name):
         return given[name][0] if name in given else None

@@ -33,6 +33,8 @@ NOT_A_FRAME = ("from_dataframe takes a pandas or polars DataFrame or a pyarrow T
 NO_PERSONA = "no 'persona' column"
 NO_PERSONA_HINT = ("the file's columns are {columns}; name the persona column 'persona', "
                    "or map it with --map COLUMN=persona")
+DELIMITER_HINT = ("the header reads as one column, '{column}': the file seems to be "
+                  "separated by '{sep}'; export it comma-separated")
 DUPLICATE_COLUMN = "two columns give '{name}': {columns}"
 DUPLICATE_HINT = "keep one of them, or map one to another name with --map"
 MAP_SYNTAX = "--map takes COLUMN=NAME, got '{item}'"

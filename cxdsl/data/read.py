@@ -42,12 +42,11 @@ from .table import RespondentTable
 #: Bytes looked at to tell a file's format.
 SNIFF = 1 << 16
 #: Bytes per block of the CSV reader, rows per Parquet or DataFrame batch.
-CSV_BLOCK = 1 << 22
+CSV_BLOCK = 1 << 20
 BATCH_ROWS = 1 << 16
 #: The name DataFrames go by in messages.
 FRAME_SOURCE = "<DataFrame>"
 
-_FIELDS = ("persona", "reached", "happened", "answer", "inconsistent", "world")
 
 
 def read_table(path: str | os.PathLike, model: ir.Model, *, qualtrics: bool = False,
@@ -59,12 +58,13 @@ def read_table(path: str | os.PathLike, model: ir.Model, *, qualtrics: bool = Fa
     if kind == "parquet":
         if qualtrics:
             raise DataError(source, msg.QUALTRICS_PARQUET)
-        columns, batches = _parquet(source, model, mapping)
+        columns, batches, capacity = _parquet(source, model, mapping)
         first_row = 2
     else:
         columns, batches = _csv(source, model, mapping, qualtrics)
         first_row = 4 if qualtrics else 2
-    return _collect(source, model, columns, batches, first_row)
+        capacity = _line_count(source)
+    return _collect(source, model, columns, batches, first_row, capacity)
 
 
 def from_dataframe(df, model: ir.Model, mapping: dict[str, str] | None = None
@@ -77,7 +77,7 @@ def from_dataframe(df, model: ir.Model, mapping: dict[str, str] | None = None
     if table.num_rows == 0:
         raise DataError(FRAME_SOURCE, msg.HEADER_ONLY, hint=msg.HEADER_ONLY_HINT)
     batches = table.select(lay.used()).to_batches(max_chunksize=BATCH_ROWS)
-    return _collect(FRAME_SOURCE, model, lay, iter(batches), 2)
+    return _collect(FRAME_SOURCE, model, lay, iter(batches), 2, table.num_rows)
 
 
 def notes(table: RespondentTable, model: ir.Model | None = None) -> list[str]:
@@ -181,7 +181,7 @@ def _csv_error(path: str, exc: Exception, bad: _BadRows) -> DataError:
 
 
 def _parquet(path: str, model: ir.Model, mapping
-             ) -> tuple[Layout, Iterator[pa.RecordBatch]]:
+             ) -> tuple[Layout, Iterator[pa.RecordBatch], int]:
     try:
         pf = pq.ParquetFile(path)
         names = pf.schema_arrow.names
@@ -200,7 +200,7 @@ def _parquet(path: str, model: ir.Model, mapping
         finally:
             pf.close()
 
-    return lay, batches()
+    return lay, batches(), pf.metadata.num_rows
 
 
 def _arrow_table(df) -> pa.Table:
@@ -226,25 +226,30 @@ def _arrow_table(df) -> pa.Table:
 
 
 def _collect(source: str, model: ir.Model, lay: Layout, batches: Iterable[pa.RecordBatch],
-             first_row: int) -> RespondentTable:
-    """The coded table of ``batches``: the parts of each field are joined one field at a
-    time, so the peak is the coded table plus one field's parts."""
+             first_row: int, capacity: int) -> RespondentTable:
+    """The coded table of ``batches``, written into columns of ``capacity`` rows (at least
+    the number of rows: the table's columns are views of their first rows), so the peak
+    memory is the coded table and a batch; more rows than that grow the columns."""
     coder = Coder(model, lay, source)
-    parts: dict[str, list] = {f: [] for f in _FIELDS}
+    E, V = len(lay.events), len(lay.surveys)
+    cols = _allocate(capacity, E, V, lay.world is not None)
     rows = 0
     for batch in batches:
-        if batch.num_rows == 0:
+        n = batch.num_rows
+        if n == 0:
             continue
         coded = coder.code(batch, first_row + rows)
-        for f in _FIELDS:
-            parts[f].append(coded[f])
-        rows += batch.num_rows
+        if rows + n > len(cols["persona"]):
+            grown = _allocate(2 * (rows + n), E, V, lay.world is not None)
+            for f, a in cols.items():
+                grown[f][:rows] = a[:rows]
+            cols = grown
+        for f, a in cols.items():
+            a[rows:rows + n] = coded[f]
+        rows += n
     if rows == 0:
         raise DataError(source, msg.HEADER_ONLY, hint=msg.HEADER_ONLY_HINT)
-    joined = {}
-    for f in _FIELDS:
-        joined[f] = None if parts[f][0] is None else np.concatenate(parts[f])
-        parts[f] = []
+    joined = {f: a[:rows] for f, a in cols.items()}
     return RespondentTable(
         source=source, personas=tuple(p.name for p in model.personas),
         stages=tuple(s.name for s in model.stages),
@@ -255,7 +260,26 @@ def _collect(source: str, model: ir.Model, lay: Layout, batches: Iterable[pa.Rec
         has_event=tuple(c is not None for c in lay.events),
         has_survey=tuple(c is not None for c in lay.surveys),
         has_reached=lay.reached is not None, ignored=lay.ignored,
-        inconsistent=joined["inconsistent"], world=joined["world"])
+        inconsistent=joined["inconsistent"], world=joined.get("world"))
+
+
+def _allocate(n: int, events: int, surveys: int, world: bool) -> dict[str, np.ndarray]:
+    cols = {"persona": np.empty(n, dtype=np.int32), "reached": np.empty(n, dtype=np.int32),
+            "happened": np.empty((n, events), dtype=np.int8),
+            "answer": np.empty((n, surveys), dtype=np.int32),
+            "inconsistent": np.empty(n, dtype=bool)}
+    if world:
+        cols["world"] = np.empty(n, dtype=np.int32)
+    return cols
+
+
+def _line_count(path: str) -> int:
+    """The number of line breaks in the file, plus one: at least its number of records."""
+    count = 1
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            count += block.count(b"\n")
+    return count
 
 
 __all__ = ["read_table", "from_dataframe", "notes", "parse_mapping", "DataError"]

@@ -16,7 +16,10 @@ Files: ``.csv`` or ``.parquet`` by suffix; columns ``customer`` (persona and ind
 the persona: ``smb-17``), ``world`` (forecasts only), ``persona``, ``reached``, the events,
 the surveys. A file is written in chunks of :data:`CHUNK` rows (memory does not grow with
 the number of customers) into a temporary file beside the target, then renamed over it:
-the target is either as it was or complete.
+the target is either as it was or complete (its mode kept; a symlink is followed, and a
+device or a FIFO is written into as it is). This is :mod:`cxdsl.tooling.files`' rule for
+the commands' outputs, written here for a file streamed in chunks (the data layer sits
+below tooling).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,11 +85,13 @@ def reserved_clash(model: ir.Model) -> str | None:
 
 @dataclass(frozen=True)
 class SampleChunk:
-    """One chunk of a sample: its rows as a table, and each row's customer index ``j``
-    (int64[n], the index within its persona that keys its draws)."""
+    """One chunk of a sample: its rows as a table, each row's customer index ``j``
+    (int64[n], the index within its persona that keys its draws), and the number of
+    customers in the whole sample."""
 
     table: RespondentTable
     j: np.ndarray
+    total: int
 
 
 def iter_sample(model: ir.Model, customers: int | None, seed: int | None,
@@ -103,18 +109,26 @@ def iter_sample(model: ir.Model, customers: int | None, seed: int | None,
         raise SampleError(msg.RESERVED_NAME.format(name=clash))
     pop = sim_customers.population(model, customers, seed, scenario, worlds)
     source = msg.SAMPLE_SOURCE.format(customers=pop.total, seed=pop.seed)
-    segments = pop.segments(chunk)
     row = 2  # the header is row 1
-    group: list[sim_customers.Segment] = []
-    size = 0
-    for i, seg in enumerate(segments):
-        group.append(seg)
-        size += seg.count
-        if i + 1 < len(segments) and size + segments[i + 1].count <= chunk:
-            continue
+    for group in _groups(pop.segments(), chunk):
         yield _chunk(pop, group, respond, source, row)
-        row += size
-        group, size = [], 0
+        row += sum(seg.count for seg in group)
+
+
+def _groups(segments, chunk: int) -> Iterator[list[sim_customers.Segment]]:
+    """``segments`` cut into groups of exactly ``chunk`` customers (the last: the rest)."""
+    group, size = [], 0
+    for seg in segments:
+        j, left = seg.j, seg.count
+        while left:
+            take = min(left, chunk - size)
+            group.append(sim_customers.Segment(seg.point, seg.persona, j, take))
+            j, left, size = j + take, left - take, size + take
+            if size == chunk:
+                yield group
+                group, size = [], 0
+    if group:
+        yield group
 
 
 def _chunk(pop: sim_customers.Population, group, respond, source: str, row: int
@@ -133,7 +147,7 @@ def _chunk(pop: sim_customers.Population, group, respond, source: str, row: int
         happened=happened, answer=answer, row=np.arange(row, row + n, dtype=np.int64),
         has_event=(True,) * len(m.events), has_survey=(True,) * len(m.all_surveys),
         has_reached=True, ignored=(), inconsistent=np.zeros(n, dtype=bool), world=world)
-    return SampleChunk(table, j)
+    return SampleChunk(table, j, pop.total)
 
 
 def sample_table(model: ir.Model, customers: int | None, seed: int | None,
@@ -177,36 +191,55 @@ def to_arrow(c: SampleChunk) -> pa.Table:
 
 def write_sample(path: str, model: ir.Model, customers: int | None, seed: int | None,
                  scenario: str | None = None, respond: float | None = None, *,
-                 worlds: int | None = None, chunk: int = CHUNK) -> int:
+                 worlds: int | None = None, chunk: int = CHUNK,
+                 progress: Callable[[int, int], None] | None = None) -> int:
     """Write the sample (:func:`sample_table`) to ``path`` (``.csv`` or ``.parquet``),
-    chunk by chunk, atomically; returns the number of rows. OSError when the system
-    refuses the write (the target is then as it was)."""
+    chunk by chunk, atomically; returns the number of rows. ``progress(done, total)`` is
+    called after each chunk with the rows written. OSError when the system refuses the
+    write (the target is then as it was)."""
     fmt = output_format(path)
     chunks = iter_sample(model, customers, seed, scenario, respond, worlds=worlds,
                          chunk=chunk)
-    first = to_arrow(next(chunks))
-    real = os.path.realpath(path)
+    head = next(chunks)
+    first = to_arrow(head)
+    real = os.path.realpath(path)  # through a symlink to its target, never over it
+    try:
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        # a device or a pipe is written into: renaming over it would replace it
+        return _write_chunks(real, fmt, first, head.total, chunks, progress)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
                                dir=os.path.dirname(real))
     os.close(fd)
-    rows = 0
     try:
-        writer = (pacsv.CSVWriter(tmp, first.schema,
-                                  write_options=pacsv.WriteOptions(quoting_style="none"))
-                  if fmt == "csv" else pq.ParquetWriter(tmp, first.schema))
-        with writer:
-            table = first
-            while table is not None:
-                writer.write_table(table)
-                rows += table.num_rows
-                c = next(chunks, None)
-                table = None if c is None else to_arrow(c)
-        os.chmod(tmp, _new_file_mode())
+        rows = _write_chunks(tmp, fmt, first, head.total, chunks, progress)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else _new_file_mode())
         os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return rows
+
+
+def _write_chunks(target: str, fmt: str, first: pa.Table, total: int, chunks,
+                  progress) -> int:
+    """Write ``first`` and the tables of the remaining ``chunks`` to ``target``."""
+    rows = 0
+    writer = (pacsv.CSVWriter(target, first.schema,
+                              write_options=pacsv.WriteOptions(quoting_style="none"))
+              if fmt == "csv" else pq.ParquetWriter(target, first.schema))
+    with writer:
+        table = first
+        while table is not None:
+            writer.write_table(table)
+            rows += table.num_rows
+            if progress is not None:
+                progress(rows, total)
+            c = next(chunks, None)
+            table = None if c is None else to_arrow(c)
     return rows
 
 

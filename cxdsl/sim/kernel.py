@@ -637,6 +637,60 @@ def _answer(score, v, q, h, respond_mode, respond_threshold, respond_key, blank)
     return numba.int32(math.floor(score + 0.5))
 
 
+@numba.njit(inline="always", cache=True)
+def _journey_one(h, q, score0, ev_i, ev_u, ev_v, st_m, st_u, st_f, stage_first, cond_op,
+                 cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
+                 discrete_value, discrete_cum, survey_stage, respond_mode,
+                 respond_threshold, respond_key, blank, flo, fhi, happened, answer):
+    """The stages of one customer (hash ``h``, persona ``q``, starting score ``score0``)
+    with the rows of its point and persona: marks ``happened``, writes the answers of the
+    surveys at a stage into ``answer``; returns (last stage reached, final score)."""
+    n_stages = stage_first.shape[0] - 1
+    score = score0
+    last = 0
+    for s in range(n_stages):
+        last = s
+        for idx in range(stage_first[s], stage_first[s + 1]):
+            mode = ev_i[idx, EV_MODE]
+            if mode == MODE_NEVER:
+                continue
+            c0 = ev_i[idx, EV_COND_FIRST]
+            c1 = ev_i[idx, EV_COND_END]
+            if c1 > c0 and not _holds_one(c0, c1, score, happened, cond_op, cond_arg,
+                                          cond_value):
+                continue
+            if mode == MODE_THRESHOLD and not (
+                    draw_u64_nb(ev_u[idx, EV_KEY_OCCURS], h, 0) < ev_u[idx, EV_THRESHOLD]):
+                continue
+            happened[ev_i[idx, EV_EVENT]] = 1
+            d = ev_i[idx, EV_DIST]
+            if d < 0:
+                score = score + ev_v[idx]
+            else:
+                score = score + _draw_one(d, ev_u[idx, EV_KEY_IMPACT], h, dist_kind,
+                                          dist_param, dist_first, dist_count, discrete_value,
+                                          discrete_cum)
+        score = fhi if score > fhi else (flo if score < flo else score)
+        for v in range(survey_stage.shape[0]):
+            if survey_stage[v] == s:
+                answer[v] = _answer(score, v, q, h, respond_mode, respond_threshold,
+                                    respond_key, blank)
+        if s == n_stages - 1:
+            break
+        mode = st_m[s]
+        if mode == MODE_ALWAYS:
+            continue
+        if mode == MODE_NEVER:
+            break
+        if mode == MODE_THRESHOLD:
+            if not draw_u64_nb(st_u[s, 1], h, 0) < st_u[s, 0]:
+                break
+        elif not (uniform_nb(st_u[s, 1], h, 0)
+                  < logistic_nb(st_f[s, 0] + st_f[s, 1] * (score - score0))):
+            break
+    return last, score
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def record_customers(item_point, item_persona, item_j, item_count, item_row, lo, hi,
                      stage_first, ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64,
@@ -655,78 +709,29 @@ def record_customers(item_point, item_persona, item_j, item_count, item_row, lo,
     ``respond_mode`` (MODE_ALWAYS, MODE_THRESHOLD or MODE_NEVER) and
     ``respond_threshold`` (uint64): whether an asked customer answers, from the draw of
     stream ``respond_key[q, v]`` (uint64[Q, V])."""
-    n_stages = stage_first.shape[0] - 1
-    n_surveys = survey_stage.shape[0]
     flo = float(lo)
     fhi = float(hi)
     for it in numba.prange(item_point.shape[0]):
         pt = item_point[it]
         q = item_persona[it]
-        ev_i = ev_int[pt, q]
-        ev_u = ev_u64[pt, q]
-        ev_v = ev_value[pt, q]
-        st_m = st_mode[pt, q]
-        st_u = st_u64[pt, q]
-        st_f = st_f64[pt, q]
-        key_base = key_baseline[q]
-        base = baseline_dist[pt, q]
         for c in range(item_count[it]):
             r = item_row[it] + c
             h = customer_hash_nb(item_j[it] + c)
             happened = out_happened[r]
             answer = out_answer[r]
-            for e in range(happened.shape[0]):
-                happened[e] = 0
-            for v in range(n_surveys):
-                answer[v] = blank
-            x = _draw_one(base, key_base, h, dist_kind, dist_param, dist_first, dist_count,
-                          discrete_value, discrete_cum)
+            happened[:] = 0
+            answer[:] = blank
+            x = _draw_one(baseline_dist[pt, q], key_baseline[q], h, dist_kind, dist_param,
+                          dist_first, dist_count, discrete_value, discrete_cum)
             score0 = fhi if x > fhi else (flo if x < flo else x)
-            score = score0
-            last = 0
-            for s in range(n_stages):
-                last = s
-                for idx in range(stage_first[s], stage_first[s + 1]):
-                    mode = ev_i[idx, EV_MODE]
-                    if mode == MODE_NEVER:
-                        continue
-                    c0 = ev_i[idx, EV_COND_FIRST]
-                    c1 = ev_i[idx, EV_COND_END]
-                    if c1 > c0 and not _holds_one(c0, c1, score, happened, cond_op,
-                                                  cond_arg, cond_value):
-                        continue
-                    if mode == MODE_THRESHOLD and not (
-                            draw_u64_nb(ev_u[idx, EV_KEY_OCCURS], h, 0)
-                            < ev_u[idx, EV_THRESHOLD]):
-                        continue
-                    happened[ev_i[idx, EV_EVENT]] = 1
-                    d = ev_i[idx, EV_DIST]
-                    if d < 0:
-                        score = score + ev_v[idx]
-                    else:
-                        score = score + _draw_one(d, ev_u[idx, EV_KEY_IMPACT], h, dist_kind,
-                                                  dist_param, dist_first, dist_count,
-                                                  discrete_value, discrete_cum)
-                score = fhi if score > fhi else (flo if score < flo else score)
-                for v in range(n_surveys):
-                    if survey_stage[v] == s:
-                        answer[v] = _answer(score, v, q, h, respond_mode,
-                                            respond_threshold, respond_key, blank)
-                if s == n_stages - 1:
-                    break
-                mode = st_m[s]
-                if mode == MODE_ALWAYS:
-                    continue
-                if mode == MODE_NEVER:
-                    break
-                if mode == MODE_THRESHOLD:
-                    if not draw_u64_nb(st_u[s, 1], h, 0) < st_u[s, 0]:
-                        break
-                elif not (uniform_nb(st_u[s, 1], h, 0)
-                          < logistic_nb(st_f[s, 0] + st_f[s, 1] * (score - score0))):
-                    break
+            last, score = _journey_one(
+                h, q, score0, ev_int[pt, q], ev_u64[pt, q], ev_value[pt, q], st_mode[pt, q],
+                st_u64[pt, q], st_f64[pt, q], stage_first, cond_op, cond_arg, cond_value,
+                dist_kind, dist_param, dist_first, dist_count, discrete_value, discrete_cum,
+                survey_stage, respond_mode, respond_threshold, respond_key, blank, flo, fhi,
+                happened, answer)
             out_reached[r] = last
-            for v in range(n_surveys):
+            for v in range(survey_stage.shape[0]):
                 if survey_stage[v] < 0:
                     answer[v] = _answer(score, v, q, h, respond_mode, respond_threshold,
                                         respond_key, blank)

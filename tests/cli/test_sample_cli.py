@@ -105,3 +105,21 @@ def test_an_existing_file_is_replaced_whole(tmp_path):
 
 def test_sample_is_listed_in_the_help():
     assert "sample" in invoke("--help").output
+
+
+def test_links_are_followed_and_devices_written_into(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert invoke("sample", SAAS, "-n", "20", "-o", link).exit_code == 0
+    assert link.is_symlink() and target.read_text().count("\n") == 21
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    null = tmp_path / "null.csv"
+    null.symlink_to(os.devnull)
+    assert invoke("sample", SAAS, "-n", "20", "-o", null).exit_code == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

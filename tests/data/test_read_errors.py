@@ -40,6 +40,8 @@ def error_of(path, model, **kw) -> DataError:
 CASES = [
     ("segment,glitch\nsmb,1\n", 1, "persona", "no 'persona' column",
      "columns are 'segment' and 'glitch'"),
+    ("persona;glitch\nsmb;1\n", 1, "persona", "no 'persona' column",
+     "seems to be separated by ';'"),
     ("persona,glitch\nsmb,1\nsbm,0\n", 3, "persona", "unknown persona 'sbm'",
      "did you mean 'smb'?"),
     ("persona,glitch\nsmb,1\n,0\n", 3, "persona", "blank persona", "'smb' and 'ent'"),
@@ -147,7 +149,6 @@ def test_mapping_problems(tmp_path, model):
 
 
 def test_a_dataframe_error_names_its_row(model):
-    e = None
     with pytest.raises(DataError) as e:
         from_dataframe(pa.table({"persona": ["smb", "smb", "x"]}), model)
     assert (e.value.path, e.value.row, e.value.column) == ("<DataFrame>", 4, "persona")

@@ -184,3 +184,29 @@ def test_from_a_pandas_frame(model):
     assert t.persona.tolist() == [0, 1]
     assert t.answer[:, 0].tolist() == [7, NO_ANSWER]
     assert t.happened[:, 0].tolist() == [1, 0]
+
+
+def test_the_columns_grow_past_a_low_estimate_of_the_rows(tmp_path, model, monkeypatch):
+    from cxdsl.data import read
+
+    monkeypatch.setattr(read, "_line_count", lambda path: 1)
+    monkeypatch.setattr(read, "CSV_BLOCK", 1 << 10)
+    lines = ["persona,nps"] + [f"{'smb' if i % 3 else 'ent'},{i % 11}" for i in range(2_000)]
+    t = read_table(write(tmp_path, "a.csv", "\n".join(lines) + "\n"), model)
+    assert t.rows == 2_000
+    assert t.answer[:, 0].tolist() == [i % 11 for i in range(2_000)]
+    assert t.persona.tolist() == [0 if i % 3 else 1 for i in range(2_000)]
+
+
+def test_the_samplers_columns(tmp_path, model):
+    from cxdsl.data.messages import DataError
+
+    path = write(tmp_path, "a.csv", "customer,world,persona\nsmb-0,3,smb\nent-0,0,ent\n")
+    t = read_table(path, model)
+    assert t.world.tolist() == [3, 0] and t.ignored == ()
+    path = write(tmp_path, "b.csv", "world,persona\nEurope,smb\n")
+    with pytest.raises(DataError) as e:
+        read_table(path, model)
+    assert (e.value.row, e.value.column) == (2, "world")
+    assert "--map world=-" in e.value.hint
+    assert read_table(path, model, mapping={"world": "-"}).world is None

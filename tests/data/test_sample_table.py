@@ -204,3 +204,27 @@ def test_an_event_named_like_a_table_column_is_refused():
     model = model_of("persona a share=1 baseline=5\nstage S\nevent world p=50% at S\n")
     with pytest.raises(SampleError, match="'world'"):
         sample_table(model, 10, 0)
+
+
+def test_writing_reports_progress_chunk_by_chunk(tmp_path):
+    from cxdsl.data.sample import write_sample
+
+    calls = []
+    write_sample(str(tmp_path / "s.parquet"), saas(), 2_500, 1, chunk=1_000,
+                 progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]
+
+
+def test_the_sample_does_not_depend_on_the_threads():
+    import numba
+
+    model = model_of(FORECAST)
+    both = sample_table(model, 20_000, 4, respond=0.5)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        one = sample_table(model, 20_000, 4, respond=0.5)
+    finally:
+        numba.set_num_threads(previous)
+    for f in ("persona", "reached", "happened", "answer", "world"):
+        assert np.array_equal(getattr(one, f), getattr(both, f)), f
