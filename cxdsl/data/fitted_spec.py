@@ -22,6 +22,7 @@ from ..lang import ast, parser
 from ..lang.api import check_text
 from ..lang.diagnostics import CompileError, Diagnostics
 from ..lang.printer import format_module
+from ..model.values import Beta
 from .fit import Fit, baseline_form
 from .fit_groups import FittedValue
 
@@ -123,7 +124,9 @@ def uncertain_lines(fit: Fit) -> list[str]:
     out = []
     for fv in fit.values:
         if fv.informed and fv.ref is not None and fv.posterior is not None:
-            dist = fv.posterior.text(lambda x: number(x, 4))
+            # beta's counts to 6 digits: its mean stays well inside its own spread
+            digits = 6 if isinstance(fv.posterior, Beta) else 4
+            dist = fv.posterior.text(lambda x, d=digits: number(x, d))
             rows = f"{fv.rows:,}".replace(",", "_")
             out += [f"uncertain {ref} ~ {dist}  # fitted from {rows} rows"
                     for ref in _refs(fit, fv)]
