@@ -31,6 +31,10 @@ from .fit_groups import FittedValue, Group, group_ref
 from .table import UNKNOWN, RespondentTable
 
 _Z95, _Z90 = 1.959963984540054, 1.6448536269514722
+#: Why a slope is kept.
+NO_SCORE_CHANGE = "no fitted impact varies the score before the decision"
+SEPARATED = ("the score changes of those who advanced and of those who did not do not "
+             "overlap (or one of them has no rows)")
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 
 
@@ -49,6 +53,13 @@ def _shift(model: ir.Model, table: RespondentTable, rows: np.ndarray, stage: int
         per = np.array([means[(k, q)] for q in range(len(model.personas))])
         d += np.where(col == 1, per[persona], 0.0)
     return d, known
+
+
+def _overlap(d: np.ndarray, advanced: np.ndarray) -> bool:
+    """Whether the score changes of those who advanced and of those who did not overlap:
+    otherwise the slope separates them perfectly and runs off without bound."""
+    yes, no = d[advanced], d[~advanced]
+    return bool(yes.size and no.size and yes.min() < no.max() and no.min() < yes.max())
 
 
 def _beta_of_logit(eta: float, se: float) -> tuple[float, float]:
@@ -90,18 +101,21 @@ def fit_stage(model: ir.Model, table: RespondentTable, use: np.ndarray, s: int,
     advanced = table.reached > s
     informs = any(k in fitted_impacts for k, e in enumerate(model.events)
                   if model.stage_index(e.stage) <= s)
-    slope_free = []
+    slope_free, why = [], []
     for g in slope_groups:
         rows = known & persona_mask(table, g.personas)
-        slope_free.append(bool(informs and rows.any() and np.ptp(d[rows]) > 1e-12))
+        varies = bool(informs and rows.any() and np.ptp(d[rows]) > 1e-12)
+        slope_free.append(varies and _overlap(d[rows], advanced[rows]))
+        why.append(None if varies else NO_SCORE_CHANGE)
     if not any(slope_free):
         out = []
         for g in adv_groups:
             rows = reached & persona_mask(table, g.personas)
             out.append(_count_advance(model, g, stage, rows, advanced))
-        return out + [_slope_kept(model, g, stage) for g in slope_groups]
+        return out + [_slope_kept(model, g, stage, w or SEPARATED)
+                      for g, w in zip(slope_groups, why)]
     return _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
-                       slope_free)
+                       slope_free, why)
 
 
 def _count_advance(model, g: Group, stage: ir.Stage, rows, advanced) -> FittedValue:
@@ -117,12 +131,11 @@ def _count_advance(model, g: Group, stage: ir.Stage, rows, advanced) -> FittedVa
 def _slope_kept(model, g: Group, stage: ir.Stage, why: str | None = None) -> FittedValue:
     ref = group_ref(model, g)
     spec = float(np.mean([stage.slope[q] for q in g.personas]))
-    return FittedValue("slope", str(ref), g, spec, ref, note=why or
-                       "no fitted impact varies the score before the decision")
+    return FittedValue("slope", str(ref), g, spec, ref, note=why or NO_SCORE_CHANGE)
 
 
 def _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
-                slope_free) -> list[FittedValue]:
+                slope_free, why) -> list[FittedValue]:
     Q = len(model.personas)
     A, F = len(adv_groups), sum(slope_free)
     adv_of = np.zeros(Q, dtype=int)
@@ -170,10 +183,9 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
         fv.posterior = Beta(a, b)
         out.append(fv)
     j = 0
-    for g, free in zip(slope_groups, slope_free):
+    for g, free, reason in zip(slope_groups, slope_free, why):
         if not free:
-            out.append(_slope_kept(model, g, stage, "the score does not vary for these "
-                                                   "personas before the decision"))
+            out.append(_slope_kept(model, g, stage, reason or SEPARATED))
             continue
         ref = group_ref(model, g)
         spec = float(np.mean([stage.slope[p] for p in g.personas]))

@@ -138,19 +138,27 @@ class ScoreModel:
         return (H + H.T) / 2
 
     def covariance(self, theta: np.ndarray) -> np.ndarray:
-        H = self.hessian(theta)
-        Hinv = np.linalg.pinv(H)
+        """The covariance of the estimates; a parameter along a flat direction of the
+        likelihood (answers that cannot tell it, as when they all sit at one end of the
+        scale) gets an infinite variance."""
+        w, V = np.linalg.eigh(self.hessian(theta))
+        flat = w <= 1e-9 * max(float(np.abs(w).max()), 1e-300)
+        Hinv = (V[:, ~flat] / w[~flat]) @ V[:, ~flat].T
         groups = row_groups(self.cells.row_cells)
-        if groups is None:
-            return Hinv
-        uniq, count = groups
-        grad = self.per_cell(theta)[1]
-        rows = np.zeros((uniq.shape[0], theta.size))
-        for s in range(uniq.shape[1]):
-            ok = uniq[:, s] >= 0
-            rows[ok] += grad[uniq[ok, s]]
-        B = (rows * count[:, None]).T @ rows
-        return Hinv @ B @ Hinv
+        if groups is not None:
+            uniq, count = groups
+            grad = self.per_cell(theta)[1]
+            rows = np.zeros((uniq.shape[0], theta.size))
+            for s in range(uniq.shape[1]):
+                ok = uniq[:, s] >= 0
+                rows[ok] += grad[uniq[ok, s]]
+            B = (rows * count[:, None]).T @ rows
+            Hinv = Hinv @ B @ Hinv
+        weak = (V[:, flat] ** 2).sum(axis=1) > 1e-6
+        Hinv[weak, :] = 0.0
+        Hinv[:, weak] = 0.0
+        Hinv[weak, weak] = np.inf
+        return Hinv
 
 
 def _noise_free(sm: ScoreModel) -> bool:
@@ -230,6 +238,7 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
         fit = theta, sm.covariance(theta)
     theta, cov = fit
     out = _values(model, sm, groups, free, theta, cov, means)
+    _drop_unbounded(model, out, means, groups)
     index = {e.name: k for k, e in enumerate(model.events)}
     for fv in out:
         if fv.kind == "impact" and index[fv.group.target] in kept:
@@ -254,6 +263,32 @@ def _unfitted(model, groups, free, why) -> list[FittedValue]:
 
 def _spec_impact(model: ir.Model, k: int, g: Group) -> float:
     return float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
+
+
+def _exp(x: float) -> float:
+    """exp without overflow (a runaway spread is caught by :func:`_drop_unbounded`)."""
+    return math.exp(min(float(x), 700.0))
+
+
+def _drop_unbounded(model: ir.Model, out: list[FittedValue], means, groups) -> None:
+    """Mark as not identified what ran off the scale: answers all at one end of it leave a
+    baseline's mean (and spread) or an impact free to grow without bound."""
+    lo, hi = model.scale
+    span = float(hi - lo)
+    off = {fv.group.target for fv in out if fv.kind in ("baseline", "baseline_sd")
+           and fv.informed and (not lo - span <= fv.fitted <= hi + span
+                                if fv.kind == "baseline" else fv.fitted > 5 * span)}
+    index = {e.name: k for k, e in enumerate(model.events)}
+    for fv in out:
+        runaway = (fv.kind in ("baseline", "baseline_sd") and fv.group.target in off) or (
+            fv.kind == "impact" and fv.informed and abs(fv.fitted) > 2 * span)
+        if runaway:
+            fv.fitted = fv.posterior = fv.ci95 = fv.ci90 = None
+            fv.note = NOT_IDENTIFIED
+            if fv.kind == "impact":
+                k = index[fv.group.target]
+                for q in fv.group.personas:
+                    means[(k, q)] = model.events[k].impact[q].mean()
 
 
 def _normal_value(fv: FittedValue, mean: float, se: float, rows: int) -> FittedValue:
@@ -281,11 +316,13 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
         _normal_value(by_path[f"{name}.baseline"], mu[i], se[i], n)
         sd_fv = by_path[f"{name}.baseline.sd"]
         sd_fv.note = None
-        if np.isfinite(logsd[i]):
+        if not np.isfinite(se[P + i]) or not by_path[f"{name}.baseline"].informed:
+            sd_fv.note = NOT_IDENTIFIED
+        elif np.isfinite(logsd[i]):
             s = se[P + i]
-            sd_fv.fitted, sd_fv.rows = float(math.exp(logsd[i])), n
-            sd_fv.ci95 = (math.exp(logsd[i] - _Z95 * s), math.exp(logsd[i] + _Z95 * s))
-            sd_fv.ci90 = (math.exp(logsd[i] - _Z90 * s), math.exp(logsd[i] + _Z90 * s))
+            sd_fv.fitted, sd_fv.rows = _exp(logsd[i]), n
+            sd_fv.ci95 = (_exp(logsd[i] - _Z95 * s), _exp(logsd[i] + _Z95 * s))
+            sd_fv.ci90 = (_exp(logsd[i] - _Z90 * s), _exp(logsd[i] + _Z90 * s))
         else:
             sd_fv.fitted, sd_fv.rows, sd_fv.ci95, sd_fv.ci90 = 0.0, n, (0.0, 0.0), (0.0, 0.0)
     j = 0

@@ -230,3 +230,14 @@ def test_a_byte_order_mark_and_crlf_lines_are_kept():
     assert out.startswith("\ufeffpersona enterprise")
     assert out.count("\r\n") == out.count("\n")
     assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows\r\n" in out
+
+
+def test_answers_all_at_the_top_leave_the_baseline_unidentified():
+    comp = check_text(NOISE_FREE)
+    m = comp.model
+    n = 40
+    t = table(m, ["a"] * n, ["S"] * n, [[i % 2, 0] for i in range(n)], [[10]] * n)
+    fit = fit_table(m, t, comp.module)
+    assert not fit.value("a.baseline").informed
+    assert not fit.value("a.baseline.sd").informed
+    assert "persona a share=1 baseline=7" in fitted_text(fit, NOISE_FREE)
