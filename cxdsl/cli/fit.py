@@ -118,11 +118,12 @@ def command(file, data, output, as_json, qualtrics, mapping, allow_outside_impor
     from ..sim.simulate import spec_sha256  # lazy: numpy, as above
 
     try:
-        table = read_table(data, comp.model, qualtrics=qualtrics,
-                           mapping=parse_mapping(mapping))
+        columns = parse_mapping(mapping)
     except ValueError as exc:
-        if not isinstance(exc, DataError):
-            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--map'") from None
+    try:
+        table = read_table(data, comp.model, qualtrics=qualtrics, mapping=columns)
+    except DataError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(1)
     shown = "<stdin>" if file == "-" else file

@@ -126,3 +126,12 @@ def test_a_missing_data_file_is_one_line_and_exit_1(tmp_path):
     out = invoke("fit", SAAS, tmp_path / "none.csv")
     assert out.exit_code == 1
     assert f"{tmp_path / 'none.csv'}: error:" in out.output
+
+
+def test_map_renames_a_column_and_a_malformed_map_is_a_usage_error(sample, tmp_path):
+    text = sample.read_text().replace("evaluation", "Q7", 1)
+    renamed = write(tmp_path, "renamed.csv", text)
+    doc = fit_json(SAAS, renamed, "--map", "Q7=evaluation")
+    assert any(q["survey"] == "evaluation" and q["respondents"] > 0 for q in doc["quality"])
+    out = invoke("fit", SAAS, renamed, "--map", "Q7")
+    assert out.exit_code == 2 and "--map" in out.output
