@@ -34,6 +34,7 @@ COMMANDS = {
     "report": "Write a self-contained HTML report.",
     "export": "Export a journey as Mermaid, Graphviz DOT or JSON.",
     "sample": "Write the respondent table of simulated customers (CSV or Parquet).",
+    "fit": "Estimate a spec's values from a respondent table.",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 123

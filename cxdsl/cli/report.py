@@ -54,6 +54,21 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
 
+def _observed(comp, path: str):
+    """The observed data of ``--data``, or exit 1 after the reader's error."""
+    from ..data.fit import fit_table  # lazy: scipy, only with --data
+    from ..data.messages import DataError  # lazy: as above
+    from ..data.read import read_table  # lazy: pyarrow, as above
+    from ..present.report.observed import observe  # lazy: as above
+
+    try:
+        table = read_table(path, comp.model)
+    except DataError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(1)
+    return observe(comp.model, table, fit_table(comp.model, table, comp.module))
+
+
 @click.command("report")
 @click.argument("file")
 @click.option("-o", "--output", default="report.html", show_default=True, metavar="FILE",
@@ -67,9 +82,12 @@ def _size(n: int) -> str:
 @click.option("--png", "png_dir", default=None, metavar="DIR",
               help="Also write every chart as a PNG into DIR (created if missing), for "
                    "slides.")
+@click.option("--data", "data_file", default=None, metavar="DATA",
+              help="A respondent table (CSV or Parquet): adds its observed answers and "
+                   "funnel against the forecast, and the fit of the spec's values.")
 @OUTSIDE_IMPORTS_OPTION
 def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_dir,
-            allow_outside_imports):
+            data_file, allow_outside_imports):
     """Write a self-contained HTML report of the journey in FILE (``-`` reads standard
     input): the journey map with each persona's emotion curve, the funnel, the score
     distribution, the moments of truth, the scenarios, the targets, the spec and the
@@ -91,6 +109,7 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
         except SimulationError as exc:
             raise click.BadParameter(str(exc), param_hint="'--scenario'") from None
 
+    observed = _observed(comp, data_file) if data_file is not None else None
     chosen = [] if no_scenarios else (list(dict.fromkeys(scenarios)) or None)
     try:
         sha = spec_sha256(text) if text is not None else None
@@ -108,7 +127,11 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
         sys.exit(130)
 
     chart_list = report.charts(data)
-    document = report.render(data, chart_list)
+    if observed is not None:
+        from ..present.report.observed import observed_charts  # lazy: only with --data
+
+        chart_list += observed_charts(observed, data)
+    document = report.render(data, chart_list, observed=observed)
     if output == "-":
         click.echo(document, nl=False)
     else:

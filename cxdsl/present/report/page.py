@@ -10,6 +10,7 @@ from ..export import display, dist_text
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_report_metric
 from .charts import charts, svg_of
 from .data import ReportData, metric_value, target_metric
+from .observed import observed_section
 from .scenarios import money_table, scenario_table, targets_by_variant
 from .style import Chart, esc
 from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
@@ -183,9 +184,10 @@ def _manifest(data: ReportData) -> str:
     return html_table(rows, numeric_from=99)
 
 
-def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
+def render(data: ReportData, chart_list: list[Chart] | None = None, observed=None) -> str:
     """The report as one HTML document (a str). ``chart_list`` defaults to
-    :func:`charts` of ``data``."""
+    :func:`charts` of ``data``. ``observed``: an :class:`.observed.Observed` (collected
+    data) adds its section."""
     model = data.model
     if chart_list is None:
         chart_list = charts(data)
@@ -212,6 +214,8 @@ def render(data: ReportData, chart_list: list[Chart] | None = None) -> str:
             "compounding events (red) that depend on it."))
     if "funnel" in by_key:
         section("funnel", "Funnel", fig("funnel"))
+    if observed is not None:
+        section("observed", "Observed against predicted", observed_section(observed, fig))
     if "distribution" in by_key:
         note = ("NPS = % promoters (9–10) − % detractors (0–6)." if model.has_nps else
                 f"On a {model.scale[0]}..{model.scale[1]} scale there is no NPS: CSAT is "

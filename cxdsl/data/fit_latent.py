@@ -1,0 +1,126 @@
+"""The ``p`` of an event whose condition reads the score, through the fitted score model.
+
+A row does not show the running score, so whether such a condition held is not observed.
+The fitted score model gives its chance: when event e is considered, a row of persona q
+whose earlier events are x has the latent score y ~ normal(mu_q + x·beta, sigma_q² +
+x·tau²) (the clamps at earlier stage ends left out), and the condition — its event
+references read from the row — holds on a set of intervals of y, of probability pi. The
+event happened to k_c of the n_c rows of each (persona, earlier events) cell, so
+
+    L(p) = prod_c (pi_c p)^k_c (1 − pi_c p)^(n_c − k_c)
+
+with the uniform prior on p; the posterior is computed on a grid and written as the beta
+with its mean and variance. The score model's own uncertainty is left out (its values are
+plugged in), so the interval is somewhat narrow when few answers inform the score model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from ..model import ir
+from ..model.values import Beta
+from .fit_cells import pack
+from .fit_events import NO_ROWS, persona_mask
+from .fit_groups import FittedValue
+from .fit_scores import spread
+from .table import UNKNOWN, RespondentTable
+
+_GRID = (np.arange(4000) + 0.5) / 4000
+
+
+def _thresholds(c: ir.Cond | None, out: list[float]) -> list[float]:
+    if isinstance(c, ir.ScoreCmp):
+        out.append(float(c.value))
+    elif isinstance(c, ir.Not):
+        _thresholds(c.operand, out)
+    elif isinstance(c, (ir.And, ir.Or)):
+        for o in c.operands:
+            _thresholds(o, out)
+    return out
+
+
+def chance(cond: ir.Cond, happened: frozenset[str], mean: float, sd: float) -> float:
+    """P(cond holds) for a score ~ normal(mean, sd²) and the events ``happened``."""
+    cuts = sorted(set(_thresholds(cond, [])))
+    edges = [-np.inf, *cuts, np.inf]
+    total = 0.0
+    for a, b in zip(edges[:-1], edges[1:]):
+        mid = (a + b) / 2 if np.isfinite(a) and np.isfinite(b) else (
+            b - 1.0 if np.isfinite(b) else (a + 1.0 if np.isfinite(a) else 0.0))
+        if ir.cond_holds(cond, happened, mid):
+            total += float(ndtr((b - mean) / sd) - ndtr((a - mean) / sd)) if sd > 0 else \
+                float(a <= mean < b)
+    return total
+
+
+def _before(model: ir.Model, event: ir.Event) -> list[int]:
+    """Indices of the events a customer has passed when ``event`` is considered."""
+    out = []
+    for k, e in enumerate(model.events):
+        if e.name == event.name:
+            break
+        if model.stage_index(e.stage) <= model.stage_index(event.stage):
+            out.append(k)
+    return out
+
+
+def fit_latent_p(model: ir.Model, fitted: ir.Model, table: RespondentTable, use: np.ndarray,
+                 fv: FittedValue) -> FittedValue:
+    """``fv`` (an event's ``p`` kept for its score condition) fitted through ``fitted``'s
+    score model; unchanged when no row informs it."""
+    event = model.event(fv.group.target)
+    k_index = model.events.index(event)
+    before = _before(model, event)
+    columns = table.has_event or (True,) * len(model.events)
+    if not columns[k_index] or not all(columns[k] for k in before):
+        return fv
+    col = table.happened[:, k_index]
+    rows = (use & persona_mask(table, fv.group.personas) & (table.reached != UNKNOWN)
+            & (table.reached >= model.stage_index(event.stage)) & (col != UNKNOWN))
+    if before:
+        rows &= (table.happened[:, before] != UNKNOWN).all(axis=1)
+    idx = np.flatnonzero(rows)
+    if idx.size == 0:
+        return fv
+    bits = (table.happened[np.ix_(idx, before)] == 1).astype(np.int8)
+    key = pack(bits) * len(model.personas) + table.persona[idx]
+    _, first, inverse, n = np.unique(key, return_index=True, return_inverse=True,
+                                     return_counts=True)
+    k = np.bincount(inverse.reshape(-1), weights=(col[idx] == 1), minlength=n.size)
+    pi = np.empty(n.size)
+    for c, r in enumerate(idx[first]):
+        q = int(table.persona[r])
+        done = [j for j, b in zip(before, bits[first[c]]) if b]
+        mean = fitted.personas[q].baseline.mean() + sum(
+            fitted.events[j].impact[q].mean() for j in done)
+        var = spread(fitted.personas[q].baseline) ** 2 + sum(
+            spread(fitted.events[j].impact[q]) ** 2 for j in done)
+        pi[c] = chance(event.when, frozenset(model.events[j].name for j in done), mean,
+                       float(np.sqrt(var)))
+    with np.errstate(divide="ignore"):
+        logpost = (k @ np.log(np.outer(pi, _GRID) + 1e-300)
+                   + (n - k) @ np.log1p(-np.outer(pi, _GRID)))
+    if (k > 0).any() and not (pi[k > 0] > 0).all():
+        return fv
+    post = np.exp(logpost - logpost.max())
+    post /= post.sum()
+    mean = float(post @ _GRID)
+    var = float(post @ (_GRID - mean) ** 2)
+    if var <= 0 or float(n @ pi) < 1.0:
+        fv.note = NO_ROWS
+        return fv
+    s = mean * (1 - mean) / var - 1
+    a, b = mean * s, (1 - mean) * s
+    cdf = np.cumsum(post)
+    q = [float(_GRID[min(np.searchsorted(cdf, u), _GRID.size - 1)])
+         for u in (0.025, 0.975, 0.05, 0.95)]
+    fv.fitted, fv.posterior, fv.rows, fv.note = mean, Beta(a, b), int(n.sum()), None
+    fv.ci95, fv.ci90 = (q[0], q[1]), (q[2], q[3])
+    fv.extra["caveat"] = ("its condition reads the score: fitted through the score model "
+                          f"(about {float(n @ pi):,.0f} of its rows met the condition)")
+    return fv
+
+
+__all__ = ["chance", "fit_latent_p"]

@@ -1,0 +1,344 @@
+"""The score model: baselines (mean and spread) and impacts from the survey answers.
+
+A respondent of persona q who answers survey s has the latent score
+
+    y = mu_q + sum_k x_k beta_k + e,   e ~ normal(0, sigma_q^2 + sum_k x_k tau_k^2)
+
+over the events k of the survey's window that happened to them (x_k = 1); ``beta_k`` is the
+impact's mean (per persona group) and ``tau_k`` its spread, kept at the spec's. The answer
+is y rounded and clamped: answer r means y in [r - 0.5, r + 0.5), the lowest and highest
+answers open-ended — an interval-censored likelihood, maximised with scipy.optimize over
+(mu_q, log sigma_q, beta_g). The standard errors are the observed information's (the
+sandwich H^-1 B H^-1 of the per-row scores when a row answers two surveys, whose answers
+share one baseline draw); posteriors are the normals they give (a Laplace approximation
+with flat priors). Answers that every (persona, pattern) cell gives alike carry no noise:
+the fit is then the limit of the maximum likelihood as sigma -> 0 (least squares on the
+answers) with the rounding's own uncertainty (variance 1/12 per cell).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+from ..model import ir
+from ..model.values import Normal
+from .fit_cells import Cells, row_groups
+from .fit_groups import FittedValue, Group, group_ref
+
+#: The smallest baseline spread the fit considers (score points).
+MIN_SD = 0.01
+_Z95, _Z90 = 1.959963984540054, 1.6448536269514722
+_SQRT2PI = math.sqrt(2 * math.pi)
+NOT_IDENTIFIED = "the answers cannot tell it apart from the other values"
+#: Why the impact of an event whose condition reads the score is kept.
+SELECTED_ON_SCORE = ("its condition reads the score, so who had it depends on the score's "
+                     "noise")
+
+
+def spread(d: ir.Dist) -> float:
+    """The standard deviation of a draw of ``d``."""
+    if isinstance(d, ir.Normal):
+        return float(d.sd)
+    if isinstance(d, ir.Uniform):
+        return (d.hi - d.lo) / math.sqrt(12)
+    if isinstance(d, ir.Triangular):
+        a, c, b = d.lo, d.mode, d.hi
+        return math.sqrt(max(a * a + b * b + c * c - a * b - a * c - b * c, 0.0) / 18)
+    pairs = d.outcomes() or [(d.mean(), 1.0)]
+    m = sum(v * w for v, w in pairs)
+    return math.sqrt(max(sum(w * (v - m) ** 2 for v, w in pairs), 0.0))
+
+
+def _pdf(z: np.ndarray) -> np.ndarray:
+    out = np.exp(-0.5 * np.where(np.isfinite(z), z, 0.0) ** 2) / _SQRT2PI
+    return np.where(np.isfinite(z), out, 0.0)
+
+
+class ScoreModel:
+    """The likelihood over answer cells. ``groups``: the impact groups (each an event index
+    and its personas); ``fixed``: float[C] offset of the impacts kept at the spec's."""
+
+    def __init__(self, model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
+                 free: list[bool]):
+        lo, hi = model.scale
+        self.cells, self.Q = cells, len(model.personas)
+        self.lower = np.where(cells.answer <= lo, -np.inf, cells.answer - 0.5)
+        self.upper = np.where(cells.answer >= hi, np.inf, cells.answer + 0.5)
+        C = cells.count.size
+        self.design = np.zeros((C, len(groups)))
+        self.tau2 = np.zeros(C)
+        for j, (k, g) in enumerate(groups):
+            member = np.isin(cells.persona, g.personas) & (cells.x[:, k] == 1)
+            self.design[:, j] = member
+        for k, e in enumerate(model.events):
+            tau = np.array([spread(d) ** 2 for d in e.impact])
+            self.tau2 += cells.x[:, k] * tau[cells.persona]
+        spec = np.array([float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
+                         for k, g in groups])
+        fixed = ~np.asarray(free, dtype=bool)
+        self.offset = self.design[:, fixed] @ spec[fixed] if fixed.any() else np.zeros(C)
+        self.design = self.design[:, ~fixed]
+        self.personas = np.unique(cells.persona)
+        self.pidx = np.searchsorted(self.personas, cells.persona)
+
+    @property
+    def size(self) -> int:
+        return 2 * self.personas.size + self.design.shape[1]
+
+    def split(self, theta: np.ndarray):
+        P = self.personas.size
+        return theta[:P], theta[P:2 * P], theta[2 * P:]
+
+    def per_cell(self, theta: np.ndarray):
+        """(log P, d log P / d theta) per cell: float[C], float[C, K]."""
+        mu, logsd, beta = self.split(theta)
+        sd2 = np.exp(2 * logsd)[self.pidx]
+        s = np.sqrt(sd2 + self.tau2)
+        m = mu[self.pidx] + self.design @ beta + self.offset
+        a, b = (self.lower - m) / s, (self.upper - m) / s
+        prob = np.where(a > 0, special.ndtr(-a) - special.ndtr(-b),
+                        special.ndtr(b) - special.ndtr(a))
+        prob = np.maximum(prob, 1e-300)
+        pa, pb = _pdf(a), _pdf(b)
+        dm = (pa - pb) / (s * prob)
+        az = np.where(np.isfinite(a), a, 0.0) * pa
+        bz = np.where(np.isfinite(b), b, 0.0) * pb
+        ds = (az - bz) / (s * prob) * sd2 / s
+        P = self.personas.size
+        grad = np.zeros((m.size, self.size))
+        grad[np.arange(m.size), self.pidx] = dm
+        grad[np.arange(m.size), P + self.pidx] = ds
+        grad[:, 2 * P:] = self.design * dm[:, None]
+        return np.log(prob), grad
+
+    def nll(self, theta: np.ndarray):
+        logp, grad = self.per_cell(theta)
+        w = self.cells.count
+        return -float(w @ logp), -(w @ grad)
+
+    def start(self) -> np.ndarray:
+        c = self.cells
+        mu = [np.average(c.answer[c.persona == q] - self.offset[c.persona == q],
+                         weights=c.count[c.persona == q]) for q in self.personas]
+        return np.concatenate([mu, np.full(self.personas.size, math.log(1.0)),
+                               np.zeros(self.design.shape[1])])
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        K = theta.size
+        H = np.zeros((K, K))
+        for i in range(K):
+            h = 1e-5 * max(1.0, abs(theta[i]))
+            up, dn = theta.copy(), theta.copy()
+            up[i] += h
+            dn[i] -= h
+            H[:, i] = (self.nll(up)[1] - self.nll(dn)[1]) / (2 * h)
+        return (H + H.T) / 2
+
+    def covariance(self, theta: np.ndarray) -> np.ndarray:
+        """The covariance of the estimates; a parameter along a flat direction of the
+        likelihood (answers that cannot tell it, as when they all sit at one end of the
+        scale) gets an infinite variance."""
+        w, V = np.linalg.eigh(self.hessian(theta))
+        flat = w <= 1e-9 * max(float(np.abs(w).max()), 1e-300)
+        Hinv = (V[:, ~flat] / w[~flat]) @ V[:, ~flat].T
+        groups = row_groups(self.cells.row_cells)
+        if groups is not None:
+            uniq, count = groups
+            grad = self.per_cell(theta)[1]
+            rows = np.zeros((uniq.shape[0], theta.size))
+            for s in range(uniq.shape[1]):
+                ok = uniq[:, s] >= 0
+                rows[ok] += grad[uniq[ok, s]]
+            B = (rows * count[:, None]).T @ rows
+            Hinv = Hinv @ B @ Hinv
+        weak = (V[:, flat] ** 2).sum(axis=1) > 1e-6
+        Hinv[weak, :] = 0.0
+        Hinv[:, weak] = 0.0
+        Hinv[weak, weak] = np.inf
+        return Hinv
+
+
+def _noise_free(sm: ScoreModel) -> bool:
+    """Whether every (survey, persona, pattern) cell gives a single answer, none at the
+    scale's ends, and the spec's impacts have no spread there."""
+    c = sm.cells
+    key = np.column_stack([c.survey, c.persona, c.x])
+    _, inverse = np.unique(key, axis=0, return_inverse=True)
+    if np.unique(inverse).size != inverse.size:
+        return False
+    return bool(np.isfinite(sm.lower).all() and np.isfinite(sm.upper).all()
+                and (sm.tau2 == 0).all())
+
+
+def _least_squares(sm: ScoreModel) -> tuple[np.ndarray, np.ndarray] | None:
+    """The sigma -> 0 fit of noise-free answers: (theta, covariance), or None when the
+    answers do not follow the additive model to within the rounding."""
+    P = sm.personas.size
+    X = np.column_stack([np.eye(P)[sm.pidx], sm.design])
+    y = sm.cells.answer - sm.offset
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    if np.abs(X @ coef - y).max() >= 0.5:
+        return None
+    cov = np.linalg.pinv(X.T @ X) / 12.0
+    theta = np.concatenate([coef[:P], np.full(P, -np.inf), coef[P:]])
+    full = np.zeros((sm.size, sm.size))
+    keep = np.r_[np.arange(P), np.arange(2 * P, sm.size)]
+    full[np.ix_(keep, keep)] = cov
+    return theta, full
+
+
+def identifiable(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]]) -> list[bool]:
+    """Which impact groups the answers inform: some respondent had the event, and its
+    column adds to the rank of the cell design (persona intercepts first)."""
+    personas = np.unique(cells.persona)
+    X = [(cells.persona == q).astype(float) for q in personas]
+    rank = len(X)
+    out = []
+    for k, g in groups:
+        col = (np.isin(cells.persona, g.personas) & (cells.x[:, k] == 1)).astype(float)
+        if not col.any():
+            out.append(False)
+            continue
+        trial = np.column_stack(X + [col])
+        if np.linalg.matrix_rank(trial) > rank:
+            X.append(col)
+            rank += 1
+            out.append(True)
+        else:
+            out.append(False)
+    return out
+
+
+def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
+               kept: dict[int, str] | None = None
+               ) -> tuple[list[FittedValue], dict[tuple[int, int], float]]:
+    """The baselines and impacts, and the impact means per (event, persona) (fitted, or the
+    spec's) for the funnel's slopes. ``kept``: events whose impacts keep the spec's value
+    (entering the latent score as known offsets), each with the reason."""
+    kept = kept or {}
+    fitting = [(k, g) for k, g in groups if k not in kept]
+    free = identifiable(model, cells, fitting) if cells.count.size else [False] * len(fitting)
+    free_iter = iter(free)
+    free = [False if k in kept else next(free_iter) for k, g in groups]
+    means = {(k, q): e.impact[q].mean() for k, e in enumerate(model.events)
+             for q in range(len(model.personas))}
+    if cells.count.size == 0:
+        return _unfitted(model, groups, free, "no survey answers"), means
+    sm = ScoreModel(model, cells, groups, free)
+    fit = _least_squares(sm) if _noise_free(sm) else None
+    if fit is None:
+        res = optimize.minimize(sm.nll, sm.start(), jac=True, method="BFGS",
+                                options={"maxiter": 1000, "gtol": 1e-6})
+        theta = res.x.copy()
+        P = sm.personas.size
+        theta[P:2 * P] = np.maximum(theta[P:2 * P], math.log(MIN_SD))
+        fit = theta, sm.covariance(theta)
+    theta, cov = fit
+    out = _values(model, sm, groups, free, theta, cov, means)
+    _drop_unbounded(model, out, means, groups)
+    index = {e.name: k for k, e in enumerate(model.events)}
+    for fv in out:
+        if fv.kind == "impact" and index[fv.group.target] in kept:
+            fv.note = kept[index[fv.group.target]]
+    return out, means
+
+
+def _unfitted(model, groups, free, why) -> list[FittedValue]:
+    out = []
+    for q, persona in enumerate(model.personas):
+        g = Group("persona", persona.name, "baseline", (q,))
+        ref = ir.PathRef("persona", persona.name, "baseline")
+        out.append(FittedValue("baseline", str(ref), g, persona.baseline.mean(), ref, note=why))
+        out.append(FittedValue("baseline_sd", f"{ref}.sd", g, spread(persona.baseline),
+                               note=why))
+    for k, g in groups:
+        ref = group_ref(model, g)
+        out.append(FittedValue("impact", str(ref), g, _spec_impact(model, k, g), ref,
+                               note=why))
+    return out
+
+
+def _spec_impact(model: ir.Model, k: int, g: Group) -> float:
+    return float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
+
+
+def _exp(x: float) -> float:
+    """exp without overflow (a runaway spread is caught by :func:`_drop_unbounded`)."""
+    return math.exp(min(float(x), 700.0))
+
+
+def _drop_unbounded(model: ir.Model, out: list[FittedValue], means, groups) -> None:
+    """Mark as not identified what ran off the scale: answers all at one end of it leave a
+    baseline's mean (and spread) or an impact free to grow without bound."""
+    lo, hi = model.scale
+    span = float(hi - lo)
+    off = {fv.group.target for fv in out if fv.kind in ("baseline", "baseline_sd")
+           and fv.informed and (not lo - span <= fv.fitted <= hi + span
+                                if fv.kind == "baseline" else fv.fitted > 5 * span)}
+    index = {e.name: k for k, e in enumerate(model.events)}
+    for fv in out:
+        runaway = (fv.kind in ("baseline", "baseline_sd") and fv.group.target in off) or (
+            fv.kind == "impact" and fv.informed and abs(fv.fitted) > 2 * span)
+        if runaway:
+            fv.fitted = fv.posterior = fv.ci95 = fv.ci90 = None
+            fv.note = NOT_IDENTIFIED
+            if fv.kind == "impact":
+                k = index[fv.group.target]
+                for q in fv.group.personas:
+                    means[(k, q)] = model.events[k].impact[q].mean()
+
+
+def _normal_value(fv: FittedValue, mean: float, se: float, rows: int) -> FittedValue:
+    if not (math.isfinite(se) and math.isfinite(mean)):
+        fv.note = NOT_IDENTIFIED
+        return fv
+    fv.fitted, fv.posterior, fv.rows = float(mean), Normal(float(mean), float(se)), rows
+    fv.note = None
+    mean, se = float(mean), float(se)
+    fv.ci95 = (mean - _Z95 * se, mean + _Z95 * se)
+    fv.ci90 = (mean - _Z90 * se, mean + _Z90 * se)
+    return fv
+
+
+def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[FittedValue]:
+    mu, logsd, beta = sm.split(theta)
+    P = sm.personas.size
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    out = _unfitted(model, groups, free, "no survey answers")
+    by_path = {fv.path: fv for fv in out}
+    c = sm.cells
+    for i, q in enumerate(sm.personas):
+        name = model.personas[q].name
+        n = int(c.count[c.persona == q].sum())
+        _normal_value(by_path[f"{name}.baseline"], mu[i], se[i], n)
+        sd_fv = by_path[f"{name}.baseline.sd"]
+        sd_fv.note = None
+        if not np.isfinite(se[P + i]) or not by_path[f"{name}.baseline"].informed:
+            sd_fv.note = NOT_IDENTIFIED
+        elif np.isfinite(logsd[i]):
+            s = se[P + i]
+            sd_fv.fitted, sd_fv.rows = _exp(logsd[i]), n
+            sd_fv.ci95 = (_exp(logsd[i] - _Z95 * s), _exp(logsd[i] + _Z95 * s))
+            sd_fv.ci90 = (_exp(logsd[i] - _Z90 * s), _exp(logsd[i] + _Z90 * s))
+        else:
+            sd_fv.fitted, sd_fv.rows, sd_fv.ci95, sd_fv.ci90 = 0.0, n, (0.0, 0.0), (0.0, 0.0)
+    j = 0
+    for (k, g), ok in zip(groups, free):
+        fv = by_path[str(group_ref(model, g))]
+        if not ok:
+            fv.note = NOT_IDENTIFIED if sm.cells.count.size else fv.note
+            continue
+        member = np.isin(c.persona, g.personas) & (c.x[:, k] == 1)
+        _normal_value(fv, beta[j], se[2 * P + j], int(c.count[member].sum()))
+        if fv.informed:
+            for q in g.personas:
+                means[(k, q)] = float(beta[j])
+        j += 1
+    return out
+
+
+__all__ = ["MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel", "fit_scores",
+           "identifiable", "spread"]
