@@ -271,8 +271,9 @@ def points_hint(value: float) -> str:
 def target_reach(metric: str, lo: float, hi: float) -> str:
     """How far ``metric`` reaches, for a target that is always or never met."""
     return (f"runs from {lo * 100:g}% to {hi * 100:g}%" if metric == "conversion" else
-            "cannot be negative while no value is" if lo == 0 and metric == "revenue" else
-            f"is at least {lo:,g} here" if metric == "revenue" else
+            "is 0 here: every value is 0" if lo == hi == 0 and metric == "revenue" else
+            f"runs from 0 to {hi:,g} here" if lo == 0 and metric == "revenue" else
+            f"runs from {lo:,g} to {hi:,g} here" if metric == "revenue" else
             f"runs from {lo:g} to {hi:g}")
 
 
