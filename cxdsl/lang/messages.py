@@ -194,6 +194,8 @@ VOLUME_POSITIVE_HINT = "the customers who enter the journey per period, as in vo
 VOLUME_NOT_POSITIVE = "volume must be more than 0 customers per period; got '{raw}'"
 VOLUME_TOO_LARGE = "volume '{raw}' is more than {limit:.0e} customers per period"
 VOLUME_LIMIT_HINT = "volume counts customers per period, at most {limit:.0e}; use a longer period"
+MONEY_TOO_LARGE = "{what} is '{raw}', more than {limit:.0e}"
+MONEY_LIMIT_HINT = "an amount of money is at most {limit:.0e}; count it in thousands or millions"
 UNKNOWN_PERIOD = "unknown period '{word}'"
 FUNNEL_METRIC_OF_SURVEY = ("'{survey}.{metric}': {metric} is a funnel metric over all customers, "
                            "not a survey's")
@@ -214,8 +216,19 @@ def probability_hint(value: float, raw: str, is_percent: bool) -> str:
             "write a percentage such as 5%, or a fraction such as 0.05")
 
 
+def percent_not_100(total: float) -> str:
+    """``total`` (a fraction) as a percentage with the digits it takes not to read as
+    100%: 100.0000001%, not 100%."""
+    pct = total * 100
+    for digits in range(6, 18):
+        text = f"{pct:.{digits}g}"
+        if float(text) != 100 or digits == 17:
+            return text + "%"
+    return f"{pct}%"
+
+
 def weights_not_100(total: float) -> str:
-    return f"the weights of discrete(...) add up to {total * 100:g}%, not 100%"
+    return f"the weights of discrete(...) add up to {percent_not_100(total)}, not 100%"
 
 
 def unknown_attribute(name: str, kind: str, who: str, allowed: Sequence[str]) -> str:
@@ -251,7 +264,7 @@ def persona_needs_hint(required: str) -> str:
 
 
 def shares_not_100(total: float) -> str:
-    return f"persona shares add up to {total * 100:g}%, not 100%"
+    return f"persona shares add up to {percent_not_100(total)}, not 100%"
 
 
 def refers_to_later(owner: str, stage: str, name: str, later: str, same_stage: bool) -> str:

@@ -49,8 +49,8 @@ actors, and GitHub sanitises anything that looks like HTML. Labels are therefore
 to one. Actors also lose their commas. A task whose cleaned name would start with a
 keyword of the syntax (``journey``, ``title``, ``section``, ``accTitle``, ``accDescr``) is
 put in quotation marks “…”, and so is one that would start with ``%`` (the journey
-lexer reads a line starting with ``%`` as a comment). A label left without a letter or digit falls back to the
-declaration's name. Emoji and other text pass through unchanged.
+lexer reads a line starting with ``%`` as a comment). A label left without a letter or
+digit falls back to the declaration's name. Emoji and other text pass through unchanged.
 
 DOT (``cxdsl export FILE --to dot``)
 ------------------------------------

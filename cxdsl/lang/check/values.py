@@ -162,6 +162,11 @@ def _report_problem(ctx: Context, problem: Problem, value: ast.Call) -> None:
                 msg.NOT_POSITIVE_HINT)
 
 
+#: The largest amount of money a value or cost may be: far from overflow once multiplied by
+#: a volume (at most 1e15) and squared for an interval.
+MAX_MONEY = 1e15
+
+
 def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
            unit: str | None = None) -> float | None:
     """A plain number of the given kind (probability, number, non-negative); with a
@@ -182,6 +187,10 @@ def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
         return None
     if kind == NON_NEGATIVE and v < 0:
         ctx.err("E302", msg.NEGATIVE.format(what=what, raw=value.raw), value.span)
+        return None
+    if unit and unit.startswith("money") and abs(v) > MAX_MONEY:
+        ctx.err("E302", msg.MONEY_TOO_LARGE.format(what=what, raw=value.raw, limit=MAX_MONEY),
+                value.span, msg.MONEY_LIMIT_HINT.format(limit=MAX_MONEY))
         return None
     return v
 
