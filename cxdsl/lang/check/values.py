@@ -19,6 +19,7 @@ from ...model.attributes import (
     UNITS,
     attributes_of,
 )
+from ...model.paths import MAX_MONEY
 from ...model.values import FORMS, Problem, ValueForm, forms_for
 from .. import ast
 from .. import messages as msg
@@ -160,11 +161,6 @@ def _report_problem(ctx: Context, problem: Problem, value: ast.Call) -> None:
         arg = args[problem.arg]
         ctx.err("E303", msg.NOT_POSITIVE.format(name=value.func.text, raw=arg.value.raw), arg.span,
                 msg.NOT_POSITIVE_HINT)
-
-
-#: The largest amount of money a value or cost may be: far from overflow once multiplied by
-#: a volume (at most 1e15) and squared for an interval.
-MAX_MONEY = 1e15
 
 
 def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
