@@ -8,6 +8,7 @@ syntax errors are reported together at a cost linear in its size.
 
 from __future__ import annotations
 
+import gc
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -378,6 +379,18 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
 
     Returns None only when nothing could be parsed at all."""
     diags = diags if diags is not None else Diagnostics()
+    # The trees hold no reference cycles; the cycle collector, run again and again over a
+    # large file's growing trees, would make parsing slower than linear in its size.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, path, diags)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(text: str, path: str, diags: Diagnostics) -> ast.Module | None:
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # a BOM: keep every offset
     lone_cr = re.search(r"\r(?!\n)", text)
