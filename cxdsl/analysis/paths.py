@@ -59,5 +59,8 @@ def check_values(path: ir.PathRef, values: Sequence[float], model: ir.Model) -> 
                                 "keep the values within 0..1 (0%..100%)")
         if problem.kind == paths.NEGATIVE_SHARE:
             raise AnalysisError(f"{path} would reach {v:g}; a share must be >= 0")
+        if problem.kind == paths.MONEY_TOO_LARGE:
+            raise AnalysisError(f"{path} would reach {v:g}; money is at most "
+                                f"{paths.MAX_MONEY:.0e}")
         raise AnalysisError(f"{path} would reach {v:g}, outside the scale "
                             f"{model.scale[0]}..{model.scale[1]}")

@@ -439,10 +439,36 @@ def emit(result: dict, as_json: bool, output: str | None, render) -> None:
 
 
 def make_console():
-    """The console of a command's human output on stdout."""
-    from rich.console import Console  # lazy: rich, see the module docstring
+    """The console of a command's human output on stdout.
 
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    A table is printed whole: no name or number is cut to fit the width. A table that
+    would lose characters at the terminal's width (its headers may wrap) is printed at its
+    own width, and the terminal wraps its lines; when stdout is not a terminal (a pipe, a
+    file) text is not wrapped at a pretended 80 columns either."""
+    from rich.console import Console  # lazy: rich, see the module docstring
+    from rich.table import Table  # lazy: rich, see the module docstring
+
+    class _WholeTables(Console):
+        def _cuts(self, table, width: int) -> int:
+            """How many cells ``table`` ends with '…' at ``width``."""
+            lines = self.render_lines(table, self.options.update_width(width), pad=False)
+            return sum(seg.text.count("…") for line in lines for seg in line)
+
+        def print(self, *objects, **kwargs):
+            wide = self.options.update_width(100_000)
+            tables = [o for o in objects if isinstance(o, Table)]
+            need = max((self.measure(t, options=wide).maximum for t in tables), default=0)
+            if need <= self.width or not any(
+                    self._cuts(t, self.width) > self._cuts(t, need) for t in tables):
+                return super().print(*objects, **kwargs)
+            width, self.width = self.width, need
+            try:
+                return super().print(*objects, **kwargs)
+            finally:
+                self.width = width
+
+    return _WholeTables(file=sys.stdout, highlight=False,
+                        soft_wrap=not sys.stdout.isatty())
 
 
 def to_json(obj) -> str:

@@ -28,6 +28,7 @@ from .common import (
     customers_option,
     engine_option,
     load_or_exit,
+    make_console,
     progress_after,
     report,
     seed_option,
@@ -269,8 +270,7 @@ def command(file, customers, seed, scenario, engine, threads, precision, as_json
         if output is None:
             click.echo(document, nl=False)
     else:
-        console = Console(file=sys.stdout, highlight=False,
-                          soft_wrap=False)
+        console = make_console()
         render_human(result, model, console)
         if precision is not None and not result.exact:
             hw = result.half_width()

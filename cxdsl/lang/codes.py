@@ -69,8 +69,8 @@ ROWS: tuple[tuple[str, str, str], ...] = (
      "A number such as `1__0` or `5_`."),
     ("E302", "value out of range",
      "A probability outside 0%..100%, a negative share or cost, a `volume` that is not more than "
-     "0 or is above 1e15, a conversion target that is not a share, a target that is always met "
-     "or can never be met."),
+     "0 or is above 1e15, a value or cost above 1e15, a conversion target that is not a share, "
+     "a target that is always met or can never be met."),
     ("E303", "bad distribution",
      "Wrong number of arguments, sd < 0, lo > hi, a mode outside lo..hi, negative or all-zero "
      "discrete weights."),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -95,11 +97,11 @@ class Diagnostics:
 
     def error(self, code: str, message: str, span: Span | None = None,
               hint: str | None = None) -> None:
-        self.add(Diagnostic(ERROR, code, message, span, hint))
+        self.add(Diagnostic(ERROR, code, shorten(message), span, shorten(hint)))
 
     def warning(self, code: str, message: str, span: Span | None = None,
                 hint: str | None = None) -> None:
-        self.add(Diagnostic(WARNING, code, message, span, hint))
+        self.add(Diagnostic(WARNING, code, shorten(message), span, shorten(hint)))
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
         for d in diags:
@@ -141,27 +143,84 @@ class CompileError(Exception):
         return render(self.diagnostics, self.sources, color=color)
 
 
+#: A word of a message longer than this (a 5,000-digit number, say) is cut: the source
+#: line under the message shows it already.
+_LONG_WORD = re.compile(r"[^\s'\"]{61,}")
+
+
+def shorten(text: str | None) -> str | None:
+    """``text`` with every very long word cut to its start and end and its length."""
+    if text is None or len(text) <= 60:
+        return text
+    return _LONG_WORD.sub(lambda m: f"{m.group()[:20]}…{m.group()[-6:]} "
+                                    f"({len(m.group()):,} characters)", text)
+
+
+# --------------------------------------------------------------------------- columns
+
+#: Columns of a tab stop in ``path:line:col``: 8, as in GCC, Vim and Emacs by default.
+TABSTOP = 8
+
+
+def char_width(ch: str) -> int:
+    """Screen columns of one character: 2 for wide (CJK, most emoji), 0 for combining
+    marks and zero-width characters, else 1."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str, tabstop: int = TABSTOP, start: int = 0) -> int:
+    """Screen columns ``text`` takes when it starts at screen column ``start`` (0-based):
+    a tab runs to the next multiple of ``tabstop``."""
+    col = start
+    for ch in text:
+        col = (col // tabstop + 1) * tabstop if ch == "\t" else col + char_width(ch)
+    return col - start
+
+
+def display_column(line: str, col: int) -> int:
+    """The 1-based screen column of the character at code-point column ``col`` of
+    ``line``: what GCC prints by default, Vim's ``%v`` reads and Emacs's compilation mode
+    counts."""
+    return display_width(line[: col - 1]) + 1
+
+
+def source_line(source: str, line: int) -> str | None:
+    """Line ``line`` (1-based) of ``source``, lines ending only at LF (a CR before it
+    dropped): a U+2028 or a form feed inside a label does not start a line."""
+    lines = source.split("\n")
+    return lines[line - 1].removesuffix("\r") if 1 <= line <= len(lines) else None
+
+
 # --------------------------------------------------------------------------- rendering
 
 _MAX_SHOWN = 100  # characters of a long source line shown around the caret
+#: Characters a terminal would not show in one column (line and paragraph separators,
+#: control characters other than the tab): shown as U+FFFD so the caret stays aligned.
+_UNSHOWABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 
 
 def _excerpt(line: str, col: int, end_col: int) -> tuple[str, int, int]:
     """Expand tabs and, for a very long line, cut a window around the span.
 
     Returns the text to show and the 0-based display columns of the caret run."""
-    start = len(line[: col - 1].expandtabs(4))
-    width = max(1, len(line[col - 1: end_col - 1].expandtabs(4)))
+    line = _UNSHOWABLE.sub("\ufffd", line)
     shown = line.expandtabs(4)
+    first = len(line[: col - 1].expandtabs(4))  # indices into ``shown``
+    last = len(line[: end_col - 1].expandtabs(4))
+    prefix = suffix = ""
     if len(shown) > _MAX_SHOWN:
-        left = max(0, start - _MAX_SHOWN // 3)
+        left = max(0, first - _MAX_SHOWN // 3)
         right = left + _MAX_SHOWN
         prefix = "…" if left > 0 else ""
         suffix = "…" if right < len(shown) else ""
-        shown = prefix + shown[left:right] + suffix
-        start = start - left + len(prefix)
-        width = max(1, min(width, _MAX_SHOWN - (start - len(prefix))))
-    return shown, start, width
+        shown = shown[left:right]
+        first, last = first - left, min(last - left, len(shown))
+    # the caret in screen columns: a wide character (CJK, most emoji) takes two
+    start = display_width(prefix + shown[:first])
+    width = max(1, display_width(shown[first:last]))
+    return prefix + shown + suffix, start, width
 
 
 def render_one(d: Diagnostic, source: str | None, color: bool = False) -> str:
@@ -171,13 +230,13 @@ def render_one(d: Diagnostic, source: str | None, color: bool = False) -> str:
     sev = paint(d.severity, "1;31" if d.is_error else "1;33")
     where = ""
     s = d.span
+    text = None if s is None or source is None else source_line(source, s.line)
     if s is not None:
-        where = f"{s.path}:{s.line}:{s.col}: "
+        col = s.col if text is None else display_column(text, s.col)
+        where = f"{s.path}:{s.line}:{col}: "
     out = [f"{where}{sev}[{d.code}]: {d.message}"]
     if s is not None and source is not None:
-        lines = source.splitlines()
-        if 1 <= s.line <= len(lines):
-            text = lines[s.line - 1]
+        if text is not None:
             end_col = s.end_col if s.end_line == s.line else len(text) + 1
             end_col = max(end_col, s.col + 1)
             shown, start, width = _excerpt(text, s.col, end_col)

@@ -172,6 +172,7 @@ SMALLER_FIRST_HINT = "write the smaller value after 'from'"
 SWEPT_TWICE = "'{path}' is swept twice (first at line {line})"
 SWEEP_NOT_PROBABILITY = "sweep of {path} reaches {shown}, which is not a probability"
 SWEEP_NEGATIVE_SHARE = "sweep of {path} reaches {shown}; a share must be >= 0"
+SWEEP_MONEY_TOO_LARGE = "sweep of {path} reaches {shown}, more than 1e+15"
 SWEEP_OUTSIDE_SCALE = "sweep of {path} reaches {shown}, outside the scale {lo}..{hi}"
 SWEEP_STOPS_SHORT = "the sweep stops at {shown}, not at {stop}"
 DIVIDING_STEP_HINT = "a step that divides {span} reaches the end"
@@ -194,6 +195,8 @@ VOLUME_POSITIVE_HINT = "the customers who enter the journey per period, as in vo
 VOLUME_NOT_POSITIVE = "volume must be more than 0 customers per period; got '{raw}'"
 VOLUME_TOO_LARGE = "volume '{raw}' is more than {limit:.0e} customers per period"
 VOLUME_LIMIT_HINT = "volume counts customers per period, at most {limit:.0e}; use a longer period"
+MONEY_TOO_LARGE = "{what} is '{raw}', more than {limit:.0e}"
+MONEY_LIMIT_HINT = "an amount of money is at most {limit:.0e}; count it in thousands or millions"
 UNKNOWN_PERIOD = "unknown period '{word}'"
 FUNNEL_METRIC_OF_SURVEY = ("'{survey}.{metric}': {metric} is a funnel metric over all customers, "
                            "not a survey's")
@@ -214,8 +217,19 @@ def probability_hint(value: float, raw: str, is_percent: bool) -> str:
             "write a percentage such as 5%, or a fraction such as 0.05")
 
 
+def percent_not_100(total: float) -> str:
+    """``total`` (a fraction) as a percentage with the digits it takes not to read as
+    100%: 100.0000001%, not 100%."""
+    pct = total * 100
+    for digits in range(6, 18):
+        text = f"{pct:.{digits}g}"
+        if float(text) != 100 or digits == 17:
+            return text + "%"
+    return f"{pct}%"
+
+
 def weights_not_100(total: float) -> str:
-    return f"the weights of discrete(...) add up to {total * 100:g}%, not 100%"
+    return f"the weights of discrete(...) add up to {percent_not_100(total)}, not 100%"
 
 
 def unknown_attribute(name: str, kind: str, who: str, allowed: Sequence[str]) -> str:
@@ -251,7 +265,7 @@ def persona_needs_hint(required: str) -> str:
 
 
 def shares_not_100(total: float) -> str:
-    return f"persona shares add up to {total * 100:g}%, not 100%"
+    return f"persona shares add up to {percent_not_100(total)}, not 100%"
 
 
 def refers_to_later(owner: str, stage: str, name: str, later: str, same_stage: bool) -> str:
@@ -271,8 +285,9 @@ def points_hint(value: float) -> str:
 def target_reach(metric: str, lo: float, hi: float) -> str:
     """How far ``metric`` reaches, for a target that is always or never met."""
     return (f"runs from {lo * 100:g}% to {hi * 100:g}%" if metric == "conversion" else
-            "cannot be negative while no value is" if lo == 0 and metric == "revenue" else
-            f"is at least {lo:,g} here" if metric == "revenue" else
+            "is 0 here: every value is 0" if lo == hi == 0 and metric == "revenue" else
+            f"runs from 0 to {hi:,g} here" if lo == 0 and metric == "revenue" else
+            f"runs from {lo:,g} to {hi:,g} here" if metric == "revenue" else
             f"runs from {lo:g} to {hi:g}")
 
 

@@ -2,11 +2,13 @@
 
 Lark (LALR, positions on) parses with ``grammar/cxj.lark``; a separate Transformer builds
 the frozen AST. Syntax errors become friendly diagnostics; after one, the offending line is
-blanked out and parsing resumes, so a file's syntax errors are reported together.
+blanked out and the lines around it are parsed again (not the whole file), so a file's
+syntax errors are reported together at a cost linear in its size.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +23,7 @@ from .diagnostics import Diagnostics, Span, did_you_mean
 from .grammar import COMMENT_SCAN, STATEMENT_KEYWORDS, STRING_OR_COMMENT, WORD, lark_parser
 from .grammar import grammar_text as grammar_text  # also read as parser.grammar_text()
 from .grammar import keywords as keywords  # also read as parser.keywords()
+from .syntax_site import BRACES
 
 #: Deepest condition nesting accepted (``not not ...``, ``a and (b or (c ...))``).
 MAX_NESTING = 64
@@ -296,12 +299,98 @@ def _too_deep(tree: Tree) -> Tree | None:
     return None
 
 
+#: A line where a statement that stands outside blocks can start (``for`` lines belong to
+#: the statement above them).
+_STATEMENT_LINE = re.compile(r"[ \t\f]*(?:" + "|".join(
+    k for k in STATEMENT_KEYWORDS if k != "for") + r")(?![A-Za-z0-9_])")
+
+
+def _parse_region(work: str, start: int, end: int) -> Tree:
+    """The Lark tree of ``work[start:end]`` (``start`` a line start), positions as in
+    ``work``: the text before is handed over as blanks, which the lexer takes in two
+    tokens."""
+    lines = work.count("\n", 0, start)
+    return lark_parser().parse(" " * (start - lines) + "\n" * lines + work[start:end])
+
+
+def _chunk_around(work: str, lo: int, offset: int) -> tuple[int, int]:
+    """(start, end) of the lines around the syntax error at ``offset``, from the last
+    statement start at or before its line to the first after it, both outside scenario
+    blocks; ``lo`` is such a statement start at or before the error."""
+    error_line = work.rfind("\n", 0, offset) + 1
+    start, at, depth, n = lo, lo, 0, len(work)
+    while at < n:
+        end = work.find("\n", at)
+        end = n if end < 0 else end + 1
+        if depth == 0 and _STATEMENT_LINE.match(work, at):
+            if at > error_line:
+                return start, at
+            start = at
+        if "{" in work[at:end] or "}" in work[at:end]:
+            for m in BRACES.finditer(work, at, end):
+                depth = (depth + 1 if m.group() == "{" else
+                         max(0, depth - 1) if m.group() == "}" else depth)
+        at = end
+    return start, n
+
+
+def _error_offset(exc: UnexpectedInput, n: int) -> int:
+    tok = getattr(exc, "token", None)
+    if ((tok is not None and tok.type == "$END") or exc.pos_in_stream is None
+            or exc.pos_in_stream < 0):  # the end of the input
+        return n
+    return min(exc.pos_in_stream, n)
+
+
+def _parse_tree(work: str, path: str, diags: Diagnostics) -> Tree | None:
+    """The Lark tree of ``work``, syntax errors reported; None when parsing gave up.
+
+    After an error, only the lines around it (from a statement start to the next, outside
+    blocks) are parsed again, with the mistake blanked out, until they parse: recovery
+    stays linear in the file's size. The lines before the error parse as they are and
+    parsing goes on after the chunk."""
+    trees, pos, n, errors = [], 0, len(work), 0
+    while pos < n:
+        try:
+            trees.append(_parse_region(work, pos, n))
+            break
+        except UnexpectedInput as exc:
+            start, end = _chunk_around(work, pos, _error_offset(exc, n))
+        if start > pos:
+            trees.append(_parse_region(work, pos, start))
+        while True:
+            try:
+                trees.append(_parse_region(work, start, end))
+                break
+            except UnexpectedInput as exc:
+                errors += 1
+                diag, blanked = syntax_errors.explain(exc, work[:end], path)
+                diags.error(*diag)
+                if blanked == work[:end] or errors > MAX_SYNTAX_ERRORS:
+                    return None
+                work = blanked + work[end:]
+        pos = end
+    return Tree("start", [child for t in trees for child in t.children])
+
+
 def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
           ) -> ast.Module | None:
     """Parse ``text`` into a Module, appending syntax errors to ``diags``.
 
     Returns None only when nothing could be parsed at all."""
     diags = diags if diags is not None else Diagnostics()
+    # The trees hold no reference cycles; the cycle collector, run again and again over a
+    # large file's growing trees, would make parsing slower than linear in its size.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, path, diags)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(text: str, path: str, diags: Diagnostics) -> ast.Module | None:
     if text.startswith("\ufeff"):
         text = " " + text[1:]  # a BOM: keep every offset
     lone_cr = re.search(r"\r(?!\n)", text)
@@ -318,17 +407,7 @@ def parse(text: str, path: str = "<string>", diags: Diagnostics | None = None
                     Span.of(path, work, deep_paren),
                     "split the condition into events whose conditions refer to each other")
         return None
-    tree = None
-    for _ in range(MAX_SYNTAX_ERRORS + 1):
-        try:
-            tree = lark_parser().parse(work)
-            break
-        except UnexpectedInput as exc:
-            diag, blanked = syntax_errors.explain(exc, work, path)
-            diags.error(*diag)
-            if blanked == work:
-                break
-            work = blanked
+    tree = _parse_tree(work, path, diags)
     if tree is None:
         return None
     deep = _too_deep(tree)

@@ -83,6 +83,24 @@ def _unexpected_character(site: CharacterSite) -> tuple:
     return ("E101", f"unexpected character {shown}", span, hint)
 
 
+def _dash_in_name(site: CharacterSite) -> str | None:
+    name = re.search(r"(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*$", site.before)
+    if site.char not in "-+" or not name or not re.match(r"[A-Za-z_]", site.next_char):
+        return None
+    whole = name.group() + re.match(r"[A-Za-z0-9_+-]*", site.text[site.offset:]).group()
+    return f"names join words with _, not '{site.char}': {re.sub(r'[+-]', '_', whole)}"
+
+
+def _semicolon_in_call(site: CharacterSite) -> str | None:
+    line = site.before[site.before.rfind("\n") + 1:]
+    if site.char != ";" or line.count("(") <= line.count(")"):
+        return None
+    call = re.search(r"[A-Za-z_][A-Za-z0-9_]*\([^()]*$", line)
+    rest = re.match(r"[^)\n]*\)?", site.text[site.offset:]).group()
+    example = (call.group() + rest).replace(";", ",") if call else "normal(-2.5, 0.7)"
+    return f"arguments are separated by ',', as in {example}"
+
+
 def _curly_quote(site: CharacterSite) -> str | None:
     # "" (past the end) is in every string: it gets this hint too
     if site.char in "\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb":
@@ -144,7 +162,8 @@ def _by_character(site: CharacterSite) -> str | None:
 
 
 #: Hints for an unexpected character, tried in order (the first that answers is given).
-CHARACTER_HINTS = (_curly_quote, _percent_after_space, _single_equals_after_score, _slash,
+CHARACTER_HINTS = (_dash_in_name, _semicolon_in_call, _curly_quote, _percent_after_space,
+                   _single_equals_after_score, _slash,
                    _not_equal, _doubled_and_or, _by_character)
 #: Explainers for an unexpected character, tried in order; the last one always answers.
 CHARACTER_RULES = (_bad_escape, _unterminated_string, _unexpected_character)

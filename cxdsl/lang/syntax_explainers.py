@@ -218,6 +218,21 @@ def _quoted_text_as_value(site: ErrorSite) -> tuple | None:
             Span.of_token(site.path, prev), f"as in {example}")
 
 
+def _label_after_attributes(site: ErrorSite) -> tuple | None:
+    named = re.match(r"[ \t]*(persona|stage|event|survey|scenario)[ \t]+[A-Za-z_][A-Za-z0-9_]*",
+                     site.text[site.line_start:site.span.start])
+    if not (site.token_is("STRING") and named) or named.end() == len(
+            site.text[site.line_start:site.span.start].rstrip()) or re.match(
+            r'[ \t]*"', site.text[site.line_start + named.end():]):  # labelled already
+        return None
+    line = site.text[site.line_start:site.line_end]
+    at, tok = site.span.start - site.line_start, str(site.token)
+    rest = (line[named.end():at].rstrip() + line[at + len(tok):]).split("#")[0].rstrip()
+    example = f"{named.group().strip()} {tok}{rest}"
+    return ("E104", f"the label of {named.group(1)} goes right after its name", site.span,
+            f"as in {example}")
+
+
 def _discrete_without_pairs(site: ErrorSite) -> tuple | None:
     if site.call is None or str(site.call) != "discrete" or not (
             site.token_is("EQUAL", "NUMBER", "COLON")
@@ -338,7 +353,8 @@ RULES = (
     _brace_closing_nothing, _brace_on_its_own_line, _remove_outside_block,
     _change_outside_block, _when_glued_to_name, _unknown_statement_word,
     _survey_without_at, _volume_without_number, _keyword_as_name,
-    _name_as_value, _for_without_persona, _quoted_text_as_value, _discrete_without_pairs,
+    _name_as_value, _for_without_persona, _quoted_text_as_value, _label_after_attributes,
+    _discrete_without_pairs,
     _comma_in_number, _keyword_name_in_capitals, _other_word_for_when,
     _second_removed_event, _name_in_call, _space_in_number, _comma_between_attributes,
     stray_word, reserved_name, _example_mistake, _unexpected_token,

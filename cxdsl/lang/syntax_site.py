@@ -62,14 +62,27 @@ def or_list(items: list[str]) -> str:
 
 
 def open_brace(text: str, offset: int) -> int | None:
-    """Offset of the '{' of the scenario block open at ``offset``, or None."""
-    brace = None
-    for m in BRACES.finditer(text, 0, offset):
-        if m.group() == "{":
-            brace = m.start()
-        elif m.group() == "}":
-            brace = None
-    return brace
+    """Offset of the '{' of the scenario block open at ``offset``, or None: the last
+    brace before ``offset`` outside strings and comments, when it is a '{'.
+
+    Read backwards, line by line (no string or comment spans a line break), so the cost
+    is the distance to that brace, not to the start of the file."""
+    end = offset
+    while end > 0:
+        at = max(text.rfind("{", 0, end), text.rfind("}", 0, end))
+        if at < 0:
+            return None
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        stop = min(offset, len(text) if line_end < 0 else line_end)
+        last = None
+        for m in BRACES.finditer(text, line_start, stop):
+            if m.group() in "{}":
+                last = m
+        if last is not None:
+            return last.start() if last.group() == "{" else None
+        end = line_start
+    return None
 
 
 def code_of(line: str) -> str:

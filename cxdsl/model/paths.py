@@ -38,6 +38,11 @@ NOT_FINITE = "not finite"
 NOT_PROBABILITY = "not a probability"
 NEGATIVE_SHARE = "negative share"
 OUTSIDE_SCALE = "outside the scale"
+MONEY_TOO_LARGE = "money too large"
+
+#: The largest amount of money a value or cost may be: far from overflow once multiplied by
+#: a volume (at most 1e15) and squared for an interval.
+MAX_MONEY = 1e15
 
 #: Attributes whose values are probabilities, in [0, 1].
 PROBABILITY_ATTRIBUTES = ("advance", "p")
@@ -154,6 +159,8 @@ def range_problem(path: ir.PathRef, value: float, scale: tuple[int, int]
         return ValueProblem(NEGATIVE_SHARE, path, value, scale)
     if path.attr == "baseline" and not scale[0] <= value <= scale[1]:
         return ValueProblem(OUTSIDE_SCALE, path, value, scale)
+    if path.attr == "value" and abs(value) > MAX_MONEY:
+        return ValueProblem(MONEY_TOO_LARGE, path, value, scale)
     return None
 
 

@@ -15,9 +15,10 @@ renders inside a fenced ```` ```mermaid ```` block of any Markdown file:
   probability when it is 100%);
 * the actors of a task are the personas the event can happen to (p > 0), by label. When
   personas differ in p, or in the score below, the event becomes one task per group of
-  personas that share both, each with its own probability;
-* a stage without events gets one neutral task, ``no moments of truth``, so that its
-  section still shows;
+  personas that share both, each with its own probability; personas with p = 0 are in
+  no task, and an event with p = 0 for everyone has none;
+* a stage without events (that can happen) gets one neutral task, ``no moments of
+  truth``, so that its section still shows;
 * each survey is a neutral task (score 3, every persona: everyone who gets there is
   asked) after the events of the stage it asks at, ``survey LABEL (NAME)`` (``headline
   survey …`` for the headline one, the implicit ``customers`` survey included); the
@@ -53,8 +54,9 @@ actors, and GitHub sanitises anything that looks like HTML. Labels are therefore
 ``>`` become ``‹`` and ``›``, control characters become spaces, and runs of spaces shrink
 to one. Actors also lose their commas. A task whose cleaned name would start with a
 keyword of the syntax (``journey``, ``title``, ``section``, ``accTitle``, ``accDescr``) is
-put in quotation marks “…”. A label left without a letter or digit falls back to the
-declaration's name. Emoji and other text pass through unchanged.
+put in quotation marks “…”, and so is one that would start with ``%`` (the journey
+lexer reads a line starting with ``%`` as a comment). A label left without a letter or
+digit falls back to the declaration's name. Emoji and other text pass through unchanged.
 
 DOT (``cxdsl export FILE --to dot``)
 ------------------------------------
@@ -311,7 +313,8 @@ def _mermaid_label(decl, *, actor: bool = False) -> str:
 
 
 def _guard_keyword(text: str) -> str:
-    if text.lower().startswith(_MERMAID_KEYWORDS):
+    # a task line starting with '%' is a comment to Mermaid's journey lexer, not only '%%'
+    if text.startswith("%") or text.lower().startswith(_MERMAID_KEYWORDS):
         return f"“{text}”"
     return text
 
@@ -405,21 +408,21 @@ def _mermaid_task_name(model: ir.Model, e: ir.Event, name: str, p: float,
 def _mermaid_event_tasks(model: ir.Model, stage: ir.Stage, actors: list[str]) -> list[str]:
     """The task lines of a stage's events, or the neutral task of a stage without any."""
     lines: list[str] = []
-    events = [e for e in model.events if e.stage == stage.name]
+    # personas an event never happens to are no task of it; an event that happens to
+    # nobody has no task at all
+    events = [e for e in model.events if e.stage == stage.name and any(p > 0 for p in e.p)]
     if not events:
         return [f"      no moments of truth: 3: {', '.join(actors)}"]
     for e in events:
         name = _mermaid_label(e)
         groups: dict[tuple[str, int], list[str]] = {}
         for q, (p, d) in enumerate(zip(e.p, e.impact)):
-            task = _mermaid_task_name(model, e, name, p, model.personas[q].name)
-            key = (task, mermaid_score(d.mean(), model.scale))
-            groups.setdefault(key, [])
             if p > 0:
-                groups[key].append(actors[q])
+                task = _mermaid_task_name(model, e, name, p, model.personas[q].name)
+                groups.setdefault((task, mermaid_score(d.mean(), model.scale)), []).append(
+                    actors[q])
         for (task, score), who in groups.items():
-            tail = f": {', '.join(who)}" if who else ""
-            lines.append(f"      {_guard_keyword(task)}: {score}{tail}")
+            lines.append(f"      {_guard_keyword(task)}: {score}: {', '.join(who)}")
     return lines
 
 

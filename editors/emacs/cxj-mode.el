@@ -151,7 +151,6 @@ Scenario blocks nest; `for' lines sit under the stage or event they refine."
   (setq-local font-lock-defaults '(cxj-font-lock-keywords))
   (setq-local indent-line-function #'cxj-indent-line)
   (setq-local indent-tabs-mode nil)
-  (setq-local tab-width cxj-indent-offset)
   (setq-local compile-command
               (concat cxj-cxdsl-program " check "
                       (when buffer-file-name

@@ -100,10 +100,10 @@ def test_tabs_are_accepted(tmp_path, cxdsl_cli):
     assert_clean(cxdsl_cli("check", path))
 
 
-def test_tabs_count_as_one_column(tmp_path, cxdsl_cli):
+def test_tabs_run_to_the_next_multiple_of_8_columns(tmp_path, cxdsl_cli):
     path = write(tmp_path, "tabs.cxj", GOOD.replace("stage T\n", "stage\tT\tadvanc=1\n"))
     m = assert_error(cxdsl_cli("check", path), "E204", str(path), 4)
-    assert int(m["col"]) == len("stage\tT\t") + 1
+    assert int(m["col"]) == len("stage\tT\t".expandtabs(8)) + 1
 
 
 def test_a_file_without_a_final_newline_is_accepted(tmp_path, cxdsl_cli):

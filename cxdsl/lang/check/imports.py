@@ -12,13 +12,13 @@ from .context import Context
 
 def run(ctx: Context) -> None:
     module = ctx.module
-    root = os.path.realpath(ctx.base_dir or os.getcwd())
+    directory = os.path.realpath(ctx.base_dir or os.getcwd())
     seen: set[str] = set()
     chain: list[str] = []
     if module.path and not module.path.startswith("<"):
         seen.add(os.path.realpath(module.path))
         chain.append(os.path.realpath(module.path))
-    _flatten(ctx, module, root, root, chain, seen, ctx.statements)
+    _flatten(ctx, module, directory, chain, seen, ctx.statements)
     for st in ctx.statements:
         ctx.by_kind.setdefault(type(st), []).append(st)
 
@@ -27,18 +27,20 @@ def _failed(ctx: Context) -> None:
     ctx.symbols.incomplete = True
 
 
-def _flatten(ctx: Context, module: ast.Module, directory: str, root: str,
+def _flatten(ctx: Context, module: ast.Module, directory: str,
              chain: list[str], seen: set[str], out: list) -> None:
     """Append the statements of ``module`` to ``out``, imports replaced by the statements
-    of the files they name, resolved against the importing file's directory; ``chain``:
-    the files importing the one being read, outermost first.
+    of the files they name, resolved against the importing file's directory (and, unless
+    outside imports are allowed, inside that directory's tree: a file is valid or not
+    whoever imports it); ``chain``: the files importing the one being read, outermost
+    first.
 
     Without recursion: an import chain may be thousands of files long."""
     on_chain = set(chain)
-    # (statements left, directory, root, whether the frame's file is on the chain)
-    stack = [(iter(module.statements), directory, root, False)]
+    # (statements left, directory, whether the frame's file is on the chain)
+    stack = [(iter(module.statements), directory, False)]
     while stack:
-        statements, directory, root, pushed = stack[-1]
+        statements, directory, pushed = stack[-1]
         st = next(statements, None)
         if st is None:
             stack.pop()
@@ -48,7 +50,7 @@ def _flatten(ctx: Context, module: ast.Module, directory: str, root: str,
         if not isinstance(st, ast.Import):
             out.append(st)
             continue
-        target = _target(ctx, st, directory, root, chain, on_chain, seen)
+        target = _target(ctx, st, directory, chain, on_chain, seen)
         if target is None:
             continue
         sub = ctx.loader(target, st.path.span)
@@ -57,11 +59,10 @@ def _flatten(ctx: Context, module: ast.Module, directory: str, root: str,
             continue
         chain.append(target)
         on_chain.add(target)
-        stack.append((iter(sub.statements), os.path.dirname(target),
-                      os.path.dirname(target) if ctx.allow_outside else root, True))
+        stack.append((iter(sub.statements), os.path.dirname(target), True))
 
 
-def _target(ctx: Context, st: ast.Import, directory: str, root: str, chain: list[str],
+def _target(ctx: Context, st: ast.Import, directory: str, chain: list[str],
             on_chain: set[str], seen: set[str]) -> str | None:
     """The real path of the file an import names, or None when it is not to be read
     (an error reported, or a file merged already)."""
@@ -76,8 +77,8 @@ def _target(ctx: Context, st: ast.Import, directory: str, root: str, chain: list
         ctx.err("E001", msg.UNUSABLE_IMPORT.format(rel=rel), st.path.span)
         _failed(ctx)
         return None
-    if not ctx.allow_outside and not (target == root or target.startswith(
-            root.rstrip(os.sep) + os.sep)):
+    if not ctx.allow_outside and not (target == directory or target.startswith(
+            directory.rstrip(os.sep) + os.sep)):
         ctx.err("E502", msg.IMPORT_OUTSIDE.format(rel=rel), st.path.span, msg.OUTSIDE_IMPORT_HINT)
         _failed(ctx)
         return None

@@ -22,7 +22,9 @@ MAX_SWEEP_POINTS = 100_000
 _OUT_OF_RANGE = {paths.NOT_PROBABILITY: (msg.SWEEP_NOT_PROBABILITY,
                                          msg.PROBABILITY_RANGE_HINT),
                  paths.NEGATIVE_SHARE: (msg.SWEEP_NEGATIVE_SHARE, None),
-                 paths.OUTSIDE_SCALE: (msg.SWEEP_OUTSIDE_SCALE, None)}
+                 paths.OUTSIDE_SCALE: (msg.SWEEP_OUTSIDE_SCALE, None),
+                 paths.MONEY_TOO_LARGE: (msg.SWEEP_MONEY_TOO_LARGE, msg.MONEY_LIMIT_HINT.format(
+                     limit=paths.MAX_MONEY))}
 
 
 def run(ctx: Context) -> None:

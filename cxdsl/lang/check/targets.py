@@ -19,20 +19,24 @@ from .context import Context
 def run(ctx: Context) -> None:
     model = ctx.model
     # targets are also met or missed by the scenarios and sweeps, whose values count
-    lowest_value = min([0.0] + [p.value for p in ctx.personas] + [
+    written = [p.value for p in ctx.personas] + [
         float(n.value) for n in _written_values(ctx.statements, "value")
-        if n.value is not None])
+        if n.value is not None]
+    value_range = (min([0.0] + written), max([0.0] + written))
+    if any(u.path.attr.text == "value" for u in ctx.statements_of(ast.Uncertain)):
+        value_range = (-math.inf, math.inf)  # a world may draw any value
     out = []
     for t in ctx.statements_of(ast.Target):
-        target = _target(ctx, t, model, lowest_value)
+        target = _target(ctx, t, model, value_range)
         if target is not None:
             out.append(target)
     ctx.model = dataclasses.replace(model, targets=tuple(out))
 
 
-def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
-            ) -> ir.Target | None:
-    """``lowest_value``: the lowest persona value the file sets anywhere (or 0)."""
+def _target(ctx: Context, t: ast.Target, model: ir.Model,
+            value_range: tuple[float, float]) -> ir.Target | None:
+    """``value_range``: the lowest and highest persona value the file sets anywhere, 0
+    included (a customer who does not convert brings 0)."""
     metric = t.metric.text
     if metric not in METRICS:
         ctx.err("E207", msg.UNKNOWN_METRIC.format(metric=metric), t.metric.span,
@@ -69,7 +73,7 @@ def _target(ctx: Context, t: ast.Target, model: ir.Model, lowest_value: float
     reach = {"nps": (-100, 100), "csat": (0, 100), "conversion": (0, 1),
              "mean": (lo, hi),
              # revenue: the mean value over all customers, converted or not
-             "revenue": (lowest_value, math.inf)}[metric]
+             "revenue": value_range}[metric]
     lo_r, hi_r = reach
     never = {">=": v > hi_r, ">": v >= hi_r, "<=": v < lo_r, "<": v <= lo_r}[t.op]
     always = {">=": v <= lo_r, ">": v < lo_r, "<=": v >= hi_r, "<": v > hi_r}[t.op]

@@ -19,6 +19,7 @@ from ...model.attributes import (
     UNITS,
     attributes_of,
 )
+from ...model.paths import MAX_MONEY
 from ...model.values import FORMS, Problem, ValueForm, forms_for
 from .. import ast
 from .. import messages as msg
@@ -182,6 +183,10 @@ def scalar(ctx: Context, value: ast.Value, kind: str, what: str,
         return None
     if kind == NON_NEGATIVE and v < 0:
         ctx.err("E302", msg.NEGATIVE.format(what=what, raw=value.raw), value.span)
+        return None
+    if unit and unit.startswith("money") and abs(v) > MAX_MONEY:
+        ctx.err("E302", msg.MONEY_TOO_LARGE.format(what=what, raw=value.raw, limit=MAX_MONEY),
+                value.span, msg.MONEY_LIMIT_HINT.format(limit=MAX_MONEY))
         return None
     return v
 

@@ -110,7 +110,9 @@ def _emotion_curves(data: ReportData) -> tuple[list[tuple], tuple[float, float]]
                            PERSONA_COLORS[i % len(PERSONA_COLORS)], 2.0, "-"))
     overall = [s.get("mean_score") for s in result.get("stages", [])]
     if len(model.personas) > 1 or not curves:
-        curves.append(("All customers", overall, OVERALL_COLOR, 2.4, "--"))
+        # wider than the personas' lines and drawn beneath them: where a persona's curve
+        # is the population's, both show
+        curves.append(("All customers", overall, OVERALL_COLOR, 4.0, "--"))
     values = [y for _, ys, *_ in curves for y in ys if y is not None]
     if values:
         vlo, vhi = min(values), max(values)
@@ -149,7 +151,8 @@ def _draw_curves(fig, ax, panel, curves, ylim, stage_labels, frame, scale) -> No
         pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
         if pts:
             ax.plot([x for x, _ in pts], [y for _, y in pts], style, color=color, lw=lw,
-                    marker="o", ms=6, label=mpl_text(name), zorder=3)
+                    marker="o", ms=8 if style == "--" else 6, label=mpl_text(name),
+                    zorder=2 if style == "--" else 3)
     # values: above the highest curve and below the lowest at each stage
     for x in xs:
         at = [(ys[x], color) for _, ys, color, *_ in curves if x < len(ys) and

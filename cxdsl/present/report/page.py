@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from ..._version import __version__
-from ..export import display, dist_text
+from ..export import display
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_report_metric
 from .charts import charts, svg_of
 from .data import ReportData, metric_value, target_metric
 from .observed import observed_section
 from .scenarios import money_table, scenario_table, targets_by_variant
-from .style import Chart, esc
+from .style import Chart, esc, value_text
 from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
 from .tables import html_table
 from .voi import voi_note
@@ -136,7 +136,7 @@ def _personas_table(data: ReportData) -> str:
     for p in model.personas:
         g = result["personas"].get(p.name, {})
         rows.append([f"{display(p)} ({p.name})" if p.label else p.name, fmt_pct(p.share),
-                     dist_text(p.baseline), f"{p.value:,.0f}"] +
+                     value_text(p.baseline), f"{p.value:,.0f}"] +
                     [fmt_report_metric(m, metric_value(g, m)) for m in metrics])
     scores = and_list([METRIC_WORDS[m] for m in SCORE_METRICS if m in metrics])
     scores = scores[:1].upper() + scores[1:]

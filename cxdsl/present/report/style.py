@@ -8,7 +8,6 @@ import html
 import textwrap
 from dataclasses import dataclass
 
-from ..export import dist_text
 from ..numbers import fmt_pct
 
 
@@ -17,9 +16,16 @@ def esc(text) -> str:
 
 
 def mpl_text(text: str) -> str:
-    """``text`` safe for matplotlib: ``$`` escaped so it is never read as mathematics."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$") if "$" in str(text) else \
-        str(text)
+    """``text`` for matplotlib as it is: the charts are drawn with ``text.parse_math``
+    off (see RC), so a ``$`` or ``\\`` of a label is never read as mathematics and needs
+    no escape."""
+    return str(text)
+
+
+def value_text(d, signed: bool = False) -> str:
+    """A value as the spec writes it, discrete weights as percentages:
+    ``discrete(4: 60%, 5: 40%)``."""
+    return d.text(signed=signed, weight=fmt_pct)
 
 
 def wrap_text(text: str, width: int, lines: int | None = None) -> str:
@@ -40,6 +46,8 @@ BAND_COLORS = {"detractor": "#d9534f", "passive": "#b0b7bf", "promoter": "#3c9d5
                "top": "#3c9d5d", "rest": "#b0b7bf"}
 
 RC = {
+    # a label's `$` and `\` are text, never mathematics
+    "text.parse_math": False,
     "svg.fonttype": "none",
     "svg.hashsalt": "cxdsl-report",
     "font.family": "sans-serif",
@@ -78,8 +86,8 @@ def p_text(model, e) -> str:
 
 
 def impact_text(model, e) -> str:
-    vals = {dist_text(d, True) for d in e.impact}
+    vals = {value_text(d, True) for d in e.impact}
     return vals.pop() if len(vals) == 1 else " / ".join(
-        f"{p.name} {dist_text(d, True)}" for p, d in zip(model.personas, e.impact))
+        f"{p.name} {value_text(d, True)}" for p, d in zip(model.personas, e.impact))
 
 
