@@ -30,6 +30,10 @@ import math
 
 import numba
 import numpy as np
+from llvmlite import binding as llvm_binding
+from llvmlite import ir as llir
+from numba.core import cgutils, types
+from numba.extending import intrinsic, register_jitable
 
 # ------------------------------------------------------------------ table codes
 
@@ -120,6 +124,31 @@ def uniform_nb(key, h, sub):
 
 
 
+@register_jitable(inline="always")
+def ppnd16_central(q: float) -> float:
+    """:func:`ppnd16` of ``p = q + 0.5`` for ``|q| <= 0.425`` (its central region, 85% of
+    draws): one rational function, no ``log``, no branch — the kernel computes it for every
+    lane and fixes the tails in a pass of their own. Plain Python and jittable alike."""
+    r = 0.180625 - q * q
+    num = (((((((2.5090809287301226727e+3 * r
+                 + 3.3430575583588128105e+4) * r
+                + 6.7265770927008700853e+4) * r
+               + 4.5921953931549871457e+4) * r
+              + 1.3731693765509461125e+4) * r
+             + 1.9715909503065514427e+3) * r
+            + 1.3314166789178437745e+2) * r
+           + 3.3871328727963666080e+0) * q
+    den = (((((((5.2264952788528545610e+3 * r
+                 + 2.8729085735721942674e+4) * r
+                + 3.9307895800092710610e+4) * r
+               + 2.1213794301586595867e+4) * r
+              + 5.3941960214247511077e+3) * r
+             + 6.8718700749205790830e+2) * r
+            + 4.2313330701600911252e+1) * r
+           + 1.0)
+    return num / den
+
+
 def ppnd16(p: float) -> float:
     """The standard normal quantile of p in (0, 1): Wichura's algorithm AS 241 (PPND16,
     relative accuracy about 1e-16), with the coefficients and the order of operations of
@@ -130,24 +159,7 @@ def ppnd16(p: float) -> float:
     85% of draws no call to ``log``/``cos`` at all — rational functions pipeline well."""
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        num = (((((((2.5090809287301226727e+3 * r
-                     + 3.3430575583588128105e+4) * r
-                    + 6.7265770927008700853e+4) * r
-                   + 4.5921953931549871457e+4) * r
-                  + 1.3731693765509461125e+4) * r
-                 + 1.9715909503065514427e+3) * r
-                + 1.3314166789178437745e+2) * r
-               + 3.3871328727963666080e+0) * q
-        den = (((((((5.2264952788528545610e+3 * r
-                     + 2.8729085735721942674e+4) * r
-                    + 3.9307895800092710610e+4) * r
-                   + 2.1213794301586595867e+4) * r
-                  + 5.3941960214247511077e+3) * r
-                 + 6.8718700749205790830e+2) * r
-                + 4.2313330701600911252e+1) * r
-               + 1.0)
-        return num / den
+        return ppnd16_central(q)
     r = p if q <= 0.0 else 1.0 - p
     r = math.sqrt(-math.log(r))
     if r <= 5.0:
@@ -222,83 +234,174 @@ _GRID_PER_UNIT = 64.0
 _GRID_CELLS = 80 * 64
 _GRID = np.array([logistic(_GRID_LO + i / _GRID_PER_UNIT) for i in range(_GRID_CELLS + 1)])
 _GRID_MARGIN = 1e-12
+# a uniform below _GRID_BELOW[cell] advances, one not below _GRID_ABOVE[cell] does not
+# (each entry is the double the kernel computed as _GRID[cell] -/+ the margin: the same)
+_GRID_BELOW = _GRID[:-1] - _GRID_MARGIN
+_GRID_ABOVE = _GRID[1:] + _GRID_MARGIN
+
+
+# ------------------------------------------------------------- compaction of the lanes
+
+# Whether the compiler's vector compress is one instruction here (AVX-512: vcompresspd /
+# vpcompressq), which makes the compress path of _compact the fast one. Elsewhere LLVM
+# expands the same intrinsic into scalar code, correct but slower than the portable loop,
+# so the choice is one of speed only: both paths give the same arrays (tested).
+_FEATURES = numba.config.CPU_FEATURES or llvm_binding.get_host_cpu_features().flatten()
+COMPRESS = "+avx512f" in _FEATURES.split(",")
+
+
+@intrinsic
+def compress8(typingctx, arr, src, dst, mask):
+    """``arr[dst : dst + 8] = [arr[src + w] for w in 0..7 if mask >> w & 1] + [0, …]`` for a
+    1-D contiguous float64/uint64/int64 array, ``dst <= src`` (in place, read before
+    written): LLVM's ``vector.compress`` on 8 lanes. ``arr`` must extend to ``src + 8`` and
+    ``dst + 8``."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype in (types.float64, types.uint64, types.int64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        src, dst, mask = (context.cast(builder, v, t, types.int64)
+                              for v, t in zip(args[1:], signature.args[1:]))
+        elem = context.get_value_type(signature.args[0].dtype)
+        vec = llir.VectorType(elem, 8)
+        bits = llir.VectorType(llir.IntType(1), 8)
+        name = "v8f64" if isinstance(elem, llir.DoubleType) else "v8i64"
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
+            "llvm.experimental.vector.compress." + name)
+        value = builder.load(builder.bitcast(builder.gep(ary.data, [src]), vec.as_pointer()),
+                             align=8)
+        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
+        out = builder.call(fn, [value, m, llir.Constant(vec, None)])
+        builder.store(out, builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer()),
+                      align=8)
+        return context.get_dummy_value()
+
+    return types.void(arr, src, dst, mask), codegen
+
+
+@numba.njit(inline="always", cache=True)
+def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
+    ``score``, ``score0`` and the ``flag_words`` rows of ``flags`` (row w at ``w·LANES``),
+    preserving order; returns how many stay. A copy to position ``kept <= k`` then
+    ``kept += keep[k]``: no branch (a dropped position's copy is overwritten)."""
+    kept = 0
+    for k in range(n):
+        lane[kept] = lane[k]
+        lane_hash[kept] = lane_hash[k]
+        score[kept] = score[k]
+        score0[kept] = score0[k]
+        for w in range(flag_words):
+            flags[w * LANES + kept] = flags[w * LANES + k]
+        kept += numba.int64(keep[k])
+    return kept
+
+
+@numba.njit(inline="always", cache=True)
+def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
+    must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
+    kept = 0
+    for g in range(0, n, 8):
+        mask = 0
+        count = 0
+        for w in range(8):
+            b = numba.int64(keep[g + w])
+            mask |= b << w
+            count += b
+        compress8(lane, g, kept, mask)
+        compress8(lane_hash, g, kept, mask)
+        compress8(score, g, kept, mask)
+        compress8(score0, g, kept, mask)
+        for w in range(flag_words):
+            compress8(flags, w * LANES + g, w * LANES + kept, mask)
+        kept += count
+    return kept
 
 
 # ------------------------------------------------------------------- the kernel
 
 
 @numba.njit(inline="always", cache=True)
-def _draw_lanes(d, key, count, pos, lane_hash, out, add, dist_kind, dist_param, dist_first,
-                dist_count, discrete_value, discrete_cum):
-    """Draw pooled distribution ``d`` from stream ``key`` for positions ``k = pos[t]``,
-    ``t < count`` (customer hash ``lane_hash[k]``): ``out[k] += draw`` when ``add``, else
-    ``out[k] = draw``. The forms are listed in :mod:`cxdsl.sim.lower`; the kind is switched on
-    once, outside the loops, so each loop is straight-line code."""
+def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist_count,
+           discrete_value, discrete_cum):
+    """``vals[t]`` = a draw of pooled distribution ``d`` from stream ``key`` for the
+    customer of hash ``hh[t]``, ``t < count`` (``tmp``: int64 scratch of that length). The
+    forms are listed in :mod:`cxdsl.sim.lower`; the kind is switched on once, outside the
+    loops, and each loop is straight-line code over all ``t`` (rare cases in a pass of
+    their own), so the compiler vectorises it."""
     kind = dist_kind[d]
     a = dist_param[d, 0]
     b = dist_param[d, 1]
     if kind == KIND_CONST:
         for t in range(count):
-            k = pos[t]
-            out[k] = out[k] + a if add else a
+            vals[t] = a
     elif kind == KIND_UNIFORM:
         for t in range(count):
-            k = pos[t]
-            x = a + (b - a) * uniform_nb(key, lane_hash[k], 0)
-            out[k] = out[k] + x if add else x
+            vals[t] = a + (b - a) * uniform_nb(key, hh[t], 0)
     elif kind == KIND_NORMAL:
-        for t in range(count):
-            k = pos[t]
-            x = a + b * ppnd16_nb(uniform_nb(key, lane_hash[k], 0))
-            out[k] = out[k] + x if add else x
+        tails = 0
+        for t in range(count):  # the central region for everyone ...
+            q = uniform_nb(key, hh[t], 0) - 0.5
+            vals[t] = a + b * ppnd16_central(q)
+            tail = 0 if abs(q) <= 0.425 else 1
+            tmp[t] = tail
+            tails += tail
+        if tails:  # ... then the 15% in the tails, with ppnd16 itself
+            for t in range(count):
+                if tmp[t]:
+                    vals[t] = a + b * ppnd16_nb(uniform_nb(key, hh[t], 0))
     elif kind == KIND_TRIANGULAR:
         hi = dist_param[d, 2]
         split = dist_param[d, 3]
         span = hi - a
         for t in range(count):
-            k = pos[t]
-            u = uniform_nb(key, lane_hash[k], 0)
-            # Both halves of the inverse CDF blended by a 0/1 weight rather than a branch on
-            # the random u (which mispredicts half the time; a select becomes such a branch).
-            # One weight is 0 and the other 1, so the result is exactly the chosen half.
+            u = uniform_nb(key, hh[t], 0)
+            # both halves of the inverse CDF blended by a 0/1 weight rather than a branch
+            # on the random u; one weight is 0 and the other 1: exactly the chosen half
             w = 1.0 if u < split else 0.0
             root = math.sqrt(w * (u * span * (b - a)) + (1.0 - w) * ((1.0 - u) * span * (hi - b)))
-            x = w * (a + root) + (1.0 - w) * (hi - root)
-            out[k] = out[k] + x if add else x
+            vals[t] = w * (a + root) + (1.0 - w) * (hi - root)
     else:
+        # the first i with u < cum[i] (the last if none) is first + the number of i before
+        # the last with u >= cum[i]: cum is non-decreasing, so those i come first
         first = dist_first[d]
-        last = first + dist_count[d] - 1
         for t in range(count):
-            k = pos[t]
-            u = uniform_nb(key, lane_hash[k], 0)
-            i = first
-            while i < last and not u < discrete_cum[i]:
-                i += 1
-            x = discrete_value[i]
-            out[k] = out[k] + x if add else x
+            vals[t] = uniform_nb(key, hh[t], 0)
+            tmp[t] = first
+        for i in range(first, first + dist_count[d] - 1):
+            c = discrete_cum[i]
+            for t in range(count):
+                tmp[t] += 0 if vals[t] < c else 1
+        for t in range(count):
+            vals[t] = discrete_value[tmp[t]]
 
 
 @numba.njit(inline="always", cache=True)
-def _holds(c0, c1, n_active, score, flags, stack, ok, cond_op, cond_arg, cond_value):
-    """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n_active``
-    positions: on exit ``ok[k]`` is 1 where it holds for (``score[k]``, ``flags[k]``), else 0.
+def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
+    """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
+    on exit ``ok[k]`` is 1 where it holds for (``score[k]``, the flags of position k),
+    else 0; returns how many hold.
 
     Each position's boolean stack lives in the bits of ``stack[k]`` (top = bit 0); the
     program is the outer loop, so the inner loops have no data-dependent branches."""
-    for k in range(n_active):
+    for k in range(n):
         stack[k] = _ZERO
     for i in range(c0, c1):
         op = cond_op[i]
         if op == OP_EVENT:
             e = cond_arg[i]
-            word = e >> 6
+            row = (e >> 6) * LANES
             bit = numba.uint64(e) & _LOW6
-            for k in range(n_active):
-                stack[k] = (stack[k] << _ONE) | ((flags[k, word] >> bit) & _ONE)
+            for k in range(n):
+                stack[k] = (stack[k] << _ONE) | ((flags[row + k] >> bit) & _ONE)
         elif op == OP_SCORE:
             v = cond_value[i]
             cmp = cond_arg[i]
-            for k in range(n_active):
+            for k in range(n):
                 x = score[k]
                 if cmp == CMP_LT:
                     b = x < v
@@ -314,80 +417,144 @@ def _holds(c0, c1, n_active, score, flags, stack, ok, cond_op, cond_arg, cond_va
                     b = x != v
                 stack[k] = (stack[k] << _ONE) | (_ONE if b else _ZERO)
         elif op == OP_NOT:
-            for k in range(n_active):
+            for k in range(n):
                 stack[k] ^= _ONE
         elif op == OP_AND:  # pop b (bit 0), then a (bit 1): push a and b — keep bit 0
             # of x >> 1 (that is a) only where b is 1
-            for k in range(n_active):
+            for k in range(n):
                 x = stack[k]
                 stack[k] = (x >> _ONE) & (x | _NOT_ONE)
         else:  # OP_OR
-            for k in range(n_active):
+            for k in range(n):
                 x = stack[k]
                 stack[k] = (x >> _ONE) | (x & _ONE)
-    for k in range(n_active):
-        ok[k] = stack[k] & _ONE
-
-
-
-@numba.njit(inline="always", cache=True)
-def _compact(n_active, keep, lane, lane_hash, score, score0, flags, final):
-    """Drop the positions with ``keep[k] == 0`` from the active arrays, preserving order;
-    every position's current score is written to ``final[lane]`` first (a customer who stays
-    has it overwritten later). Returns the new number of active positions."""
-    kept = 0
-    for k in range(n_active):
-        # copy unconditionally to position kept <= k, then advance kept by keep[k]: the
-        # copy of a dropped position is overwritten by the next kept one
-        i = lane[k]
-        final[i] = score[k]
-        lane[kept] = i
-        lane_hash[kept] = lane_hash[k]
-        score[kept] = score[k]
-        score0[kept] = score0[k]
-        for w in range(flags.shape[1]):
-            flags[kept, w] = flags[k, w]
-        kept += numba.int64(keep[k])
-    return kept
+    held = 0
+    for k in range(n):
+        o = stack[k] & _ONE
+        ok[k] = o
+        held += numba.int64(o)
+    return held
 
 
 @numba.njit(inline="always", cache=True)
-def _advance(mode, key, threshold, logit, slope, n_active, score, score0, lane_hash, ok, hits):
-    """Decide which of the first ``n_active`` positions advance past a stage whose advance
-    is taken by ``mode`` (MODE_NEVER, MODE_THRESHOLD or MODE_LOGISTIC; MODE_ALWAYS needs no
-    decision): ``ok[k]`` = 1 to advance, else 0. ``key`` (uint64): the stage's advance
-    stream; ``threshold`` (uint64): the bound of MODE_THRESHOLD
-    (:func:`cxdsl.sim.rng.below_threshold`); ``logit``, ``slope``: MODE_LOGISTIC's
-    probability is ``logistic(logit + slope · (score[k] - score0[k]))``. ``hits`` is
-    scratch (int64[LANES])."""
+def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals, tmp,
+           stack, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum):
+    """Run event row ``idx`` for the first ``n`` positions (condition, occurrence, flag,
+    impact); returns how many it happened to. The occurrence is drawn only where the
+    condition holds: for everyone when most hold, else for a list of those who do."""
+    mode = ev_i[idx, EV_MODE]
     if mode == MODE_NEVER:
-        for k in range(n_active):
-            ok[k] = _ZERO
+        return 0
+    c0 = ev_i[idx, EV_COND_FIRST]
+    c1 = ev_i[idx, EV_COND_END]
+    e = ev_i[idx, EV_EVENT]
+    row = (e >> 6) * LANES
+    bit = numba.uint64(e) & _LOW6
+    d = ev_i[idx, EV_DIST]
+    v = ev_v[idx]
+    key = ev_u[idx, EV_KEY_OCCURS]
+    threshold = ev_u[idx, EV_THRESHOLD]
+    happened = 0
+    if c1 == c0 and mode == MODE_THRESHOLD and d < 0:
+        # the commonest event, in one loop: draw, flag, count, add (uniform < p decided on
+        # the integer draw, rng.below_threshold; a constant impact needs no draw)
+        for k in range(n):
+            o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+            flags[row + k] |= o << bit
+            happened += numba.int64(o)
+            x = score[k]
+            score[k] = x + v if o != _ZERO else x
+        return happened
+    if c1 > c0:
+        held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
+        if held == 0:
+            return 0
+        if mode == MODE_THRESHOLD and 4 * held < n:
+            m = 0
+            for k in range(n):
+                hits[m] = k
+                m += numba.int64(ok[k])
+            for t in range(m):
+                k = hits[t]
+                ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+        elif mode == MODE_THRESHOLD:
+            for k in range(n):
+                ok[k] &= _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
     elif mode == MODE_THRESHOLD:
-        for k in range(n_active):
+        for k in range(n):
             ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
     else:
-        # decide on the grid, listing the positions too close to call ...
+        for k in range(n):
+            ok[k] = _ONE
+    for k in range(n):
+        o = ok[k]
+        flags[row + k] |= o << bit
+        happened += numba.int64(o)
+        x = score[k]
+        score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact: x unchanged
+    if d < 0 or happened == 0:
+        return happened
+    key = ev_u[idx, EV_KEY_IMPACT]
+    if 2 * happened >= n:  # draw for everyone, add where it happened
+        _draws(d, key, n, lane_hash, vals, tmp, dist_kind, dist_param, dist_first,
+               dist_count, discrete_value, discrete_cum)
+        for k in range(n):
+            x = score[k]
+            score[k] = x + vals[k] if ok[k] != _ZERO else x
+    else:  # list the positions it happened to, draw for those only
+        m = 0
+        for k in range(n):
+            hits[m] = k
+            m += numba.int64(ok[k])
+        for t in range(m):
+            hh[t] = lane_hash[hits[t]]
+        _draws(d, key, m, hh, vals, tmp, dist_kind, dist_param, dist_first, dist_count,
+               discrete_value, discrete_cum)
+        for t in range(m):
+            k = hits[t]
+            score[k] = score[k] + vals[t]
+    return happened
+
+
+@numba.njit(inline="always", cache=True)
+def _advance(mode, key, threshold, logit, slope, n, score, score0, lane_hash, ok, tmp):
+    """Decide which of the first ``n`` positions advance past a stage whose advance is
+    taken by ``mode`` (MODE_NEVER, MODE_THRESHOLD or MODE_LOGISTIC; MODE_ALWAYS needs no
+    decision): ``ok[k]`` = 1 to advance, else 0. ``key`` (uint64): the stage's advance
+    stream; ``threshold`` (uint64): the bound of MODE_THRESHOLD; ``logit``, ``slope``:
+    MODE_LOGISTIC's probability is ``logistic(logit + slope · (score[k] - score0[k]))``.
+    ``tmp``: int64 scratch."""
+    if mode == MODE_NEVER:
+        for k in range(n):
+            ok[k] = _ZERO
+    elif mode == MODE_THRESHOLD:
+        for k in range(n):
+            ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+    else:
+        # every position decided on the grid, with a 0/1 flag where it is too close to call
+        # or off the grid ...
         undecided = 0
-        for k in range(n_active):
+        for k in range(n):
             x = logit + slope * (score[k] - score0[k])
             u = uniform_nb(key, lane_hash[k], 0)
             g = (x - _GRID_LO) * _GRID_PER_UNIT
             on_grid = (g >= 0.0) & (g < _GRID_CELLS)
             cell = int(min(max(g, 0.0), _GRID_CELLS - 1.0))
-            below_low = u < _GRID[cell] - _GRID_MARGIN
-            below_high = u < _GRID[cell + 1] + _GRID_MARGIN
+            below_low = u < _GRID_BELOW[cell]
+            below_high = u < _GRID_ABOVE[cell]
             ok[k] = _ONE if below_low else _ZERO
-            hits[undecided] = k
-            undecided += 0 if on_grid & (below_low == below_high) else 1
-        # ... then decide those with logistic_nb itself, in a loop of their own: inside the
-        # first one the compiler computes the exp for every position (it may, exp having no
-        # side effects), which costs more than the grid saves
-        for t in range(undecided):
-            k = hits[t]
-            x = logit + slope * (score[k] - score0[k])
-            u = uniform_nb(key, lane_hash[k], 0)
-            ok[k] = _ONE if u < logistic_nb(x) else _ZERO
+            flag = 0 if on_grid & (below_low == below_high) else 1
+            tmp[k] = flag
+            undecided += flag
+        # ... then those decided by logistic_nb itself, in a pass of their own (inside the
+        # first one the exp would be computed for every position)
+        if undecided:
+            for k in range(n):
+                if tmp[k]:
+                    x = logit + slope * (score[k] - score0[k])
+                    u = uniform_nb(key, lane_hash[k], 0)
+                    ok[k] = _ONE if u < logistic_nb(x) else _ZERO
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -406,7 +573,6 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
     A block runs LANES customers at a time. The customers still in the journey occupy
     positions ``0 … n_active - 1`` of the state arrays, in customer order; ``lane[k]`` is
     the customer (lane) at position k, ``final[lane]`` a customer's final score."""
-    n_items = item_point.shape[0]
     n_stages = stage_first.shape[0] - 1
     n_scores = hi - lo + 1
     col_reached = 1 + n_scores
@@ -416,7 +582,7 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
     col_stage_sq = 2 + n_stages
     flo = float(lo)
     fhi = float(hi)
-    for it in numba.prange(n_items):
+    for it in numba.prange(item_point.shape[0]):
         pt = item_point[it]
         q = item_persona[it]
         j_start = j_first[pt, q] + item_block[it] * BLOCK_SIZE
@@ -425,27 +591,26 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
         sums = out_sums[it]
         cnt[:] = 0
         sums[:] = 0.0
-        # state per active position
-        # (lane numbers are unsigned: indexing with them skips numba's negative-index fix-up)
+        # state per active position (lane numbers are unsigned: indexing with them skips
+        # numba's negative-index fix-up); flags: row w (event bits 64w…) at w·LANES
         lane = np.empty(LANES, dtype=np.uint64)
         lane_hash = np.empty(LANES, dtype=np.uint64)
         score = np.empty(LANES)
         score0 = np.empty(LANES)
-        flags = np.empty((LANES, flag_words), dtype=np.uint64)
+        flags = np.empty(flag_words * LANES, dtype=np.uint64)
         ok = np.empty(LANES, dtype=np.uint64)      # 0 or 1
         stack = np.empty(LANES, dtype=np.uint64)   # condition stacks
-        hits = np.empty(LANES, dtype=np.int64)     # positions an event happened to
+        hits = np.empty(LANES, dtype=np.int64)     # listed positions
+        hh = np.empty(LANES, dtype=np.uint64)      # their hashes
+        vals = np.empty(LANES)                     # draws
+        tmp = np.empty(LANES, dtype=np.int64)
         final = np.empty(LANES)                    # per lane
-        iota = np.arange(LANES)
-        # this block's rows of the tables, looked up once
         ev_i = ev_int[pt, q]
         ev_u = ev_u64[pt, q]
         ev_v = ev_value[pt, q]
         st_m = st_mode[pt, q]
         st_u = st_u64[pt, q]
         st_f = st_f64[pt, q]
-        key_base = key_baseline[q]
-        base = baseline_dist[pt, q]
         score_sum = 0.0
         score_sq = 0.0
         for j0 in range(j_start, j_end, LANES):
@@ -453,10 +618,10 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
             for k in range(n):
                 lane_hash[k] = customer_hash_nb(j0 + k)
                 lane[k] = k
-                for w in range(flag_words):
-                    flags[k, w] = _ZERO
-            _draw_lanes(base, key_base, n, iota, lane_hash, score0, False, dist_kind,
-                        dist_param, dist_first, dist_count, discrete_value, discrete_cum)
+            flags[:] = _ZERO
+            _draws(baseline_dist[pt, q], key_baseline[q], n, lane_hash, score0, tmp,
+                   dist_kind, dist_param, dist_first, dist_count, discrete_value,
+                   discrete_cum)
             for k in range(n):
                 x = score0[k]
                 x = fhi if x > fhi else (flo if x < flo else x)
@@ -466,63 +631,24 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
             for s in range(n_stages):
                 cnt[col_reached + s] += n_active
                 for idx in range(stage_first[s], stage_first[s + 1]):
-                    mode = ev_i[idx, EV_MODE]
-                    if mode == MODE_NEVER:
-                        continue
-                    c0 = ev_i[idx, EV_COND_FIRST]
-                    c1 = ev_i[idx, EV_COND_END]
-                    if c1 > c0:
-                        _holds(c0, c1, n_active, score, flags, stack, ok, cond_op, cond_arg,
-                               cond_value)
-                    else:
-                        for k in range(n_active):
-                            ok[k] = _ONE
-                    if mode == MODE_THRESHOLD:
-                        # uniform < p decided on the integer draw (rng.below_threshold)
-                        key = ev_u[idx, EV_KEY_OCCURS]
-                        threshold = ev_u[idx, EV_THRESHOLD]
-                        for k in range(n_active):
-                            below = draw_u64_nb(key, lane_hash[k], 0) < threshold
-                            ok[k] &= _ONE if below else _ZERO
-                    e = ev_i[idx, EV_EVENT]
-                    word = e >> 6
-                    bit = numba.uint64(e) & _LOW6
-                    d = ev_i[idx, EV_DIST]
-                    happened = 0
-                    if d < 0:  # a constant impact, stored inline: no draw, no branch
-                        v = ev_v[idx]
-                        for k in range(n_active):
-                            o = ok[k]
-                            flags[k, word] |= o << bit
-                            happened += numba.int64(o)
-                            x = score[k]
-                            score[k] = x + v if o != _ZERO else x
-                    else:  # list the positions it happened to, then draw for those only
-                        for k in range(n_active):
-                            hits[happened] = k
-                            happened += numba.int64(ok[k])
-                        for t in range(happened):
-                            flags[hits[t], word] |= _ONE << bit
-                        _draw_lanes(d, ev_u[idx, EV_KEY_IMPACT], happened, hits, lane_hash,
-                                    score, True, dist_kind, dist_param, dist_first,
-                                    dist_count, discrete_value, discrete_cum)
-                    cnt[col_event + e] += happened
-                # continue the block's sums in customer order
+                    cnt[col_event + ev_i[idx, EV_EVENT]] += _event(
+                        idx, n_active, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits,
+                        hh, vals, tmp, stack, cond_op, cond_arg, cond_value, dist_kind,
+                        dist_param, dist_first, dist_count, discrete_value, discrete_cum)
+                # clamp, continue the block's sums in customer order, and count the answers
+                # of a survey at this stage (the scatter runs in the shadow of the sums)
                 stage_sum = sums[2 + s]
                 stage_sq = sums[col_stage_sq + s]
+                hist_at = col_stage_hist + s * n_scores - lo
                 for k in range(n_active):
                     x = score[k]
                     x = fhi if x > fhi else (flo if x < flo else x)
                     score[k] = x
                     stage_sum += x
                     stage_sq += x * x
+                    cnt[hist_at + int(math.floor(x + 0.5))] += 1
                 sums[2 + s] = stage_sum
                 sums[col_stage_sq + s] = stage_sq
-                # the answers of a survey at this stage: a scatter, in a loop of its own so
-                # the sums above stay vectorised
-                hist_at = col_stage_hist + s * n_scores - lo
-                for k in range(n_active):
-                    cnt[hist_at + int(math.floor(score[k] + 0.5))] += 1
                 if s == n_stages - 1:
                     break
                 mode = st_m[s]
@@ -530,9 +656,17 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
                     cnt[col_advanced + s] += n_active
                     continue
                 _advance(mode, st_u[s, 1], st_u[s, 0], st_f[s, 0], st_f[s, 1], n_active,
-                         score, score0, lane_hash, ok, hits)
-                n_active = _compact(n_active, ok, lane, lane_hash, score, score0, flags,
-                                    final)
+                         score, score0, lane_hash, ok, tmp)
+                for k in range(n_active):  # a customer who stays has it overwritten later
+                    final[lane[k]] = score[k]
+                if COMPRESS:
+                    for k in range(n_active, min(n_active + 8, LANES)):
+                        ok[k] = _ZERO
+                    n_active = compact_compress(n_active, ok, lane, lane_hash, score,
+                                                score0, flags, flag_words)
+                else:
+                    n_active = compact_portable(n_active, ok, lane, lane_hash, score,
+                                                score0, flags, flag_words)
                 cnt[col_advanced + s] += n_active
                 if n_active == 0:
                     break  # everyone left: no further draws
@@ -540,11 +674,9 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
                 final[lane[k]] = score[k]
             for i in range(n):  # in customer order
                 x = final[i]
-                r = int(math.floor(x + 0.5))
-                cnt[1 + r - lo] += 1
+                cnt[1 + int(math.floor(x + 0.5)) - lo] += 1
                 score_sum += x
                 score_sq += x * x
         cnt[0] = j_end - j_start
         sums[0] = score_sum
         sums[1] = score_sq
-
