@@ -64,6 +64,13 @@ BLOCK_SIZE = 4096
 #: sum still runs in customer order).
 LANES = 256
 
+#: Accumulators of every float sum of a block: sum w takes the values at positions
+#: k ≡ w (mod SUM_LANES) of each loop, in order, and a block's total is their pairwise sum
+#: ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)). Part of the determinism contract (the
+#: reference engine sums the same way): eight independent chains run as one vector, where a
+#: single running sum waits for each add in turn.
+SUM_LANES = 8
+
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
@@ -394,10 +401,10 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
         op = cond_op[i]
         if op == OP_EVENT:
             e = cond_arg[i]
-            row = (e >> 6) * LANES
+            fw = flags[(e >> 6) * LANES:]  # a view: indexing it by k >= 0 vectorises
             bit = numba.uint64(e) & _LOW6
             for k in range(n):
-                stack[k] = (stack[k] << _ONE) | ((flags[row + k] >> bit) & _ONE)
+                stack[k] = (stack[k] << _ONE) | ((fw[k] >> bit) & _ONE)
         elif op == OP_SCORE:
             v = cond_value[i]
             cmp = cond_arg[i]
@@ -449,7 +456,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     c0 = ev_i[idx, EV_COND_FIRST]
     c1 = ev_i[idx, EV_COND_END]
     e = ev_i[idx, EV_EVENT]
-    row = (e >> 6) * LANES
+    fw = flags[(e >> 6) * LANES:]  # this event's row, as a view (row + k would not vectorise)
     bit = numba.uint64(e) & _LOW6
     d = ev_i[idx, EV_DIST]
     v = ev_v[idx]
@@ -461,7 +468,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         # the integer draw, rng.below_threshold; a constant impact needs no draw)
         for k in range(n):
             o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-            flags[row + k] |= o << bit
+            fw[k] |= o << bit
             happened += numba.int64(o)
             x = score[k]
             score[k] = x + v if o != _ZERO else x
@@ -489,7 +496,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             ok[k] = _ONE
     for k in range(n):
         o = ok[k]
-        flags[row + k] |= o << bit
+        fw[k] |= o << bit
         happened += numba.int64(o)
         x = score[k]
         score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact: x unchanged
@@ -540,7 +547,7 @@ def _advance(mode, key, threshold, logit, slope, n, score, score0, lane_hash, ok
             u = uniform_nb(key, lane_hash[k], 0)
             g = (x - _GRID_LO) * _GRID_PER_UNIT
             on_grid = (g >= 0.0) & (g < _GRID_CELLS)
-            cell = int(min(max(g, 0.0), _GRID_CELLS - 1.0))
+            cell = numba.uint64(min(max(g, 0.0), _GRID_CELLS - 1.0))
             below_low = u < _GRID_BELOW[cell]
             below_high = u < _GRID_ABOVE[cell]
             ok[k] = _ONE if below_low else _ZERO
@@ -555,6 +562,28 @@ def _advance(mode, key, threshold, logit, slope, n, score, score0, lane_hash, ok
                     x = logit + slope * (score[k] - score0[k])
                     u = uniform_nb(key, lane_hash[k], 0)
                     ok[k] = _ONE if u < logistic_nb(x) else _ZERO
+
+
+@numba.njit(inline="always", cache=True)
+def _sum8(x, n, sa, qa):
+    """``sa[k % 8] += x[k]`` and ``qa[k % 8] += x[k]²`` for ``k < n``, each accumulator in
+    k order (see :data:`SUM_LANES`); the eight run in registers, as one vector."""
+    s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
+    q0, q1, q2, q3, q4, q5, q6, q7 = qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7]
+    m = n - n % 8
+    for k in range(0, m, 8):
+        x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
+        x4, x5, x6, x7 = x[k + 4], x[k + 5], x[k + 6], x[k + 7]
+        s0, s1, s2, s3 = s0 + x0, s1 + x1, s2 + x2, s3 + x3
+        s4, s5, s6, s7 = s4 + x4, s5 + x5, s6 + x6, s7 + x7
+        q0, q1, q2, q3 = q0 + x0 * x0, q1 + x1 * x1, q2 + x2 * x2, q3 + x3 * x3
+        q4, q5, q6, q7 = q4 + x4 * x4, q5 + x5 * x5, q6 + x6 * x6, q7 + x7 * x7
+    sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7] = s0, s1, s2, s3, s4, s5, s6, s7
+    qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7] = q0, q1, q2, q3, q4, q5, q6, q7
+    for k in range(m, n):
+        v = x[k]
+        sa[k - m] += v
+        qa[k - m] += v * v
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -611,8 +640,7 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
         st_m = st_mode[pt, q]
         st_u = st_u64[pt, q]
         st_f = st_f64[pt, q]
-        score_sum = 0.0
-        score_sq = 0.0
+        acc = np.zeros((sums.shape[0], SUM_LANES))  # the block's sums (SUM_LANES)
         for j0 in range(j_start, j_end, LANES):
             n = min(LANES, j_end - j0)
             for k in range(n):
@@ -635,20 +663,14 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
                         idx, n_active, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits,
                         hh, vals, tmp, stack, cond_op, cond_arg, cond_value, dist_kind,
                         dist_param, dist_first, dist_count, discrete_value, discrete_cum)
-                # clamp, continue the block's sums in customer order, and count the answers
-                # of a survey at this stage (the scatter runs in the shadow of the sums)
-                stage_sum = sums[2 + s]
-                stage_sq = sums[col_stage_sq + s]
-                hist_at = col_stage_hist + s * n_scores - lo
+                # clamp, continue the block's sums, count the answers of a survey here
                 for k in range(n_active):
                     x = score[k]
-                    x = fhi if x > fhi else (flo if x < flo else x)
-                    score[k] = x
-                    stage_sum += x
-                    stage_sq += x * x
-                    cnt[hist_at + int(math.floor(x + 0.5))] += 1
-                sums[2 + s] = stage_sum
-                sums[col_stage_sq + s] = stage_sq
+                    score[k] = fhi if x > fhi else (flo if x < flo else x)
+                _sum8(score, n_active, acc[2 + s], acc[col_stage_sq + s])
+                hist = cnt[col_stage_hist + s * n_scores:]  # a view, indexed by r - lo >= 0
+                for k in range(n_active):
+                    hist[numba.uint64(math.floor(score[k] + 0.5) - flo)] += 1
                 if s == n_stages - 1:
                     break
                 mode = st_m[s]
@@ -672,11 +694,10 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
                     break  # everyone left: no further draws
             for k in range(n_active):
                 final[lane[k]] = score[k]
-            for i in range(n):  # in customer order
-                x = final[i]
-                cnt[1 + int(math.floor(x + 0.5)) - lo] += 1
-                score_sum += x
-                score_sq += x * x
+            _sum8(final, n, acc[0], acc[1])  # in customer order
+            for i in range(n):
+                cnt[1 + int(math.floor(final[i] + 0.5)) - lo] += 1
         cnt[0] = j_end - j_start
-        sums[0] = score_sum
-        sums[1] = score_sq
+        for c in range(sums.shape[0]):
+            a = acc[c]
+            sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
