@@ -115,27 +115,27 @@ def simulate_reference(model: ir.Model, customers: int, seed: int,
                 out.stage_hist[q, s, math.floor(score + 0.5) - lo] += 1
                 if s == S - 1:
                     break
-                a, slope = stage.advance[q], stage.slope[q]
-                if a <= 0.0:
+                if not _advances(stage.advance[q], stage.slope[q], score - score0,
+                                 key_adv[s], h):
                     break
-                if a < 1.0:
-                    if slope == 0.0:
-                        prob = a
-                    else:
-                        prob = logistic(math.log(a / (1.0 - a)) + slope * (score - score0))
-                    if uniform_py(key_adv[s], h, 0) >= prob:
-                        break
                 out.advanced[q, s] += 1
             out.hist[q, math.floor(score + 0.5) - lo] += 1
             w = i % LANES % SUM_LANES
             part[0][w] += score
             part[1][w] += score * score
-        out.score_sum[q] = math.fsum(_total(b[0]) for b in blocks)
-        out.score_sq[q] = math.fsum(_total(b[1]) for b in blocks)
-        for s in range(S):
-            out.stage_score_sum[q, s] = math.fsum(_total(b[2 + s]) for b in blocks)
-            out.stage_score_sq[q, s] = math.fsum(_total(b[2 + S + s]) for b in blocks)
+        sums = [math.fsum(_total(b[c]) for b in blocks) for c in range(2 + 2 * S)]
+        out.score_sum[q], out.score_sq[q] = sums[0], sums[1]
+        out.stage_score_sum[q], out.stage_score_sq[q] = sums[2:2 + S], sums[2 + S:]
     return out
+
+
+def _advances(a: float, slope: float, delta: float, key: int, h: int) -> bool:
+    """Whether the customer of hash ``h`` advances past a stage of advance ``a`` and
+    ``slope`` with a score ``delta`` above its start (DESIGN.md "Meaning", step 4)."""
+    if a <= 0.0 or a >= 1.0:
+        return a > 0.0
+    prob = a if slope == 0.0 else logistic(math.log(a / (1.0 - a)) + slope * delta)
+    return uniform_py(key, h, 0) < prob
 
 
 def _total(a: list[float]) -> float:
