@@ -269,10 +269,44 @@ def _apply(f, options):
 
 
 def simulation_options(customers_help: str, seed_help: str, engine_help: str):
-    """-n, --seed and --engine, with a command's own help texts."""
+    """-n, --seed and --engine, with a command's own help texts (a command that simulates:
+    see :func:`announce_compiling`)."""
+    announce_compiling()
     options = [customers_option(customers_help), seed_option(seed_help),
                engine_option(engine_help)]
     return lambda f: _apply(f, options)
+
+
+COMPILING_NOTE = "compiling the simulator (once, after installing or upgrading)…"
+_compile_note: list = []  # the listener, once installed
+
+
+def announce_compiling() -> None:
+    """Print :data:`COMPILING_NOTE` on stderr, once, when numba starts compiling the
+    simulator in this process — the first run after installing (later runs load the
+    cached code and say nothing) — terminal or not, so a log does not sit silent
+    meanwhile. Idempotent; the commands that simulate call it before they run."""
+    if _compile_note:
+        return
+    from numba.core import event  # lazy: numba, only for commands that simulate
+
+    class Note(event.Listener):
+        said = False
+
+        def on_start(self, ev):
+            # the package's cached functions (the uncached helpers compile in a moment)
+            d = ev.data.get("dispatcher")
+            module = getattr(getattr(d, "py_func", None), "__module__", "") or ""
+            cached = type(getattr(d, "_cache", None)).__name__ not in ("NullCache", "NoneType")
+            if not self.said and cached and module.startswith("cxdsl."):
+                self.said = True
+                print(COMPILING_NOTE, file=sys.stderr, flush=True)
+
+        def on_end(self, ev):
+            pass
+
+    _compile_note.append(Note())
+    event.register("numba:compile", _compile_note[0])
 
 
 def customers_option(help: str):
@@ -331,6 +365,7 @@ def analysis_options(output_metavar: str = "FILE", output_help: str = OUTPUT_HEL
     --threads, --json, -o, --scheduler, --dask, --allow-outside-imports."""
     output = click.option("-o", "--output", default=None, metavar=output_metavar,
                           help=output_help)
+    announce_compiling()
     return lambda f: _apply(f, [*RUN_OPTIONS, JSON_OPTION, output, *CLUSTER_OPTIONS])
 
 
@@ -414,6 +449,7 @@ def progress_bar() -> LazyProgress:
 def running(scheduler: str | None, dask_local: str | None):
     """(executor, progress) for an analysis's work: the Dask executor the options ask for
     (None for neither) and the progress display, both closed afterwards."""
+    announce_compiling()
     progress = progress_bar()
     try:
         with executor_for(scheduler, dask_local) as ex:

@@ -8,11 +8,11 @@ Customer j of persona q (at sweep point p) is simulated from random numbers keye
 (:mod:`cxdsl.sim.rng`), so what happens to each customer does not depend on how the work is
 split. Block b of (p, q) holds customers ``b·BLOCK_SIZE … min((b+1)·BLOCK_SIZE, n_q) - 1``:
 block boundaries depend on j alone, never on chunking or threads. Each block tallies its
-customers in j order (integer counts in int64, score sums as float64 added sequentially),
-and the blocks' float sums are combined *exactly* (Shewchuk partials, rounded once with
-``math.fsum``), which makes the result independent of the order blocks finish in. Hence:
-identical seed ⇒ bit-identical :class:`~cxdsl.sim.tallies.Tallies` for any thread count and
-chunk size.
+customers in j order (integer counts in int64, score sums as float64 in the kernel's
+SUM_LANES accumulators), and the blocks' float sums are combined *exactly* (Shewchuk
+partials, rounded once with ``math.fsum``), which makes the result independent of the
+order blocks finish in. Hence: identical seed ⇒ bit-identical
+:class:`~cxdsl.sim.tallies.Tallies` for any thread count and chunk size.
 
 Chunks bound memory: a run walks the blocks in chunks of about ``chunk_size`` customers,
 folding each chunk into running totals, so memory does not grow with the number of

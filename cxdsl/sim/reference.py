@@ -3,8 +3,9 @@
 :func:`simulate_reference` simulates a journey one customer at a time, written straight from
 DESIGN.md "Meaning" against the IR, with the kernel's random numbers (:mod:`cxdsl.sim.rng`),
 persona counts, arithmetic (the same logistic and inverse normal CDF, as Python functions)
-and block-wise summation — so for the same (customers, seed) its Tallies equal the
-kernel's bit for bit. Slow: for tests and the benchmark's pure-Python baseline.
+and block-wise summation (each block's sums in the kernel's SUM_LANES accumulators) — so
+for the same (customers, seed) its Tallies equal the kernel's bit for bit. Slow: for tests
+and the benchmark's pure-Python baseline.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import numpy as np
 
 from ..model import ir
-from .kernel import BLOCK_SIZE, logistic
+from .kernel import BLOCK_SIZE, LANES, SUM_LANES, logistic
 from .lower import persona_counts
 from .rng import customer_hash_py, ppnd16, stream_key, uniform_py
 from .tallies import Tallies, empty
@@ -78,12 +79,17 @@ def simulate_reference(model: ir.Model, customers: int, seed: int,
         key_imp = [stream_key(seed, "impact", e.name, persona.name) for e in model.events]
         key_adv = [stream_key(seed, "advance", s.name, persona.name) for s in model.stages]
         # block partial sums: [block][0 = score, 1 = score², 2 + s = stage s's scores,
-        # 2 + S + s = their squares]
-        blocks: list[list[float]] = []
+        # 2 + S + s = their squares][accumulator]: the kernel's SUM_LANES accumulators, the
+        # value of the customer at position k of a loop over the LANES customers of a
+        # group going to accumulator k % SUM_LANES (at a stage, k counts the customers of
+        # the group who reached it)
+        blocks: list[list[list[float]]] = []
         j_first = first[q] if first is not None else 0
         for i in range(int(counts[q])):
             if i % BLOCK_SIZE == 0:
-                blocks.append([0.0] * (2 + 2 * S))
+                blocks.append([[0.0] * SUM_LANES for _ in range(2 + 2 * S)])
+            if i % LANES == 0:
+                rank = [0] * S
             part = blocks[-1]
             h = customer_hash_py(j_first + i)
             score0 = clamp(_draw_py(persona.baseline, key_base, h))
@@ -102,28 +108,36 @@ def simulate_reference(model: ir.Model, customers: int, seed: int,
                     out.event_count[q, k] += 1
                     score += _draw_py(e.impact[q], key_imp[k], h)
                 score = clamp(score)
-                part[2 + s] += score
-                part[2 + S + s] += score * score
+                w = rank[s] % SUM_LANES
+                rank[s] += 1
+                part[2 + s][w] += score
+                part[2 + S + s][w] += score * score
                 out.stage_hist[q, s, math.floor(score + 0.5) - lo] += 1
                 if s == S - 1:
                     break
-                a, slope = stage.advance[q], stage.slope[q]
-                if a <= 0.0:
+                if not _advances(stage.advance[q], stage.slope[q], score - score0,
+                                 key_adv[s], h):
                     break
-                if a < 1.0:
-                    if slope == 0.0:
-                        prob = a
-                    else:
-                        prob = logistic(math.log(a / (1.0 - a)) + slope * (score - score0))
-                    if uniform_py(key_adv[s], h, 0) >= prob:
-                        break
                 out.advanced[q, s] += 1
             out.hist[q, math.floor(score + 0.5) - lo] += 1
-            part[0] += score
-            part[1] += score * score
-        out.score_sum[q] = math.fsum(b[0] for b in blocks)
-        out.score_sq[q] = math.fsum(b[1] for b in blocks)
-        for s in range(S):
-            out.stage_score_sum[q, s] = math.fsum(b[2 + s] for b in blocks)
-            out.stage_score_sq[q, s] = math.fsum(b[2 + S + s] for b in blocks)
+            w = i % LANES % SUM_LANES
+            part[0][w] += score
+            part[1][w] += score * score
+        sums = [math.fsum(_total(b[c]) for b in blocks) for c in range(2 + 2 * S)]
+        out.score_sum[q], out.score_sq[q] = sums[0], sums[1]
+        out.stage_score_sum[q], out.stage_score_sq[q] = sums[2:2 + S], sums[2 + S:]
     return out
+
+
+def _advances(a: float, slope: float, delta: float, key: int, h: int) -> bool:
+    """Whether the customer of hash ``h`` advances past a stage of advance ``a`` and
+    ``slope`` with a score ``delta`` above its start (DESIGN.md "Meaning", step 4)."""
+    if a <= 0.0 or a >= 1.0:
+        return a > 0.0
+    prob = a if slope == 0.0 else logistic(math.log(a / (1.0 - a)) + slope * delta)
+    return uniform_py(key, h, 0) < prob
+
+
+def _total(a: list[float]) -> float:
+    """A block's sum from its SUM_LANES accumulators, paired as the kernel pairs them."""
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))

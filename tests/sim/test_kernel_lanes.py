@@ -1,0 +1,101 @@
+"""The kernel's lane primitives against plain NumPy: both compaction paths (the portable
+loop and the vector compress), the 8-lane compress itself, the eight-accumulator sums and
+the normal's central region."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numba
+import numpy as np
+import pytest
+
+from cxdsl.sim import kernel
+from cxdsl.sim.kernel import LANES, SUM_LANES
+
+
+@numba.njit
+def _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    if which == 0:
+        return kernel.compact_portable(n, keep, lane, lane_hash, score, score0, flags,
+                                       flag_words)
+    return kernel.compact_compress(n, keep, lane, lane_hash, score, score0, flags,
+                                   flag_words)
+
+
+@numba.njit
+def _compress(arr, src, dst, mask):
+    kernel.compress8(arr, src, dst, mask)
+
+
+@numba.njit
+def _sum8(x, n, sa, qa):
+    kernel._sum8(x, n, sa, qa)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.uint64, np.int64])
+def test_compress8_packs_the_selected_lanes_first(dtype):
+    rng = np.random.default_rng(5)
+    for mask in range(256):
+        src = rng.integers(0, 8, dtype=np.int64) + 8
+        dst = rng.integers(0, src + 1, dtype=np.int64)
+        arr = rng.integers(1, 1 << 40, 24).astype(dtype)
+        want = arr.copy()
+        chosen = [arr[src + w] for w in range(8) if mask >> w & 1]
+        want[dst:dst + len(chosen)] = chosen
+        _compress(arr, src, dst, mask)
+        assert np.array_equal(arr[:dst + len(chosen)], want[:dst + len(chosen)]), mask
+        assert np.array_equal(arr[dst + 8:], want[dst + 8:]), mask  # nothing past 8 lanes
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["portable", "compress"])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, LANES - 1, LANES])
+@pytest.mark.parametrize("flag_words", [1, 3])
+def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
+    rng = np.random.default_rng(n * 7 + flag_words)
+    for p_keep in (0.0, 0.3, 0.9, 1.0):
+        keep = np.zeros(LANES, dtype=np.uint64)
+        keep[:n] = rng.random(n) < p_keep
+        lane = rng.permutation(LANES).astype(np.uint64)
+        lane_hash = rng.integers(0, 1 << 63, LANES).astype(np.uint64)
+        score = rng.normal(size=LANES)
+        score0 = rng.normal(size=LANES)
+        flags = rng.integers(0, 1 << 63, flag_words * LANES).astype(np.uint64)
+        sel = np.flatnonzero(keep[:n])
+        want = [a[sel].copy() for a in (lane, lane_hash, score, score0)]
+        want_flags = [flags[w * LANES:(w + 1) * LANES][sel].copy() for w in range(flag_words)]
+        kept = _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words)
+        assert kept == len(sel)
+        for got, exp in zip((lane, lane_hash, score, score0), want):
+            assert np.array_equal(got[:kept], exp)
+        for w in range(flag_words):
+            assert np.array_equal(flags[w * LANES:w * LANES + kept], want_flags[w])
+
+
+def test_compress_is_chosen_only_where_it_is_one_instruction():
+    assert kernel.COMPRESS == ("+avx512f" in kernel._FEATURES.split(","))
+
+
+@pytest.mark.parametrize("n", [0, 3, 8, 13, 256])
+def test_eight_accumulators_each_sum_their_lanes_in_order(n):
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=max(n, 1)) * 1e3
+    sa = rng.normal(size=SUM_LANES)
+    qa = rng.normal(size=SUM_LANES)
+    want_s, want_q = sa.tolist(), qa.tolist()
+    for k in range(n):  # plain Python floats: one rounding per add, in k order
+        want_s[k % 8] += float(x[k])
+        want_q[k % 8] += float(x[k]) * float(x[k])
+    _sum8(x, n, sa, qa)
+    assert sa.tolist() == want_s and qa.tolist() == want_q
+
+
+def test_the_normals_central_region_is_ppnd16_there():
+    ps = np.linspace(0.075, 0.925, 20001)
+    for p in ps:
+        q = p - 0.5
+        if abs(q) <= 0.425:
+            assert kernel.ppnd16_central(q) == kernel.ppnd16(p)
+    assert kernel.ppnd16(0.3) == statistics.NormalDist().inv_cdf(0.3)
+    assert math.isclose(kernel.ppnd16_central(0.0), 0.0, abs_tol=0)
