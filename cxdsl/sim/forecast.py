@@ -105,6 +105,8 @@ def combine(worlds: list[Result], manifest: dict, draws: np.ndarray) -> Result:
     model = first.model
     targets = ([_target(t, overall, personas, surveys) for t in model.targets]
                if model is not None else [])
+    for i, target in enumerate(targets):
+        target.worlds_met = sum(r.targets[i].met for r in worlds) / len(worlds)
     out = Result(dict(manifest), overall, personas, stages, events, targets, surveys,
                  exact=exact, model=model, tallies=None, worlds=worlds, draws=draws)
     out.noise = noise(out)

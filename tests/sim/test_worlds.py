@@ -15,8 +15,8 @@ from cxdsl.sim import exact, simulate
 from cxdsl.sim.engine import split_evenly
 from cxdsl.sim.lower import persona_counts
 from cxdsl.sim.reference import simulate_reference
-from cxdsl.sim.worlds import world_draws, world_model
 from cxdsl.sim.tallies import Tallies
+from cxdsl.sim.worlds import world_draws, world_model
 
 FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
           "stage_score_sum", "event_count", "stage_score_sq", "stage_hist")
