@@ -193,6 +193,9 @@ class _DistPool:
 
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
+        #: id(d) -> (d, index): the points of a sweep or forecast share most of their
+        #: distribution objects, so most lookups skip canonicalising (d is kept alive here)
+        self.seen: dict[int, tuple[ir.Dist, int]] = {}
         self.kind: list[int] = []
         self.param: list[tuple[float, float, float, float]] = []
         self.first: list[int] = []
@@ -201,6 +204,14 @@ class _DistPool:
         self.cum: list[float] = []
 
     def add(self, d: ir.Dist, where: str) -> int:
+        hit = self.seen.get(id(d))
+        if hit is not None and hit[0] is d:
+            return hit[1]
+        index = self._add(d, where)
+        self.seen[id(d)] = (d, index)
+        return index
+
+    def _add(self, d: ir.Dist, where: str) -> int:
         kind, param, values, weights = _canonical(d, where)
         key = (kind, param, values, weights)
         found = self.index.get(key)
@@ -406,41 +417,75 @@ def _event_layout(first: ir.Model) -> tuple:
 
 def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
     """The per-point Tables fields (share, p_occurs, impact_dist, baseline_dist, advance,
-    slope, advance_logit) of ``models``, adding their distributions to ``pool``."""
+    slope, advance_logit) of ``models``, adding their distributions to ``pool``.
+
+    Point 0 is lowered in full and copied to every point; a point then lowers only the
+    declarations that are not the very objects of point 0's (a sweep point or a world
+    changes a few values, and ``ir.apply_change`` keeps the others), so the cost per point
+    is that of what it changes."""
     first = models[0]
     Q, S, E, P = len(first.personas), len(first.stages), len(first.events), len(models)
-    share = np.zeros((P, Q))
-    p_occurs = np.zeros((P, Q, E))
-    impact_dist = np.zeros((P, Q, E), dtype=np.int64)
-    baseline_dist = np.zeros((P, Q), dtype=np.int64)
-    advance = np.ones((P, Q, S))
-    slope = np.zeros((P, Q, S))
-    for i, m in enumerate(models):
-        shares = [float(p.share) for p in m.personas]
-        if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
-            raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
-        share[i] = np.array(shares) / math.fsum(shares)
-        for q, persona in enumerate(m.personas):
-            baseline_dist[i, q] = pool.add(persona.baseline, f"persona {persona.name} baseline")
-            for s, stage in enumerate(m.stages):
-                if len(stage.advance) != Q or len(stage.slope) != Q:
-                    raise ValueError(f"stage {stage.name}: one advance and slope per persona")
-                advance[i, q, s] = _probability(stage.advance[q], f"stage {stage.name}")
-                slope[i, q, s] = float(stage.slope[q])
-                _finite(f"stage {stage.name} slope", slope[i, q, s])
-            for k, e in enumerate(m.events):
-                if len(e.p) != Q or len(e.impact) != Q:
-                    raise ValueError(f"event {e.name}: one p and impact per persona")
-                p_occurs[i, q, k] = _probability(e.p[q], f"event {e.name}")
-                impact_dist[i, q, k] = pool.add(
-                    e.impact[q], f"event {e.name} impact for {persona.name}")
+    out = dict(share=np.zeros((P, Q)), p_occurs=np.zeros((P, Q, E)),
+               impact_dist=np.zeros((P, Q, E), dtype=np.int64),
+               baseline_dist=np.zeros((P, Q), dtype=np.int64),
+               advance=np.ones((P, Q, S)), slope=np.zeros((P, Q, S)))
+    _lower_personas(out, 0, first, pool)
+    for s, stage in enumerate(first.stages):
+        _lower_stage(out, 0, s, stage, Q)
+    for k, e in enumerate(first.events):
+        _lower_event(out, 0, k, e, first, pool)
+    if P > 1:
+        for name in out:
+            out[name][1:] = out[name][0]
+    for i, m in enumerate(models[1:], 1):
+        if m.personas is not first.personas:
+            _lower_personas(out, i, m, pool)
+        for s, stage in enumerate(m.stages):
+            if stage is not first.stages[s]:
+                _lower_stage(out, i, s, stage, Q)
+        for k, e in enumerate(m.events):
+            if e is not first.events[k]:
+                _lower_event(out, i, k, e, m, pool)
+    advance, slope = out["advance"], out["slope"]
     # the last stage takes no advance: make it explicit so the tables say what the kernel does
     advance[:, :, S - 1] = 1.0
     slope[:, :, S - 1] = 0.0
     inner = (advance > 0.0) & (advance < 1.0)
     advance_logit = np.zeros((P, Q, S))
-    # the same expression the exact engine evaluates, so both engines use identical numbers
-    advance_logit[inner] = [math.log(a / (1.0 - a)) for a in advance[inner]]
-    return dict(share=share, p_occurs=p_occurs, impact_dist=impact_dist,
-                baseline_dist=baseline_dist, advance=advance, slope=slope,
-                advance_logit=advance_logit)
+    # the same expression the exact engine evaluates, so both engines use identical
+    # numbers: once per distinct advance
+    values, where = np.unique(advance[inner], return_inverse=True)
+    logits = np.array([math.log(a / (1.0 - a)) for a in values.tolist()])
+    advance_logit[inner] = logits[where] if len(values) else 0.0
+    out["advance_logit"] = advance_logit
+    return out
+
+
+def _lower_personas(out: dict, i: int, m: ir.Model, pool: _DistPool) -> None:
+    shares = [float(p.share) for p in m.personas]
+    if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
+        raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
+    out["share"][i] = np.array(shares) / math.fsum(shares)
+    for q, persona in enumerate(m.personas):
+        out["baseline_dist"][i, q] = pool.add(persona.baseline,
+                                              f"persona {persona.name} baseline")
+
+
+def _lower_stage(out: dict, i: int, s: int, stage: ir.Stage, Q: int) -> None:
+    if len(stage.advance) != Q or len(stage.slope) != Q:
+        raise ValueError(f"stage {stage.name}: one advance and slope per persona")
+    for q in range(Q):
+        out["advance"][i, q, s] = _probability(stage.advance[q], f"stage {stage.name}")
+        out["slope"][i, q, s] = float(stage.slope[q])
+        _finite(f"stage {stage.name} slope", out["slope"][i, q, s])
+
+
+def _lower_event(out: dict, i: int, k: int, e: ir.Event, m: ir.Model,
+                 pool: _DistPool) -> None:
+    Q = len(m.personas)
+    if len(e.p) != Q or len(e.impact) != Q:
+        raise ValueError(f"event {e.name}: one p and impact per persona")
+    for q, persona in enumerate(m.personas):
+        out["p_occurs"][i, q, k] = _probability(e.p[q], f"event {e.name}")
+        out["impact_dist"][i, q, k] = pool.add(
+            e.impact[q], f"event {e.name} impact for {persona.name}")

@@ -8,7 +8,8 @@ other path's draws unchanged, and the draws do not depend on threads or machines
 
 In a world, the drawn value replaces the attribute's value: for every persona (``e.p``),
 or for one (``e.p[q]``). Every-persona draws apply first, then the per-persona ones, each
-group in declaration order. For a ``baseline`` or ``impact`` declared as a distribution the
+group in declaration order. Drawn shares are relative weights: the personas' shares are
+normalised once, after every draw. For a ``baseline`` or ``impact`` declared as a distribution the
 draw is the distribution's new mean (:meth:`ValueForm.with_mean`: it is shifted, its spread
 stays). A scenario's or sweep's changes apply after the world's draws, so a path a scenario
 or sweep sets is certain there.
@@ -102,18 +103,70 @@ def _apply_order(model: ir.Model) -> list[int]:
             + [u for u, x in enumerate(lines) if x.path.persona is not None])
 
 
+def _drawn(current, attr: str, value: float):
+    """What a draw ``value`` makes of the value ``current`` of ``attr``: a baseline or
+    impact keeps its spread and moves to the drawn mean; anything else is the draw."""
+    if attr in ("impact", "baseline"):
+        return current.with_mean(value)
+    return value
+
+
 def world_model(model: ir.Model, row: np.ndarray, scenario: str | None = None,
                 overrides: dict[ir.PathRef, float] | None = None) -> ir.Model:
     """The baseline ``model`` in the world whose draws are ``row`` (float64[U]), then
     ``scenario`` and a sweep point's ``overrides`` on top. The result has no uncertain
-    values left."""
-    out = model
+    values left; declarations no draw touches are the baseline's own objects.
+
+    Drawn shares are relative weights, normalised once after every draw is in place (as
+    the personas' shares of a spec are)."""
+    personas = {}
+    stages = {s.name: i for i, s in enumerate(model.stages)}
+    events = {e.name: i for i, e in enumerate(model.events)}
+    changed: dict[tuple[str, int], dict[str, object]] = {}
+    Q = len(model.personas)
     for u in _apply_order(model):
-        out = with_value(out, model.uncertain[u].path, row[u])
+        path, value = model.uncertain[u].path, float(row[u])
+        if path.kind == "persona":
+            key = ("persona", personas.setdefault(path.target, model.persona_index(
+                path.target)))
+            decl = model.personas[key[1]]
+            fields = changed.setdefault(key, {})
+            fields[path.attr] = _drawn(fields.get(path.attr, getattr(decl, path.attr)),
+                                       path.attr, value)
+            continue
+        key = (path.kind, (stages if path.kind == "stage" else events)[path.target])
+        decl = (model.stages if path.kind == "stage" else model.events)[key[1]]
+        fields = changed.setdefault(key, {})
+        values = list(fields.get(path.attr, getattr(decl, path.attr)))
+        for q in (range(Q) if path.persona is None else (model.persona_index(path.persona),)):
+            values[q] = _drawn(values[q], path.attr, value)
+        fields[path.attr] = tuple(values)
+    out = _replaced(model, changed)
     out = ir.with_scenario(out, scenario)
     if overrides:
         out = ir.with_overrides(out, overrides)
-    return dataclasses.replace(out, uncertain=())
+    return out
+
+
+def _replaced(model: ir.Model, changed: dict[tuple[str, int], dict[str, object]]
+              ) -> ir.Model:
+    """``model`` with the declarations' ``changed`` fields, by (kind, index), and no
+    uncertain values."""
+    parts = {"persona": list(model.personas), "stage": list(model.stages),
+             "event": list(model.events)}
+    for (kind, i), fields in changed.items():
+        parts[kind][i] = dataclasses.replace(parts[kind][i], **fields)
+    personas = parts["persona"]
+    if any(kind == "persona" and "share" in f for (kind, _), f in changed.items()):
+        total = sum(p.share for p in personas)
+        if total > 0:
+            personas = [dataclasses.replace(p, share=p.share / total) for p in personas]
+    kinds = {kind for kind, _ in changed}
+    return dataclasses.replace(
+        model, uncertain=(),
+        personas=tuple(personas) if "persona" in kinds else model.personas,
+        stages=tuple(parts["stage"]) if "stage" in kinds else model.stages,
+        events=tuple(parts["event"]) if "event" in kinds else model.events)
 
 
 def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
