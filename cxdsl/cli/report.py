@@ -16,6 +16,7 @@ from .common import (
     check_output,
     load_or_exit,
     simulation_options,
+    worlds_option,
     write_output,
 )
 
@@ -54,9 +55,10 @@ def _size(n: int) -> str:
 @click.option("--png", "png_dir", default=None, metavar="DIR",
               help="Also write every chart as a PNG into DIR (created if missing), for "
                    "slides.")
+@worlds_option()
 @OUTSIDE_IMPORTS_OPTION
 def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_dir,
-            allow_outside_imports):
+            worlds, allow_outside_imports):
     """Write a self-contained HTML report of the journey in FILE (``-`` reads standard
     input): the journey map with each persona's emotion curve, the funnel, the score
     distribution, the moments of truth, the scenarios, the targets, the spec and the
@@ -82,7 +84,8 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     try:
         data = report.collect(model, source=text, path=shown, customers=customers,
                               seed=seed, scenarios=chosen, engine=engine,
-                              spec_sha=spec_sha256(text) if text is not None else None)
+                              spec_sha=spec_sha256(text) if text is not None else None,
+                              worlds=worlds)
     except ExactError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -10,6 +10,7 @@ from ...model import ir
 from ...sim.metrics import Metric
 from ...sim.simulate import check_scenario, simulate
 from ..export import display
+from .forecast import forecast_of
 
 
 @dataclass
@@ -31,6 +32,8 @@ class ReportData:
     source: str | None = None
     path: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: a forecast's figures over the worlds (:func:`.forecast.forecast_of`), None otherwise
+    forecast: dict | None = None
 
     @property
     def metric(self) -> str:
@@ -105,12 +108,13 @@ def _analysis():
 def collect(model: ir.Model, *, source: str | None = None, path: str | None = None,
             customers: int | None = None, seed: int | None = None,
             scenarios: list[str] | None = None, engine: str = "numba",
-            spec_sha: str | None = None) -> ReportData:
+            spec_sha: str | None = None, worlds: int | None = None) -> ReportData:
     """Run what the report shows: the baseline, the moments of truth
     (:func:`cxdsl.analysis.mot` on the headline metric) and the ``scenarios`` named
     (default: every scenario of the spec; ``[]`` for none) against the baseline
     (:func:`cxdsl.analysis.compare`), all with the same customers and seed — common random
-    numbers, so the differences carry little noise.
+    numbers, so the differences carry little noise. ``worlds``: the worlds of the
+    baseline's forecast when the spec has uncertain values (default the spec's).
 
     Raises :class:`cxdsl.sim.simulate.SimulationError` or
     :class:`cxdsl.analysis.AnalysisError` for bad arguments (an unknown scenario) and
@@ -118,9 +122,10 @@ def collect(model: ir.Model, *, source: str | None = None, path: str | None = No
     names = [s.name for s in model.scenarios] if scenarios is None else list(scenarios)
     for name in names:
         check_scenario(model, name)
-    base = simulate(model, customers=customers, seed=seed, engine=engine, spec_sha=spec_sha)
+    base = simulate(model, customers=customers, seed=seed, engine=engine, spec_sha=spec_sha,
+                    worlds=worlds)
     data = ReportData(model, base.to_dict(), persona_stages_of(base), source=source,
-                      path=path)
+                      path=path, forecast=forecast_of(base))
     analysis = _analysis()
     if analysis is None:
         data.notes.append("The moments-of-truth ranking and the scenario comparison need "
