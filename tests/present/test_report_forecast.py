@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 import pytest
+from present.test_report import browse, console_messages, parse, pixels, section_of
 
 import cxdsl
 from cxdsl.present import report
 from cxdsl.present.report.forecast import forecast_of
-from present.test_report import browse, console_messages, parse, pixels, section_of
 from support import invoke, write
 
 SPEC = """journey "Forecast report"
