@@ -231,33 +231,39 @@ def forecast_worlds(model: ir.Model, worlds: int | None, customers: int, seed: i
     return world_models(model, draws, scenario), draws
 
 
-def world_results(models: list[ir.Model], customers: int, seed: int, engine: str,
-                  threads=None, chunk_size=None, progress=None) -> list[Result]:
-    """The Result of each world model: the exact engine once per world, or one kernel
+def world_tallies(models: list[ir.Model], customers: int, seed: int, engine: str,
+                  threads=None, chunk_size=None, progress=None) -> list:
+    """The Tallies of each world model: the exact engine once per world, or one kernel
     call with ``customers`` split over the worlds (each world its own customers)."""
     if engine == "exact":
         from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
 
-        return [compute(exact_tallies(m), m, {}) for m in models]
+        return [exact_tallies(m) for m in models]
     from . import engine as numba_engine  # lazy: compiles or loads the kernel
 
-    tallies = numba_engine.simulate_points(models, customers, seed, threads=threads,
-                                           chunk_size=chunk_size, progress=progress,
-                                           world_of=range(len(models)))
+    return numba_engine.simulate_points(models, customers, seed, threads=threads,
+                                        chunk_size=chunk_size, progress=progress,
+                                        world_of=range(len(models)))
+
+
+def world_results(models: list[ir.Model], customers: int, seed: int, engine: str,
+                  threads=None, chunk_size=None, progress=None) -> list[Result]:
+    """The Result of each world model (:func:`world_tallies`, then the metrics)."""
+    tallies = world_tallies(models, customers, seed, engine, threads, chunk_size, progress)
     return [compute(t, m, {}) for t, m in zip(tallies, models)]
 
 
 def _forecast(models, draws, customers, explicit_customers, seed, engine, threads,
               chunk_size, progress, precision, spec_sha, scenario) -> Result:
-    from .forecast import combine  # lazy: only forecasts combine worlds
+    from .forecast import combine_tallies  # lazy: only forecasts combine worlds
 
     def run(n: int) -> Result:
-        parts = world_results(models, n, seed, engine, threads, chunk_size, progress)
+        parts = world_tallies(models, n, seed, engine, threads, chunk_size, progress)
         exact = engine == "exact"
         info = manifest(spec_sha256=spec_sha, seed=None if exact else seed,
                         customers=None if exact else n, engine=engine, scenario=scenario)
         info["worlds"] = len(models)
-        return combine(parts, info, draws)
+        return combine_tallies(parts, models, info, draws)
 
     if engine == "exact" or precision is None:
         return run(customers)

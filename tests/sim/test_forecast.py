@@ -175,3 +175,51 @@ def test_precision_is_the_precision_of_the_mean_over_worlds():
     # the same as a forecast of that size asked for directly
     again = simulate(model, customers=n, seed=1, worlds=100)
     assert again.to_json() == r.to_json()
+
+
+EDGES = {
+    "rich": ("persona ent share=30% baseline=triangular(6, 8, 10) value=900\n"
+             "persona smb share=70% baseline=normal(7.2, 1) value=90\n"
+             "persona gov share=20% baseline=discrete(5: 0.25, 6.5: 0.5, 9: 0.25) value=0\n"
+             "stage Attract advance=60%\nstage Convert advance=40% slope=0.4\n"
+             "stage Close advance=80%\nstage Delight\n"
+             "event demo p=60% impact=1.5 at Convert\n"
+             "event glitch p=5% impact=-3 at Convert\n"
+             "event fix p=70% impact=triangular(0, 1, 3) at Convert when glitch\n"
+             "event wow p=40% impact=discrete(1: 0.5, 2: 0.5) at Delight\n"
+             "survey early at Attract\nsurvey late at Delight\nsurvey all at end\n"
+             "target nps >= 10\ntarget late.csat >= 30 for ent\ntarget conversion >= 20% for smb\n"
+             "uncertain glitch.p ~ beta(5, 95)\nuncertain demo.impact[smb] ~ uniform(0, 3)\n"
+             "uncertain ent.baseline ~ normal(8, 0.5)\nuncertain Convert.advance ~ "
+             "beta(40, 60)\nuncertain gov.share ~ uniform(0.05, 0.4)\n"
+             "uncertain ent.value ~ uniform(500, 1500)\n"),
+    # a survey nobody may reach in a world: advance 0..2% and a few customers per world
+    "sparse": ("scale 1..5\npersona a share=1 baseline=3\npersona b share=1 baseline=4\n"
+               "stage S advance=1%\nstage T\nevent e p=50% impact=1 at T\n"
+               "survey late at T\ntarget mean >= 3\nuncertain S.advance ~ uniform(0%, 2%)\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+@pytest.mark.parametrize("engine", ["numba", "exact"])
+def test_array_forecast_equals_combining_the_worlds_results(name, engine):
+    """The forecast's figures come from the worlds' tallies stacked into arrays; they are
+    those of combining each world's own Result (:func:`forecast.combine`)."""
+    from cxdsl.sim.forecast import combine, combine_tallies
+    from cxdsl.sim.simulate import forecast_worlds, world_tallies
+
+    text = EDGES[name]
+    if engine == "exact":
+        text = text.replace("triangular(6, 8, 10)", "8").replace("normal(7.2, 1)", "7").replace(
+            "triangular(0, 1, 3)", "1")
+    model = cxdsl.loads(text)
+    models, draws = forecast_worlds(model, 40, 4000, 9, None, engine)
+    tallies = world_tallies(models, 4000, 9, engine)
+    info = {"customers": 4000, "worlds": 40}
+    by_results = combine([compute(t, m, {}) for t, m in zip(tallies, models)], info, draws)
+    by_arrays = combine_tallies(tallies, models, info, draws)
+    assert by_arrays.to_json() == by_results.to_json()
+    assert by_arrays.noise == by_results.noise
+    assert [t.worlds_met for t in by_arrays.targets] == [t.worlds_met for t in
+                                                         by_results.targets]
+    assert by_arrays.worlds[3].to_json() == compute(tallies[3], models[3], {}).to_json()
