@@ -13,7 +13,7 @@ with several threads it adds their time up), the two runs interleaved, ``--repea
 each, and the median is reported. Target: the forecast costs at most 1.3x the plain run at
 10^6 customers. The fixed cost per world is measured apart, as the forecast at one customer
 per world minus a plain run of as many customers, divided by the worlds, with its parts
-(draws, world models, lowering and packing, metrics, combining).
+(draws, world models, lowering, packing, the kernel run, metrics and combining).
 
 Journey: ``benchmarks/reference.cxj`` (4 stages, 20 events, 2 personas) with four
 uncertain values: an event's ``p`` (beta), an impact (uniform, shifted), a persona's
@@ -40,8 +40,7 @@ import numpy as np  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl.sim import engine, lower  # noqa: E402
-from cxdsl.sim.forecast import combine  # noqa: E402
-from cxdsl.sim.metrics import compute  # noqa: E402
+from cxdsl.sim.forecast import combine_tallies  # noqa: E402
 from cxdsl.sim.simulate import simulate  # noqa: E402
 from cxdsl.sim.worlds import world_draws, world_models  # noqa: E402
 
@@ -77,7 +76,6 @@ def parts(model, worlds: int, repeat: int) -> dict[str, float]:
     tables = lower.lower_points(models)
     tallies = engine.simulate_points(tables, worlds, SEED, threads=1,
                                      world_of=range(worlds))
-    results = [compute(t, m, {}) for t, m in zip(tallies, models)]
     steps = {
         "draws": lambda: world_draws(model, worlds, SEED),
         "world models": lambda: world_models(model, draws),
@@ -85,8 +83,8 @@ def parts(model, worlds: int, repeat: int) -> dict[str, float]:
         "packing": lambda: engine.pack(tables, SEED),
         "kernel run, 1 customer each": lambda: engine.simulate_points(
             tables, worlds, SEED, threads=1, world_of=range(worlds)),
-        "metrics of each world": lambda: [compute(t, m, {}) for t, m in zip(tallies, models)],
-        "combining": lambda: combine(results, {"customers": worlds}, draws),
+        "metrics and combining": lambda: combine_tallies(tallies, models,
+                                                         {"customers": worlds}, draws),
     }
     got = interleaved(steps, repeat)
     return {k: 1000 * v / worlds for k, v in got.items()}

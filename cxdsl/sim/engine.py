@@ -231,14 +231,21 @@ def _decision(p: float) -> tuple[int, int]:
 
 
 def _decisions(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mode int64, threshold uint64) of "with probability p" for every entry of ``p``,
-    :func:`_decision` once per distinct value."""
-    values, where = np.unique(p, return_inverse=True)
-    decided = [_decision(x) for x in values.tolist()]
-    modes = np.array([d[0] for d in decided], dtype=np.int64)
-    thresholds = np.array([d[1] for d in decided], dtype=np.uint64)
-    where = where.reshape(p.shape)
-    return modes[where], thresholds[where]
+    """(mode int64, threshold uint64) of "with probability p" for every entry of ``p``
+    (in [0, 1]): what :func:`_decision` gives, over whole arrays.
+
+    :func:`cxdsl.sim.rng.below_threshold` is T = K · 2**12 with K = ceil(p · 2**52 − 1/2)
+    clipped to [0, 2**52]. In doubles, p · 2**52 is exact (a power-of-two scaling) and so
+    is subtracting 1/2 from it when it is at least 1/2 (it is at most 2**52 and a multiple
+    of half its ulp); below 1/2 the difference lies in (−1/2, 0] however it rounds, and its
+    ceiling is 0 — so the float computation is exact."""
+    if p.size and not ((p >= 0.0) & (p <= 1.0)).all():  # also refuses NaN
+        raise ValueError("not a probability")
+    k = np.clip(np.ceil(p * float(1 << 52) - 0.5), 0.0, float(1 << 52))
+    mode = np.where(k == 0.0, MODE_NEVER,
+                    np.where(k == float(1 << 52), MODE_ALWAYS, MODE_THRESHOLD))
+    threshold = np.where(mode == MODE_THRESHOLD, k, 0.0).astype(np.uint64) << np.uint64(12)
+    return mode.astype(np.int64), threshold
 
 
 def pack(tables: Tables, seed: int) -> Packed:
@@ -346,29 +353,31 @@ class _Run:
         self.chunks_done += 1
 
     def tallies(self) -> list[Tallies]:
-        """The cumulative tallies so far, one per point."""
+        """The cumulative tallies so far, one per point (each field a contiguous view of
+        one array over all points, so the cost per point is small)."""
         t = self.tables
         P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
-        self._sums = exact_sums(self.partials, self.n_partials)
-        out = []
-        for p in range(P):
-            rows = slice(p * Q, (p + 1) * Q)
-            c = self.total_counts[rows].astype(np.float64)
-            sums = self._sums[rows]
-            n = c[:, 0].copy()
-            total = n.sum()
-            col = 1 + K
-            out.append(Tallies(
-                exact=False, n=n, weight=n / total if total > 0 else np.zeros(Q),
-                score_sum=sums[:, 0].copy(), score_sq=sums[:, 1].copy(),
-                hist=c[:, 1:col].copy(),
-                reached=c[:, col:col + S].copy(),
-                advanced=c[:, col + S:col + 2 * S].copy(),
-                stage_score_sum=sums[:, 2:2 + S].copy(),
-                event_count=c[:, col + 2 * S:col + 2 * S + E].copy(),
-                stage_score_sq=sums[:, 2 + S:].copy(),
-                stage_hist=c[:, col + 2 * S + E:].reshape(Q, S, K).copy()))
-        return out
+        c = self.total_counts.astype(np.float64).reshape(P, Q, self.n_count_cols)
+        sums = exact_sums(self.partials, self.n_partials).reshape(P, Q, self.n_sum_cols)
+        col = 1 + K
+
+        def part(a, lo, hi, shape=None):
+            x = np.ascontiguousarray(a[:, :, lo:hi])
+            return x if shape is None else x.reshape(P, *shape)
+
+        n = part(c, 0, 1)[:, :, 0]
+        total = n.sum(axis=1, keepdims=True)
+        weight = np.divide(n, total, out=np.zeros_like(n), where=total > 0)
+        fields = dict(
+            score_sum=part(sums, 0, 1)[:, :, 0], score_sq=part(sums, 1, 2)[:, :, 0],
+            hist=part(c, 1, col), reached=part(c, col, col + S),
+            advanced=part(c, col + S, col + 2 * S),
+            stage_score_sum=part(sums, 2, 2 + S),
+            event_count=part(c, col + 2 * S, col + 2 * S + E),
+            stage_score_sq=part(sums, 2 + S, 2 + 2 * S),
+            stage_hist=part(c, col + 2 * S + E, col + 2 * S + E + S * K, (Q, S, K)))
+        return [Tallies(exact=False, n=n[p], weight=weight[p],
+                        **{k: v[p] for k, v in fields.items()}) for p in range(P)]
 
 
 def exact_sums(partials: np.ndarray, n_partials: np.ndarray) -> np.ndarray:

@@ -111,36 +111,49 @@ def _drawn(current, attr: str, value: float):
     return value
 
 
+def _plan(model: ir.Model) -> list[tuple[int, str, int, str, int | None]]:
+    """How a world applies the draws, in order: (column of ``draws``, declaration kind,
+    its index, the attribute, the persona index or None for every persona)."""
+    out = []
+    for u in _apply_order(model):
+        path = model.uncertain[u].path
+        if path.kind == "persona":
+            index = model.persona_index(path.target)
+        elif path.kind == "stage":
+            index = model.stage_index(path.target)
+        else:
+            index = next(k for k, e in enumerate(model.events) if e.name == path.target)
+        q = None if path.persona is None else model.persona_index(path.persona)
+        out.append((u, path.kind, index, path.attr, q))
+    return out
+
+
 def world_model(model: ir.Model, row: np.ndarray, scenario: str | None = None,
-                overrides: dict[ir.PathRef, float] | None = None) -> ir.Model:
+                overrides: dict[ir.PathRef, float] | None = None, plan=None) -> ir.Model:
     """The baseline ``model`` in the world whose draws are ``row`` (float64[U]), then
     ``scenario`` and a sweep point's ``overrides`` on top. The result has no uncertain
     values left; declarations no draw touches are the baseline's own objects.
 
     Drawn shares are relative weights, normalised once after every draw is in place (as
-    the personas' shares of a spec are)."""
-    personas = {}
-    stages = {s.name: i for i, s in enumerate(model.stages)}
-    events = {e.name: i for i, e in enumerate(model.events)}
+    the personas' shares of a spec are). ``plan``: :func:`_plan` of ``model``, when the
+    caller makes many worlds."""
+    decls = {"persona": model.personas, "stage": model.stages, "event": model.events}
     changed: dict[tuple[str, int], dict[str, object]] = {}
     Q = len(model.personas)
-    for u in _apply_order(model):
-        path, value = model.uncertain[u].path, float(row[u])
-        if path.kind == "persona":
-            key = ("persona", personas.setdefault(path.target, model.persona_index(
-                path.target)))
-            decl = model.personas[key[1]]
-            fields = changed.setdefault(key, {})
-            fields[path.attr] = _drawn(fields.get(path.attr, getattr(decl, path.attr)),
-                                       path.attr, value)
+    values = row.tolist()
+    for u, kind, index, attr, q in (_plan(model) if plan is None else plan):
+        value = values[u]
+        fields = changed.setdefault((kind, index), {})
+        current = fields.get(attr)
+        if current is None:
+            current = getattr(decls[kind][index], attr)
+        if kind == "persona":
+            fields[attr] = _drawn(current, attr, value)
             continue
-        key = (path.kind, (stages if path.kind == "stage" else events)[path.target])
-        decl = (model.stages if path.kind == "stage" else model.events)[key[1]]
-        fields = changed.setdefault(key, {})
-        values = list(fields.get(path.attr, getattr(decl, path.attr)))
-        for q in (range(Q) if path.persona is None else (model.persona_index(path.persona),)):
-            values[q] = _drawn(values[q], path.attr, value)
-        fields[path.attr] = tuple(values)
+        current = list(current)
+        for k in (range(Q) if q is None else (q,)):
+            current[k] = _drawn(current[k], attr, value)
+        fields[attr] = tuple(current)
     out = _replaced(model, changed)
     out = ir.with_scenario(out, scenario)
     if overrides:
@@ -172,7 +185,8 @@ def _replaced(model: ir.Model, changed: dict[tuple[str, int], dict[str, object]]
 def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
                  overrides: dict[ir.PathRef, float] | None = None) -> list[ir.Model]:
     """One model per row of ``draws`` (:func:`world_model`)."""
-    return [world_model(model, row, scenario, overrides) for row in draws]
+    plan = _plan(model)
+    return [world_model(model, row, scenario, overrides, plan) for row in draws]
 
 
 __all__ = ["MAX_WORLDS", "WorldsError", "check_worlds", "worlds_for", "uncertain_key",

@@ -142,3 +142,20 @@ def test_fields_cover_every_tally():
     assert set(FIELDS) == {f.name for f in dataclasses.fields(
         type(simulate_reference(cxdsl.loads("persona a share=1 baseline=5\nstage S\n"),
                                 3, 0)))} - {"exact"}
+
+
+def test_whole_array_decisions_equal_the_integer_thresholds():
+    """pack decides "with probability p" over arrays; every decision is the exact
+    rational one of :func:`cxdsl.sim.rng.below_threshold`."""
+    from cxdsl.sim.engine import _decision, _decisions
+
+    rng = np.random.default_rng(0)
+    edges = [0.0, 1.0, 5e-324, 1e-300, 2 ** -54, 2 ** -53, 2 ** -52, 3 * 2 ** -53, 0.5,
+             0.25 + 2 ** -54, 1 - 2 ** -53, 1 - 2 ** -52, 1 - 2 ** -54]
+    ps = np.concatenate([rng.random(20_000), rng.random(500) ** 30, 1 - rng.random(500) ** 30,
+                         edges])
+    mode, threshold = _decisions(ps)
+    assert [(int(m), int(t)) for m, t in zip(mode, threshold)] == [_decision(p) for p in
+                                                                   ps.tolist()]
+    with pytest.raises(ValueError):
+        _decisions(np.array([0.5, np.nan]))
