@@ -196,6 +196,7 @@ class _DistPool:
         #: id(d) -> (d, index): the points of a sweep or forecast share most of their
         #: distribution objects, so most lookups skip canonicalising (d is kept alive here)
         self.seen: dict[int, tuple[ir.Dist, int]] = {}
+        self.equal: dict[ir.Dist, int] = {}
         self.kind: list[int] = []
         self.param: list[tuple[float, float, float, float]] = []
         self.first: list[int] = []
@@ -207,7 +208,16 @@ class _DistPool:
         hit = self.seen.get(id(d))
         if hit is not None and hit[0] is d:
             return hit[1]
-        index = self._add(d, where)
+        try:  # equal forms (a world's shifted impact for each persona) lower alike
+            index = self.equal.get(d)
+        except TypeError:  # an unhashable form: canonicalise it
+            index = None
+        if index is None:
+            index = self._add(d, where)
+            try:
+                self.equal[d] = index
+            except TypeError:
+                pass
         self.seen[id(d)] = (d, index)
         return index
 
@@ -312,10 +322,16 @@ def _emit(c: ir.Cond, event_index: Mapping[str, int]) -> tuple[list, int]:
 # ---------------------------------------------------------------------------- lower
 
 
-def _structure(m: ir.Model) -> tuple:
-    return (tuple(m.scale), tuple(p.name for p in m.personas),
-            tuple(s.name for s in m.stages),
-            tuple((e.name, e.stage, e.when) for e in m.events))
+def _same_structure(m: ir.Model, first: ir.Model) -> bool:
+    """Whether ``m`` has ``first``'s structure; declarations that are ``first``'s own
+    objects (most of a sweep point's or a world's) need no comparing."""
+    if tuple(m.scale) != tuple(first.scale) or len(m.personas) != len(first.personas) \
+            or len(m.stages) != len(first.stages) or len(m.events) != len(first.events):
+        return False
+    return (all(a is b or a.name == b.name for a, b in zip(m.personas, first.personas))
+            and all(a is b or a.name == b.name for a, b in zip(m.stages, first.stages))
+            and all(a is b or (a.name, a.stage, a.when) == (b.name, b.stage, b.when)
+                    for a, b in zip(m.events, first.events)))
 
 
 def _probability(x: float, where: str) -> float:
@@ -373,9 +389,8 @@ def _shared_structure(models: list[ir.Model]) -> tuple[ir.Model, int, int]:
     if not models:
         raise ValueError("no models to lower")
     first = models[0]
-    shape = _structure(first)
     for i, m in enumerate(models[1:], 1):
-        if _structure(m) != shape:
+        if m is not first and not _same_structure(m, first):
             raise ValueError(f"point {i} differs in structure (scale, personas, stages, "
                              "events or conditions) from point 0; only numbers may vary")
     lo, hi = (int(x) for x in first.scale)
