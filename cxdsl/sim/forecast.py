@@ -7,8 +7,8 @@ worlds where it is defined, W' of them):
 * ``value`` = mean of ``v_w``: the forecast's expected value;
 * ``ci95`` = value ± 1.96 × √(Σ se_w²) / W': how precisely the simulation knows that mean
   (the worlds' customers are independent), so ``--precision`` keeps its meaning;
-* ``forecast95`` = the 2.5th and 97.5th percentiles of ``v_w`` (linear interpolation
-  between order statistics, NumPy's default): what the metric will plausibly be.
+* ``forecast95`` = the 2.5th and 97.5th percentiles of ``v_w`` (:func:`percentiles`:
+  linear interpolation between order statistics): what the metric will plausibly be.
 
 Shares of the answer distribution, stage and event figures are means over worlds.
 
@@ -45,6 +45,23 @@ NOTICEABLE = 0.10
 NEGLIGIBLE = 0.02
 
 
+def percentiles(values: np.ndarray, levels=(2.5, 97.5)) -> tuple[float, ...]:
+    """The ``levels`` (in percent) of ``values`` (float64[n], n ≥ 1, no NaN) by linear
+    interpolation between order statistics: with x sorted and h = (n − 1) · level / 100,
+    x[⌊h⌋] + (h − ⌊h⌋) · (x[⌊h⌋ + 1] − x[⌊h⌋]) — the definition of NumPy's default
+    percentile, computed in one sort for every level."""
+    x = np.sort(values).tolist()
+    n = len(x)
+    out = []
+    for level in levels:
+        h = (n - 1) * (level / 100.0)
+        i = min(int(math.floor(h)), n - 1)
+        t = h - i
+        a, b = x[i], x[min(i + 1, n - 1)]
+        out.append(a + (b - a) * t)
+    return tuple(out)
+
+
 def combine_metric(parts: list[Metric], exact: bool) -> Metric:
     """One metric over the worlds (see the module's docstring)."""
     got = [m for m in parts if m.value is not None]
@@ -52,7 +69,7 @@ def combine_metric(parts: list[Metric], exact: bool) -> Metric:
         return Metric(None, None, None, None, (None, None))
     v = np.array([m.value for m in got], dtype=np.float64)
     value = float(v.mean())
-    lo95, hi95 = (float(x) for x in np.percentile(v, [2.5, 97.5]))
+    lo95, hi95 = percentiles(v)
     if exact:
         return Metric(value, value, value, 0.0, (lo95, hi95))
     se = math.sqrt(math.fsum((m.se or 0.0) ** 2 for m in got)) / len(got)
@@ -126,7 +143,7 @@ def combine_values(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, se: np.ndarray
         return Metric(None, None, None, None, (None, None))
     got = v[ok]
     value = float(got.mean())
-    lo95, hi95 = (float(x) for x in np.percentile(got, [2.5, 97.5]))
+    lo95, hi95 = percentiles(got)
     if exact:
         return Metric(value, value, value, 0.0, (lo95, hi95))
     sd = math.sqrt(math.fsum(x * x for x in se[ok].tolist())) / len(got)
@@ -273,5 +290,5 @@ def noise_of(v: np.ndarray, se: np.ndarray, exact: bool, metric: str, run: int
             "customers": customers}
 
 
-__all__ = ["combine", "combine_metric", "combine_group", "combine_tallies",
+__all__ = ["percentiles", "combine", "combine_metric", "combine_group", "combine_tallies",
            "combine_values", "LazyWorlds", "noise", "noise_of", "NOTICEABLE", "NEGLIGIBLE"]

@@ -31,8 +31,8 @@ class Stacked:
 
     def __init__(self, tallies: list[Tallies], models: list[ir.Model]):
         for name in _FIELDS:
-            setattr(self, name, np.stack([getattr(t, name) for t in tallies]).astype(
-                np.float64))
+            setattr(self, name, np.asarray(np.stack([getattr(t, name) for t in tallies]),
+                                           dtype=np.float64))
         self.exact = tallies[0].exact
         self.model = models[0]
         self.values = np.array([[float(p.value) for p in m.personas] for m in models])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..export import display
+from ...sim.forecast import percentiles
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_report_metric, fmt_share
 from .style import OVERALL_COLOR, PERSONA_COLORS, Chart, esc, mpl_text, wrap_text
 
@@ -47,7 +48,7 @@ def _percentiles(a: np.ndarray, q: float) -> np.ndarray:
     for s in range(a.shape[1]):
         col = a[:, s][~np.isnan(a[:, s])]
         if len(col):
-            out[s] = np.percentile(col, q)
+            out[s] = percentiles(col, (q,))[0]
     return out
 
 
@@ -126,7 +127,7 @@ def histogram_chart(data) -> Chart | None:
     values = np.array([v for v in fc["values"] if v is not None], dtype=np.float64)
     if not len(values):
         return None
-    lo, hi = np.percentile(values, [2.5, 97.5])
+    lo, hi = percentiles(values)
     mean = float(values.mean())
     fig = Figure(figsize=(8.0, 3.4))
     ax = fig.add_subplot()
@@ -148,7 +149,7 @@ def histogram_chart(data) -> Chart | None:
                                                  fmt_report_metric(metric, mean)]]
     for q in (2.5, 25, 50, 75, 97.5):
         table.append([f"{q:g}th percentile", fmt_report_metric(metric,
-                                                               float(np.percentile(values, q)))])
+                                                               percentiles(values, (q,))[0])])
     alt = (f"Histogram of {METRIC_WORDS[metric]} in each of {len(values)} worlds: mean "
            f"{fmt_report_metric(metric, mean)}, 95% of the worlds from "
            f"{fmt_report_metric(metric, lo)} to {fmt_report_metric(metric, hi)}.")
