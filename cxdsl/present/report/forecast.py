@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..export import display
 from ...sim.forecast import percentiles
+from ..export import display
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_report_metric, fmt_share
 from .style import OVERALL_COLOR, PERSONA_COLORS, Chart, esc, mpl_text, wrap_text
 
