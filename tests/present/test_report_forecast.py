@@ -103,3 +103,15 @@ def test_in_chromium(pages, tmp_path, key, charts):
     for chart in charts:
         assert re.search(rf'<figure id="chart-{chart}"[^>]*>\s*<svg [^>]*role="img"', dom), chart
     assert len(re.findall(r"<svg [^>]*role=\"img\"", dom)) == len(charts)
+
+
+def test_persona_curves_of_a_forecast_are_means_over_the_worlds():
+    from cxdsl.present.report.data import persona_stages_of
+
+    result = cxdsl.simulate(cxdsl.loads(SPEC), customers=6000, seed=3, worlds=30)
+    rows = persona_stages_of(result)
+    per_world = [persona_stages_of(w) for w in result.worlds]
+    for name in ("pro", "hobby"):
+        for s in range(3):
+            got = [p[name][s]["reached"] for p in per_world]
+            assert rows[name][s]["reached"] == pytest.approx(np.mean(got))

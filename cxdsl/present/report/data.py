@@ -46,6 +46,9 @@ def persona_stages_of(result) -> dict[str, list[dict]] | None:
     its tallies); None when the result carries none."""
     t = getattr(result, "tallies", None)
     model = getattr(result, "model", None)
+    worlds = getattr(result, "worlds", None)
+    if t is None and worlds:
+        return _mean_over_worlds([persona_stages_of(w) for w in worlds])
     if t is None or model is None:
         return None
     out: dict[str, list[dict]] = {}
@@ -61,6 +64,24 @@ def persona_stages_of(result) -> dict[str, list[dict]] | None:
                          "mean_score": (float(t.stage_score_sum[q, s]) / reached
                                         if reached > 0 else None)})
         out[persona.name] = rows
+    return out
+
+
+def _mean_over_worlds(parts: list) -> dict[str, list[dict]] | None:
+    """A forecast's per-persona stage rows: each figure's mean over the worlds that have
+    it (the forecast's own figures are means over worlds too)."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    out: dict[str, list[dict]] = {}
+    for name, rows in parts[0].items():
+        out[name] = []
+        for s in range(len(rows)):
+            row = {}
+            for key in rows[s]:
+                got = [p[name][s][key] for p in parts if p[name][s][key] is not None]
+                row[key] = sum(got) / len(got) if got else None
+            out[name].append(row)
     return out
 
 
