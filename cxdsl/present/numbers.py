@@ -54,16 +54,6 @@ def fmt_forecast(name: str, m) -> str:
     return f"{fmt_metric(name, band[0])} to {fmt_metric(name, band[1])}"
 
 
-def fmt_value_forecast(name: str, m) -> str:
-    """``23.1 (12.4–31.0)``: a metric's value with its forecast interval, for a table
-    cell; the value alone without one."""
-    text = fmt_metric(name, m.value)
-    band = getattr(m, "forecast", None)
-    if m.value is None or not band or band[0] is None or band[1] is None:
-        return text
-    return f"{text} ({fmt_metric(name, band[0])}–{fmt_metric(name, band[1])})"
-
-
 def decimals_for(least: int, half_width: float | None, value: float | None) -> int:
     """Digits after the point for a value and its interval, both in the printed unit: at
     least ``least``, and enough to show the half-width's first significant digit (so two
