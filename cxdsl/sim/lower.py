@@ -263,8 +263,9 @@ def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
         if not values:
             raise ValueError(f"{where}: discrete weights add up to 0")
     else:
-        _finite(where, *d.numbers())
-        problem = type(d).problem(d.numbers())
+        numbers = d.numbers()
+        _finite(where, *numbers)
+        problem = type(d).problem(numbers)
         if problem is not None:
             raise ValueError(f"{where}: {d.text()} breaks the rule {problem.kind}")
         values = weights = ()
@@ -481,18 +482,17 @@ def _lower_personas(out: dict, i: int, m: ir.Model, pool: _DistPool) -> None:
     if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
         raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
     out["share"][i] = np.array(shares) / math.fsum(shares)
-    for q, persona in enumerate(m.personas):
-        out["baseline_dist"][i, q] = pool.add(persona.baseline,
-                                              f"persona {persona.name} baseline")
+    out["baseline_dist"][i] = [pool.add(p.baseline, f"persona {p.name} baseline")
+                               for p in m.personas]
 
 
 def _lower_stage(out: dict, i: int, s: int, stage: ir.Stage, Q: int) -> None:
     if len(stage.advance) != Q or len(stage.slope) != Q:
         raise ValueError(f"stage {stage.name}: one advance and slope per persona")
-    for q in range(Q):
-        out["advance"][i, q, s] = _probability(stage.advance[q], f"stage {stage.name}")
-        out["slope"][i, q, s] = float(stage.slope[q])
-        _finite(f"stage {stage.name} slope", out["slope"][i, q, s])
+    slopes = [float(x) for x in stage.slope]
+    _finite(f"stage {stage.name} slope", *slopes)
+    out["advance"][i, :, s] = [_probability(a, f"stage {stage.name}") for a in stage.advance]
+    out["slope"][i, :, s] = slopes
 
 
 def _lower_event(out: dict, i: int, k: int, e: ir.Event, m: ir.Model,
@@ -500,7 +500,7 @@ def _lower_event(out: dict, i: int, k: int, e: ir.Event, m: ir.Model,
     Q = len(m.personas)
     if len(e.p) != Q or len(e.impact) != Q:
         raise ValueError(f"event {e.name}: one p and impact per persona")
-    for q, persona in enumerate(m.personas):
-        out["p_occurs"][i, q, k] = _probability(e.p[q], f"event {e.name}")
-        out["impact_dist"][i, q, k] = pool.add(
-            e.impact[q], f"event {e.name} impact for {persona.name}")
+    out["p_occurs"][i, :, k] = [_probability(p, f"event {e.name}") for p in e.p]
+    out["impact_dist"][i, :, k] = [
+        pool.add(d, f"event {e.name} impact for {persona.name}")
+        for d, persona in zip(e.impact, m.personas)]

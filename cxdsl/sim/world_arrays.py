@@ -47,12 +47,16 @@ def _estimates(stats: dict[tuple[int, int], PersonaStats], names, W: int, Q: int
                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each metric's (value, per-customer variance) [W, Q] from the registry, NaN where a
     (world, persona) has no statistics."""
-    out = {m: (np.full((W, Q), np.nan), np.full((W, Q), np.nan)) for m in names}
-    for (w, q), s in stats.items():
-        for m in names:
-            v, var = REGISTRY[m].estimate(s)
-            out[m][0][w, q] = v
-            out[m][1][w, q] = var
+    where = tuple(np.array(k, dtype=np.int64) for k in zip(*stats)) if stats else None
+    out = {}
+    for m in names:
+        estimate = REGISTRY[m].estimate
+        pairs = [estimate(s) for s in stats.values()]
+        v, var = np.full((W, Q), np.nan), np.full((W, Q), np.nan)
+        if where is not None:
+            v[where] = [x for x, _ in pairs]
+            var[where] = [x for _, x in pairs]
+        out[m] = (v, var)
     return out
 
 
