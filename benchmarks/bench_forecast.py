@@ -5,15 +5,16 @@ number of customers.
     python benchmarks/bench_forecast.py --customers 1e6 --repeat 9 --threads 1
     python benchmarks/bench_forecast.py --json
 
-Both go through :func:`cxdsl.sim.simulate.simulate`: the forecast draws the worlds, builds
-and lowers one model per world, runs one kernel call with the customers split over the
-worlds, computes each world's metrics and combines them; the plain run is the same journey
+Both go through :func:`cxdsl.sim.simulate.simulate`: the forecast draws the worlds, writes
+their draws into the tables, runs one kernel call with the customers split over the
+worlds, and computes and combines the worlds' metrics over arrays; the plain run is the same journey
 without its ``uncertain`` lines. Timings are CPU time of this process (``process_time``:
 with several threads it adds their time up), the two runs interleaved, ``--repeat`` times
 each, and the median is reported. Target: the forecast costs at most 1.3x the plain run at
 10^6 customers. The fixed cost per world is measured apart, as the forecast at one customer
 per world minus a plain run of as many customers, divided by the worlds, with its parts
-(draws, world models, lowering, packing, the kernel run, metrics and combining).
+(draws, the worlds' tables, packing, the kernel run, metrics and combining; and, for
+comparison, what making and lowering a model per world would cost).
 
 Journey: ``benchmarks/reference.cxj`` (4 stages, 20 events, 2 personas) with four
 uncertain values: an event's ``p`` (beta), an impact (uniform, shifted), a persona's
@@ -42,7 +43,13 @@ import cxdsl  # noqa: E402
 from cxdsl.sim import engine, lower  # noqa: E402
 from cxdsl.sim.forecast import combine_tallies  # noqa: E402
 from cxdsl.sim.simulate import simulate  # noqa: E402
-from cxdsl.sim.worlds import world_draws, world_models  # noqa: E402
+from cxdsl.sim.worlds import (  # noqa: E402
+    WorldModels,
+    world_draws,
+    world_models,
+    world_tables,
+    world_values,
+)
 
 JOURNEY = HERE / "reference.cxj"
 UNCERTAIN = """
@@ -72,19 +79,22 @@ def interleaved(fns: dict, repeat: int) -> dict[str, float]:
 def parts(model, worlds: int, repeat: int) -> dict[str, float]:
     """Median CPU milliseconds per world of each fixed-cost step of a forecast."""
     draws = world_draws(model, worlds, SEED)
-    models = world_models(model, draws)
-    tables = lower.lower_points(models)
+    tables = world_tables(model, draws)
+    models = WorldModels(model, draws)
+    values = world_values(model, draws)
     tallies = engine.simulate_points(tables, worlds, SEED, threads=1,
                                      world_of=range(worlds))
     steps = {
         "draws": lambda: world_draws(model, worlds, SEED),
-        "world models": lambda: world_models(model, draws),
-        "lowering": lambda: lower.lower_points(models),
+        "world tables": lambda: world_tables(model, draws),
         "packing": lambda: engine.pack(tables, SEED),
         "kernel run, 1 customer each": lambda: engine.simulate_points(
             tables, worlds, SEED, threads=1, world_of=range(worlds)),
         "metrics and combining": lambda: combine_tallies(tallies, models,
-                                                         {"customers": worlds}, draws),
+                                                         {"customers": worlds}, draws,
+                                                         values),
+        "(a model per world, lowered)": lambda: lower.lower_points(world_models(model,
+                                                                               draws)),
     }
     got = interleaved(steps, repeat)
     return {k: 1000 * v / worlds for k, v in got.items()}

@@ -181,16 +181,18 @@ class LazyWorlds(Sequence):
         return self._done[i]
 
 
-def combine_tallies(tallies: list, models: list, manifest: dict, draws: np.ndarray
-                    ) -> Result:
-    """The forecast of the worlds' ``tallies`` of ``models`` (one per world): what
-    :func:`combine` of their computed Results gives, computed over arrays."""
-    st = wa.Stacked(tallies, models)
-    model = models[0]
+def combine_tallies(tallies: list, models, manifest: dict, draws: np.ndarray,
+                    values: np.ndarray | None = None) -> Result:
+    """The forecast of the worlds' ``tallies`` of ``models`` (one per world, a sequence
+    that may make them when asked: :class:`~cxdsl.sim.worlds.WorldModels`): what
+    :func:`combine` of their computed Results gives, computed over arrays. ``values``
+    [W, Q]: the personas' values per world, when the models are not to be made."""
+    st = wa.Stacked(tallies, models, values)
+    model = st.model
     names = wa.metric_names(model)
     scores = tuple(m for m in names if REGISTRY[m].audience == "survey")
     funnel = tuple(m for m in names if REGISTRY[m].audience == "funnel")
-    bounds = wa.bounds(models, names)
+    bounds = wa.bounds(st, names)
 
     def group(figs: dict, keys, key, dist, customers) -> Group:
         metrics = {}

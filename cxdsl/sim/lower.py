@@ -358,9 +358,30 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
     checker reports such input to users; this guards direct callers)."""
     models = list(models)
     first, lo, hi = _shared_structure(models)
-    event_stage, stage_events, stage_first, cond_first, program = _event_layout(first)
     pool = _DistPool()
     numbers = _point_numbers(models, pool)
+    finish_numbers(numbers)
+    return tables_of(first, numbers, pool)
+
+
+#: The distribution pool and the per-point numbers, for callers that write the numbers of
+#: many points themselves (:func:`cxdsl.sim.worlds.world_tables`).
+DistPool = _DistPool
+
+
+def point_numbers(models: Sequence[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
+    """The per-point numbers of ``models`` (one structure; :func:`finish_numbers` still to
+    run), their distributions added to ``pool``."""
+    models = list(models)
+    _shared_structure(models)
+    return _point_numbers(models, pool)
+
+
+def tables_of(first: ir.Model, numbers: dict[str, np.ndarray], pool: _DistPool) -> Tables:
+    """The Tables of points of ``first``'s structure with the per-point ``numbers``
+    (finished: :func:`finish_numbers`) and the distribution ``pool`` they index."""
+    lo, hi = (int(x) for x in first.scale)
+    event_stage, stage_events, stage_first, cond_first, program = _event_layout(first)
 
     def i64(xs):
         return np.ascontiguousarray(np.asarray(xs, dtype=np.int64))
@@ -433,7 +454,8 @@ def _event_layout(first: ir.Model) -> tuple:
 
 def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
     """The per-point Tables fields (share, p_occurs, impact_dist, baseline_dist, advance,
-    slope, advance_logit) of ``models``, adding their distributions to ``pool``.
+    slope; :func:`finish_numbers` adds advance_logit) of ``models``, adding their
+    distributions to ``pool``.
 
     Point 0 is lowered in full and copied to every point; a point then lowers only the
     declarations that are not the very objects of point 0's (a sweep point or a world
@@ -462,7 +484,14 @@ def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndar
         for k, e in enumerate(m.events):
             if e is not first.events[k]:
                 _lower_event(out, i, k, e, m, pool)
+    return out
+
+
+def finish_numbers(out: dict[str, np.ndarray]) -> None:
+    """Complete the per-point numbers in place: the last stage's advance and slope made
+    explicit, and ``advance_logit``."""
     advance, slope = out["advance"], out["slope"]
+    P, Q, S = advance.shape
     # the last stage takes no advance: make it explicit so the tables say what the kernel does
     advance[:, :, S - 1] = 1.0
     slope[:, :, S - 1] = 0.0
@@ -474,7 +503,6 @@ def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndar
     logits = np.array([math.log(a / (1.0 - a)) for a in values.tolist()])
     advance_logit[inner] = logits[where] if len(values) else 0.0
     out["advance_logit"] = advance_logit
-    return out
 
 
 def _lower_personas(out: dict, i: int, m: ir.Model, pool: _DistPool) -> None:

@@ -27,15 +27,17 @@ _FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced"
 class Stacked:
     """The worlds' tallies on a leading world axis (each field float64[W, ...]), the
     persona weights normalised over the personas with customers (``wn`` [W, Q]) and the
-    personas' values per world (``values`` [W, Q])."""
+    personas' values per world (``values`` [W, Q]: given, or read from ``models``, the
+    world models, of which only the first is read otherwise)."""
 
-    def __init__(self, tallies: list[Tallies], models: list[ir.Model]):
+    def __init__(self, tallies: list[Tallies], models, values: np.ndarray | None = None):
         for name in _FIELDS:
             setattr(self, name, np.asarray(np.stack([getattr(t, name) for t in tallies]),
                                            dtype=np.float64))
         self.exact = tallies[0].exact
         self.model = models[0]
-        self.values = np.array([[float(p.value) for p in m.personas] for m in models])
+        self.values = (np.array([[float(p.value) for p in m.personas] for m in models])
+                       if values is None else np.asarray(values, dtype=np.float64))
         self.present = self.n > 0
         w = np.where(self.present, self.weight, 0.0)
         total = w.sum(axis=1, keepdims=True)
@@ -150,14 +152,12 @@ def funnel_arrays(st: Stacked, names: tuple[str, ...]) -> dict[str, dict]:
     return out
 
 
-def bounds(models: list[ir.Model], names) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def bounds(st: Stacked, names) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each metric's range in each world (revenue's follows the personas' values)."""
-    out = {}
-    for m in ("respondents", *names):
-        if m == "respondents":
-            out[m] = (np.zeros(len(models)), np.ones(len(models)))
-            continue
-        pairs = [REGISTRY[m].bounds(x.scale, [p.value for p in x.personas]) for x in models]
+    W = len(st.values)
+    out = {"respondents": (np.zeros(W), np.ones(W))}
+    for m in names:
+        pairs = [REGISTRY[m].bounds(st.model.scale, row) for row in st.values.tolist()]
         out[m] = (np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
     return out
 

@@ -159,3 +159,41 @@ def test_whole_array_decisions_equal_the_integer_thresholds():
                                                                    ps.tolist()]
     with pytest.raises(ValueError):
         _decisions(np.array([0.5, np.nan]))
+
+
+TABLE_SPECS = [
+    (BASE + LINES, None),
+    (BASE + LINES + "uncertain e.p[b] ~ uniform(1%, 9%)\nuncertain f.impact[a] ~ "
+     "uniform(0, 1)\nuncertain S.slope ~ uniform(0, 1)\nuncertain b.value ~ uniform(1, 9)\n"
+     "scenario fix { e.p = 1%\n f.impact[b] = 2 }\nscenario faster { S.advance = 90% }\n",
+     "fix"),
+    (BASE + LINES + "scenario faster { S.advance = 90% }\n", "faster"),
+    (BASE + LINES + "uncertain a.share ~ uniform(0.2, 0.8)\n", None),
+]
+
+
+@pytest.mark.parametrize("text, scenario", TABLE_SPECS)
+def test_world_tables_equal_lowering_each_world_model(text, scenario):
+    """The forecast writes each world's draws straight into the certain model's tables;
+    they are the tables of lowering each world's own model."""
+    from cxdsl.sim.lower import lower_points
+    from cxdsl.sim.worlds import world_models, world_tables
+
+    model = cxdsl.loads(text)
+    draws = world_draws(model, 25, seed=4)
+    got = world_tables(model, draws, scenario)
+    want = lower_points(world_models(model, draws, scenario))
+    for f in dataclasses.fields(got):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if f.name in ("impact_dist", "baseline_dist"):  # pool indices: compare the forms
+            def forms(t, idx):
+                return [(t.dist_kind[d], tuple(t.dist_param[d]),
+                         tuple(t.discrete_value[t.dist_first[d]:t.dist_first[d]
+                                                + t.dist_count[d]])) for d in idx.ravel()]
+            assert forms(got, a) == forms(want, b), f.name
+        elif f.name.startswith(("dist_", "discrete_")):
+            continue
+        elif isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and np.array_equal(a, b), f.name
+        else:
+            assert a == b, f.name
