@@ -16,6 +16,7 @@ from .common import (
     check_output,
     load_or_exit,
     simulation_options,
+    worlds_option,
     write_output,
 )
 
@@ -37,13 +38,13 @@ def _check_png_dir(png: str | None) -> None:
         raise click.BadParameter(f"directory '{parent}' does not exist", param_hint="'--png'")
 
 
-def _voi(model, customers, seed, engine, sha, notes: list[str]) -> dict | None:
+def _voi(model, customers, seed, engine, sha, notes: list[str], worlds=None) -> dict | None:
     """The value-of-information document of the report (``cxdsl voi``), or None with a
     note saying why when its arguments do not allow one."""
     from ..analysis.voi import voi  # lazy: only specs with uncertain values need it
 
     try:
-        return voi(model, engine=engine, customers=customers, seed=seed,
+        return voi(model, engine=engine, customers=customers, seed=seed, worlds=worlds,
                    spec_sha=sha).to_dict()
     except AnalysisError as exc:
         notes.append(f"The value of information is left out: {exc}.")
@@ -85,9 +86,10 @@ def _observed(comp, path: str):
 @click.option("--data", "data_file", default=None, metavar="DATA",
               help="A respondent table (CSV or Parquet): adds its observed answers and "
                    "funnel against the forecast, and the fit of the spec's values.")
+@worlds_option()
 @OUTSIDE_IMPORTS_OPTION
 def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_dir,
-            data_file, allow_outside_imports):
+            data_file, worlds, allow_outside_imports):
     """Write a self-contained HTML report of the journey in FILE (``-`` reads standard
     input): the journey map with each persona's emotion curve, the funnel, the score
     distribution, the moments of truth, the scenarios, the targets, the spec and the
@@ -114,9 +116,10 @@ def command(file, output, scenarios, no_scenarios, customers, seed, engine, png_
     try:
         sha = spec_sha256(text) if text is not None else None
         data = report.collect(model, source=text, path=shown, customers=customers,
-                              seed=seed, scenarios=chosen, engine=engine, spec_sha=sha)
+                              seed=seed, scenarios=chosen, engine=engine, spec_sha=sha,
+                              worlds=worlds)
         if model.uncertain and model.scenarios and chosen != []:
-            data.voi = _voi(model, customers, seed, engine, sha, data.notes)
+            data.voi = _voi(model, customers, seed, engine, sha, data.notes, worlds)
     except ExactError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -45,6 +45,15 @@ def fmt_interval(name: str, m) -> str:
     return f"[{fmt_metric(name, m.lo)}, {fmt_metric(name, m.hi)}]"
 
 
+def fmt_forecast(name: str, m) -> str:
+    """``12.4 to 31.0``: a metric's forecast interval (the 2.5th to 97.5th percentile over
+    the worlds of a forecast), empty without one."""
+    band = getattr(m, "forecast", None)
+    if not band or band[0] is None or band[1] is None:
+        return ""
+    return f"{fmt_metric(name, band[0])} to {fmt_metric(name, band[1])}"
+
+
 def decimals_for(least: int, half_width: float | None, value: float | None) -> int:
     """Digits after the point for a value and its interval, both in the printed unit: at
     least ``least``, and enough to show the half-width's first significant digit (so two

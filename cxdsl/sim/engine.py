@@ -189,23 +189,18 @@ def work_order(counts: np.ndarray, block_size: int = BLOCK_SIZE
     prefix therefore covers every persona of every point in about equal proportion.
     ``counts`` is int64[P,Q] customers per point and persona."""
     P, Q = counts.shape
-    points, personas, blocks, ends = [], [], [], []
-    for p in range(P):
-        for q in range(Q):
-            n = int(counts[p, q])
-            if n == 0:
-                continue
-            nb = -(-n // block_size)
-            b = np.arange(nb, dtype=np.int64)
-            points.append(np.full(nb, p, dtype=np.int64))
-            personas.append(np.full(nb, q, dtype=np.int64))
-            blocks.append(b)
-            ends.append(np.minimum((b + 1) * block_size, n) / n)
-    if not blocks:
+    n = np.asarray(counts, dtype=np.int64).reshape(P * Q)
+    nb = -(-n // block_size)  # blocks of each (point, persona); 0 without customers
+    total = int(nb.sum())
+    if total == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    point, persona, block = (np.concatenate(x) for x in (points, personas, blocks))
-    order = np.lexsort((persona, point, np.concatenate(ends)))
+    group = np.repeat(np.arange(P * Q, dtype=np.int64), nb)
+    block = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(nb) - nb, nb)
+    size = n[group]
+    ends = np.minimum((block + 1) * block_size, size) / size
+    point, persona = group // Q, group % Q
+    order = np.lexsort((persona, point, ends))
     return (np.ascontiguousarray(point[order]), np.ascontiguousarray(persona[order]),
             np.ascontiguousarray(block[order]))
 
@@ -235,41 +230,55 @@ def _decision(p: float) -> tuple[int, int]:
     return MODE_THRESHOLD, t
 
 
+def _decisions(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mode int64, threshold uint64) of "with probability p" for every entry of ``p``
+    (in [0, 1]): what :func:`_decision` gives, over whole arrays.
+
+    :func:`cxdsl.sim.rng.below_threshold` is T = K · 2**12 with K = ceil(p · 2**52 − 1/2)
+    clipped to [0, 2**52]. In doubles, p · 2**52 is exact (a power-of-two scaling) and so
+    is subtracting 1/2 from it when it is at least 1/2 (it is at most 2**52 and a multiple
+    of half its ulp); below 1/2 the difference lies in (−1/2, 0] however it rounds, and its
+    ceiling is 0 — so the float computation is exact."""
+    if p.size and not ((p >= 0.0) & (p <= 1.0)).all():  # also refuses NaN
+        raise ValueError("not a probability")
+    k = np.clip(np.ceil(p * float(1 << 52) - 0.5), 0.0, float(1 << 52))
+    mode = np.where(k == 0.0, MODE_NEVER,
+                    np.where(k == float(1 << 52), MODE_ALWAYS, MODE_THRESHOLD))
+    threshold = np.where(mode == MODE_THRESHOLD, k, 0.0).astype(np.uint64) << np.uint64(12)
+    return mode.astype(np.int64), threshold
+
+
 def pack(tables: Tables, seed: int) -> Packed:
-    """The packed tables of a run of ``tables`` with ``seed`` (see :class:`Packed`)."""
+    """The packed tables of a run of ``tables`` with ``seed`` (see :class:`Packed`), built
+    with whole-array operations over the points, personas, events and stages."""
     t = tables
     keys = stream_keys(t, seed)
     P, Q, S, E = t.points, t.n_personas, t.n_stages, t.n_events
-    order = t.stage_events
+    order = np.asarray(t.stage_events, dtype=np.int64)
     ev_int = np.zeros((P, Q, E, 5), dtype=np.int64)
     ev_u64 = np.zeros((P, Q, E, 3), dtype=np.uint64)
-    ev_value = np.zeros((P, Q, E))
-    decisions = {p: _decision(p) for p in np.unique(t.p_occurs)}
-    for p in range(P):
-        for q in range(Q):
-            for idx, e in enumerate(order):
-                mode, threshold = decisions[t.p_occurs[p, q, e]]
-                d = t.impact_dist[p, q, e]
-                const = t.dist_kind[d] == KIND_CONST
-                ev_int[p, q, idx] = (e, mode, t.cond_first[e], t.cond_first[e + 1],
-                                     -1 if const else d)
-                ev_u64[p, q, idx] = (threshold, keys["occurs"][q, e], keys["impact"][q, e])
-                ev_value[p, q, idx] = t.dist_param[d, 0] if const else 0.0
-    st_mode = np.zeros((P, Q, S), dtype=np.int64)
+    mode, threshold = _decisions(t.p_occurs[:, :, order])
+    d = t.impact_dist[:, :, order]
+    const = t.dist_kind[d] == KIND_CONST
+    ev_int[..., 0] = order
+    ev_int[..., 1] = mode
+    ev_int[..., 2] = t.cond_first[order]
+    ev_int[..., 3] = t.cond_first[order + 1]
+    ev_int[..., 4] = np.where(const, -1, d)
+    ev_u64[..., 0] = threshold
+    ev_u64[..., 1] = keys["occurs"][:, order]
+    ev_u64[..., 2] = keys["impact"][:, order]
+    ev_value = np.where(const, t.dist_param[d, 0], 0.0) if E else np.zeros((P, Q, E))
+    a, k = t.advance, t.slope
+    logistic = (a > 0.0) & (a < 1.0) & (k != 0.0)
+    mode, threshold = _decisions(np.clip(a, 0.0, 1.0))
+    st_mode = np.where(logistic, MODE_LOGISTIC, mode).astype(np.int64)
     st_u64 = np.zeros((P, Q, S, 2), dtype=np.uint64)
-    st_f64 = np.zeros((P, Q, S, 2))
-    for p in range(P):
-        for q in range(Q):
-            for s in range(S):
-                a, k = t.advance[p, q, s], t.slope[p, q, s]
-                if 0.0 < a < 1.0 and k != 0.0:
-                    mode, threshold = MODE_LOGISTIC, 0
-                else:
-                    mode, threshold = _decision(min(max(a, 0.0), 1.0))
-                st_mode[p, q, s] = mode
-                st_u64[p, q, s] = (threshold, keys["advance"][q, s])
-                st_f64[p, q, s] = (t.advance_logit[p, q, s], k)
-    return Packed(ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, keys["baseline"])
+    st_u64[..., 0] = np.where(logistic, np.uint64(0), threshold)
+    st_u64[..., 1] = keys["advance"]
+    st_f64 = np.stack([t.advance_logit, k], axis=-1).astype(np.float64)
+    return Packed(*(np.ascontiguousarray(x) for x in (
+        ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, keys["baseline"])))
 
 
 class _Run:
@@ -301,9 +310,7 @@ class _Run:
         P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
         self.j_first = np.zeros((P, Q), dtype=np.int64)
         if world_of is None:
-            self.counts = np.stack([persona_counts(t.share[p], self.customers,
-                                                   t.persona_names)
-                                    for p in range(P)]).astype(np.int64)
+            self.counts = _point_counts(t, [self.customers] * P)
         else:
             self.counts, self.j_first = _world_counts(t, self.customers, world_of)
         self.total = int(self.counts.sum())
@@ -346,30 +353,41 @@ class _Run:
         self.chunks_done += 1
 
     def tallies(self) -> list[Tallies]:
-        """The cumulative tallies so far, one per point."""
+        """The cumulative tallies so far, one per point (each field a contiguous view of
+        one array over all points, so the cost per point is small)."""
         t = self.tables
         P, Q, S, E, K = t.points, t.n_personas, t.n_stages, t.n_events, t.n_scores
-        out = []
-        for p in range(P):
-            rows = slice(p * Q, (p + 1) * Q)
-            c = self.total_counts[rows].astype(np.float64)
-            sums = np.array([[math.fsum(self.partials[g, a, :self.n_partials[g, a]])
-                              for a in range(self.n_sum_cols)]
-                             for g in range(p * Q, (p + 1) * Q)]).reshape(Q, self.n_sum_cols)
-            n = c[:, 0].copy()
-            total = n.sum()
-            col = 1 + K
-            out.append(Tallies(
-                exact=False, n=n, weight=n / total if total > 0 else np.zeros(Q),
-                score_sum=sums[:, 0].copy(), score_sq=sums[:, 1].copy(),
-                hist=c[:, 1:col].copy(),
-                reached=c[:, col:col + S].copy(),
-                advanced=c[:, col + S:col + 2 * S].copy(),
-                stage_score_sum=sums[:, 2:2 + S].copy(),
-                event_count=c[:, col + 2 * S:col + 2 * S + E].copy(),
-                stage_score_sq=sums[:, 2 + S:].copy(),
-                stage_hist=c[:, col + 2 * S + E:].reshape(Q, S, K).copy()))
-        return out
+        c = self.total_counts.astype(np.float64).reshape(P, Q, self.n_count_cols)
+        sums = exact_sums(self.partials, self.n_partials).reshape(P, Q, self.n_sum_cols)
+        col = 1 + K
+
+        def part(a, lo, hi, shape=None):
+            x = np.ascontiguousarray(a[:, :, lo:hi])
+            return x if shape is None else x.reshape(P, *shape)
+
+        n = part(c, 0, 1)[:, :, 0]
+        total = n.sum(axis=1, keepdims=True)
+        weight = np.divide(n, total, out=np.zeros_like(n), where=total > 0)
+        fields = dict(
+            score_sum=part(sums, 0, 1)[:, :, 0], score_sq=part(sums, 1, 2)[:, :, 0],
+            hist=part(c, 1, col), reached=part(c, col, col + S),
+            advanced=part(c, col + S, col + 2 * S),
+            stage_score_sum=part(sums, 2, 2 + S),
+            event_count=part(c, col + 2 * S, col + 2 * S + E),
+            stage_score_sq=part(sums, 2 + S, 2 + 2 * S),
+            stage_hist=part(c, col + 2 * S + E, col + 2 * S + E + S * K, (Q, S, K)))
+        return [Tallies(exact=False, n=n[p], weight=weight[p],
+                        **{k: v[p] for k, v in fields.items()}) for p in range(P)]
+
+
+def exact_sums(partials: np.ndarray, n_partials: np.ndarray) -> np.ndarray:
+    """float64[G, A]: each accumulator's sum, correctly rounded (``math.fsum`` of its
+    ``n_partials[g, a]`` partials ``partials[g, a]``). An accumulator of one partial holds
+    its sum exactly, so only the others go through fsum."""
+    out = np.where(n_partials >= 1, partials[:, :, 0], 0.0)
+    for g, a in zip(*np.nonzero(n_partials > 1)):
+        out[g, a] = math.fsum(partials[g, a, :n_partials[g, a]])
+    return out
 
 
 def _world_counts(t: Tables, customers: int, world_of: np.ndarray
@@ -378,11 +396,10 @@ def _world_counts(t: Tables, customers: int, world_of: np.ndarray
     ``split_evenly(customers, W)[w]`` customers, split over personas by each point's
     shares; its customers come after those of worlds 0 … w-1, and the points of world w
     simulate the same ones (common random numbers within a world)."""
-    P, Q = t.points, t.n_personas
+    Q = t.n_personas
     n_worlds = int(world_of.max()) + 1
     sizes = split_evenly(customers, n_worlds)
-    counts = np.stack([persona_counts(t.share[p], sizes[int(world_of[p])], t.persona_names)
-                       for p in range(P)]).astype(np.int64)
+    counts = _point_counts(t, [sizes[w] for w in world_of.tolist()])
     # a world's range of customer indices per persona covers the most any of its points
     # uses (a scenario may change the shares)
     widest = np.zeros((n_worlds, Q), dtype=np.int64)
@@ -390,6 +407,20 @@ def _world_counts(t: Tables, customers: int, world_of: np.ndarray
     starts = np.zeros((n_worlds, Q), dtype=np.int64)
     starts[1:] = np.cumsum(widest, axis=0)[:-1]
     return counts, starts[world_of]
+
+
+def _point_counts(t: Tables, sizes: list[int]) -> np.ndarray:
+    """int64[P, Q]: point p's ``sizes[p]`` customers over its personas
+    (:func:`persona_counts`), computed once per distinct (shares, size)."""
+    known: dict[tuple, np.ndarray] = {}
+    rows = []
+    for share, size in zip(t.share.tolist(), sizes):
+        key = (*share, size)
+        row = known.get(key)
+        if row is None:
+            row = known[key] = persona_counts(share, size, t.persona_names)
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(t.points, t.n_personas)
 
 
 def split_evenly(customers: int, parts: int) -> list[int]:

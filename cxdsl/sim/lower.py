@@ -193,6 +193,10 @@ class _DistPool:
 
     def __init__(self) -> None:
         self.index: dict[tuple, int] = {}
+        #: id(d) -> (d, index): the points of a sweep or forecast share most of their
+        #: distribution objects, so most lookups skip canonicalising (d is kept alive here)
+        self.seen: dict[int, tuple[ir.Dist, int]] = {}
+        self.equal: dict[ir.Dist, int] = {}
         self.kind: list[int] = []
         self.param: list[tuple[float, float, float, float]] = []
         self.first: list[int] = []
@@ -201,6 +205,23 @@ class _DistPool:
         self.cum: list[float] = []
 
     def add(self, d: ir.Dist, where: str) -> int:
+        hit = self.seen.get(id(d))
+        if hit is not None and hit[0] is d:
+            return hit[1]
+        try:  # equal forms (a world's shifted impact for each persona) lower alike
+            index = self.equal.get(d)
+        except TypeError:  # an unhashable form: canonicalise it
+            index = None
+        if index is None:
+            index = self._add(d, where)
+            try:
+                self.equal[d] = index
+            except TypeError:
+                pass
+        self.seen[id(d)] = (d, index)
+        return index
+
+    def _add(self, d: ir.Dist, where: str) -> int:
         kind, param, values, weights = _canonical(d, where)
         key = (kind, param, values, weights)
         found = self.index.get(key)
@@ -242,8 +263,9 @@ def _canonical(d: ir.Dist, where: str) -> tuple[int, tuple, tuple, tuple]:
         if not values:
             raise ValueError(f"{where}: discrete weights add up to 0")
     else:
-        _finite(where, *d.numbers())
-        problem = type(d).problem(d.numbers())
+        numbers = d.numbers()
+        _finite(where, *numbers)
+        problem = type(d).problem(numbers)
         if problem is not None:
             raise ValueError(f"{where}: {d.text()} breaks the rule {problem.kind}")
         values = weights = ()
@@ -301,10 +323,16 @@ def _emit(c: ir.Cond, event_index: Mapping[str, int]) -> tuple[list, int]:
 # ---------------------------------------------------------------------------- lower
 
 
-def _structure(m: ir.Model) -> tuple:
-    return (tuple(m.scale), tuple(p.name for p in m.personas),
-            tuple(s.name for s in m.stages),
-            tuple((e.name, e.stage, e.when) for e in m.events))
+def _same_structure(m: ir.Model, first: ir.Model) -> bool:
+    """Whether ``m`` has ``first``'s structure; declarations that are ``first``'s own
+    objects (most of a sweep point's or a world's) need no comparing."""
+    if tuple(m.scale) != tuple(first.scale) or len(m.personas) != len(first.personas) \
+            or len(m.stages) != len(first.stages) or len(m.events) != len(first.events):
+        return False
+    return (all(a is b or a.name == b.name for a, b in zip(m.personas, first.personas))
+            and all(a is b or a.name == b.name for a, b in zip(m.stages, first.stages))
+            and all(a is b or (a.name, a.stage, a.when) == (b.name, b.stage, b.when)
+                    for a, b in zip(m.events, first.events)))
 
 
 def _probability(x: float, where: str) -> float:
@@ -330,9 +358,30 @@ def lower_points(models: Sequence[ir.Model]) -> Tables:
     checker reports such input to users; this guards direct callers)."""
     models = list(models)
     first, lo, hi = _shared_structure(models)
-    event_stage, stage_events, stage_first, cond_first, program = _event_layout(first)
     pool = _DistPool()
     numbers = _point_numbers(models, pool)
+    finish_numbers(numbers)
+    return tables_of(first, numbers, pool)
+
+
+#: The distribution pool and the per-point numbers, for callers that write the numbers of
+#: many points themselves (:func:`cxdsl.sim.worlds.world_tables`).
+DistPool = _DistPool
+
+
+def point_numbers(models: Sequence[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
+    """The per-point numbers of ``models`` (one structure; :func:`finish_numbers` still to
+    run), their distributions added to ``pool``."""
+    models = list(models)
+    _shared_structure(models)
+    return _point_numbers(models, pool)
+
+
+def tables_of(first: ir.Model, numbers: dict[str, np.ndarray], pool: _DistPool) -> Tables:
+    """The Tables of points of ``first``'s structure with the per-point ``numbers``
+    (finished: :func:`finish_numbers`) and the distribution ``pool`` they index."""
+    lo, hi = (int(x) for x in first.scale)
+    event_stage, stage_events, stage_first, cond_first, program = _event_layout(first)
 
     def i64(xs):
         return np.ascontiguousarray(np.asarray(xs, dtype=np.int64))
@@ -362,9 +411,8 @@ def _shared_structure(models: list[ir.Model]) -> tuple[ir.Model, int, int]:
     if not models:
         raise ValueError("no models to lower")
     first = models[0]
-    shape = _structure(first)
     for i, m in enumerate(models[1:], 1):
-        if _structure(m) != shape:
+        if m is not first and not _same_structure(m, first):
             raise ValueError(f"point {i} differs in structure (scale, personas, stages, "
                              "events or conditions) from point 0; only numbers may vary")
     lo, hi = (int(x) for x in first.scale)
@@ -406,41 +454,81 @@ def _event_layout(first: ir.Model) -> tuple:
 
 def _point_numbers(models: list[ir.Model], pool: _DistPool) -> dict[str, np.ndarray]:
     """The per-point Tables fields (share, p_occurs, impact_dist, baseline_dist, advance,
-    slope, advance_logit) of ``models``, adding their distributions to ``pool``."""
+    slope; :func:`finish_numbers` adds advance_logit) of ``models``, adding their
+    distributions to ``pool``.
+
+    Point 0 is lowered in full and copied to every point; a point then lowers only the
+    declarations that are not the very objects of point 0's (a sweep point or a world
+    changes a few values, and ``ir.apply_change`` keeps the others), so the cost per point
+    is that of what it changes."""
     first = models[0]
     Q, S, E, P = len(first.personas), len(first.stages), len(first.events), len(models)
-    share = np.zeros((P, Q))
-    p_occurs = np.zeros((P, Q, E))
-    impact_dist = np.zeros((P, Q, E), dtype=np.int64)
-    baseline_dist = np.zeros((P, Q), dtype=np.int64)
-    advance = np.ones((P, Q, S))
-    slope = np.zeros((P, Q, S))
-    for i, m in enumerate(models):
-        shares = [float(p.share) for p in m.personas]
-        if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
-            raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
-        share[i] = np.array(shares) / math.fsum(shares)
-        for q, persona in enumerate(m.personas):
-            baseline_dist[i, q] = pool.add(persona.baseline, f"persona {persona.name} baseline")
-            for s, stage in enumerate(m.stages):
-                if len(stage.advance) != Q or len(stage.slope) != Q:
-                    raise ValueError(f"stage {stage.name}: one advance and slope per persona")
-                advance[i, q, s] = _probability(stage.advance[q], f"stage {stage.name}")
-                slope[i, q, s] = float(stage.slope[q])
-                _finite(f"stage {stage.name} slope", slope[i, q, s])
-            for k, e in enumerate(m.events):
-                if len(e.p) != Q or len(e.impact) != Q:
-                    raise ValueError(f"event {e.name}: one p and impact per persona")
-                p_occurs[i, q, k] = _probability(e.p[q], f"event {e.name}")
-                impact_dist[i, q, k] = pool.add(
-                    e.impact[q], f"event {e.name} impact for {persona.name}")
+    out = dict(share=np.zeros((P, Q)), p_occurs=np.zeros((P, Q, E)),
+               impact_dist=np.zeros((P, Q, E), dtype=np.int64),
+               baseline_dist=np.zeros((P, Q), dtype=np.int64),
+               advance=np.ones((P, Q, S)), slope=np.zeros((P, Q, S)))
+    _lower_personas(out, 0, first, pool)
+    for s, stage in enumerate(first.stages):
+        _lower_stage(out, 0, s, stage, Q)
+    for k, e in enumerate(first.events):
+        _lower_event(out, 0, k, e, first, pool)
+    if P > 1:
+        for name in out:
+            out[name][1:] = out[name][0]
+    for i, m in enumerate(models[1:], 1):
+        if m.personas is not first.personas:
+            _lower_personas(out, i, m, pool)
+        for s, stage in enumerate(m.stages):
+            if stage is not first.stages[s]:
+                _lower_stage(out, i, s, stage, Q)
+        for k, e in enumerate(m.events):
+            if e is not first.events[k]:
+                _lower_event(out, i, k, e, m, pool)
+    return out
+
+
+def finish_numbers(out: dict[str, np.ndarray]) -> None:
+    """Complete the per-point numbers in place: the last stage's advance and slope made
+    explicit, and ``advance_logit``."""
+    advance, slope = out["advance"], out["slope"]
+    P, Q, S = advance.shape
     # the last stage takes no advance: make it explicit so the tables say what the kernel does
     advance[:, :, S - 1] = 1.0
     slope[:, :, S - 1] = 0.0
     inner = (advance > 0.0) & (advance < 1.0)
     advance_logit = np.zeros((P, Q, S))
-    # the same expression the exact engine evaluates, so both engines use identical numbers
-    advance_logit[inner] = [math.log(a / (1.0 - a)) for a in advance[inner]]
-    return dict(share=share, p_occurs=p_occurs, impact_dist=impact_dist,
-                baseline_dist=baseline_dist, advance=advance, slope=slope,
-                advance_logit=advance_logit)
+    # the same expression the exact engine evaluates, so both engines use identical
+    # numbers: once per distinct advance
+    values, where = np.unique(advance[inner], return_inverse=True)
+    logits = np.array([math.log(a / (1.0 - a)) for a in values.tolist()])
+    advance_logit[inner] = logits[where] if len(values) else 0.0
+    out["advance_logit"] = advance_logit
+
+
+def _lower_personas(out: dict, i: int, m: ir.Model, pool: _DistPool) -> None:
+    shares = [float(p.share) for p in m.personas]
+    if any(not math.isfinite(s) or s < 0 for s in shares) or sum(shares) <= 0:
+        raise ValueError(f"point {i}: persona shares must be >= 0 and not all 0")
+    out["share"][i] = np.array(shares) / math.fsum(shares)
+    out["baseline_dist"][i] = [pool.add(p.baseline, f"persona {p.name} baseline")
+                               for p in m.personas]
+
+
+def _lower_stage(out: dict, i: int, s: int, stage: ir.Stage, Q: int) -> None:
+    if len(stage.advance) != Q or len(stage.slope) != Q:
+        raise ValueError(f"stage {stage.name}: one advance and slope per persona")
+    slopes = [float(x) for x in stage.slope]
+    _finite(f"stage {stage.name} slope", *slopes)
+    out["advance"][i, :, s] = [_probability(a, f"stage {stage.name}") for a in stage.advance]
+    out["slope"][i, :, s] = slopes
+
+
+def _lower_event(out: dict, i: int, k: int, e: ir.Event, m: ir.Model,
+                 pool: _DistPool) -> None:
+    Q = len(m.personas)
+    if len(e.p) != Q or len(e.impact) != Q:
+        raise ValueError(f"event {e.name}: one p and impact per persona")
+    out["p_occurs"][i, :, k] = [_probability(p, f"event {e.name}") for p in e.p]
+    out["impact_dist"][i, :, k] = [
+        pool.add(d, f"event {e.name} impact for {persona.name}")
+        for d, persona in zip(e.impact, m.personas)]

@@ -156,12 +156,19 @@ class SurveyResult:
 
 @dataclass
 class TargetResult:
+    """A target judged on the metric's value; in a forecast, ``worlds_met`` is the share
+    of worlds whose value meets it (None without worlds)."""
+
     target: ir.Target
     value: float | None
     met: bool
+    worlds_met: float | None = None
 
     def to_dict(self) -> dict:
-        return {"target": str(self.target), "value": _float(self.value), "met": self.met}
+        out = {"target": str(self.target), "value": _float(self.value), "met": self.met}
+        if self.worlds_met is not None:
+            out["worlds_met"] = _float(self.worlds_met)
+        return out
 
 
 @dataclass
@@ -227,7 +234,7 @@ class Result:
             "events": [e.to_dict() for e in self.events],
             "targets": [t.to_dict() for t in self.targets],
             "surveys": {name: s.to_dict() for name, s in self.surveys.items()},
-        }
+        } | ({"noise": dict(self.noise)} if self.noise is not None else {})
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False,

@@ -186,9 +186,9 @@ def simulate(model, customers: int | None = None, seed: int | None = None,
         chunk_size = check_customers(chunk_size, "chunk size")
 
     if model.uncertain:
-        models, draws = forecast_worlds(model, worlds, customers, seed, scenario, engine)
-        return _forecast(models, draws, customers, explicit_customers, seed, engine,
-                         threads, chunk_size, progress, precision, spec_sha, scenario)
+        return _forecast(_forecast_inputs(model, worlds, customers, seed, scenario, engine),
+                         customers, explicit_customers, seed, engine, threads, chunk_size,
+                         progress, precision, spec_sha, scenario)
 
     run_model = ir.with_scenario(model, scenario)
 
@@ -218,7 +218,15 @@ def forecast_worlds(model: ir.Model, worlds: int | None, customers: int, seed: i
                     scenario: str | None, engine: str) -> tuple[list[ir.Model], np.ndarray]:
     """The world models of a forecast of ``model`` (with ``scenario``) and their draws
     float64[W, U]; SimulationError for a bad number of worlds."""
-    from .worlds import WorldsError, world_draws, world_models, worlds_for  # lazy: numba
+    from .worlds import world_models  # lazy: numba
+
+    draws = _draws(model, worlds, customers, seed, engine)
+    return world_models(model, draws, scenario), draws
+
+
+def _draws(model: ir.Model, worlds: int | None, customers: int, seed: int,
+           engine: str) -> np.ndarray:
+    from .worlds import WorldsError, world_draws, worlds_for  # lazy: numba
 
     try:
         n_worlds = worlds_for(model, worlds)
@@ -227,37 +235,62 @@ def forecast_worlds(model: ir.Model, worlds: int | None, customers: int, seed: i
     if engine != "exact" and customers < n_worlds:
         raise SimulationError(f"a forecast of {n_worlds:,} worlds needs at least "
                               f"{n_worlds:,} customers, got {customers:,}")
-    draws = world_draws(model, n_worlds, seed)
-    return world_models(model, draws, scenario), draws
+    return world_draws(model, n_worlds, seed)
+
+
+def _forecast_inputs(model: ir.Model, worlds: int | None, customers: int, seed: int,
+                     scenario: str | None, engine: str) -> tuple:
+    """(world models, what the engine runs, persona values [W, Q] or None, draws) of a
+    forecast: for the exact engine the world models themselves; for the kernel the
+    worlds' tables written from the draws (:func:`cxdsl.sim.worlds.world_tables`), the
+    world models made only when asked for."""
+    from . import worlds as w  # lazy: numba
+
+    draws = _draws(model, worlds, customers, seed, engine)
+    if engine == "exact":
+        models = w.world_models(model, draws, scenario)
+        return models, models, None, draws
+    return (w.WorldModels(model, draws, scenario), w.world_tables(model, draws, scenario),
+            w.world_values(model, draws, scenario), draws)
+
+
+def world_tallies(models, customers: int, seed: int, engine: str,
+                  threads=None, chunk_size=None, progress=None) -> list:
+    """The Tallies of each world model (for the kernel, also the worlds' Tables): the
+    exact engine once per world, or one kernel call with ``customers`` split over the
+    worlds (each world its own customers)."""
+    if engine == "exact":
+        from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
+
+        return [exact_tallies(m) for m in models]
+    from . import engine as numba_engine  # lazy: compiles or loads the kernel
+
+    worlds = models.points if isinstance(models, numba_engine.Tables) else len(models)
+    return numba_engine.simulate_points(models, customers, seed, threads=threads,
+                                        chunk_size=chunk_size, progress=progress,
+                                        world_of=range(worlds))
 
 
 def world_results(models: list[ir.Model], customers: int, seed: int, engine: str,
                   threads=None, chunk_size=None, progress=None) -> list[Result]:
-    """The Result of each world model: the exact engine once per world, or one kernel
-    call with ``customers`` split over the worlds (each world its own customers)."""
-    if engine == "exact":
-        from .exact import exact_tallies  # lazy: loads numba (the kernel's functions)
-
-        return [compute(exact_tallies(m), m, {}) for m in models]
-    from . import engine as numba_engine  # lazy: compiles or loads the kernel
-
-    tallies = numba_engine.simulate_points(models, customers, seed, threads=threads,
-                                           chunk_size=chunk_size, progress=progress,
-                                           world_of=range(len(models)))
+    """The Result of each world model (:func:`world_tallies`, then the metrics)."""
+    tallies = world_tallies(models, customers, seed, engine, threads, chunk_size, progress)
     return [compute(t, m, {}) for t, m in zip(tallies, models)]
 
 
-def _forecast(models, draws, customers, explicit_customers, seed, engine, threads,
+def _forecast(inputs, customers, explicit_customers, seed, engine, threads,
               chunk_size, progress, precision, spec_sha, scenario) -> Result:
-    from .forecast import combine  # lazy: only forecasts combine worlds
+    from .forecast import combine_tallies  # lazy: only forecasts combine worlds
+
+    models, source, values, draws = inputs
 
     def run(n: int) -> Result:
-        parts = world_results(models, n, seed, engine, threads, chunk_size, progress)
+        parts = world_tallies(source, n, seed, engine, threads, chunk_size, progress)
         exact = engine == "exact"
         info = manifest(spec_sha256=spec_sha, seed=None if exact else seed,
                         customers=None if exact else n, engine=engine, scenario=scenario)
         info["worlds"] = len(models)
-        return combine(parts, info, draws)
+        return combine_tallies(parts, models, info, draws, values)
 
     if engine == "exact" or precision is None:
         return run(customers)

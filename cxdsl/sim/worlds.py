@@ -8,22 +8,31 @@ other path's draws unchanged, and the draws do not depend on threads or machines
 
 In a world, the drawn value replaces the attribute's value: for every persona (``e.p``),
 or for one (``e.p[q]``). Every-persona draws apply first, then the per-persona ones, each
-group in declaration order. For a ``baseline`` or ``impact`` declared as a distribution the
+group in declaration order. Drawn shares are relative weights: the personas' shares are
+normalised once, after every draw. For a ``baseline`` or ``impact`` declared as a distribution the
 draw is the distribution's new mean (:meth:`ValueForm.with_mean`: it is shifted, its spread
 stays). A scenario's or sweep's changes apply after the world's draws, so a path a scenario
 or sweep sets is certain there.
 
     draws = world_draws(model, worlds=200, seed=42)       # float64[W, U]
     models = world_models(model, draws, scenario="x")     # one ir.Model per world
+    tables = world_tables(model, draws, scenario="x")     # the kernel's tables, W points
+
+A forecast runs the kernel on :func:`world_tables` (each world's draws written straight
+into the arrays, the same tables as lowering each world model) and reads the personas'
+values from :func:`world_values`; its world models (:class:`WorldModels`) are made only
+when something asks for them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..model import ir
+from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
 from .rng import customer_hash_py, stream_key, uniform_py
 
 #: The largest number of worlds a forecast may run.
@@ -102,25 +111,223 @@ def _apply_order(model: ir.Model) -> list[int]:
             + [u for u, x in enumerate(lines) if x.path.persona is not None])
 
 
+def _drawn(current, attr: str, value: float):
+    """What a draw ``value`` makes of the value ``current`` of ``attr``: a baseline or
+    impact keeps its spread and moves to the drawn mean; anything else is the draw."""
+    if attr in ("impact", "baseline"):
+        return current.with_mean(value)
+    return value
+
+
+def _plan(model: ir.Model) -> list[tuple[int, str, int, str, int | None]]:
+    """How a world applies the draws, in order: (column of ``draws``, declaration kind,
+    its index, the attribute, the persona index or None for every persona)."""
+    out = []
+    for u in _apply_order(model):
+        path = model.uncertain[u].path
+        if path.kind == "persona":
+            index = model.persona_index(path.target)
+        elif path.kind == "stage":
+            index = model.stage_index(path.target)
+        else:
+            index = next(k for k, e in enumerate(model.events) if e.name == path.target)
+        q = None if path.persona is None else model.persona_index(path.persona)
+        out.append((u, path.kind, index, path.attr, q))
+    return out
+
+
 def world_model(model: ir.Model, row: np.ndarray, scenario: str | None = None,
-                overrides: dict[ir.PathRef, float] | None = None) -> ir.Model:
+                overrides: dict[ir.PathRef, float] | None = None, plan=None) -> ir.Model:
     """The baseline ``model`` in the world whose draws are ``row`` (float64[U]), then
     ``scenario`` and a sweep point's ``overrides`` on top. The result has no uncertain
-    values left."""
-    out = model
-    for u in _apply_order(model):
-        out = with_value(out, model.uncertain[u].path, row[u])
+    values left; declarations no draw touches are the baseline's own objects.
+
+    Drawn shares are relative weights, normalised once after every draw is in place (as
+    the personas' shares of a spec are). ``plan``: :func:`_plan` of ``model``, when the
+    caller makes many worlds."""
+    decls = {"persona": model.personas, "stage": model.stages, "event": model.events}
+    changed: dict[tuple[str, int], dict[str, object]] = {}
+    Q = len(model.personas)
+    values = row.tolist()
+    for u, kind, index, attr, q in (_plan(model) if plan is None else plan):
+        value = values[u]
+        fields = changed.setdefault((kind, index), {})
+        current = fields.get(attr)
+        if current is None:
+            current = getattr(decls[kind][index], attr)
+        if kind == "persona":
+            fields[attr] = _drawn(current, attr, value)
+            continue
+        current = list(current)
+        for k in (range(Q) if q is None else (q,)):
+            current[k] = _drawn(current[k], attr, value)
+        fields[attr] = tuple(current)
+    out = _replaced(model, changed)
     out = ir.with_scenario(out, scenario)
     if overrides:
         out = ir.with_overrides(out, overrides)
-    return dataclasses.replace(out, uncertain=())
+    return out
+
+
+def _with(obj, fields: dict):
+    """``dataclasses.replace(obj, **fields)`` for the IR's plain frozen dataclasses (no
+    ``__post_init__``, no slots): the fields copied and ``fields`` set without running
+    ``__init__`` again, a tenth of the cost — a forecast replaces a few fields of a few
+    declarations in every one of its worlds."""
+    if hasattr(type(obj), "__post_init__") or not hasattr(obj, "__dict__"):
+        return dataclasses.replace(obj, **fields)
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    new.__dict__.update(fields)
+    return new
+
+
+def _replaced(model: ir.Model, changed: dict[tuple[str, int], dict[str, object]]
+              ) -> ir.Model:
+    """``model`` with the declarations' ``changed`` fields, by (kind, index), and no
+    uncertain values."""
+    parts = {"persona": list(model.personas), "stage": list(model.stages),
+             "event": list(model.events)}
+    for (kind, i), fields in changed.items():
+        parts[kind][i] = _with(parts[kind][i], fields)
+    personas = parts["persona"]
+    if any(kind == "persona" and "share" in f for (kind, _), f in changed.items()):
+        total = sum(p.share for p in personas)
+        if total > 0:
+            personas = [_with(p, {"share": p.share / total}) for p in personas]
+    kinds = {kind for kind, _ in changed}
+    return _with(model, {
+        "uncertain": (),
+        "personas": tuple(personas) if "persona" in kinds else model.personas,
+        "stages": tuple(parts["stage"]) if "stage" in kinds else model.stages,
+        "events": tuple(parts["event"]) if "event" in kinds else model.events})
 
 
 def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
                  overrides: dict[ir.PathRef, float] | None = None) -> list[ir.Model]:
     """One model per row of ``draws`` (:func:`world_model`)."""
-    return [world_model(model, row, scenario, overrides) for row in draws]
+    plan = _plan(model)
+    return [world_model(model, row, scenario, overrides, plan) for row in draws]
 
 
-__all__ = ["MAX_WORLDS", "WorldsError", "check_worlds", "worlds_for", "uncertain_key",
-           "world_draws", "with_value", "world_model", "world_models"]
+def _set_cells(model: ir.Model, scenario: str | None, overrides) -> set | None:
+    """The (kind, target, attr, persona or None) cells a scenario and sweep point set —
+    certain in them — or None when they change more than numbers (events added or
+    removed, or shares, which renormalise the others)."""
+    changes = list(ir.scenario_changes(model, scenario)) if scenario is not None else []
+    changes += [ir.SetAttr(path, v) for path, v in (overrides or {}).items()]
+    cells = set()
+    for c in changes:
+        if not isinstance(c, ir.SetAttr) or c.path.attr == "share":
+            return None
+        cells.add((c.path.kind, c.path.target, c.path.attr, c.path.persona))
+    return cells
+
+
+def world_tables(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
+                 overrides: dict[ir.PathRef, float] | None = None) -> Tables:
+    """The kernel's tables of the worlds of ``model`` — what ``lower_points(world_models(
+    model, draws, scenario, overrides))`` gives — with each world's draws written straight
+    into the arrays of the certain model (the scenario and sweep point applied, no
+    uncertain values): no model per world. Falls back to that lowering when the scenario
+    or point adds or removes events or sets shares, or a share is uncertain."""
+    cells = _set_cells(model, scenario, overrides)
+    if cells is None or any(u.path.attr == "share" for u in model.uncertain):
+        return lower_points(world_models(model, draws, scenario, overrides))
+    certain = ir.with_scenario(dataclasses.replace(model, uncertain=()), scenario)
+    if overrides:
+        certain = ir.with_overrides(certain, overrides)
+    pool = DistPool()
+    one = point_numbers([certain], pool)
+    W, Q = len(draws), len(model.personas)
+    out = {k: np.repeat(v, W, axis=0) for k, v in one.items()}
+    names = [p.name for p in model.personas]
+    columns = {"p": "p_occurs", "advance": "advance", "slope": "slope"}
+    held: dict = {}
+    for u, kind, index, attr, q in _plan(model):
+        target = model.uncertain[u].path.target
+        if kind == "persona":
+            qs = [] if (kind, target, attr, None) in cells else [index]
+        else:
+            qs = [x for x in (range(Q) if q is None else (q,))
+                  if (kind, target, attr, None) not in cells
+                  and (kind, target, attr, names[x]) not in cells]
+        if not qs or attr == "value":
+            continue
+        x = draws[:, u]
+        if attr in columns:
+            if attr != "slope" and not ((x >= 0.0) & (x <= 1.0)).all():
+                raise ValueError(f"{model.uncertain[u].path}: a draw outside [0, 1]")
+            out[columns[attr]][:, qs, index] = x[:, None]
+            continue
+        _shift(out, pool, held, certain, kind, index, attr, qs, x)
+    finish_numbers(out)
+    return tables_of(certain, out, pool)
+
+
+def _shift(out, pool, held: dict, certain: ir.Model, kind: str, index: int, attr: str, qs,
+           x) -> None:
+    """Each world's baseline or impact of personas ``qs`` moved to its draw ``x[w]`` (its
+    spread kept), as a world model moves it."""
+    if kind == "persona":
+        field, current = out["baseline_dist"], [certain.personas[index].baseline]
+    else:
+        field, current = out["impact_dist"], certain.events[index].impact
+    # a later line on the same values shifts the world's current form (``held``, by
+    # (kind, index, persona, world)), as world_model does
+    for w, value in enumerate(x.tolist()):
+        for q in qs:
+            key = (kind, index, q, w)
+            form = held.get(key, current[0] if kind == "persona" else current[q])
+            form = form.with_mean(value)
+            held[key] = form
+            where = (w, q) if kind == "persona" else (w, q, index)
+            field[where] = pool.add(form, f"{attr} of world {w}")
+
+
+class WorldModels(Sequence):
+    """The world models of a forecast (:func:`world_model`), each made when first asked
+    for: the kernel reads :func:`world_tables` and the metrics :func:`world_values`, so
+    a forecast needs its world models only for what asks for them."""
+
+    def __init__(self, model: ir.Model, draws: np.ndarray, scenario: str | None = None,
+                 overrides: dict[ir.PathRef, float] | None = None):
+        self._args = (model, scenario, overrides)
+        self._draws = draws
+        self._plan = _plan(model)
+        self._made: dict[int, ir.Model] = {}
+
+    def __len__(self) -> int:
+        return len(self._draws)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._made:
+            model, scenario, overrides = self._args
+            self._made[i] = world_model(model, self._draws[i], scenario, overrides,
+                                        self._plan)
+        return self._made[i]
+
+
+def world_values(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
+                 overrides: dict[ir.PathRef, float] | None = None) -> np.ndarray:
+    """float64[W, Q]: each persona's revenue per converted customer in each world (the
+    one number of a world the tables do not hold)."""
+    cells = _set_cells(model, scenario, overrides) or set()
+    certain = ir.with_scenario(dataclasses.replace(model, uncertain=()), scenario)
+    if overrides:
+        certain = ir.with_overrides(certain, overrides)
+    out = np.repeat(np.array([[float(p.value) for p in certain.personas]]), len(draws),
+                    axis=0)
+    for u, kind, index, attr, _ in _plan(model):
+        path = model.uncertain[u].path
+        if attr == "value" and (kind, path.target, attr, None) not in cells:
+            out[:, index] = draws[:, u]
+    return out
+
+
+__all__ = ["world_tables", "WorldModels", "world_values", "MAX_WORLDS", "WorldsError",
+           "check_worlds", "worlds_for", "uncertain_key", "world_draws", "with_value",
+           "world_model", "world_models"]

@@ -44,6 +44,35 @@ def test_run(example):
     check("run", document("run", example, "-n", "3000"))
 
 
+FORECAST = ("persona a share=60% baseline=normal(8, 1) value=10\n"
+            "persona b share=40% baseline=6 value=5\nstage S advance=60% slope=0.3\n"
+            "stage T\nevent e p=10% impact=-3 at S\nsurvey s at S\nsurvey all at end\n"
+            "target nps >= 0\nuncertain e.p ~ beta(10, 90)\n"
+            "uncertain S.advance[b] ~ uniform(40%, 80%)\nuncertain a.baseline ~ "
+            "uniform(7, 9)\nworlds 30\n")
+
+
+@pytest.mark.parametrize("engine", ["numba", "exact"])
+def test_run_forecast(tmp_path, engine):
+    spec = FORECAST.replace("normal(8, 1)", "8") if engine == "exact" else FORECAST
+    doc = document("run", write(tmp_path, "f.cxj", spec), "-n", "3000", "--engine", engine)
+    check("run", doc)
+    assert doc["manifest"]["worlds"] == 30
+    assert ("noise" in doc) == (engine == "numba")
+    assert 0 <= doc["targets"][0]["worlds_met"] <= 1
+    groups = [doc["overall"], *doc["personas"].values()]
+    for survey in doc["surveys"].values():
+        groups += [survey["overall"], *survey["personas"].values()]
+    for g in groups:
+        assert all("forecast95" in m for k, m in g.items() if k != "distribution")
+    broken = copy.deepcopy(doc)
+    broken["noise"] = {"metric": "nps", "share": 1.5, "noticeable": True, "customers": None}
+    assert list(validator("run").iter_errors(broken))
+    broken = copy.deepcopy(doc)
+    broken["overall"]["nps"]["forecast95"] = [1.0]
+    assert list(validator("run").iter_errors(broken))
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_compare(example):
     check("compare", document("compare", example, "-n", "3000"))

@@ -2,8 +2,9 @@
 and every number in the table after it must match to the digits the page prints.
 
 Keys: a metric (``nps``), ``rate(EVENT)``, ``reached(STAGE)``, ``advanced(STAGE)``, any of
-them after ``scenario NAME: ``, and ``money(SCENARIO).FIGURE`` (a figure of ``compare``'s
-money: revenue_change, net, payback, per_10k_cost)."""
+them after ``scenario NAME: ``, ``money(SCENARIO).FIGURE`` (a figure of ``compare``'s
+money: revenue_change, net, payback, per_10k_cost), and ``forecast95(METRIC).lo`` /
+``.hi`` (a forecast's interval over the worlds)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def figure(spec: str, key: str) -> float:
     if key.startswith("scenario "):
         scenario, key = key[len("scenario "):].split(": ", 1)
     result = cxdsl.simulate(cxdsl.loads(spec), engine="exact", scenario=scenario).to_dict()
+    band = re.fullmatch(r"forecast95\((\w+)\)\.(lo|hi)", key)
+    if band is not None:
+        return result["overall"][band[1]]["forecast95"][band[2] == "hi"]
     survey = re.fullmatch(r"survey\((\w+)\)\.(\w+)|(respondents)\((\w+)\)", key)
     if survey is not None:  # survey(NAME).METRIC, respondents(NAME)
         name, metric = (survey[1], survey[2]) if survey[1] else (survey[4], survey[3])

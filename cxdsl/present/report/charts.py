@@ -22,6 +22,7 @@ from ..numbers import (
     fmt_share,
 )
 from .data import ReportData, event_rates, metric_value, mot_rows
+from .forecast import forecast_charts
 from .journey import journey_chart
 from .style import (
     BAND_COLORS,
@@ -314,6 +315,7 @@ def charts(data: ReportData) -> list[Chart]:
             chart = make(data)
             if chart is not None:
                 out.append(chart)
+        out += forecast_charts(data)
     return out
 
 

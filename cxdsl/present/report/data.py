@@ -10,6 +10,7 @@ from ...model import ir
 from ...sim.metrics import Metric
 from ...sim.simulate import check_scenario, simulate
 from ..export import display
+from .forecast import forecast_of
 
 
 @dataclass
@@ -33,6 +34,8 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     #: the ``cxdsl voi --json`` document (or None)
     voi: dict | None = None
+    #: a forecast's figures over the worlds (:func:`.forecast.forecast_of`), None otherwise
+    forecast: dict | None = None
 
     @property
     def metric(self) -> str:
@@ -45,6 +48,9 @@ def persona_stages_of(result) -> dict[str, list[dict]] | None:
     its tallies); None when the result carries none."""
     t = getattr(result, "tallies", None)
     model = getattr(result, "model", None)
+    worlds = getattr(result, "worlds", None)
+    if t is None and worlds:
+        return _mean_over_worlds([persona_stages_of(w) for w in worlds])
     if t is None or model is None:
         return None
     out: dict[str, list[dict]] = {}
@@ -60,6 +66,24 @@ def persona_stages_of(result) -> dict[str, list[dict]] | None:
                          "mean_score": (float(t.stage_score_sum[q, s]) / reached
                                         if reached > 0 else None)})
         out[persona.name] = rows
+    return out
+
+
+def _mean_over_worlds(parts: list) -> dict[str, list[dict]] | None:
+    """A forecast's per-persona stage rows: each figure's mean over the worlds that have
+    it (the forecast's own figures are means over worlds too)."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    out: dict[str, list[dict]] = {}
+    for name, rows in parts[0].items():
+        out[name] = []
+        for s in range(len(rows)):
+            row = {}
+            for key in rows[s]:
+                got = [p[name][s][key] for p in parts if p[name][s][key] is not None]
+                row[key] = sum(got) / len(got) if got else None
+            out[name].append(row)
     return out
 
 
@@ -107,12 +131,13 @@ def _analysis():
 def collect(model: ir.Model, *, source: str | None = None, path: str | None = None,
             customers: int | None = None, seed: int | None = None,
             scenarios: list[str] | None = None, engine: str = "numba",
-            spec_sha: str | None = None) -> ReportData:
+            spec_sha: str | None = None, worlds: int | None = None) -> ReportData:
     """Run what the report shows: the baseline, the moments of truth
     (:func:`cxdsl.analysis.mot` on the headline metric) and the ``scenarios`` named
     (default: every scenario of the spec; ``[]`` for none) against the baseline
     (:func:`cxdsl.analysis.compare`), all with the same customers and seed — common random
-    numbers, so the differences carry little noise.
+    numbers, so the differences carry little noise. ``worlds``: the worlds of the
+    baseline's forecast when the spec has uncertain values (default the spec's).
 
     Raises :class:`cxdsl.sim.simulate.SimulationError` or
     :class:`cxdsl.analysis.AnalysisError` for bad arguments (an unknown scenario) and
@@ -120,9 +145,10 @@ def collect(model: ir.Model, *, source: str | None = None, path: str | None = No
     names = [s.name for s in model.scenarios] if scenarios is None else list(scenarios)
     for name in names:
         check_scenario(model, name)
-    base = simulate(model, customers=customers, seed=seed, engine=engine, spec_sha=spec_sha)
+    base = simulate(model, customers=customers, seed=seed, engine=engine, spec_sha=spec_sha,
+                    worlds=worlds)
     data = ReportData(model, base.to_dict(), persona_stages_of(base), source=source,
-                      path=path)
+                      path=path, forecast=forecast_of(base))
     analysis = _analysis()
     if analysis is None:
         data.notes.append("The moments-of-truth ranking and the scenario comparison need "

@@ -11,6 +11,7 @@ from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_r
 from .charts import charts, svg_of
 from .data import ReportData, metric_value, target_metric
 from .observed import observed_section
+from .forecast import forecast_section
 from .scenarios import money_table, scenario_table, targets_by_variant
 from .style import Chart, esc, value_text
 from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
@@ -124,8 +125,18 @@ def _kpis(data: ReportData) -> str:
         out.append(f'<div class="kpi"><div class="name">{esc(REPORT_LABELS[metric])}</div>'
                    f'<div class="value">{esc(fmt_report_metric(metric, m.get("value")))}</div>'
                    f'<div class="ci">{esc(fmt_report_ci(metric, m) or " ")}</div>'
+                   + _kpi_forecast(metric, m) +
                    f'<div class="who">{esc(who)}</div></div>')
     return f'<div class="kpis">{"".join(out)}</div>'
+
+
+def _kpi_forecast(metric: str, m: dict) -> str:
+    """A headline card's forecast interval (95% of worlds), empty without one."""
+    lo, hi = (m.get("forecast95") or [None, None])[:2]
+    if lo is None or hi is None:
+        return ""
+    return (f'<div class="ci">95% of worlds: {esc(fmt_report_metric(metric, lo))} to '
+            f'{esc(fmt_report_metric(metric, hi))}</div>')
 
 
 def _personas_table(data: ReportData) -> str:
@@ -204,6 +215,9 @@ def render(data: ReportData, chart_list: list[Chart] | None = None, observed=Non
         return _figure(c, i, note, table_open)
 
     section("overview", "Forecast", _kpis(data) + _personas_table(data))
+    over_worlds = forecast_section(data, fig)
+    if over_worlds is not None:
+        section("worlds", "Forecast over the worlds", over_worlds)
     section("surveys", "Surveys", surveys_section(data))
     if "journey-map" in by_key:
         section("journey", "Journey map", fig(

@@ -1,0 +1,195 @@
+"""A forecast's metrics computed for all worlds at once: the worlds' tallies stacked on a
+leading world axis, every figure of :func:`cxdsl.sim.metrics.compute` as an array over
+the worlds, combined as :mod:`cxdsl.sim.forecast` says — without building W Results.
+
+It computes what :func:`~cxdsl.sim.metrics.compute` computes, world by world (the tests
+compare the two): the metrics' estimates are the registry's
+(:class:`~cxdsl.model.metrics.MetricSpec.estimate`, called per world and persona), the
+survey figures :mod:`cxdsl.sim.surveys`' ratio estimator written over arrays.
+
+Shapes: W worlds, Q personas, S stages, E events, K scores. ``Figure`` = (value, se), two
+float64[W] arrays with NaN where a world has no figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model import ir
+from ..model.metrics import REGISTRY, PersonaStats
+from .metrics import Z95, metric_names
+from .tallies import Tallies
+
+_FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
+           "stage_score_sum", "event_count", "stage_score_sq", "stage_hist")
+
+
+class Stacked:
+    """The worlds' tallies on a leading world axis (each field float64[W, ...]), the
+    persona weights normalised over the personas with customers (``wn`` [W, Q]) and the
+    personas' values per world (``values`` [W, Q]: given, or read from ``models``, the
+    world models, of which only the first is read otherwise)."""
+
+    def __init__(self, tallies: list[Tallies], models, values: np.ndarray | None = None):
+        for name in _FIELDS:
+            setattr(self, name, np.asarray(np.stack([getattr(t, name) for t in tallies]),
+                                           dtype=np.float64))
+        self.exact = tallies[0].exact
+        self.model = models[0]
+        self.values = (np.array([[float(p.value) for p in m.personas] for m in models])
+                       if values is None else np.asarray(values, dtype=np.float64))
+        self.present = self.n > 0
+        w = np.where(self.present, self.weight, 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        self.wn = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        self.safe_n = np.where(self.present, self.n, 1.0)
+
+
+def _estimates(stats: dict[tuple[int, int], PersonaStats], names, W: int, Q: int
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each metric's (value, per-customer variance) [W, Q] from the registry, NaN where a
+    (world, persona) has no statistics."""
+    where = tuple(np.array(k, dtype=np.int64) for k in zip(*stats)) if stats else None
+    out = {}
+    for m in names:
+        estimate = REGISTRY[m].estimate
+        pairs = [estimate(s) for s in stats.values()]
+        v, var = np.full((W, Q), np.nan), np.full((W, Q), np.nan)
+        if where is not None:
+            v[where] = [x for x, _ in pairs]
+            var[where] = [x for _, x in pairs]
+        out[m] = (v, var)
+    return out
+
+
+def _answers(st: Stacked, survey: ir.Survey):
+    if survey.stage is None:
+        return st.n, st.hist, st.score_sum, st.score_sq
+    s = st.model.stage_index(survey.stage)
+    return (st.reached[:, :, s], st.stage_hist[:, :, s], st.stage_score_sum[:, :, s],
+            st.stage_score_sq[:, :, s])
+
+
+def survey_arrays(st: Stacked, survey: ir.Survey, names: tuple[str, ...]):
+    """A survey's figures over the worlds: ``{metric: {persona index or None: Figure}}``
+    (``respondents`` included), distributions ``{key: float64[W, K]}`` (NaN rows where
+    none) and customers asked ``{key: float64[W]}`` — :func:`surveys.survey_figures`
+    over arrays."""
+    model = st.model
+    asked, hist, ssum, ssq = _answers(st, survey)
+    W, Q = asked.shape
+    goal = model.goal_index
+    answered = st.present & (asked > 0)
+    safe = np.where(answered, asked, 1.0)
+    mean = ssum / safe
+    var = np.maximum(ssq / safe - mean * mean, 0.0)
+    if not st.exact:
+        var = np.where(asked > 1, var * (asked / np.where(asked > 1, asked - 1, 1.0)), var)
+    dist = hist / safe[:, :, None]
+    conversion = st.reached[:, :, goal] / st.safe_n
+    stats = {(w, q): PersonaStats(dist[w, q], float(mean[w, q]), float(var[w, q]),
+                                  float(conversion[w, q]), float(st.values[w, q]),
+                                  model.scale)
+             for w, q in zip(*np.nonzero(answered))}
+    est = _estimates(stats, names, W, Q)
+    rate = np.where(st.present, asked / st.safe_n, 0.0)
+    wn = st.wn
+    r = (wn * rate).sum(axis=1)
+    nan = np.full(W, np.nan)
+    figures: dict[str, dict] = {"respondents": {None: (
+        r, np.sqrt((wn ** 2 * rate * (1 - rate) / st.safe_n).sum(axis=1)))}}
+    for q in range(Q):
+        figures["respondents"][q] = (np.where(st.present[:, q], rate[:, q], np.nan),
+                                     np.where(st.present[:, q], np.sqrt(
+                                         rate[:, q] * (1 - rate[:, q]) / st.safe_n[:, q]),
+                                              np.nan))
+    safe_r = np.where(r > 0, r, 1.0)
+    rho = np.where(answered, wn * rate / safe_r[:, None], 0.0)
+    any_answer = (r > 0) & answered.any(axis=1)
+    for m in names:
+        v, pvar = est[m]
+        vz, pz = np.where(answered, v, 0.0), np.where(answered, pvar, 0.0)
+        value = (rho * vz).sum(axis=1)
+        total = (wn ** 2 * (rate * pz + rate * (1 - rate) * (vz - value[:, None]) ** 2)
+                 / (st.safe_n * safe_r[:, None] * safe_r[:, None]))
+        total = np.where(answered, total, 0.0).sum(axis=1)
+        figures[m] = {None: (np.where(any_answer, value, nan),
+                             np.where(any_answer, np.sqrt(total), nan))}
+        for q in range(Q):
+            figures[m][q] = (np.where(answered[:, q], v[:, q], np.nan),
+                             np.where(answered[:, q], np.sqrt(pz[:, q] / safe[:, q]),
+                                      np.nan))
+    dists = {q: np.where(answered[:, q, None], dist[:, q], np.nan) for q in range(Q)}
+    dists[None] = np.where(any_answer[:, None], (rho[:, :, None] * dist).sum(axis=1),
+                           np.nan)
+    customers = {q: np.where(st.present[:, q], asked[:, q], 0.0) for q in range(Q)}
+    customers[None] = np.where(st.present, asked, 0.0).sum(axis=1)
+    return figures, dists, customers
+
+
+def funnel_arrays(st: Stacked, names: tuple[str, ...]) -> dict[str, dict]:
+    """The funnel metrics' figures ``{metric: {persona index or None: Figure}}``: the
+    registry's estimate per world and persona, stratified over the personas."""
+    model = st.model
+    W, Q = st.n.shape
+    goal = model.goal_index
+    dist = st.hist / st.safe_n[:, :, None]
+    conversion = st.reached[:, :, goal] / st.safe_n
+    stats = {(w, q): PersonaStats(dist[w, q], 0.0, 0.0, float(conversion[w, q]),
+                                  float(st.values[w, q]), model.scale)
+             for w, q in zip(*np.nonzero(st.present))}
+    est = _estimates(stats, names, W, Q)
+    out = {}
+    for m in names:
+        v, var = est[m]
+        vz, varz = np.where(st.present, v, 0.0), np.where(st.present, var, 0.0)
+        out[m] = {None: ((st.wn * vz).sum(axis=1),
+                         np.sqrt((st.wn ** 2 * varz / st.safe_n).sum(axis=1)))}
+        for q in range(Q):
+            out[m][q] = (np.where(st.present[:, q], v[:, q], np.nan),
+                         np.where(st.present[:, q], np.sqrt(varz[:, q] / st.safe_n[:, q]),
+                                  np.nan))
+    return out
+
+
+def bounds(st: Stacked, names) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each metric's range in each world (revenue's follows the personas' values)."""
+    W = len(st.values)
+    out = {"respondents": (np.zeros(W), np.ones(W))}
+    for m in names:
+        pairs = [REGISTRY[m].bounds(st.model.scale, row) for row in st.values.tolist()]
+        out[m] = (np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
+    return out
+
+
+def intervals(name: str, fig, exact: bool, bound) -> tuple[np.ndarray, ...]:
+    """(value, lo, hi, se) [W] of a figure: each world's clipped 95% interval, as
+    :func:`~cxdsl.sim.metrics.compute` gives it (zero width for the exact engine)."""
+    v, se = fig
+    if exact:
+        return v, v, v, np.where(np.isnan(v), np.nan, 0.0)
+    lo, hi = bound
+    return v, np.maximum(lo, v - Z95 * se), np.minimum(hi, v + Z95 * se), se
+
+
+def stage_event_arrays(st: Stacked):
+    """Per world: reached, advanced [W, S], mean score at the end of each stage [W, S]
+    (NaN where nobody reached it), event rates [W, E] and rates among those who reached
+    the event's stage [W, E] (NaN where nobody did)."""
+    def share(a):
+        return (st.wn[:, :, None] * np.where(st.present[:, :, None], a, 0.0)
+                / st.safe_n[:, :, None]).sum(axis=1)
+
+    reached, advanced, stage_sum = share(st.reached), share(st.advanced), share(
+        st.stage_score_sum)
+    mean_score = np.where(reached > 0, stage_sum / np.where(reached > 0, reached, 1.0),
+                          np.nan)
+    rates = share(st.event_count)
+    model = st.model
+    at = reached[:, [model.stage_index(e.stage) for e in model.events]]
+    rate_reached = np.where(at > 0, rates / np.where(at > 0, at, 1.0), np.nan)
+    return reached, advanced, mean_score, rates, rate_reached
+
+
+__all__ = ["Stacked", "survey_arrays", "funnel_arrays", "bounds", "intervals",
+           "stage_event_arrays", "metric_names"]
