@@ -5,7 +5,6 @@ its rate, and the customer ids name each customer's persona and index."""
 from __future__ import annotations
 
 import dataclasses
-
 import math
 
 import numpy as np

@@ -6,7 +6,6 @@ tests/cases/export, the syntax rules of both formats, and the ``export`` command
 from __future__ import annotations
 
 import dataclasses
-
 import os
 import re
 import shutil

@@ -10,8 +10,8 @@ from ..export import display
 from ..numbers import METRIC_WORDS, REPORT_LABELS, fmt_pct, fmt_report_ci, fmt_report_metric
 from .charts import charts, svg_of
 from .data import ReportData, metric_value, target_metric
-from .observed import observed_section
 from .forecast import forecast_section
+from .observed import observed_section
 from .scenarios import money_table, scenario_table, targets_by_variant
 from .style import Chart, esc, value_text
 from .surveys import SCORE_METRICS, and_list, headline_words, surveys_section
