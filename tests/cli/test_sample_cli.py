@@ -98,8 +98,8 @@ def test_a_spec_with_errors_exits_1_and_writes_nothing(tmp_path):
 def test_an_existing_file_is_replaced_whole(tmp_path):
     out = tmp_path / "s.csv"
     out.write_text("old\n")
-    assert invoke("sample", SAAS, "-n", "50", "-o", out).exit_code == 0
-    assert out.read_text().startswith('"customer","persona"')
+    assert invoke("sample", SAAS, "-n", "50", "--worlds", "2", "-o", out).exit_code == 0
+    assert out.read_text().startswith('"customer","world","persona"')
     assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]
 
 
@@ -116,10 +116,10 @@ def test_links_are_followed_and_devices_written_into(tmp_path):
     target.chmod(0o640)
     link = tmp_path / "link.csv"
     link.symlink_to(target)
-    assert invoke("sample", SAAS, "-n", "20", "-o", link).exit_code == 0
+    assert invoke("sample", SAAS, "-n", "20", "--worlds", "2", "-o", link).exit_code == 0
     assert link.is_symlink() and target.read_text().count("\n") == 21
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     null = tmp_path / "null.csv"
     null.symlink_to(os.devnull)
-    assert invoke("sample", SAAS, "-n", "20", "-o", null).exit_code == 0
+    assert invoke("sample", SAAS, "-n", "20", "--worlds", "2", "-o", null).exit_code == 0
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
