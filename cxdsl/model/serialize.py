@@ -196,4 +196,4 @@ def schema(name: str = "model") -> dict:
 
 
 #: The ``--json`` documents that have a schema, besides ``model`` and ``common``.
-OUTPUT_SCHEMAS = ("run", "compare", "sweep", "mot", "diff")
+OUTPUT_SCHEMAS = ("run", "compare", "sweep", "mot", "diff", "voi", "fit")

@@ -127,3 +127,15 @@ def test_schemas_catch_missing_and_misspelled_keys():
         edit(d)
         broken.append(v.is_valid(d))
     assert broken == [False] * 5
+
+
+def test_voi():
+    check("voi", document("voi", SAAS, "-n", "20000", "--worlds", "40"))
+
+
+def test_fit(tmp_path):
+    data = tmp_path / "sample.csv"
+    out = separate_runner().invoke(cli, ["sample", str(SAAS), "-n", "3000", "--worlds", "3",
+                                         "-o", str(data)])
+    assert out.exit_code == 0, out.output
+    check("fit", document("fit", SAAS, data))

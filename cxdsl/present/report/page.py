@@ -301,5 +301,13 @@ def _document(data: ReportData, sections: list[tuple[str, str, str]]) -> str:
         f"<main>\n<header><h1>{esc(title)}</h1><p class=\"sub\">{esc(sub)}</p></header>\n"
         f'<nav aria-label="Sections">{nav}</nav>\n{notes}'
         + "\n".join(body for _, _, body in sections)
-        + "\n<footer>Made by cxdsl report. The intervals are 95% confidence intervals of "
-        "the simulation.</footer>\n</main>\n</body>\n</html>\n")
+        + f"\n<footer>Made by cxdsl report. {_intervals_note(data)}</footer>\n</main>\n"
+        "</body>\n</html>\n")
+
+
+def _intervals_note(data: ReportData) -> str:
+    """What the report's intervals are: the simulation's, and a forecast's ranges."""
+    if data.forecast:
+        return ("Forecast ranges hold 95% of the worlds drawn from the spec's uncertain "
+                "values; ± intervals are 95% confidence intervals of the simulation.")
+    return "The intervals are 95% confidence intervals of the simulation."
