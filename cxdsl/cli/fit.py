@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import check_output, load_or_exit, to_json, write_output
+from .common import announce_compiling, check_output, load_or_exit, to_json, write_output
 
 
 def _number(kind: str, x: float | None) -> str:
@@ -109,6 +109,7 @@ def command(file, data, output, as_json, qualtrics, mapping, allow_outside_impor
     arguments."""
     check_output(output, (".cxj",))
     comp = load_or_exit(file, allow_outside_imports=allow_outside_imports)
+    announce_compiling()  # the fit's predictions run the simulator
     from ..data.columns import parse_mapping  # lazy: pyarrow, only reading needs it
     from ..data.fit import fit_table  # lazy: scipy, see cxdsl.cli.main
     from ..data.fit_quality import quality  # lazy: numba, as above

@@ -8,6 +8,7 @@ import click
 
 from .common import (
     OUTSIDE_IMPORTS_OPTION,
+    announce_compiling,
     check_output,
     customers_option,
     load_or_exit,
@@ -55,6 +56,7 @@ def command(file, customers, seed, scenario, respond, worlds, output,
     model = comp.model
     from ..sim.simulate import SimulationError  # lazy: numpy, as above
 
+    announce_compiling()
     progress = progress_bar()
     try:
         rows = sample.write_sample(output, model, customers, seed, scenario, respond,
