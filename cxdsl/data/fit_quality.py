@@ -8,7 +8,7 @@ respondents, ``persona`` None) the observed answer counts O_r are compared with
 E_r = n × (predicted share of answer r), by the G statistic G = 2 Σ O_r ln(O_r / E_r)
 over the answers, after merging answers with E_r < 5 into their neighbour towards the
 middle of the scale; dof = (answers left) − 1 − (values fitted from those answers), and
-p = P(χ²_dof > G) (none when no degree of freedom is left). The values fitted from a
+p = P(χ²_dof > G) (dof and p none when no degree of freedom is left). The values fitted from a
 survey's answers in a group are the score model's: each persona's baseline mean and spread,
 and each impact of an event before the survey's answer that some respondent of the group
 had (see :func:`fitted_from`). The funnel compares the observed share of rows reaching each
@@ -84,10 +84,11 @@ def predict(model: ir.Model):
 
 
 def g_test(observed: np.ndarray, expected: np.ndarray, fitted: int = 0
-           ) -> tuple[float, int, float | None] | None:
+           ) -> tuple[float, int | None, float | None] | None:
     """(G, dof, p) of counts ``observed`` against ``expected`` (same total), sparse
     answers merged, ``fitted`` values estimated from the counts subtracted from the degrees
-    of freedom (p None when none is left); None when fewer than two answers are left."""
+    of freedom (dof and p None when none is left); None when fewer than two answers are
+    left."""
     obs, exp = [float(x) for x in observed], [float(x) for x in expected]
     while len(exp) > 1 and min(exp) < MIN_EXPECTED:
         i = int(np.argmin(exp))
@@ -100,8 +101,10 @@ def g_test(observed: np.ndarray, expected: np.ndarray, fitted: int = 0
         return None
     o, e = np.array(obs), np.array(exp)
     g = 2.0 * float(np.sum(np.where(o > 0, o * np.log(np.where(o > 0, o, 1) / e), 0.0)))
-    dof = max(len(exp) - 1 - int(fitted), 0)
-    return g, dof, float(chdtrc(dof, g)) if dof > 0 else None
+    dof = len(exp) - 1 - int(fitted)
+    if dof < 1:  # the fitted values use up every degree of freedom: nothing to test
+        return g, None, None
+    return g, dof, float(chdtrc(dof, g))
 
 
 def fitted_from(fit: Fit, table: RespondentTable, survey: ir.Survey, rows: np.ndarray
