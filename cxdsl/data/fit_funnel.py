@@ -9,11 +9,16 @@ columns once the impacts are known (fitted from the surveys, else the spec's). S
 * when that sum is the same for every row of a group (no event before the decision, or
   no impact known), ``slope`` cannot be told from the data: k of n advanced gives
   advance ~ beta(1 + k, 1 + n − k), and the slope keeps the spec's value;
-* otherwise a logistic regression of advancing on the sum (scipy.optimize, an intercept
+* otherwise a logistic regression of advancing on that sum (scipy.optimize, an intercept
   per advance group, a slope per slope group) with the uniform prior on ``advance`` (one
   pseudo-advance and one pseudo-stop at score = score0, which makes the no-slope case the
   beta above); the intercept's normal posterior gives advance's beta (matched moments),
   the slope's is a normal.
+
+The sum is the clamped path's (the journey clamps the score at every stage's end, so a
+customer near an end of the scale gains less than the impacts add): each row's advance
+probability is averaged over Gauss–Hermite points of the fitted baseline, weighted by the
+chance of having advanced at the earlier stages from there; impacts enter at their means.
 """
 
 from __future__ import annotations

@@ -1,15 +1,16 @@
 """The score model: baselines (mean and spread) and impacts from the survey answers.
 
-A respondent of persona q who answers survey s has the latent score
-
-    y = mu_q + sum_k x_k beta_k + e,   e ~ normal(0, sigma_q^2 + sum_k x_k tau_k^2)
-
-over the events k of the survey's window that happened to them (x_k = 1); ``beta_k`` is the
-impact's mean (per persona group) and ``tau_k`` its spread, kept at the spec's. The answer
-is y rounded and clamped: answer r means y in [r - 0.5, r + 0.5), the lowest and highest
-answers open-ended — an interval-censored likelihood, maximised with scipy.optimize over
-(mu_q, log sigma_q, beta_g). The standard errors are the observed information's (the
-sandwich H^-1 B H^-1 of the per-row scores when a row answers two surveys, whose answers
+A respondent of persona q who answers survey s follows the journey's clamped path
+(:mod:`fit_paths`): a baseline draw b ~ normal(mu_q, sigma_q^2) clamped to the scale, then
+at the end of each stage up to the survey's the impact means beta_k of the events that
+happened there added and the score clamped; the answer is that score rounded. With constant
+impacts an answer's probability is exact — the mass of the path's atoms (the draws clamped
+at an end) placed on it plus that of its unclamped part, differences of normal
+distribution functions — and impacts with a spread enter as weighted branches. The atoms'
+answers are fixed while the smooth likelihood is maximised with scipy.optimize over
+(mu_q, log sigma_q, beta_g), then fixed again at the estimate (:func:`_maximise`). The
+standard errors are the answers' information's (the outer products of the per-answer
+scores; the sandwich with the per-row scores when a row answers two surveys, whose answers
 share one baseline draw); posteriors are the normals they give (a Laplace approximation
 with flat priors). Answers that every (persona, pattern) cell gives alike carry no noise:
 the fit is then the limit of the maximum likelihood as sigma -> 0 (least squares on the
@@ -172,13 +173,6 @@ class ScoreModel:
         logp, grad = self.per_cell(theta)
         w = self.cells.count
         return -float(w @ logp), -(w @ grad)
-
-    def start(self) -> np.ndarray:
-        c = self.cells
-        mu = [np.average(c.answer[c.persona == q] - self.offset[c.persona == q],
-                         weights=c.count[c.persona == q]) for q in self.personas]
-        return np.concatenate([mu, np.full(self.personas.size, math.log(1.0)),
-                               np.zeros(self.design.shape[1])])
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """The information of the answers: the outer products of the per-answer scores,
