@@ -24,7 +24,8 @@ Gauss–Legendre rule over its range; ``normal`` and ``triangular`` impacts use 
 Gauss–Hermite rule for their standard deviation (an approximation, exact for a normal impact
 whose path no clamp binds, as the rule is exact for polynomials of degree 9). A cell with
 several such impacts has the product of their branches; past :data:`MAX_BRANCHES` the
-continuous impacts fall back to 3 points.
+continuous impacts fall back to 3 points, and an impact that would still take a cell past
+it enters at its mean alone.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class Branches:
             sh = np.zeros((1, S))
             for k in ks:
                 off, wk = use[k][q]
+                if w.size * off.size > MAX_BRANCHES:  # past the cap: the impact's mean
+                    continue
                 nsh = np.repeat(sh, off.size, axis=0)
                 nsh[:, stage_of[k]] += np.tile(off, sh.shape[0])
                 w, sh = np.repeat(w, off.size) * np.tile(wk, w.size), nsh
