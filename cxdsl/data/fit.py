@@ -20,7 +20,6 @@ from ..lang import ast
 from ..model import ir
 from ..model.values import Const, Normal
 from . import fit_cells
-from .fit_clamps import add_caveats
 from .fit_events import (
     NO_COLUMN,
     SCORE_CONDITION,
@@ -32,7 +31,7 @@ from .fit_events import (
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
 from .fit_latent import fit_latent_p
-from .fit_scores import SELECTED_ON_SCORE, fit_scores
+from .fit_scores import SELECTED_ON_SCORE, fit_scores, spread
 from .table import RespondentTable
 
 
@@ -83,11 +82,14 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
     values += scores
     fitted_impacts = {k for (k, g), fv in zip(impact_groups, scores[-len(impact_groups):])
                       if fv.informed} if impact_groups else set()
+    baselines, earlier = _baselines(model, scores), []
     for s, stage in enumerate(model.stages[:-1]):
-        values += fit_stage(model, table, use, s,
-                            groups_for(model, "stage", stage, "advance", overrides, here),
-                            groups_for(model, "stage", stage, "slope", overrides, here),
-                            means, fitted_impacts)
+        found = fit_stage(model, table, use, s,
+                          groups_for(model, "stage", stage, "advance", overrides, here),
+                          groups_for(model, "stage", stage, "slope", overrides, here),
+                          means, fitted_impacts, baselines, earlier)
+        values += found
+        earlier.append(_decision(model, s, found))
     # an event whose condition reads the score: its p through the fitted score model
     prelim = fitted_model(model, values)
     for v in values:
@@ -95,12 +97,42 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
             fit_latent_p(model, prelim, table, use, v)
     values.sort(key=lambda v: KINDS.index(v.kind))
     fitted = fitted_model(model, values)
-    add_caveats(fitted, cells, values)
     warnings = [f"{v.path}: {v.note}; the spec's value is kept" for v in values
                 if not v.informed]
     warnings += [f"{v.path}: {v.extra['caveat']}" for v in values if "caveat" in v.extra]
     return Fit(model, fitted, values, n, int(use.sum()), int(bad.sum()), warnings,
                table.source)
+
+
+def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple[float, float]]:
+    """Per persona, the baseline's (mean, sd): fitted, else the spec's."""
+    out = []
+    for p in model.personas:
+        mean = next((v for v in scores if v.kind == "baseline" and v.group.target == p.name),
+                    None)
+        sd = next((v for v in scores if v.kind == "baseline_sd"
+                   and v.group.target == p.name), None)
+        m = mean.fitted if mean is not None and mean.informed else p.baseline.mean()
+        s = sd.fitted if sd is not None and sd.informed else spread(p.baseline)
+        out.append((float(m), float(s)))
+    return out
+
+
+def _decision(model: ir.Model, s: int, found: list[FittedValue]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Stage ``s``'s (logit advance, slope) float[Q] per persona, fitted or the spec's; an
+    advance of 0 or 1 (which the slope does not move) as logit 0 and slope 0."""
+    stage = model.stages[s]
+    adv = np.array(stage.advance, dtype=float)
+    slope = np.array(stage.slope, dtype=float)
+    for v in found:
+        if v.informed:
+            target = adv if v.kind == "advance" else slope
+            target[list(v.group.personas)] = v.fitted
+    edge = (adv <= 0) | (adv >= 1)
+    with np.errstate(divide="ignore"):
+        eta = np.where(edge, 0.0, np.log(np.where(edge, 0.5, adv) / np.where(edge, 0.5, 1 - adv)))
+    return eta, np.where(edge, 0.0, slope)
 
 
 def _set(model: ir.Model, fv: FittedValue, value) -> ir.Model:

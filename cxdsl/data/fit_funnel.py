@@ -9,11 +9,16 @@ columns once the impacts are known (fitted from the surveys, else the spec's). S
 * when that sum is the same for every row of a group (no event before the decision, or
   no impact known), ``slope`` cannot be told from the data: k of n advanced gives
   advance ~ beta(1 + k, 1 + n − k), and the slope keeps the spec's value;
-* otherwise a logistic regression of advancing on the sum (scipy.optimize, an intercept
+* otherwise a logistic regression of advancing on that sum (scipy.optimize, an intercept
   per advance group, a slope per slope group) with the uniform prior on ``advance`` (one
   pseudo-advance and one pseudo-stop at score = score0, which makes the no-slope case the
   beta above); the intercept's normal posterior gives advance's beta (matched moments),
   the slope's is a normal.
+
+The sum is the clamped path's (the journey clamps the score at every stage's end, so a
+customer near an end of the scale gains less than the impacts add): each row's advance
+probability is averaged over Gauss–Hermite points of the fitted baseline, weighted by the
+chance of having advanced at the earlier stages from there; impacts enter at their means.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ NO_SCORE_CHANGE = "no fitted impact varies the score before the decision"
 SEPARATED = ("the score changes of those who advanced and of those who did not do not "
              "overlap (or one of them has no rows)")
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+#: Nodes of the baseline's normal the clamped score changes are averaged over.
+_BNODES, _BWEIGHTS = np.polynomial.hermite_e.hermegauss(24)
 
 
 def _shift(model: ir.Model, table: RespondentTable, rows: np.ndarray, stage: int,
@@ -74,27 +81,75 @@ def _beta_of_logit(eta: float, se: float) -> tuple[float, float]:
     return m * k, (1 - m) * k
 
 
-def _logistic(y: np.ndarray, w: np.ndarray, X: np.ndarray, offset: np.ndarray):
-    """Weighted logistic regression: (coefficients, covariance)."""
+def _logistic(y: np.ndarray, w: np.ndarray, X: np.ndarray, offset: np.ndarray,
+              node_w: np.ndarray):
+    """Weighted logistic regression whose rows are averaged over nodes: P(y_i = 1) =
+    Σ_j node_w_ij logistic(X_ij · beta + offset_ij), with ``X`` float[n, J, K], ``offset``
+    and ``node_w`` float[n, J]: (coefficients, covariance)."""
     def nll(beta):
-        eta = X @ beta + offset
-        return (float(w @ (np.logaddexp(0, eta) - y * eta)),
-                X.T @ (w * (special.expit(eta) - y)))
+        p = special.expit(X @ beta + offset)
+        P = np.clip((p * node_w).sum(axis=1), 1e-300, 1 - 1e-16)
+        dP = np.einsum("ijk,ij->ik", X, p * (1 - p) * node_w)
+        g = w * (y / P - (1 - y) / (1 - P))
+        return (-float(w @ (y * np.log(P) + (1 - y) * np.log1p(-P))), -(g @ dP))
 
     def hess(beta):
-        p = special.expit(X @ beta + offset)
-        return (X * (w * p * (1 - p))[:, None]).T @ X
+        K = beta.size
+        H = np.zeros((K, K))
+        for i in range(K):
+            h = 1e-5 * max(1.0, abs(beta[i]))
+            e = np.zeros(K)
+            e[i] = h
+            H[:, i] = (nll(beta + e)[1] - nll(beta - e)[1]) / (2 * h)
+        return (H + H.T) / 2
 
-    res = optimize.minimize(nll, np.zeros(X.shape[1]), jac=True, hess=hess,
-                            method="trust-exact")
+    res = optimize.minimize(nll, np.zeros(X.shape[2]), jac=True, method="BFGS",
+                            options={"gtol": 1e-8, "maxiter": 1000})
     return res.x, np.linalg.pinv(hess(res.x))
+
+
+def _spread(d: ir.Dist) -> float:
+    pairs = d.outcomes()
+    if isinstance(d, ir.Normal):
+        return float(d.sd)
+    if pairs is None:
+        return 0.0
+    m = sum(v * w for v, w in pairs)
+    return math.sqrt(max(sum(w * (v - m) ** 2 for v, w in pairs), 0.0))
+
+
+def _clamped_shift(model: ir.Model, persona: np.ndarray, bits: np.ndarray,
+                   before: np.ndarray, stage: int, means, baselines) -> np.ndarray:
+    """float[n, J]: score − score0 at the end of ``stage`` of rows with persona int[n] and
+    events ``bits`` int8[n, len(before)], at the :data:`_BNODES` of their baseline's normal:
+    the baseline draw clamped, then each stage's impact means added and clamped."""
+    lo, hi = (float(x) for x in model.scale)
+    sums = np.zeros((persona.size, stage + 1))
+    for col, k in enumerate(before):
+        if model.stage_index(model.events[k].stage) > stage:
+            continue
+        per = np.array([means[(k, q)] for q in range(len(model.personas))])
+        sums[:, model.stage_index(model.events[k].stage)] += bits[:, col] * per[persona]
+    mu = np.array([b[0] for b in baselines])[persona]
+    sd = np.array([b[1] for b in baselines])[persona]
+    score0 = np.clip(mu[:, None] + sd[:, None] * _BNODES[None, :], lo, hi)
+    score = score0.copy()
+    for t in range(stage + 1):
+        score = np.clip(score + sums[:, t:t + 1], lo, hi)
+    return score - score0
 
 
 def fit_stage(model: ir.Model, table: RespondentTable, use: np.ndarray, s: int,
               adv_groups: list[Group], slope_groups: list[Group],
-              means: dict[tuple[int, int], float], fitted_impacts: set[int]
+              means: dict[tuple[int, int], float], fitted_impacts: set[int],
+              baselines: list[tuple[float, float]] | None = None,
+              earlier: list[tuple[np.ndarray, np.ndarray]] | None = None
               ) -> list[FittedValue]:
-    """The fitted values of stage ``s``'s advance groups, then its slope groups."""
+    """The fitted values of stage ``s``'s advance groups, then its slope groups.
+    ``baselines``: per persona, the baseline's (mean, sd) the clamped score changes are
+    integrated over (default: the spec's); ``earlier``: per earlier stage, the fitted
+    (logit advance, slope) float[Q] of each persona, which weigh those baselines by the
+    chance of having reached stage ``s``."""
     stage = model.stages[s]
     reached = use & (table.reached != UNKNOWN) & (table.reached >= s)
     d, known = _shift(model, table, reached, s, means)
@@ -114,8 +169,10 @@ def fit_stage(model: ir.Model, table: RespondentTable, use: np.ndarray, s: int,
             out.append(_count_advance(model, g, stage, rows, advanced))
         return out + [_slope_kept(model, g, stage, w or SEPARATED)
                       for g, w in zip(slope_groups, why)]
+    if baselines is None:
+        baselines = [(p.baseline.mean(), _spread(p.baseline)) for p in model.personas]
     return _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
-                       slope_free, why)
+                       slope_free, why, (means, baselines, earlier or []))
 
 
 def _count_advance(model, g: Group, stage: ir.Stage, rows, advanced) -> FittedValue:
@@ -135,7 +192,9 @@ def _slope_kept(model, g: Group, stage: ir.Stage, why: str | None = None) -> Fit
 
 
 def _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
-                slope_free, why) -> list[FittedValue]:
+                slope_free, why, path) -> list[FittedValue]:
+    """The logistic regression of advancing on the clamped score change, averaged over the
+    baseline's normal (``path``: the impact means and the baselines)."""
     Q = len(model.personas)
     A, F = len(adv_groups), sum(slope_free)
     adv_of = np.zeros(Q, dtype=int)
@@ -162,16 +221,27 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
     rows = idx[first]
     uniq = np.column_stack([table.persona[rows], d[rows], advanced[rows]]).astype(float)
     q = uniq[:, 0].astype(int)
+    bits = (table.happened[np.ix_(rows, before)] == 1).astype(np.int8)
+    means, baselines, earlier = path
+    shift = _clamped_shift(model, q, bits, before, model.stage_index(stage.name), means,
+                           baselines)
+    reach = np.ones_like(shift)
+    for t, (eta, kappa) in enumerate(earlier):
+        d_t = _clamped_shift(model, q, bits, before, t, means, baselines)
+        reach *= special.expit(eta[q][:, None] + kappa[q][:, None] * d_t)
+    node_w = _BWEIGHTS[None, :] * reach
+    node_w = np.r_[node_w / node_w.sum(axis=1, keepdims=True),
+                   np.tile(_BWEIGHTS / _BWEIGHTS.sum(), (2 * A, 1))]
     prior_q = np.array([g.personas[0] for g in adv_groups for _ in (0, 1)], dtype=int)
     q = np.r_[q, prior_q]
-    dd = np.r_[uniq[:, 1], np.zeros(2 * A)]
+    dd = np.r_[shift, np.zeros((2 * A, _BNODES.size))]
     y = np.r_[uniq[:, 2], np.tile([1.0, 0.0], A)]
     w = np.r_[count.astype(float), np.ones(2 * A)]
-    X = np.zeros((q.size, A + F))
-    X[np.arange(q.size), adv_of[q]] = 1.0
-    has = slope_col[q] >= 0
-    X[np.flatnonzero(has), A + slope_col[q][has]] = dd[has]
-    coef, cov = _logistic(y, w, X, fixed_slope[q] * dd)
+    X = np.zeros((q.size, _BNODES.size, A + F))
+    X[np.arange(q.size), :, adv_of[q]] = 1.0
+    has = np.flatnonzero(slope_col[q] >= 0)
+    X[has, :, A + slope_col[q][has]] = dd[has]
+    coef, cov = _logistic(y, w, X, fixed_slope[q][:, None] * dd, node_w)
     out = []
     for i, g in enumerate(adv_groups):
         ref = group_ref(model, g)

@@ -2,10 +2,13 @@
 
 A row does not show the running score, so whether such a condition held is not observed.
 The fitted score model gives its chance: when event e is considered, a row of persona q
-whose earlier events are x has the latent score y ~ normal(mu_q + x·beta, sigma_q² +
-x·tau²) (the clamps at earlier stage ends left out), and the condition — its event
-references read from the row — holds on a set of intervals of y, of probability pi. The
-event happened to k_c of the n_c rows of each (persona, earlier events) cell, so
+whose earlier events are x has the running score of the clamped path (:mod:`fit_paths`):
+the baseline draw b ~ normal(mu_q, sigma_q²) clamped, each completed stage's impact means
+added and clamped, then the earlier events of e's own stage added. The condition — its
+event references read from the row — holds on intervals of that score, which the path maps
+to intervals of b, of probability pi (exact for constant impacts; impacts with a spread
+enter as weighted branches). The event happened to k_c of the n_c rows of each (persona,
+earlier events) cell, so
 
     L(p) = prod_c (pi_c p)^k_c (1 − pi_c p)^(n_c − k_c)
 
@@ -24,6 +27,7 @@ from ..model.values import Beta
 from .fit_cells import pack
 from .fit_events import NO_ROWS, persona_mask
 from .fit_groups import FittedValue
+from .fit_paths import nodes, path, score_bounds
 from .fit_scores import spread
 from .table import UNKNOWN, RespondentTable
 
@@ -41,18 +45,50 @@ def _thresholds(c: ir.Cond | None, out: list[float]) -> list[float]:
     return out
 
 
-def chance(cond: ir.Cond, happened: frozenset[str], mean: float, sd: float) -> float:
-    """P(cond holds) for a score ~ normal(mean, sd²) and the events ``happened``."""
-    cuts = sorted(set(_thresholds(cond, [])))
+def path_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int]) -> float:
+    """P(``event``'s condition holds when it is considered) for a customer of persona
+    ``q`` to whom the events ``done`` (indices) happened: the baseline draw ~ normal (the
+    fitted baseline's mean and spread) clamped, each completed stage's impacts added and
+    clamped, then the impacts of the earlier events at ``event``'s own stage added (the
+    clamp comes at the stage's end). Impacts with a spread enter as :func:`nodes`
+    branches; per branch the condition holds on intervals of the score, which the path
+    maps to intervals of the baseline draw (exact for constant impacts)."""
+    lo, hi = (float(x) for x in fitted.scale)
+    stage = fitted.stage_index(event.stage)
+    base = fitted.personas[q].baseline
+    mu, sd = base.mean(), spread(base)
+    sums = np.zeros((1, max(stage, 1)))
+    partial = np.zeros(1)
+    weight = np.ones(1)
+    for j in done:
+        d = fitted.events[j].impact[q]
+        off, w = nodes(d)
+        t = fitted.stage_index(fitted.events[j].stage)
+        sums = np.repeat(sums, off.size, axis=0)
+        partial = np.repeat(partial, off.size)
+        step = np.tile(d.mean() + off, weight.size)
+        if t < stage:
+            sums[:, t] += step
+        else:
+            partial = partial + step
+        weight = np.repeat(weight, off.size) * np.tile(w, weight.size)
+    D, A, B = path(sums[:, :stage], lo, hi) if stage else (
+        np.zeros(weight.size), np.full(weight.size, lo), np.full(weight.size, hi))
+    happened = frozenset(fitted.events[j].name for j in done)
+    cuts = sorted(set(_thresholds(event.when, [])))
     edges = [-np.inf, *cuts, np.inf]
-    total = 0.0
+    total = np.zeros(weight.size)
     for a, b in zip(edges[:-1], edges[1:]):
         mid = (a + b) / 2 if np.isfinite(a) and np.isfinite(b) else (
             b - 1.0 if np.isfinite(b) else (a + 1.0 if np.isfinite(a) else 0.0))
-        if ir.cond_holds(cond, happened, mid):
-            total += float(ndtr((b - mean) / sd) - ndtr((a - mean) / sd)) if sd > 0 else \
-                float(a <= mean < b)
-    return total
+        if not ir.cond_holds(event.when, happened, mid):
+            continue
+        low, up = score_bounds(a - partial, b - partial, D, A, B)
+        if sd > 0:
+            total += np.where(low < up, ndtr((up - mu) / sd) - ndtr((low - mu) / sd), 0.0)
+        else:
+            total += (low <= mu) & (mu < up)
+    return float(weight @ total)
 
 
 def _before(model: ir.Model, event: ir.Event) -> list[int]:
@@ -93,12 +129,7 @@ def fit_latent_p(model: ir.Model, fitted: ir.Model, table: RespondentTable, use:
     for c, r in enumerate(idx[first]):
         q = int(table.persona[r])
         done = [j for j, b in zip(before, bits[first[c]]) if b]
-        mean = fitted.personas[q].baseline.mean() + sum(
-            fitted.events[j].impact[q].mean() for j in done)
-        var = spread(fitted.personas[q].baseline) ** 2 + sum(
-            spread(fitted.events[j].impact[q]) ** 2 for j in done)
-        pi[c] = chance(event.when, frozenset(model.events[j].name for j in done), mean,
-                       float(np.sqrt(var)))
+        pi[c] = path_chance(fitted, event, q, done)
     with np.errstate(divide="ignore"):
         logpost = (k @ np.log(np.outer(pi, _GRID) + 1e-300)
                    + (n - k) @ np.log1p(-np.outer(pi, _GRID)))
@@ -123,4 +154,4 @@ def fit_latent_p(model: ir.Model, fitted: ir.Model, table: RespondentTable, use:
     return fv
 
 
-__all__ = ["chance", "fit_latent_p"]
+__all__ = ["fit_latent_p", "path_chance"]

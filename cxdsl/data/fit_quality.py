@@ -7,8 +7,12 @@ means): the exact engine when every value is exact, else a simulation of
 respondents, ``persona`` None) the observed answer counts O_r are compared with
 E_r = n × (predicted share of answer r), by the G statistic G = 2 Σ O_r ln(O_r / E_r)
 over the answers, after merging answers with E_r < 5 into their neighbour towards the
-middle of the scale; dof = (answers left) − 1; p = P(χ²_dof > G). The funnel compares the
-observed share of rows reaching each stage with the predicted share.
+middle of the scale; dof = (answers left) − 1 − (values fitted from those answers), and
+p = P(χ²_dof > G) (dof and p none when no degree of freedom is left). The values fitted from a
+survey's answers in a group are the score model's: each persona's baseline mean and spread,
+and each impact of an event before the survey's answer that some respondent of the group
+had (see :func:`fitted_from`). The funnel compares the observed share of rows reaching each
+stage with the predicted share.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from scipy.special import chdtrc
 from ..model import ir
 from ..model.values import is_exact
 from .fit import Fit
+from .fit_cells import window
 from .table import NO_ANSWER, UNKNOWN, RespondentTable
 
 #: Customers of the simulated prediction when the exact engine cannot run.
@@ -78,9 +83,12 @@ def predict(model: ir.Model):
     return simulate(certain, customers=PREDICT_CUSTOMERS, seed=PREDICT_SEED)
 
 
-def g_test(observed: np.ndarray, expected: np.ndarray) -> tuple[float, int, float] | None:
+def g_test(observed: np.ndarray, expected: np.ndarray, fitted: int = 0
+           ) -> tuple[float, int | None, float | None] | None:
     """(G, dof, p) of counts ``observed`` against ``expected`` (same total), sparse
-    answers merged; None when fewer than two answers are left."""
+    answers merged, ``fitted`` values estimated from the counts subtracted from the degrees
+    of freedom (dof and p None when none is left); None when fewer than two answers are
+    left."""
     obs, exp = [float(x) for x in observed], [float(x) for x in expected]
     while len(exp) > 1 and min(exp) < MIN_EXPECTED:
         i = int(np.argmin(exp))
@@ -93,8 +101,37 @@ def g_test(observed: np.ndarray, expected: np.ndarray) -> tuple[float, int, floa
         return None
     o, e = np.array(obs), np.array(exp)
     g = 2.0 * float(np.sum(np.where(o > 0, o * np.log(np.where(o > 0, o, 1) / e), 0.0)))
-    dof = len(exp) - 1
+    dof = len(exp) - 1 - int(fitted)
+    if dof < 1:  # the fitted values use up every degree of freedom: nothing to test
+        return g, None, None
     return g, dof, float(chdtrc(dof, g))
+
+
+def fitted_from(fit: Fit, table: RespondentTable, survey: ir.Survey, rows: np.ndarray
+                ) -> int:
+    """How many of ``fit``'s informed values the answers to ``survey`` of ``rows`` (bool[n])
+    inform: the baseline mean and spread of each persona among them, and each fitted impact
+    of an event before the answer (in the survey's window) that one of them had, for a group
+    holding that persona."""
+    model = fit.model
+    if not rows.any():
+        return 0
+    present = set(np.unique(table.persona[rows]).tolist())
+    names = {model.personas[q].name for q in present}
+    win = window(model, survey)
+    columns = table.has_event or (True,) * len(model.events)
+    count = 0
+    for v in fit.values:
+        if not v.informed:
+            continue
+        if v.kind in ("baseline", "baseline_sd") and v.group.target in names:
+            count += 1
+        elif v.kind == "impact":
+            k = [e.name for e in model.events].index(v.group.target)
+            mine = rows & np.isin(table.persona, np.asarray(v.group.personas))
+            if win[k] and columns[k] and (table.happened[mine, k] == 1).any():
+                count += 1
+    return count
 
 
 def survey_quality(fit: Fit, table: RespondentTable, result) -> list[SurveyFit]:
@@ -116,7 +153,8 @@ def survey_quality(fit: Fit, table: RespondentTable, result) -> list[SurveyFit]:
             counts = np.bincount(ans[rows] - lo, minlength=hi - lo + 1).astype(float)
             n = int(counts.sum())
             shares = np.array([x or 0.0 for x in group.distribution])
-            test = g_test(counts, n * shares) if n > 0 and shares.sum() > 0 else None
+            test = g_test(counts, n * shares, fitted_from(fit, table, sv, rows)) \
+                if n > 0 and shares.sum() > 0 else None
             out.append(SurveyFit(sv.name, name, n,
                                  (counts / n).tolist() if n else [0.0] * counts.size,
                                  shares.tolist(), *(test or (None, None, None))))
@@ -150,5 +188,5 @@ def quality(fit: Fit, table: RespondentTable) -> tuple[list[SurveyFit], list[Sta
         result.manifest
 
 
-__all__ = ["PREDICT_CUSTOMERS", "StageFit", "SurveyFit", "funnel_quality", "g_test",
-           "predict", "quality", "survey_quality"]
+__all__ = ["PREDICT_CUSTOMERS", "StageFit", "SurveyFit", "fitted_from", "funnel_quality",
+           "g_test", "predict", "quality", "survey_quality"]

@@ -1,15 +1,16 @@
 """The score model: baselines (mean and spread) and impacts from the survey answers.
 
-A respondent of persona q who answers survey s has the latent score
-
-    y = mu_q + sum_k x_k beta_k + e,   e ~ normal(0, sigma_q^2 + sum_k x_k tau_k^2)
-
-over the events k of the survey's window that happened to them (x_k = 1); ``beta_k`` is the
-impact's mean (per persona group) and ``tau_k`` its spread, kept at the spec's. The answer
-is y rounded and clamped: answer r means y in [r - 0.5, r + 0.5), the lowest and highest
-answers open-ended — an interval-censored likelihood, maximised with scipy.optimize over
-(mu_q, log sigma_q, beta_g). The standard errors are the observed information's (the
-sandwich H^-1 B H^-1 of the per-row scores when a row answers two surveys, whose answers
+A respondent of persona q who answers survey s follows the journey's clamped path
+(:mod:`fit_paths`): a baseline draw b ~ normal(mu_q, sigma_q^2) clamped to the scale, then
+at the end of each stage up to the survey's the impact means beta_k of the events that
+happened there added and the score clamped; the answer is that score rounded. With constant
+impacts an answer's probability is exact — the mass of the path's atoms (the draws clamped
+at an end) placed on it plus that of its unclamped part, differences of normal
+distribution functions — and impacts with a spread enter as weighted branches. The atoms'
+answers are fixed while the smooth likelihood is maximised with scipy.optimize over
+(mu_q, log sigma_q, beta_g), then fixed again at the estimate (:func:`_maximise`). The
+standard errors are the answers' information's (the outer products of the per-answer
+scores; the sandwich with the per-row scores when a row answers two surveys, whose answers
 share one baseline draw); posteriors are the normals they give (a Laplace approximation
 with flat priors). Answers that every (persona, pattern) cell gives alike carry no noise:
 the fit is then the limit of the maximum likelihood as sigma -> 0 (least squares on the
@@ -27,6 +28,7 @@ from ..model import ir
 from ..model.values import Normal
 from .fit_cells import Cells, row_groups
 from .fit_groups import FittedValue, Group, group_ref
+from .fit_paths import Branches, atom_answers, path, path_slopes
 
 #: The smallest baseline spread the fit considers (score points).
 MIN_SD = 0.01
@@ -58,31 +60,44 @@ def _pdf(z: np.ndarray) -> np.ndarray:
 
 
 class ScoreModel:
-    """The likelihood over answer cells. ``groups``: the impact groups (each an event index
-    and its personas); ``fixed``: float[C] offset of the impacts kept at the spec's."""
+    """The likelihood over answer cells, on the clamped score path (:mod:`fit_paths`).
+    ``groups``: the impact groups (each an event index and its personas); ``free``: which
+    are fitted (the others enter at the spec's means)."""
 
     def __init__(self, model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
                  free: list[bool]):
         lo, hi = model.scale
+        self.lo, self.hi = float(lo), float(hi)
         self.cells, self.Q = cells, len(model.personas)
         self.lower = np.where(cells.answer <= lo, -np.inf, cells.answer - 0.5)
         self.upper = np.where(cells.answer >= hi, np.inf, cells.answer + 0.5)
-        C = cells.count.size
-        self.design = np.zeros((C, len(groups)))
+        C, S = cells.count.size, len(model.stages)
+        stage_of = np.array([model.stage_index(e.stage) for e in model.events], dtype=int)
+        fixed = ~np.asarray(free, dtype=bool)
+        J = int((~fixed).sum())
+        self.design3 = np.zeros((S, C, J))
+        self.fixed_sums = np.zeros((C, S))
         self.tau2 = np.zeros(C)
-        for j, (k, g) in enumerate(groups):
-            member = np.isin(cells.persona, g.personas) & (cells.x[:, k] == 1)
-            self.design[:, j] = member
+        j = 0
+        for (k, g), f in zip(groups, fixed):
+            member = (np.isin(cells.persona, g.personas) & (cells.x[:, k] == 1)).astype(float)
+            if f:
+                spec = float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
+                self.fixed_sums[:, stage_of[k]] += member * spec
+            else:
+                self.design3[stage_of[k], :, j] += member
+                j += 1
         for k, e in enumerate(model.events):
             tau = np.array([spread(d) ** 2 for d in e.impact])
             self.tau2 += cells.x[:, k] * tau[cells.persona]
-        spec = np.array([float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
-                         for k, g in groups])
-        fixed = ~np.asarray(free, dtype=bool)
-        self.offset = self.design[:, fixed] @ spec[fixed] if fixed.any() else np.zeros(C)
-        self.design = self.design[:, ~fixed]
+        self.design = self.design3.sum(axis=0)
+        self.offset = self.fixed_sums.sum(axis=1)
+        self.branches = Branches(model, cells.persona, cells.x)
+        b = self.branches.cell
+        self.starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]]) if b.size else b
         self.personas = np.unique(cells.persona)
         self.pidx = np.searchsorted(self.personas, cells.persona)
+        self.atoms: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def size(self) -> int:
@@ -92,50 +107,79 @@ class ScoreModel:
         P = self.personas.size
         return theta[:P], theta[P:2 * P], theta[2 * P:]
 
+    def stage_sums(self, beta: np.ndarray) -> np.ndarray:
+        """float[C, S]: each cell's impact means summed per stage."""
+        return self.fixed_sums + np.einsum("tcj,j->ct", self.design3, beta)
+
+    def place_atoms(self, theta: np.ndarray) -> bool:
+        """Fix the answers of the paths' atoms at ``theta`` (those near a rounding edge keep
+        theirs); whether any changed."""
+        beta = self.split(theta)[2]
+        br = self.branches
+        _, A, B = path(self.stage_sums(beta)[br.cell] + br.shift, self.lo, self.hi)
+        new = atom_answers(A, B, self.lo, self.hi, self.atoms)
+        changed = self.atoms is None or any((a != b).any() for a, b in zip(new, self.atoms))
+        self.atoms = new
+        return changed
+
     def per_cell(self, theta: np.ndarray):
-        """(log P, d log P / d theta) per cell: float[C], float[C, K]."""
+        """(log P, d log P / d theta) per cell: float[C], float[C, K]. A path's answer
+        probability is the mass of its atoms placed on that answer (:meth:`place_atoms`)
+        plus that of its unclamped part, b + D in [max(A, r − ½), min(B, r + ½))."""
         mu, logsd, beta = self.split(theta)
-        sd2 = np.exp(2 * logsd)[self.pidx]
-        s = np.sqrt(sd2 + self.tau2)
-        m = mu[self.pidx] + self.design @ beta + self.offset
-        a, b = (self.lower - m) / s, (self.upper - m) / s
-        prob = np.where(a > 0, special.ndtr(-a) - special.ndtr(-b),
-                        special.ndtr(b) - special.ndtr(a))
-        prob = np.maximum(prob, 1e-300)
-        pa, pb = _pdf(a), _pdf(b)
-        dm = (pa - pb) / (s * prob)
-        az = np.where(np.isfinite(a), a, 0.0) * pa
-        bz = np.where(np.isfinite(b), b, 0.0) * pb
-        ds = (az - bz) / (s * prob) * sd2 / s
+        br = self.branches
+        c = br.cell
+        D, A, B, dA, dB = path_slopes(self.stage_sums(beta)[c] + br.shift,
+                                      self.design3[:, c], self.lo, self.hi)
+        r = self.cells.answer[c]
+        tl, tu = self.lower[c], self.upper[c]
+        sd = np.exp(logsd)[self.pidx][c]
+        m = mu[self.pidx][c]
+        n = self.design[c]
+        sa, sb = (self.atoms[0] == r).astype(float), (self.atoms[1] == r).astype(float)
+        za, zb = (A - D - m) / sd, (B - D - m) / sd
+        pa, pb = _pdf(za), _pdf(zb)
+        low = np.where(A >= tl, A, tl)
+        up = np.where(B <= tu, B, tu)
+        dlow = np.where((A >= tl)[:, None], dA, 0.0) - n
+        dup = np.where((B <= tu)[:, None], dB, 0.0) - n
+        cont = low < up
+        zl, zu = (low - D - m) / sd, (up - D - m) / sd
+        ql = np.where(cont, _pdf(zl), 0.0)
+        qu = np.where(cont, _pdf(zu), 0.0)
+        mass = np.where(cont, np.where(zl > 0, special.ndtr(-zl) - special.ndtr(-zu),
+                                       special.ndtr(zu) - special.ndtr(zl)), 0.0)
+        prob = sa * special.ndtr(za) + sb * special.ndtr(-zb) + mass
+        dm = (-sa * pa + sb * pb + ql - qu) / sd
+        fin = np.isfinite
+        ds = (-sa * pa * np.where(fin(za), za, 0.0) + sb * pb * np.where(fin(zb), zb, 0.0)
+              + ql * np.where(fin(zl), zl, 0.0) - qu * np.where(fin(zu), zu, 0.0))
+        dbeta = ((sa * pa)[:, None] * (dA - n) - (sb * pb)[:, None] * (dB - n)
+                 + qu[:, None] * dup - ql[:, None] * dlow) / sd[:, None]
+        w = br.weight
         P = self.personas.size
-        grad = np.zeros((m.size, self.size))
-        grad[np.arange(m.size), self.pidx] = dm
-        grad[np.arange(m.size), P + self.pidx] = ds
-        grad[:, 2 * P:] = self.design * dm[:, None]
-        return np.log(prob), grad
+        at = self.starts
+        cell_prob = np.add.reduceat(w * prob, at)
+        safe = np.maximum(cell_prob, 1e-300)
+        C = cell_prob.size
+        grad = np.zeros((C, self.size))
+        grad[np.arange(C), self.pidx] = np.add.reduceat(w * dm, at) / safe
+        grad[np.arange(C), P + self.pidx] = np.add.reduceat(w * ds, at) / safe
+        if self.design.shape[1]:
+            grad[:, 2 * P:] = np.add.reduceat(dbeta * w[:, None], at) / safe[:, None]
+        return np.log(safe), grad
 
     def nll(self, theta: np.ndarray):
         logp, grad = self.per_cell(theta)
         w = self.cells.count
         return -float(w @ logp), -(w @ grad)
 
-    def start(self) -> np.ndarray:
-        c = self.cells
-        mu = [np.average(c.answer[c.persona == q] - self.offset[c.persona == q],
-                         weights=c.count[c.persona == q]) for q in self.personas]
-        return np.concatenate([mu, np.full(self.personas.size, math.log(1.0)),
-                               np.zeros(self.design.shape[1])])
-
     def hessian(self, theta: np.ndarray) -> np.ndarray:
-        K = theta.size
-        H = np.zeros((K, K))
-        for i in range(K):
-            h = 1e-5 * max(1.0, abs(theta[i]))
-            up, dn = theta.copy(), theta.copy()
-            up[i] += h
-            dn[i] -= h
-            H[:, i] = (self.nll(up)[1] - self.nll(dn)[1]) / (2 * h)
-        return (H + H.T) / 2
+        """The information of the answers: the outer products of the per-answer scores,
+        Σ_c n_c g_c g_cᵀ (equal in expectation to the Hessian of −log L, and defined where
+        a clamp makes the likelihood kink, as it does where an atom sits on an edge)."""
+        grad = self.per_cell(theta)[1]
+        return (grad * self.cells.count[:, None]).T @ grad
 
     def covariance(self, theta: np.ndarray) -> np.ndarray:
         """The covariance of the estimates; a parameter along a flat direction of the
@@ -230,11 +274,7 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
     sm = ScoreModel(model, cells, groups, free)
     fit = _least_squares(sm) if _noise_free(sm) else None
     if fit is None:
-        res = optimize.minimize(sm.nll, sm.start(), jac=True, method="BFGS",
-                                options={"maxiter": 1000, "gtol": 1e-6})
-        theta = res.x.copy()
-        P = sm.personas.size
-        theta[P:2 * P] = np.maximum(theta[P:2 * P], math.log(MIN_SD))
+        theta = _maximise(sm, _spec_theta(model, sm, groups, free))
         fit = theta, sm.covariance(theta)
     theta, cov = fit
     out = _values(model, sm, groups, free, theta, cov, means)
@@ -244,6 +284,38 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
         if fv.kind == "impact" and index[fv.group.target] in kept:
             fv.note = kept[index[fv.group.target]]
     return out, means
+
+
+#: Rounds of placing the atoms and maximising, at most.
+ROUNDS = 4
+
+
+def _spec_theta(model: ir.Model, sm: ScoreModel, groups, free) -> np.ndarray:
+    """The spec's values as a parameter vector of ``sm`` (the first placing of the atoms)."""
+    mu = [model.personas[q].baseline.mean() for q in sm.personas]
+    sd = [math.log(max(spread(model.personas[q].baseline), 0.1)) for q in sm.personas]
+    beta = [_spec_impact(model, k, g) for (k, g), f in zip(groups, free) if f]
+    return np.array(mu + sd + beta, dtype=float)
+
+
+def _maximise(sm: ScoreModel, theta: np.ndarray) -> np.ndarray:
+    """The maximum likelihood: atoms placed at ``theta`` (the spec's values), the smooth
+    likelihood maximised (BFGS, analytic gradient), the atoms placed again at the estimate
+    while that raises the likelihood and changes them (at most :data:`ROUNDS` times)."""
+    P = sm.personas.size
+    sm.place_atoms(theta)
+    for _ in range(ROUNDS):
+        res = optimize.minimize(sm.nll, theta, jac=True, method="BFGS",
+                                options={"maxiter": 1000, "gtol": 1e-6})
+        theta = res.x.copy()
+        theta[P:2 * P] = np.maximum(theta[P:2 * P], math.log(MIN_SD))
+        before, kept = sm.nll(theta)[0], sm.atoms
+        if not sm.place_atoms(theta):
+            break
+        if sm.nll(theta)[0] >= before:  # the new placing fits worse: keep the old one
+            sm.atoms = kept
+            break
+    return theta
 
 
 def _unfitted(model, groups, free, why) -> list[FittedValue]:

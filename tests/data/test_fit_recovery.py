@@ -126,21 +126,23 @@ event drop p=50% impact=-3 at Two
 """
 
 
-def test_scores_clamped_before_a_later_impact_get_a_caveat():
+def test_scores_clamped_before_a_later_impact_are_recovered():
+    """Half the customers reach 10 after ``lift`` and are clamped there before ``drop``:
+    the clamped score path in the likelihood recovers every value, its 90% intervals
+    covering the truth as often as they should (40 seeds: at least 30 of 40 for each)."""
     comp = check_text(CLAMPED)
-    fit = fit_table(comp.model, generate(comp.model, ROWS, 1), comp.module)
-    caveats = {v.path for v in fit.values if "caveat" in v.extra}
-    assert caveats == {"a.baseline", "lift.impact", "drop.impact"}
+    hits, errors = defaultdict(int), defaultdict(list)
+    for seed in SEEDS:
+        fit = fit_table(comp.model, generate(comp.model, ROWS, seed), comp.module)
+        for path in ("a.baseline", "a.baseline.sd", "lift.impact", "drop.impact"):
+            v = fit.value(path)
+            hits[path] += v.ci90[0] <= v.spec <= v.ci90[1]
+            errors[path].append(v.fitted - v.spec)
+        assert not any("caveat" in v.extra for v in fit.values)
+    assert all(h >= 30 for h in hits.values()), dict(hits)
+    assert all(abs(sum(e) / len(e)) < 0.05 for e in errors.values()), errors
     # everyone advanced from One: its slope is not identified, its advance is counted
     assert fit.value("One.slope").note.startswith("the score changes of those who advanced")
-    # the score model's sums overshoot the clamped truth: lift reads smaller than +2
-    assert fit.value("lift.impact").fitted < 1.5
-    assert any(w.startswith("lift.impact: in about") for w in fit.warnings)
-    # the other specs of this file stay clear of the ends
-    for text in SPECS.values():
-        comp = check_text(text)
-        fit = fit_table(comp.model, generate(comp.model, ROWS, 1), comp.module)
-        assert not any("caveat" in v.extra for v in fit.values)
 
 
 SCORE_CONDITIONS = """

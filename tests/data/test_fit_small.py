@@ -12,7 +12,7 @@ from scipy import stats
 
 from cxdsl.data.fit import fit_table
 from cxdsl.data.fit_events import NO_COLUMN
-from cxdsl.data.fit_quality import g_test, quality
+from cxdsl.data.fit_quality import fitted_from, g_test, quality
 from cxdsl.data.fitted_spec import fitted_text
 from cxdsl.data.table import NO_ANSWER, RespondentTable
 from cxdsl.lang import parser
@@ -21,10 +21,9 @@ from cxdsl.lang.printer import comment_texts, format_module
 
 
 def unaligned(text: str) -> str:
-    """``text`` with the formatter's alignment of consecutive ``uncertain`` lines undone
-    (one space before ``~``), so an expectation can name one line."""
-    return re.sub(r"(?m)^(uncertain \S+) +~ ", r"\1 ~ ", text)
-
+    """``text`` with the canonical layout's padding before ``~`` in uncertain lines
+    removed."""
+    return re.sub(r" +~ ", " ~ ", text)
 
 
 def table(model, persona, reached, happened, answers, inconsistent=None) -> RespondentTable:
@@ -71,7 +70,7 @@ def test_three_glitches_in_sixty_demos_give_beta_4_58():
     assert v.rows == 60 and not v.outside
     assert not fit.value("demo_glitch.p[enterprise]").informed
     text = fitted_text(fit, GLITCH)
-    assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows" in unaligned(text)
+    assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows" in text
     assert "event demo_glitch p=6.45% at Convert  # about one in twenty" in text
     assert "  for enterprise p=2%" in text  # not informed: kept
     # the share of smb: 60 of 60 rows, Dirichlet(1 + 0, 1 + 60)
@@ -143,15 +142,16 @@ def test_the_fitted_spec_keeps_comments_and_replaces_uncertain_lines():
     comp = check_text(text)
     m = comp.model
     t = table(m, ["smb"] * 10, ["Close"] * 10, [[0]] * 10, [[None]] * 10)
-    out = fitted_text(fit_table(m, t, comp.module), text)
+    written = fitted_text(fit_table(m, t, comp.module), text)
+    out = unaligned(written)
     assert "beta(3, 57)" not in out and "# the old guess" not in out
-    assert "uncertain demo_glitch.p[enterprise] ~ beta(2, 98)" in unaligned(out)  # not fitted: kept
-    assert "uncertain demo_glitch.p[smb] ~ beta(1, 11)  # fitted from 10 rows" in unaligned(out)
-    assert "uncertain Convert.advance ~ beta(11, 1)" in unaligned(out)
+    assert "uncertain demo_glitch.p[enterprise] ~ beta(2, 98)" in out  # not fitted: kept
+    assert "uncertain demo_glitch.p[smb] ~ beta(1, 11)  # fitted from 10 rows" in out
+    assert "uncertain Convert.advance ~ beta(11, 1)" in out
     original = [c for c in comment_texts(text) if "old guess" not in c[0]]
-    assert all(c in comment_texts(out) for c in original)
-    assert check_text(out).ok
-    assert format_module(parser.parse(out), out) == out
+    assert all(c in comment_texts(written) for c in original)
+    assert check_text(written).ok
+    assert format_module(parser.parse(written), written) == written
 
 
 def test_g_statistic_and_merging():
@@ -165,6 +165,33 @@ def test_g_statistic_and_merging():
     want = stats.power_divergence([10.0, 50.0, 40.0], [10.0, 50.0, 40.0],
                                   lambda_="log-likelihood")
     assert (g, dof) == pytest.approx((want.statistic, 2))
+
+
+def test_the_degrees_of_freedom_subtract_the_values_fitted_from_the_answers():
+    obs = np.array([30.0, 50.0, 20.0])
+    exp = np.array([25.0, 50.0, 25.0])
+    g, dof, p = g_test(obs, exp, fitted=1)
+    want = stats.power_divergence(obs, exp, lambda_="log-likelihood", ddof=1)
+    assert (g, dof, p) == pytest.approx((want.statistic, 1, want.pvalue))
+    g, dof, p = g_test(obs, exp, fitted=2)  # nothing left to test
+    assert (dof, p) == (None, None) and g == pytest.approx(want.statistic)
+    # the answers of NOISE_FREE's patterns inform a's baseline, its spread, good and bad
+    comp = check_text(NOISE_FREE)
+    m = comp.model
+    patterns = [((0, 0), 8, 10), ((1, 0), 9, 7), ((0, 1), 5, 6), ((1, 1), 6, 4)]
+    flags = [list(f) for f, _, c in patterns for _ in range(c)]
+    answers = [[a] for _, a, c in patterns for _ in range(c)]
+    t = table(m, ["a"] * 27, ["S"] * 27, flags, answers)
+    fit = fit_table(m, t, comp.module)
+    survey = m.all_surveys[0]
+    everyone = np.ones(27, dtype=bool)
+    assert fitted_from(fit, t, survey, everyone) == 4
+    # rows none of whom had `bad`: its impact is not fitted from their answers
+    assert fitted_from(fit, t, survey, t.happened[:, 1] == 0) == 3
+    assert fitted_from(fit, t, survey, np.zeros(27, dtype=bool)) == 0
+    # 27 answers in 4 classes, 4 values fitted from them: no degree of freedom is left
+    surveys, _, _ = quality(fit, t)
+    assert [(s.dof, s.p_value) for s in surveys] == [(None, None), (None, None)]
 
 
 def test_quality_predicts_with_the_exact_engine():
@@ -200,15 +227,13 @@ def test_pooled_personas_get_lines_of_their_own_when_a_kept_value_would_be_drawn
     t = table(m, ["a", "b"] * 5, ["S"] * 10, [[0]] * 10, [[None]] * 10)
     fit = fit_table(m, t, comp.module)
     assert fit.value("e.p").informed and not fit.value("e.p[c]").informed
-    out = fitted_text(fit, THREE)
-    assert "uncertain e.p[a] ~ beta(1, 11)" in unaligned(out)
-    assert "uncertain e.p[b] ~ beta(1, 11)" in unaligned(out)
+    out = unaligned(fitted_text(fit, THREE))
+    assert "uncertain e.p[a] ~ beta(1, 11)" in out and "uncertain e.p[b] ~ beta(1, 11)" in out
     assert "uncertain e.p ~" not in out
     # c's own rows: then the every-persona line is right (c's line applies after it)
     t = table(m, ["a", "b", "c"] * 4, ["S"] * 12, [[0]] * 12, [[None]] * 12)
-    out = fitted_text(fit_table(m, t, comp.module), THREE)
-    assert "uncertain e.p ~ beta(1, 9)" in unaligned(out)
-    assert "uncertain e.p[c] ~ beta(1, 5)" in unaligned(out)
+    out = unaligned(fitted_text(fit_table(m, t, comp.module), THREE))
+    assert "uncertain e.p ~ beta(1, 9)" in out and "uncertain e.p[c] ~ beta(1, 5)" in out
 
 
 def test_an_event_without_a_column_keeps_its_values_and_the_rest_is_fitted():
@@ -236,10 +261,10 @@ def test_a_byte_order_mark_and_crlf_lines_are_kept():
     m = comp.model
     t = table(m, ["smb"] * 60, ["Convert"] * 60, [[int(i < 3)] for i in range(60)],
               [[None]] * 60)
-    out = fitted_text(fit_table(m, t, comp.module), text)
+    out = unaligned(fitted_text(fit_table(m, t, comp.module), text))
     assert out.startswith("\ufeffpersona enterprise")
     assert out.count("\r\n") == out.count("\n")
-    assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows\r\n" in unaligned(out)
+    assert "uncertain demo_glitch.p[smb] ~ beta(4, 58)  # fitted from 60 rows\r\n" in out
 
 
 def test_answers_all_at_the_top_leave_the_baseline_unidentified():
