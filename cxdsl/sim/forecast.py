@@ -166,7 +166,8 @@ class LazyWorlds(Sequence):
     asked for (a forecast's figures come from :mod:`.world_arrays`, not from these)."""
 
     def __init__(self, tallies, models):
-        self._tallies, self._models = list(tallies), list(models)
+        # ``models`` may make its world models when asked (WorldModels): not listed here
+        self._tallies, self._models = list(tallies), models
         self._done: dict[int, Result] = {}
 
     def __len__(self) -> int:
@@ -235,6 +236,10 @@ def combine_tallies(tallies: list, models, manifest: dict, draws: np.ndarray,
     out = Result(dict(manifest), overall, personas, stages, events, targets, surveys,
                  exact=st.exact, model=model, tallies=None,
                  worlds=LazyWorlds(tallies, models), draws=draws)
+    out.world_metrics = {}
+    for m in names:
+        v, _lo, _hi, se = wa.intervals(m, figs[m][None], st.exact, bounds[m])
+        out.world_metrics[m] = (v, se)
     hv, hse = figs[head][None]
     out.noise = noise_of(hv, hse, st.exact, head, int(manifest.get("customers") or 0))
     return out

@@ -405,6 +405,33 @@ def tables_of(first: ir.Model, numbers: dict[str, np.ndarray], pool: _DistPool) 
     )
 
 
+def concat_tables(parts: Sequence[Tables]) -> Tables:
+    """The points of every Tables in ``parts`` (one structure: the first one's), in order,
+    as one Tables: the per-point numbers stacked and the distribution pools appended, each
+    part's pool indices moved past the pools before it (a pool may then hold equal forms
+    twice; the kernel draws the same values from either)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    d_off = np.cumsum([0] + [len(t.dist_kind) for t in parts[:-1]])
+    m_off = np.cumsum([0] + [len(t.discrete_value) for t in parts[:-1]])
+
+    def cat(name, offsets=None):
+        xs = [getattr(t, name) for t in parts]
+        if offsets is not None:
+            xs = [x + np.int64(o) for x, o in zip(xs, offsets)]
+        return np.ascontiguousarray(np.concatenate(xs))
+
+    return dataclasses.replace(
+        first, share=cat("share"), p_occurs=cat("p_occurs"),
+        impact_dist=cat("impact_dist", d_off), baseline_dist=cat("baseline_dist", d_off),
+        advance=cat("advance"), slope=cat("slope"), advance_logit=cat("advance_logit"),
+        dist_kind=cat("dist_kind"), dist_param=cat("dist_param"),
+        dist_first=cat("dist_first", m_off), dist_count=cat("dist_count"),
+        discrete_value=cat("discrete_value"), discrete_cum=cat("discrete_cum"))
+
+
 def _shared_structure(models: list[ir.Model]) -> tuple[ir.Model, int, int]:
     """(the first model, LO, HI) once every model is checked to share its structure and
     the structure is one the kernel can run."""

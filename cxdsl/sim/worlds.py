@@ -33,7 +33,8 @@ import numpy as np
 
 from ..model import ir
 from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
-from .rng import customer_hash_py, stream_key, uniform_py
+from .kernel import GAMMA, MIX_M1, MIX_M2, TWO_POW_M52
+from .rng import stream_key
 
 #: The largest number of worlds a forecast may run.
 MAX_WORLDS = 100_000
@@ -70,13 +71,59 @@ def uncertain_key(seed: int, path: ir.PathRef) -> int:
 def world_draws(model: ir.Model, worlds: int, seed: int) -> np.ndarray:
     """float64[W, U]: the value of uncertain line u (``model.uncertain[u]``) in world w."""
     out = np.empty((worlds, len(model.uncertain)))
-    hashes = [customer_hash_py(w) for w in range(worlds)]
+    hashes = _customer_hashes(worlds)
     for u, line in enumerate(model.uncertain):
-        key = uncertain_key(seed, line.path)
-        quantile = line.dist.quantile
-        for w in range(worlds):
-            out[w, u] = quantile(uniform_py(key, hashes[w]))
+        out[:, u] = quantiles(line.dist, _uniforms(uncertain_key(seed, line.path), hashes))
     return out
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """:func:`cxdsl.sim.rng.mix64_py` over uint64 arrays (NumPy's uint64 arithmetic wraps
+    modulo 2**64, as the construction does)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX_M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX_M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _customer_hashes(count: int) -> np.ndarray:
+    """uint64[count]: :func:`cxdsl.sim.rng.customer_hash_py` of 0 … count − 1."""
+    with np.errstate(over="ignore"):
+        return _mix64((np.arange(count, dtype=np.uint64) + np.uint64(1)) * np.uint64(GAMMA))
+
+
+def _uniforms(key: int, hashes: np.ndarray) -> np.ndarray:
+    """float64[n]: :func:`cxdsl.sim.rng.uniform_py` (sub-counter 0) of stream ``key`` for
+    each customer hash — every step exact (the top 52 bits of a word and the half fit a
+    double), so the same doubles."""
+    with np.errstate(over="ignore"):
+        x = _mix64((np.uint64(key) ^ hashes) + np.uint64(GAMMA))
+    return ((x >> np.uint64(12)).astype(np.float64) + 0.5) * TWO_POW_M52
+
+
+def _beta_quantiles(d, u: np.ndarray) -> np.ndarray:
+    from scipy.special import betaincinv  # lazy: only forecasts draw from a beta
+
+    return betaincinv(float(d.a), float(d.b), u)
+
+
+#: Inverse CDFs over arrays, by form name: the same doubles as the form's scalar
+#: ``quantile`` (elementwise IEEE operations; the beta's is the same ufunc). Forms not
+#: listed (the normal's is the standard library's scalar AS 241, the triangular's and the
+#: discrete's branch per value) are evaluated one value at a time.
+_ARRAY_QUANTILES = {
+    "const": lambda d, u: np.full(len(u), float(d.value)),
+    "uniform": lambda d, u: d.lo + u * (d.hi - d.lo),
+    "beta": _beta_quantiles,
+}
+
+
+def quantiles(dist, u: np.ndarray) -> np.ndarray:
+    """float64[n]: ``dist.quantile`` of each uniform in ``u``."""
+    fast = _ARRAY_QUANTILES.get(getattr(dist, "name", None))
+    if fast is not None:
+        return np.asarray(fast(dist, u), dtype=np.float64)
+    quantile = dist.quantile
+    return np.array([quantile(x) for x in u.tolist()], dtype=np.float64)
 
 
 def _current(model: ir.Model, path: ir.PathRef):
@@ -210,16 +257,20 @@ def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None
     return [world_model(model, row, scenario, overrides, plan) for row in draws]
 
 
-def _set_cells(model: ir.Model, scenario: str | None, overrides) -> set | None:
+def _set_cells(model: ir.Model, scenario: str | None, overrides, numbers_only: bool = True
+               ) -> set | None:
     """The (kind, target, attr, persona or None) cells a scenario and sweep point set —
-    certain in them — or None when they change more than numbers (events added or
-    removed, or shares, which renormalise the others)."""
+    certain in them — or (``numbers_only``) None when they change more than numbers
+    (events added or removed, or shares, which renormalise the others)."""
     changes = list(ir.scenario_changes(model, scenario)) if scenario is not None else []
     changes += [ir.SetAttr(path, v) for path, v in (overrides or {}).items()]
     cells = set()
     for c in changes:
         if not isinstance(c, ir.SetAttr) or c.path.attr == "share":
-            return None
+            if numbers_only:
+                return None
+            if not isinstance(c, ir.SetAttr):
+                continue
         cells.add((c.path.kind, c.path.target, c.path.attr, c.path.persona))
     return cells
 
@@ -315,7 +366,7 @@ def world_values(model: ir.Model, draws: np.ndarray, scenario: str | None = None
                  overrides: dict[ir.PathRef, float] | None = None) -> np.ndarray:
     """float64[W, Q]: each persona's revenue per converted customer in each world (the
     one number of a world the tables do not hold)."""
-    cells = _set_cells(model, scenario, overrides) or set()
+    cells = _set_cells(model, scenario, overrides, numbers_only=False)
     certain = ir.with_scenario(dataclasses.replace(model, uncertain=()), scenario)
     if overrides:
         certain = ir.with_overrides(certain, overrides)
