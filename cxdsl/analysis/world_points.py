@@ -99,8 +99,8 @@ class Variant:
     def models(self, draws: np.ndarray) -> WorldModels:
         return WorldModels(self.model, draws, self.scenario, self.overrides)
 
-    def tables(self, draws: np.ndarray):
-        return world_tables(self.model, draws, self.scenario, self.overrides)
+    def tables(self, draws: np.ndarray, cache: dict | None = None):
+        return world_tables(self.model, draws, self.scenario, self.overrides, cache=cache)
 
     def values(self, draws: np.ndarray) -> np.ndarray:
         return persona_values(self.model, draws, self.scenario, self.overrides)
@@ -160,11 +160,11 @@ def _exact_tallies(flat: list[ir.Model], executor, progress: Progress | None) ->
     return out
 
 
-def _row_source(row, draws: np.ndarray):
+def _row_source(row, draws: np.ndarray, cache: dict):
     """(structure, the kernel's source) of one variant's worlds: its Tables written from
     the draws, or the list of its world models."""
     if isinstance(row, Variant):
-        return row.structure(), row.tables(draws)
+        return row.structure(), row.tables(draws, cache)
     return _structure(row[0]), list(row)
 
 
@@ -179,9 +179,9 @@ def _kernel_tallies(grid, draws: np.ndarray, settings: Settings, executor,
     s = settings
     W = len(draws)
     groups: dict[tuple, list[int]] = {}
-    sources = []
+    sources, cache = [], {}
     for v, row in enumerate(grid):
-        key, source = _row_source(row, draws)
+        key, source = _row_source(row, draws, cache)
         groups.setdefault(key, []).append(v)
         sources.append(source)
     tasks = []

@@ -222,8 +222,17 @@ class _DistPool:
         return index
 
     def _add(self, d: ir.Dist, where: str) -> int:
-        kind, param, values, weights = _canonical(d, where)
-        key = (kind, param, values, weights)
+        return self.add_entry(_canonical(d, where))
+
+    @staticmethod
+    def entry(d: ir.Dist, where: str) -> tuple:
+        """The pool entry of ``d``, (kind, params, discrete values, weights): what
+        :meth:`add_entry` takes (ValueError for parameters no draw can use)."""
+        return _canonical(d, where)
+
+    def add_entry(self, key: tuple) -> int:
+        """The index of the pool entry ``key`` (:meth:`entry`), added when new."""
+        kind, param, values, weights = key
         found = self.index.get(key)
         if found is not None:
             return found

@@ -276,12 +276,14 @@ def _set_cells(model: ir.Model, scenario: str | None, overrides, numbers_only: b
 
 
 def world_tables(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
-                 overrides: dict[ir.PathRef, float] | None = None) -> Tables:
+                 overrides: dict[ir.PathRef, float] | None = None, *,
+                 cache: dict | None = None) -> Tables:
     """The kernel's tables of the worlds of ``model`` — what ``lower_points(world_models(
     model, draws, scenario, overrides))`` gives — with each world's draws written straight
     into the arrays of the certain model (the scenario and sweep point applied, no
     uncertain values): no model per world. Falls back to that lowering when the scenario
-    or point adds or removes events or sets shares, or a share is uncertain."""
+    or point adds or removes events or sets shares, or a share is uncertain. ``cache``: a
+    dict the variants of one analysis share (their worlds shift the same forms alike)."""
     cells = _set_cells(model, scenario, overrides)
     if cells is None or any(u.path.attr == "share" for u in model.uncertain):
         return lower_points(world_models(model, draws, scenario, overrides))
@@ -311,29 +313,51 @@ def world_tables(model: ir.Model, draws: np.ndarray, scenario: str | None = None
                 raise ValueError(f"{model.uncertain[u].path}: a draw outside [0, 1]")
             out[columns[attr]][:, qs, index] = x[:, None]
             continue
-        _shift(out, pool, held, certain, kind, index, attr, qs, x)
+        _shift(out, pool, held, certain, kind, index, attr, qs, x, cache)
     finish_numbers(out)
     return tables_of(certain, out, pool)
 
 
 def _shift(out, pool, held: dict, certain: ir.Model, kind: str, index: int, attr: str, qs,
-           x) -> None:
+           x, cache: dict | None = None) -> None:
     """Each world's baseline or impact of personas ``qs`` moved to its draw ``x[w]`` (its
-    spread kept), as a world model moves it."""
+    spread kept), as a world model moves it. ``cache``: the shifted forms and their pool
+    entries by (declared form, draws), shared by the variants of one analysis."""
     if kind == "persona":
         field, current = out["baseline_dist"], [certain.personas[index].baseline]
     else:
         field, current = out["impact_dist"], certain.events[index].impact
-    # a later line on the same values shifts the world's current form (``held``, by
-    # (kind, index, persona, world)), as world_model does
-    for w, value in enumerate(x.tolist()):
-        for q in qs:
-            key = (kind, index, q, w)
-            form = held.get(key, current[0] if kind == "persona" else current[q])
-            form = form.with_mean(value)
-            held[key] = form
-            where = (w, q) if kind == "persona" else (w, q, index)
-            field[where] = pool.add(form, f"{attr} of world {w}")
+    values = x.tolist()
+    for q in qs:
+        # a later line on the same values shifts the world's current forms (``held``, by
+        # (kind, index, persona): one form per world), as world_model does
+        before = held.get((kind, index, q))
+        if before is None:
+            base = current[0] if kind == "persona" else current[q]
+            forms, entries = _shifted(base, values, f"{attr} of a world", cache)
+        else:
+            forms = [form.with_mean(v) for form, v in zip(before, values)]
+            entries = [pool.entry(f, f"{attr} of world {w}") for w, f in enumerate(forms)]
+        held[(kind, index, q)] = forms
+        column = [pool.add_entry(e) for e in entries]
+        if kind == "persona":
+            field[:, q] = column
+        else:
+            field[:, q, index] = column
+
+
+def _shifted(base, values: list[float], where: str, cache: dict | None):
+    """([base.with_mean(v) for v in values], their pool entries), from ``cache`` when the
+    same form was shifted by the same draws before."""
+    key = (id(base), tuple(values))
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None and hit[0] is base:
+        return hit[1], hit[2]
+    forms = [base.with_mean(v) for v in values]
+    entries = [DistPool.entry(f, where) for f in forms]
+    if cache is not None:
+        cache[key] = (base, forms, entries)  # base kept alive: its id stays its own
+    return forms, entries
 
 
 class WorldModels(Sequence):
