@@ -53,3 +53,40 @@ def test_array_quantiles_of_every_form_equal_the_scalar_ones():
     for line in model.uncertain:
         got = quantiles(line.dist, u)
         assert got.tolist() == [float(line.dist.quantile(x)) for x in u.tolist()], line.dist
+
+
+@pytest.mark.parametrize("scale", [(0, 10), (1, 5), (-3, 3)])
+def test_array_estimates_equal_the_registrys_bit_for_bit(scale):
+    """world_arrays' estimates over (world, persona) arrays against the registry's
+    estimate of each pair's PersonaStats, every metric of the scale."""
+    from cxdsl.model.metrics import REGISTRY, PersonaStats, metrics_for
+    from cxdsl.sim.world_arrays import _estimates_over
+
+    rng = np.random.default_rng(5)
+    W, Q, K = 60, 3, scale[1] - scale[0] + 1
+    counts = rng.integers(0, 50, size=(W, Q, K)).astype(np.float64)
+    counts[0, 0] = 0.0
+    counts[1, 1, :] = 0.0
+    counts[1, 1, -1] = 7.0  # everyone at the top
+    n = np.maximum(counts.sum(axis=2), 1.0)
+    dist = counts / n[:, :, None]
+    mean = rng.normal(3, 2, size=(W, Q))
+    var = rng.gamma(2.0, 1.0, size=(W, Q))
+    conversion = rng.uniform(size=(W, Q))
+    conversion[2, 0] = 0.0
+    conversion[3, 1] = 1.0
+    values = rng.uniform(0, 5000, size=(W, Q))
+    mask = rng.uniform(size=(W, Q)) < 0.9
+    names = metrics_for(scale)
+    got = _estimates_over(names, mask, dist, mean, var, conversion, values, scale)
+    for m in names:
+        for w in range(W):
+            for q in range(Q):
+                v, pvar = got[m][0][w, q], got[m][1][w, q]
+                if not mask[w, q]:
+                    assert np.isnan(v) and np.isnan(pvar)
+                    continue
+                want = REGISTRY[m].estimate(PersonaStats(
+                    dist[w, q], float(mean[w, q]), float(var[w, q]),
+                    float(conversion[w, q]), float(values[w, q]), scale))
+                assert (float(v), float(pvar)) == want, (m, w, q)
