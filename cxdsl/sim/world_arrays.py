@@ -211,8 +211,11 @@ def bounds(st: Stacked, names) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each metric's range in each world (revenue's follows the personas' values)."""
     W = len(st.values)
     out = {"respondents": (np.zeros(W), np.ones(W))}
+    rows = [tuple(row) for row in st.values.tolist()]
     for m in names:
-        pairs = [REGISTRY[m].bounds(st.model.scale, row) for row in st.values.tolist()]
+        known: dict[tuple, tuple[float, float]] = {}  # most worlds share their values
+        pairs = [known[row] if row in known else known.setdefault(
+            row, REGISTRY[m].bounds(st.model.scale, row)) for row in rows]
         out[m] = (np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
     return out
 

@@ -90,3 +90,22 @@ def test_array_estimates_equal_the_registrys_bit_for_bit(scale):
                     dist[w, q], float(mean[w, q]), float(var[w, q]),
                     float(conversion[w, q]), float(values[w, q]), scale))
                 assert (float(v), float(pvar)) == want, (m, w, q)
+
+
+def test_a_scenario_that_adds_an_event_keeps_its_certain_value():
+    """A scenario that adds an event (its worlds are lowered from world models) and sets an
+    uncertain persona value: the value is the scenario's in every world, in the forecast's
+    revenue as in each world's own model."""
+    from cxdsl.sim.simulate import simulate
+    from cxdsl.sim.worlds import world_draws, world_models, world_values
+
+    model = cxdsl.loads(
+        "persona a share=1 baseline=8 value=100\nstage S advance=50%\nstage T\n"
+        "uncertain a.value ~ uniform(50, 150)\n"
+        "scenario s {\n  a.value = 10\n  event x p=10% impact=1 at S\n}\n")
+    draws = world_draws(model, 20, 3)
+    want = [[p.value for p in m.personas] for m in world_models(model, draws, "s")]
+    assert world_values(model, draws, "s").tolist() == want == [[10.0]] * 20
+    r = simulate(model, customers=2000, seed=3, worlds=20, scenario="s")
+    conversion = r.metric("conversion").value
+    assert r.metric("revenue").value == pytest.approx(10.0 * conversion, rel=1e-12)
