@@ -19,8 +19,16 @@ from decimal import Decimal, InvalidOperation
 
 from ..model import ir
 from ..sim.metrics import metric_names
-from .batches import evaluate
-from .common import AnalysisError, Point, Progress, check_scenario, manifest_for, settings_for
+from .batches import evaluate, paused_gc
+from .common import (
+    AnalysisError,
+    Point,
+    Progress,
+    Settings,
+    check_scenario,
+    manifest_for,
+    settings_for,
+)
 from .paths import check_values, resolve_path
 from .world_points import Variant, evaluate_worlds, forecast_draws, forecast_manifest
 
@@ -185,6 +193,13 @@ def sweep(model: ir.Model, vary: Sequence[Axis] = (), *, scenario: str | None = 
         check_values(a.path, a.values, base)
     s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
     man = manifest_for(s, spec_sha, scenario)
+    with paused_gc():
+        return _sweep(model, base, axes, scenario, s, man, worlds, executor, progress)
+
+
+def _sweep(model: ir.Model, base: ir.Model, axes: list[Axis], scenario: str | None,
+           s: Settings, man: dict, worlds: int | None, executor, progress) -> SweepResult:
+    """The points of the grid of ``axes`` (see :func:`sweep`)."""
     params = list(itertools.product(*(a.values for a in axes)))
     paths = [a.path for a in axes]
     models = [ir.with_overrides(base, dict(zip(paths, vals))) for vals in params]

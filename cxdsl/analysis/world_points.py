@@ -46,8 +46,7 @@ from ..sim.worlds import (
     worlds_for,
 )
 from ..sim.worlds import world_values as persona_values
-
-from .batches import _exact_task, _structure
+from .batches import _exact_task, _structure, paused_gc
 from .common import AnalysisError, Point, Progress, Settings
 
 #: Most world models (variants × worlds) one analysis may evaluate.
@@ -223,7 +222,13 @@ def evaluate_worlds(bases: Sequence[ir.Model], grid: Sequence, draws: np.ndarray
     worlds on the same customers (module docstring); each point's figures are computed
     over arrays from its worlds' stacked tallies
     (:func:`cxdsl.sim.forecast.combine_tallies`), the per-world Results only when asked."""
-    info = dict(manifest or {})
+    with paused_gc():
+        return _evaluate_worlds(bases, grid, draws, settings, executor, progress,
+                                dict(manifest or {}))
+
+
+def _evaluate_worlds(bases, grid, draws: np.ndarray, settings: Settings, executor,
+                     progress, info: dict) -> list[Point]:
     if settings.exact:
         rows = [row.models(draws) if isinstance(row, Variant) else list(row)
                 for row in grid]

@@ -32,8 +32,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
-from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
 from .kernel import GAMMA, MIX_M1, MIX_M2, TWO_POW_M52
+from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
 from .rng import stream_key
 
 #: The largest number of worlds a forecast may run.
