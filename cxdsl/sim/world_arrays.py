@@ -31,9 +31,11 @@ class Stacked:
     world models, of which only the first is read otherwise)."""
 
     def __init__(self, tallies: list[Tallies], models, values: np.ndarray | None = None):
+        stacked = getattr(tallies, "stacked", None)  # the engine's: already on a world axis
         for name in _FIELDS:
-            setattr(self, name, np.asarray(np.stack([getattr(t, name) for t in tallies]),
-                                           dtype=np.float64))
+            a = (stacked[name] if stacked is not None
+                 else np.stack([getattr(t, name) for t in tallies]))
+            setattr(self, name, np.asarray(a, dtype=np.float64))
         self.exact = tallies[0].exact
         self.model = models[0]
         self.values = (np.array([[float(p.value) for p in m.personas] for m in models])
