@@ -3,15 +3,21 @@
 Every variant of an analysis (the baseline, a scenario, a sweep point, mot's ``p = 0`` /
 ``p = 1`` variants, a tornado's moved parameters) is forecast over the *same* worlds: the
 same draws ``float64[W, U]`` (:func:`cxdsl.sim.worlds.world_draws`) and, in each world, the
-same customers. The numba engine runs the variants' world models of one structure in one
-kernel call with ``world_of`` (:func:`cxdsl.sim.engine.simulate_points`): world w's
+same customers. A variant is a :class:`Variant` (a scenario and a sweep point's overrides
+on top of each world's draws, which the numba engine writes straight into its tables:
+:func:`cxdsl.sim.worlds.world_tables`) or its list of world models (a tornado's moves,
+which depend on each world's values). The numba engine runs the variants of one structure
+in one kernel call with ``world_of`` (:func:`cxdsl.sim.engine.simulate_points`): world w's
 customers are its own, and every variant meets them in world w (common random numbers
 within a world). The exact engine computes each world model once.
 
 A variant's :class:`~cxdsl.analysis.common.Point` then has the forecast Result of its
-worlds (:func:`cxdsl.sim.forecast.combine`: ``value`` the mean over worlds, ``ci95`` the
+worlds, computed over arrays from their stacked tallies
+(:func:`cxdsl.sim.forecast.combine_tallies`: ``value`` the mean over worlds, ``ci95`` the
 simulation's interval of that mean, ``forecast`` the 2.5th and 97.5th percentiles over
-worlds), and ``result.worlds`` the per-world Results, in world order.
+worlds — the numbers :func:`cxdsl.sim.forecast.combine` gives from a Result per world),
+``result.world_metrics`` each overall metric's value and standard error per world, and
+``result.worlds`` the per-world Results, each computed when first asked for.
 
 A linear combination ``L = Σ c_i M_i`` of variants' metrics (a delta has c = (1, −1)) is
 formed world by world, ``L_w = Σ c_i M_iw`` over the worlds where every term is defined:

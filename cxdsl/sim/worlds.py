@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
-from .kernel import GAMMA, MIX_M1, MIX_M2, TWO_POW_M52
+from .kernel import GAMMA, KIND_CONST, MIX_M1, MIX_M2, TWO_POW_M52
 from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
 from .rng import stream_key
 
@@ -353,11 +353,28 @@ def _shifted(base, values: list[float], where: str, cache: dict | None):
     hit = cache.get(key) if cache is not None else None
     if hit is not None and hit[0] is base:
         return hit[1], hit[2]
-    forms = [base.with_mean(v) for v in values]
-    entries = [DistPool.entry(f, where) for f in forms]
+    if type(base) is ir.Const:
+        forms, entries = _shifted_constants(base, values, where)
+    else:
+        forms = [base.with_mean(v) for v in values]
+        entries = [DistPool.entry(f, where) for f in forms]
     if cache is not None:
         cache[key] = (base, forms, entries)  # base kept alive: its id stays its own
     return forms, entries
+
+
+def _shifted_constants(base: ir.Const, values: list[float], where: str):
+    """:func:`_shifted` of a constant, over arrays: ``with_mean(v)`` is the constant
+    ``value + (v − value)`` (the default shift, in the same operations) and its pool entry
+    that of a constant (what ``DistPool.entry`` gives it)."""
+    x = np.asarray(values, dtype=np.float64)
+    shifted = float(base.value) + (x - float(base.mean()))
+    if not np.isfinite(shifted).all():
+        bad = float(shifted[~np.isfinite(shifted)][0])
+        raise ValueError(f"{where}: {bad} is not a finite number")
+    numbers = shifted.tolist()
+    return ([ir.Const(v) for v in numbers],
+            [(KIND_CONST, (v, 0.0, 0.0, 0.0), (), ()) for v in numbers])
 
 
 class WorldModels(Sequence):
