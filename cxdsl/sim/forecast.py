@@ -153,11 +153,14 @@ def combine_values(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, se: np.ndarray
 
 
 def _column_means(a: np.ndarray) -> list[float | None]:
-    """The mean over the worlds (rows) of each column, over the worlds that have it."""
-    out = []
-    for col in a.T:
-        got = col[~np.isnan(col)]
-        out.append(float(got.mean()) if len(got) else None)
+    """The mean over the worlds (rows) of each column, over the worlds that have it: each
+    column's ``mean()`` — the columns every world has at once, each a contiguous row of
+    the transposed copy, which NumPy sums as it sums the column alone."""
+    missing = np.isnan(a).any(axis=0)
+    out = np.ascontiguousarray(a.T).mean(axis=1).tolist() if len(a) else [None] * a.shape[1]
+    for k in np.nonzero(missing)[0].tolist():
+        got = a[~np.isnan(a[:, k]), k]
+        out[k] = float(got.mean()) if len(got) else None
     return out
 
 

@@ -109,3 +109,18 @@ def test_a_scenario_that_adds_an_event_keeps_its_certain_value():
     r = simulate(model, customers=2000, seed=3, worlds=20, scenario="s")
     conversion = r.metric("conversion").value
     assert r.metric("revenue").value == pytest.approx(10.0 * conversion, rel=1e-12)
+
+
+def test_column_means_are_each_columns_own_mean():
+    from cxdsl.sim.forecast import _column_means
+
+    rng = np.random.default_rng(2)
+    for W in (1, 7, 8, 9, 200, 1001):
+        a = rng.normal(3, 2, size=(W, 6)) * 10.0 ** rng.integers(-5, 5, size=(W, 6))
+        a[::3, 2] = np.nan
+        a[:, 4] = np.nan
+        want = []
+        for col in a.T:
+            got = col[~np.isnan(col)]
+            want.append(float(got.mean()) if len(got) else None)
+        assert _column_means(a) == want
