@@ -18,12 +18,12 @@ import numpy as np
 
 from ..model import ir
 from ..sim.metrics import Metric, headline_metric, metric_names
-from ..sim.worlds import world_models
 from .batches import evaluate
 from .common import Point, Progress, check_scenario, group_dict, manifest_for, settings_for
 from .money import Money, money, net_line
 from .paired import delta
 from .world_points import (
+    Variant,
     evaluate_worlds,
     forecast_draws,
     forecast_manifest,
@@ -184,7 +184,7 @@ def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
                           manifest=man)
     else:
         man = forecast_manifest(man, draws, s)
-        grid = [world_models(model, draws, n) for n in [None, *names]]
+        grid = [Variant(model, n) for n in [None, *names]]
         points = evaluate_worlds(models, grid, draws, s, executor=executor,
                                  progress=progress, manifest=man)
     base = points[0]

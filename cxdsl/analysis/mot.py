@@ -32,7 +32,7 @@ from .common import (
     settings_for,
 )
 from .paired import combine, delta
-from .world_points import evaluate_worlds, forecast_draws, forecast_manifest
+from .world_points import Variant, evaluate_worlds, forecast_draws, forecast_manifest
 
 #: Default move of every parameter in a tornado.
 TORNADO_BY = 0.20
@@ -110,8 +110,7 @@ def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = No
                           manifest=man)
     else:
         man = forecast_manifest(man, draws, s)
-        grid = _mot_grid(world_models(model, draws, scenario), base.events, params,
-                         tornado_by)
+        grid = _mot_grid(model, draws, scenario, base.events, params, tornado_by)
         points = evaluate_worlds(variants, grid, draws, s, executor=executor,
                                  progress=progress, manifest=man)
     now = points[0]
@@ -141,17 +140,19 @@ def _mot_variants(base: ir.Model, params: list[TornadoParam]) -> list[ir.Model]:
     return models
 
 
-def _mot_grid(worlds: list[ir.Model], events, params: list[TornadoParam],
-              by: float | None) -> list[list[ir.Model]]:
-    """The world models of the variants (:func:`_mot_variants`, of ``events``): in each
-    world, the event's p set on the world's model, and each tornado parameter moved around
-    the world's value (a parameter the move leaves unchanged in a world keeps that world's
-    model)."""
-    grid = [worlds]
+def _mot_grid(model: ir.Model, draws, scenario: str | None, events,
+              params: list[TornadoParam], by: float | None) -> list:
+    """The variants (:func:`_mot_variants`, of ``events``) in every world: the model now
+    and, in each world, the event's p set on the world's model (:class:`Variant`: the
+    point's override on top of the world's draws); each tornado parameter moved around
+    the world's value, as world models (a parameter the move leaves unchanged in a world
+    keeps that world's model)."""
+    grid: list = [Variant(model, scenario)]
     for e in events:
-        grid += [[_set_p(w, e.name, 0.0) for w in worlds],
-                 [_set_p(w, e.name, 1.0) for w in worlds]]
+        grid += [Variant(model, scenario, {ir.PathRef("event", e.name, "p"): p})
+                 for p in (0.0, 1.0)]
     if params:
+        worlds = world_models(model, draws, scenario)
         moved = [{prm.path: prm for prm in tornado_parameters(w, by)} for w in worlds]
         for prm in params:
             grid += [[m[prm.path].low_model if prm.path in m else w
@@ -313,7 +314,7 @@ def tornado(model: ir.Model, metric: str | None = None, by: float = TORNADO_BY, 
                           manifest=man)
     else:
         man = forecast_manifest(man, draws, s)
-        grid = _mot_grid(world_models(model, draws, scenario), (), params, by)
+        grid = _mot_grid(model, draws, scenario, (), params, by)
         points = evaluate_worlds(models, grid, draws, s, executor=executor,
                                  progress=progress, manifest=man)
     return _tornado_result(man, base, metric, by, points[0], params, points[1:])

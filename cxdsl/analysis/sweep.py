@@ -19,11 +19,18 @@ from decimal import Decimal, InvalidOperation
 
 from ..model import ir
 from ..sim.metrics import metric_names
-from ..sim.worlds import world_models
-from .batches import evaluate
-from .common import AnalysisError, Point, Progress, check_scenario, manifest_for, settings_for
+from .batches import evaluate, paused_gc
+from .common import (
+    AnalysisError,
+    Point,
+    Progress,
+    Settings,
+    check_scenario,
+    manifest_for,
+    settings_for,
+)
 from .paths import check_values, resolve_path
-from .world_points import evaluate_worlds, forecast_draws, forecast_manifest
+from .world_points import Variant, evaluate_worlds, forecast_draws, forecast_manifest
 
 #: Most points of one sweep grid (the checker's bound for the file's sweeps).
 MAX_GRID_POINTS = 100_000
@@ -186,6 +193,13 @@ def sweep(model: ir.Model, vary: Sequence[Axis] = (), *, scenario: str | None = 
         check_values(a.path, a.values, base)
     s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
     man = manifest_for(s, spec_sha, scenario)
+    with paused_gc():
+        return _sweep(model, base, axes, scenario, s, man, worlds, executor, progress)
+
+
+def _sweep(model: ir.Model, base: ir.Model, axes: list[Axis], scenario: str | None,
+           s: Settings, man: dict, worlds: int | None, executor, progress) -> SweepResult:
+    """The points of the grid of ``axes`` (see :func:`sweep`)."""
     params = list(itertools.product(*(a.values for a in axes)))
     paths = [a.path for a in axes]
     models = [ir.with_overrides(base, dict(zip(paths, vals))) for vals in params]
@@ -200,8 +214,7 @@ def sweep(model: ir.Model, vary: Sequence[Axis] = (), *, scenario: str | None = 
         points = evaluate(models, s, executor=executor, progress=progress, manifest=man)
     else:
         man = forecast_manifest(man, draws, s)
-        grid = [world_models(model, draws, scenario, dict(zip(paths, vals)))
-                for vals in params]
+        grid = [Variant(model, scenario, dict(zip(paths, vals))) for vals in params]
         points = evaluate_worlds(models, grid, draws, s, executor=executor,
                                  progress=progress, manifest=man)
     return SweepResult(man, base, axes, params, points)

@@ -61,7 +61,7 @@ from .kernel import (
 )
 from .lower import Tables, lower, lower_points, persona_counts
 from .rng import below_threshold, stream_key
-from .tallies import Tallies
+from .tallies import Tallies, TalliesList
 
 #: Default customers per chunk (rounded down to whole blocks): ~0.05–0.2 s of work, so
 #: progress is smooth and Ctrl-C is answered promptly.
@@ -90,23 +90,23 @@ class SimulationInterrupted(KeyboardInterrupt):
 
 
 @numba.njit(cache=True)
-def _grow_partials(partials, n, x):
-    """Add ``x`` exactly to the non-overlapping partials ``partials[:n]`` (Shewchuk's
-    algorithm, as in Python's ``math.fsum`` recipe); returns the new count."""
+def _grow_partials(partials, g, a, n, x):
+    """Add ``x`` exactly to the non-overlapping partials ``partials[:n, g, a]``
+    (Shewchuk's algorithm, as in Python's ``math.fsum`` recipe); returns the new count."""
     i = 0
     for k in range(n):
-        y = partials[k]
+        y = partials[k, g, a]
         if abs(x) < abs(y):
             x, y = y, x
         high = x + y
         low = y - (high - x)
         if low != 0.0:
-            partials[i] = low
+            partials[i, g, a] = low
             i += 1
         x = high
     if i >= partials.shape[0]:
         raise OverflowError("exact-sum accumulator is full")
-    partials[i] = x
+    partials[i, g, a] = x
     return i + 1
 
 
@@ -120,7 +120,7 @@ def _fold(item_point, item_persona, n_personas, out_counts, out_sums, total_coun
         for c in range(out_counts.shape[1]):
             total_counts[g, c] += out_counts[it, c]
         for a in range(out_sums.shape[1]):
-            n_partials[g, a] = _grow_partials(partials[g, a], n_partials[g, a],
+            n_partials[g, a] = _grow_partials(partials, g, a, n_partials[g, a],
                                               out_sums[it, a])
 
 
@@ -319,7 +319,10 @@ class _Run:
         self.n_count_cols = 1 + K + 2 * S + E + S * K
         self.n_sum_cols = 2 + 2 * S
         self.total_counts = np.zeros((P * Q, self.n_count_cols), dtype=np.int64)
-        self.partials = np.zeros((P * Q, self.n_sum_cols, _PARTIALS))
+        # partial k of every accumulator together: a run touches only the few levels its
+        # sums need (two or three), not the capacity of every accumulator — with many
+        # small groups (a forecast's worlds) that is most of the fold's memory traffic
+        self.partials = np.zeros((_PARTIALS, P * Q, self.n_sum_cols))
         self.n_partials = np.zeros((P * Q, self.n_sum_cols), dtype=np.int64)
         rows = min(self.blocks_per_chunk, max(1, len(self.item_block)))
         self.out_counts = np.zeros((rows, self.n_count_cols), dtype=np.int64)
@@ -376,17 +379,18 @@ class _Run:
             event_count=part(c, col + 2 * S, col + 2 * S + E),
             stage_score_sq=part(sums, 2 + S, 2 + 2 * S),
             stage_hist=part(c, col + 2 * S + E, col + 2 * S + E + S * K, (Q, S, K)))
-        return [Tallies(exact=False, n=n[p], weight=weight[p],
-                        **{k: v[p] for k, v in fields.items()}) for p in range(P)]
+        items = [Tallies(exact=False, n=n[p], weight=weight[p],
+                         **{k: v[p] for k, v in fields.items()}) for p in range(P)]
+        return TalliesList(items, {"n": n, "weight": weight, **fields})
 
 
 def exact_sums(partials: np.ndarray, n_partials: np.ndarray) -> np.ndarray:
     """float64[G, A]: each accumulator's sum, correctly rounded (``math.fsum`` of its
-    ``n_partials[g, a]`` partials ``partials[g, a]``). An accumulator of one partial holds
-    its sum exactly, so only the others go through fsum."""
-    out = np.where(n_partials >= 1, partials[:, :, 0], 0.0)
+    ``n_partials[g, a]`` partials ``partials[:n, g, a]``, float64[capacity, G, A]). An
+    accumulator of one partial holds its sum exactly, so only the others go through fsum."""
+    out = np.where(n_partials >= 1, partials[0], 0.0)
     for g, a in zip(*np.nonzero(n_partials > 1)):
-        out[g, a] = math.fsum(partials[g, a, :n_partials[g, a]])
+        out[g, a] = math.fsum(partials[:n_partials[g, a], g, a].tolist())
     return out
 
 

@@ -153,11 +153,14 @@ def combine_values(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, se: np.ndarray
 
 
 def _column_means(a: np.ndarray) -> list[float | None]:
-    """The mean over the worlds (rows) of each column, over the worlds that have it."""
-    out = []
-    for col in a.T:
-        got = col[~np.isnan(col)]
-        out.append(float(got.mean()) if len(got) else None)
+    """The mean over the worlds (rows) of each column, over the worlds that have it: each
+    column's ``mean()`` — the columns every world has at once, each a contiguous row of
+    the transposed copy, which NumPy sums as it sums the column alone."""
+    missing = np.isnan(a).any(axis=0)
+    out = np.ascontiguousarray(a.T).mean(axis=1).tolist() if len(a) else [None] * a.shape[1]
+    for k in np.nonzero(missing)[0].tolist():
+        got = a[~np.isnan(a[:, k]), k]
+        out[k] = float(got.mean()) if len(got) else None
     return out
 
 
@@ -166,7 +169,8 @@ class LazyWorlds(Sequence):
     asked for (a forecast's figures come from :mod:`.world_arrays`, not from these)."""
 
     def __init__(self, tallies, models):
-        self._tallies, self._models = list(tallies), list(models)
+        # ``models`` may make its world models when asked (WorldModels): not listed here
+        self._tallies, self._models = list(tallies), models
         self._done: dict[int, Result] = {}
 
     def __len__(self) -> int:
@@ -235,6 +239,10 @@ def combine_tallies(tallies: list, models, manifest: dict, draws: np.ndarray,
     out = Result(dict(manifest), overall, personas, stages, events, targets, surveys,
                  exact=st.exact, model=model, tallies=None,
                  worlds=LazyWorlds(tallies, models), draws=draws)
+    out.world_metrics = {}
+    for m in names:
+        v, _lo, _hi, se = wa.intervals(m, figs[m][None], st.exact, bounds[m])
+        out.world_metrics[m] = (v, se)
     hv, hse = figs[head][None]
     out.noise = noise_of(hv, hse, st.exact, head, int(manifest.get("customers") or 0))
     return out

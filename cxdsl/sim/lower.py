@@ -222,8 +222,17 @@ class _DistPool:
         return index
 
     def _add(self, d: ir.Dist, where: str) -> int:
-        kind, param, values, weights = _canonical(d, where)
-        key = (kind, param, values, weights)
+        return self.add_entry(_canonical(d, where))
+
+    @staticmethod
+    def entry(d: ir.Dist, where: str) -> tuple:
+        """The pool entry of ``d``, (kind, params, discrete values, weights): what
+        :meth:`add_entry` takes (ValueError for parameters no draw can use)."""
+        return _canonical(d, where)
+
+    def add_entry(self, key: tuple) -> int:
+        """The index of the pool entry ``key`` (:meth:`entry`), added when new."""
+        kind, param, values, weights = key
         found = self.index.get(key)
         if found is not None:
             return found
@@ -403,6 +412,33 @@ def tables_of(first: ir.Model, numbers: dict[str, np.ndarray], pool: _DistPool) 
         dist_first=i64(pool.first), dist_count=i64(pool.count),
         discrete_value=f64(pool.values), discrete_cum=f64(pool.cum),
     )
+
+
+def concat_tables(parts: Sequence[Tables]) -> Tables:
+    """The points of every Tables in ``parts`` (one structure: the first one's), in order,
+    as one Tables: the per-point numbers stacked and the distribution pools appended, each
+    part's pool indices moved past the pools before it (a pool may then hold equal forms
+    twice; the kernel draws the same values from either)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    d_off = np.cumsum([0] + [len(t.dist_kind) for t in parts[:-1]])
+    m_off = np.cumsum([0] + [len(t.discrete_value) for t in parts[:-1]])
+
+    def cat(name, offsets=None):
+        xs = [getattr(t, name) for t in parts]
+        if offsets is not None:
+            xs = [x + np.int64(o) for x, o in zip(xs, offsets)]
+        return np.ascontiguousarray(np.concatenate(xs))
+
+    return dataclasses.replace(
+        first, share=cat("share"), p_occurs=cat("p_occurs"),
+        impact_dist=cat("impact_dist", d_off), baseline_dist=cat("baseline_dist", d_off),
+        advance=cat("advance"), slope=cat("slope"), advance_logit=cat("advance_logit"),
+        dist_kind=cat("dist_kind"), dist_param=cat("dist_param"),
+        dist_first=cat("dist_first", m_off), dist_count=cat("dist_count"),
+        discrete_value=cat("discrete_value"), discrete_cum=cat("discrete_cum"))
 
 
 def _shared_structure(models: list[ir.Model]) -> tuple[ir.Model, int, int]:

@@ -190,6 +190,9 @@ class Result:
     draws: np.ndarray | None = field(default=None, repr=False, compare=False)
     #: a forecast's simulation noise in the headline's spread (:mod:`cxdsl.sim.forecast`)
     noise: dict | None = field(default=None, repr=False, compare=False)
+    #: a forecast's per-world figures of each overall metric: name -> (value, se), two
+    #: float64[W] arrays (NaN where a world has no value; se 0 for the exact engine)
+    world_metrics: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def headline(self) -> str:

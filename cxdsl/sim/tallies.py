@@ -46,6 +46,22 @@ class Tallies:
                        *(getattr(self, f) + getattr(other, f) for f in _SUMMED))
 
 
+class TalliesList(list):
+    """Tallies of several points (a list of :class:`Tallies`, in point order) that also
+    holds them stacked: ``stacked[field]`` is float64[P, ...], row p the field of point p
+    (the engine's own arrays, which each point's Tallies views). A slice keeps both."""
+
+    def __init__(self, items, stacked: dict[str, np.ndarray]):
+        super().__init__(items)
+        self.stacked = stacked
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return TalliesList(super().__getitem__(i),
+                               {k: v[i] for k, v in self.stacked.items()})
+        return super().__getitem__(i)
+
+
 _SUMMED = ("score_sum", "score_sq", "hist", "reached", "advanced", "stage_score_sum",
            "event_count", "stage_score_sq", "stage_hist")
 

@@ -31,9 +31,11 @@ class Stacked:
     world models, of which only the first is read otherwise)."""
 
     def __init__(self, tallies: list[Tallies], models, values: np.ndarray | None = None):
+        stacked = getattr(tallies, "stacked", None)  # the engine's: already on a world axis
         for name in _FIELDS:
-            setattr(self, name, np.asarray(np.stack([getattr(t, name) for t in tallies]),
-                                           dtype=np.float64))
+            a = (stacked[name] if stacked is not None
+                 else np.stack([getattr(t, name) for t in tallies]))
+            setattr(self, name, np.asarray(a, dtype=np.float64))
         self.exact = tallies[0].exact
         self.model = models[0]
         self.values = (np.array([[float(p.value) for p in m.personas] for m in models])
@@ -62,6 +64,65 @@ def _estimates(stats: dict[tuple[int, int], PersonaStats], names, W: int, Q: int
     return out
 
 
+def _python_max0(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0.0)`` as Python evaluates it, elementwise (x unless 0.0 > x)."""
+    return np.where(0.0 > x, 0.0, x)
+
+
+def _share_at_least(dist: np.ndarray, r: int, lo: int) -> np.ndarray:
+    return dist[..., max(r - lo, 0):].sum(axis=-1)
+
+
+def _share_at_most(dist: np.ndarray, r: int, lo: int) -> np.ndarray:
+    return dist[..., :max(r - lo + 1, 0)].sum(axis=-1)
+
+
+def _nps_arrays(dist, mean, var, conversion, value, scale):
+    promoters = _share_at_least(dist, 9, scale[0])
+    detractors = _share_at_most(dist, 6, scale[0])
+    nps = promoters - detractors
+    return 100.0 * nps, 1e4 * _python_max0(promoters + detractors - nps * nps)
+
+
+def _csat_arrays(dist, mean, var, conversion, value, scale):
+    top = _share_at_least(dist, scale[1] - 1, scale[0])
+    return 100.0 * top, 1e4 * top * (1.0 - top)
+
+
+#: The registry's estimates (:mod:`cxdsl.model.metrics`) over arrays of (world, persona)
+#: statistics, in the same operations in the same order, so the same doubles (the
+#: registry's shares add at most a few entries of a distribution, in the order NumPy adds
+#: one row of it); a metric not listed goes through the registry one pair at a time.
+_ARRAY_ESTIMATES = {
+    "nps": _nps_arrays,
+    "csat": _csat_arrays,
+    "mean": lambda dist, mean, var, conversion, value, scale: (mean, var),
+    "conversion": lambda dist, mean, var, conversion, value, scale: (
+        conversion, conversion * (1.0 - conversion)),
+    "revenue": lambda dist, mean, var, conversion, value, scale: (
+        value * conversion, value * value * conversion * (1.0 - conversion)),
+}
+
+
+def _estimates_over(names, mask: np.ndarray, dist: np.ndarray, mean: np.ndarray,
+                    var: np.ndarray, conversion: np.ndarray, values: np.ndarray,
+                    scale) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`_estimates` of the (world, persona) pairs where ``mask`` [W, Q] holds, from
+    their statistics over arrays (``dist`` [W, Q, K], the others [W, Q])."""
+    W, Q = mask.shape
+    out, slow = {}, [m for m in names if m not in _ARRAY_ESTIMATES]
+    for m in names:
+        if m in _ARRAY_ESTIMATES:
+            v, pvar = _ARRAY_ESTIMATES[m](dist, mean, var, conversion, values, scale)
+            out[m] = (np.where(mask, v, np.nan), np.where(mask, pvar, np.nan))
+    if slow:
+        stats = {(w, q): PersonaStats(dist[w, q], float(mean[w, q]), float(var[w, q]),
+                                      float(conversion[w, q]), float(values[w, q]), scale)
+                 for w, q in zip(*np.nonzero(mask))}
+        out.update(_estimates(stats, slow, W, Q))
+    return out
+
+
 def _answers(st: Stacked, survey: ir.Survey):
     if survey.stage is None:
         return st.n, st.hist, st.score_sum, st.score_sq
@@ -87,11 +148,8 @@ def survey_arrays(st: Stacked, survey: ir.Survey, names: tuple[str, ...]):
         var = np.where(asked > 1, var * (asked / np.where(asked > 1, asked - 1, 1.0)), var)
     dist = hist / safe[:, :, None]
     conversion = st.reached[:, :, goal] / st.safe_n
-    stats = {(w, q): PersonaStats(dist[w, q], float(mean[w, q]), float(var[w, q]),
-                                  float(conversion[w, q]), float(st.values[w, q]),
-                                  model.scale)
-             for w, q in zip(*np.nonzero(answered))}
-    est = _estimates(stats, names, W, Q)
+    est = _estimates_over(names, answered, dist, mean, var, conversion, st.values,
+                          model.scale)
     rate = np.where(st.present, asked / st.safe_n, 0.0)
     wn = st.wn
     r = (wn * rate).sum(axis=1)
@@ -135,10 +193,9 @@ def funnel_arrays(st: Stacked, names: tuple[str, ...]) -> dict[str, dict]:
     goal = model.goal_index
     dist = st.hist / st.safe_n[:, :, None]
     conversion = st.reached[:, :, goal] / st.safe_n
-    stats = {(w, q): PersonaStats(dist[w, q], 0.0, 0.0, float(conversion[w, q]),
-                                  float(st.values[w, q]), model.scale)
-             for w, q in zip(*np.nonzero(st.present))}
-    est = _estimates(stats, names, W, Q)
+    zero = np.zeros((W, Q))
+    est = _estimates_over(names, st.present, dist, zero, zero, conversion, st.values,
+                          model.scale)
     out = {}
     for m in names:
         v, var = est[m]
@@ -156,8 +213,11 @@ def bounds(st: Stacked, names) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each metric's range in each world (revenue's follows the personas' values)."""
     W = len(st.values)
     out = {"respondents": (np.zeros(W), np.ones(W))}
+    rows = [tuple(row) for row in st.values.tolist()]
     for m in names:
-        pairs = [REGISTRY[m].bounds(st.model.scale, row) for row in st.values.tolist()]
+        known: dict[tuple, tuple[float, float]] = {}  # most worlds share their values
+        pairs = [known[row] if row in known else known.setdefault(
+            row, REGISTRY[m].bounds(st.model.scale, row)) for row in rows]
         out[m] = (np.array([a for a, _ in pairs]), np.array([b for _, b in pairs]))
     return out
 

@@ -32,8 +32,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
+from .kernel import GAMMA, KIND_CONST, MIX_M1, MIX_M2, TWO_POW_M52
 from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
-from .rng import customer_hash_py, stream_key, uniform_py
+from .rng import stream_key
 
 #: The largest number of worlds a forecast may run.
 MAX_WORLDS = 100_000
@@ -70,13 +71,59 @@ def uncertain_key(seed: int, path: ir.PathRef) -> int:
 def world_draws(model: ir.Model, worlds: int, seed: int) -> np.ndarray:
     """float64[W, U]: the value of uncertain line u (``model.uncertain[u]``) in world w."""
     out = np.empty((worlds, len(model.uncertain)))
-    hashes = [customer_hash_py(w) for w in range(worlds)]
+    hashes = _customer_hashes(worlds)
     for u, line in enumerate(model.uncertain):
-        key = uncertain_key(seed, line.path)
-        quantile = line.dist.quantile
-        for w in range(worlds):
-            out[w, u] = quantile(uniform_py(key, hashes[w]))
+        out[:, u] = quantiles(line.dist, _uniforms(uncertain_key(seed, line.path), hashes))
     return out
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """:func:`cxdsl.sim.rng.mix64_py` over uint64 arrays (NumPy's uint64 arithmetic wraps
+    modulo 2**64, as the construction does)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX_M1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX_M2)
+    return z ^ (z >> np.uint64(31))
+
+
+def _customer_hashes(count: int) -> np.ndarray:
+    """uint64[count]: :func:`cxdsl.sim.rng.customer_hash_py` of 0 … count − 1."""
+    with np.errstate(over="ignore"):
+        return _mix64((np.arange(count, dtype=np.uint64) + np.uint64(1)) * np.uint64(GAMMA))
+
+
+def _uniforms(key: int, hashes: np.ndarray) -> np.ndarray:
+    """float64[n]: :func:`cxdsl.sim.rng.uniform_py` (sub-counter 0) of stream ``key`` for
+    each customer hash — every step exact (the top 52 bits of a word and the half fit a
+    double), so the same doubles."""
+    with np.errstate(over="ignore"):
+        x = _mix64((np.uint64(key) ^ hashes) + np.uint64(GAMMA))
+    return ((x >> np.uint64(12)).astype(np.float64) + 0.5) * TWO_POW_M52
+
+
+def _beta_quantiles(d, u: np.ndarray) -> np.ndarray:
+    from scipy.special import betaincinv  # lazy: only forecasts draw from a beta
+
+    return betaincinv(float(d.a), float(d.b), u)
+
+
+#: Inverse CDFs over arrays, by form name: the same doubles as the form's scalar
+#: ``quantile`` (elementwise IEEE operations; the beta's is the same ufunc). Forms not
+#: listed (the normal's is the standard library's scalar AS 241, the triangular's and the
+#: discrete's branch per value) are evaluated one value at a time.
+_ARRAY_QUANTILES = {
+    "const": lambda d, u: np.full(len(u), float(d.value)),
+    "uniform": lambda d, u: d.lo + u * (d.hi - d.lo),
+    "beta": _beta_quantiles,
+}
+
+
+def quantiles(dist, u: np.ndarray) -> np.ndarray:
+    """float64[n]: ``dist.quantile`` of each uniform in ``u``."""
+    fast = _ARRAY_QUANTILES.get(getattr(dist, "name", None))
+    if fast is not None:
+        return np.asarray(fast(dist, u), dtype=np.float64)
+    quantile = dist.quantile
+    return np.array([quantile(x) for x in u.tolist()], dtype=np.float64)
 
 
 def _current(model: ir.Model, path: ir.PathRef):
@@ -210,27 +257,33 @@ def world_models(model: ir.Model, draws: np.ndarray, scenario: str | None = None
     return [world_model(model, row, scenario, overrides, plan) for row in draws]
 
 
-def _set_cells(model: ir.Model, scenario: str | None, overrides) -> set | None:
+def _set_cells(model: ir.Model, scenario: str | None, overrides, numbers_only: bool = True
+               ) -> set | None:
     """The (kind, target, attr, persona or None) cells a scenario and sweep point set —
-    certain in them — or None when they change more than numbers (events added or
-    removed, or shares, which renormalise the others)."""
+    certain in them — or (``numbers_only``) None when they change more than numbers
+    (events added or removed, or shares, which renormalise the others)."""
     changes = list(ir.scenario_changes(model, scenario)) if scenario is not None else []
     changes += [ir.SetAttr(path, v) for path, v in (overrides or {}).items()]
     cells = set()
     for c in changes:
         if not isinstance(c, ir.SetAttr) or c.path.attr == "share":
-            return None
+            if numbers_only:
+                return None
+            if not isinstance(c, ir.SetAttr):
+                continue
         cells.add((c.path.kind, c.path.target, c.path.attr, c.path.persona))
     return cells
 
 
 def world_tables(model: ir.Model, draws: np.ndarray, scenario: str | None = None,
-                 overrides: dict[ir.PathRef, float] | None = None) -> Tables:
+                 overrides: dict[ir.PathRef, float] | None = None, *,
+                 cache: dict | None = None) -> Tables:
     """The kernel's tables of the worlds of ``model`` — what ``lower_points(world_models(
     model, draws, scenario, overrides))`` gives — with each world's draws written straight
     into the arrays of the certain model (the scenario and sweep point applied, no
     uncertain values): no model per world. Falls back to that lowering when the scenario
-    or point adds or removes events or sets shares, or a share is uncertain."""
+    or point adds or removes events or sets shares, or a share is uncertain. ``cache``: a
+    dict the variants of one analysis share (their worlds shift the same forms alike)."""
     cells = _set_cells(model, scenario, overrides)
     if cells is None or any(u.path.attr == "share" for u in model.uncertain):
         return lower_points(world_models(model, draws, scenario, overrides))
@@ -260,29 +313,68 @@ def world_tables(model: ir.Model, draws: np.ndarray, scenario: str | None = None
                 raise ValueError(f"{model.uncertain[u].path}: a draw outside [0, 1]")
             out[columns[attr]][:, qs, index] = x[:, None]
             continue
-        _shift(out, pool, held, certain, kind, index, attr, qs, x)
+        _shift(out, pool, held, certain, kind, index, attr, qs, x, cache)
     finish_numbers(out)
     return tables_of(certain, out, pool)
 
 
 def _shift(out, pool, held: dict, certain: ir.Model, kind: str, index: int, attr: str, qs,
-           x) -> None:
+           x, cache: dict | None = None) -> None:
     """Each world's baseline or impact of personas ``qs`` moved to its draw ``x[w]`` (its
-    spread kept), as a world model moves it."""
+    spread kept), as a world model moves it. ``cache``: the shifted forms and their pool
+    entries by (declared form, draws), shared by the variants of one analysis."""
     if kind == "persona":
         field, current = out["baseline_dist"], [certain.personas[index].baseline]
     else:
         field, current = out["impact_dist"], certain.events[index].impact
-    # a later line on the same values shifts the world's current form (``held``, by
-    # (kind, index, persona, world)), as world_model does
-    for w, value in enumerate(x.tolist()):
-        for q in qs:
-            key = (kind, index, q, w)
-            form = held.get(key, current[0] if kind == "persona" else current[q])
-            form = form.with_mean(value)
-            held[key] = form
-            where = (w, q) if kind == "persona" else (w, q, index)
-            field[where] = pool.add(form, f"{attr} of world {w}")
+    values = x.tolist()
+    for q in qs:
+        # a later line on the same values shifts the world's current forms (``held``, by
+        # (kind, index, persona): one form per world), as world_model does
+        before = held.get((kind, index, q))
+        if before is None:
+            base = current[0] if kind == "persona" else current[q]
+            forms, entries = _shifted(base, values, f"{attr} of a world", cache)
+        else:
+            forms = [form.with_mean(v) for form, v in zip(before, values)]
+            entries = [pool.entry(f, f"{attr} of world {w}") for w, f in enumerate(forms)]
+        held[(kind, index, q)] = forms
+        column = [pool.add_entry(e) for e in entries]
+        if kind == "persona":
+            field[:, q] = column
+        else:
+            field[:, q, index] = column
+
+
+def _shifted(base, values: list[float], where: str, cache: dict | None):
+    """([base.with_mean(v) for v in values], their pool entries), from ``cache`` when the
+    same form was shifted by the same draws before."""
+    key = (id(base), tuple(values))
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None and hit[0] is base:
+        return hit[1], hit[2]
+    if type(base) is ir.Const:
+        forms, entries = _shifted_constants(base, values, where)
+    else:
+        forms = [base.with_mean(v) for v in values]
+        entries = [DistPool.entry(f, where) for f in forms]
+    if cache is not None:
+        cache[key] = (base, forms, entries)  # base kept alive: its id stays its own
+    return forms, entries
+
+
+def _shifted_constants(base: ir.Const, values: list[float], where: str):
+    """:func:`_shifted` of a constant, over arrays: ``with_mean(v)`` is the constant
+    ``value + (v − value)`` (the default shift, in the same operations) and its pool entry
+    that of a constant (what ``DistPool.entry`` gives it)."""
+    x = np.asarray(values, dtype=np.float64)
+    shifted = float(base.value) + (x - float(base.mean()))
+    if not np.isfinite(shifted).all():
+        bad = float(shifted[~np.isfinite(shifted)][0])
+        raise ValueError(f"{where}: {bad} is not a finite number")
+    numbers = shifted.tolist()
+    return ([ir.Const(v) for v in numbers],
+            [(KIND_CONST, (v, 0.0, 0.0, 0.0), (), ()) for v in numbers])
 
 
 class WorldModels(Sequence):
@@ -315,7 +407,7 @@ def world_values(model: ir.Model, draws: np.ndarray, scenario: str | None = None
                  overrides: dict[ir.PathRef, float] | None = None) -> np.ndarray:
     """float64[W, Q]: each persona's revenue per converted customer in each world (the
     one number of a world the tables do not hold)."""
-    cells = _set_cells(model, scenario, overrides) or set()
+    cells = _set_cells(model, scenario, overrides, numbers_only=False)
     certain = ir.with_scenario(dataclasses.replace(model, uncertain=()), scenario)
     if overrides:
         certain = ir.with_overrides(certain, overrides)

@@ -169,6 +169,10 @@ TABLE_SPECS = [
      "fix"),
     (BASE + LINES + "scenario faster { S.advance = 90% }\n", "faster"),
     (BASE + LINES + "uncertain a.share ~ uniform(0.2, 0.8)\n", None),
+    # a constant impact shifted for every persona, then again for one of them
+    (BASE + LINES + "uncertain e.impact ~ uniform(-3, -1)\nuncertain e.impact[a] ~ "
+     "normal(-2, 0.2)\nscenario kind { e.impact[b] = -1 }\n", "kind"),
+    (BASE + LINES + "uncertain e.impact ~ uniform(-3, -1)\n", None),
 ]
 
 
