@@ -505,14 +505,9 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
            dist_first, dist_count, discrete_value, discrete_cum, flag_words):
     """Customers ``j_start … j_end - 1`` of one (point, persona) into a block's tallies
-    ``cnt``, ``sums`` (rows of :func:`simulate_blocks`' outputs); not inlined in the parallel
-    loop, whose compilation then stays small. Those still in the journey are positions
-    ``0 … n_active - 1``, in customer order; ``lane[k]``: position k's lane (customer)."""
-    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
-    col_reached, col_advanced = 1 + n_scores, 1 + n_scores + n_stages
-    col_event, col_stage_sq = 1 + n_scores + 2 * n_stages, 2 + n_stages
-    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
-    cnt[:] = 0
+    ``cnt``, ``sums`` (rows of :func:`simulate_blocks`' outputs): allocates the block's
+    scratch and runs :func:`_lanes` on it. Not inlined in the parallel loop, whose
+    compilation then stays small."""
     # state per position (unsigned lane numbers skip numba's negative-index fix-up); flags:
     # row w (event bits 64w…) at w·LANES
     lane, lane_hash = np.empty(LANES, dtype=np.uint64), np.empty(LANES, dtype=np.uint64)
@@ -522,8 +517,35 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
     hits, tmp = np.empty(LANES, dtype=np.int64), np.empty(LANES, dtype=np.int64)
     hh = np.empty(LANES, dtype=np.uint64)  # the hashes of listed positions (hits)
     final = np.empty(LANES)  # per lane: its final score
-    flo, fhi = float(lo), float(hi)
     acc = np.zeros((sums.shape[0], SUM_LANES))  # the block's sums (SUM_LANES)
+    _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
+           base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
+           score0, vals, flags, ok, stack, hits, tmp, hh, final)
+    for c in range(sums.shape[0]):
+        a = acc[c]
+        sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+
+
+# Compiled without numba's reference counting (``_nrt=False``): every array here is owned
+# by _block, which outlives the call, and the inlined helpers take arrays and views of
+# them by the dozen per event and group of lanes — each an atomic increment and decrement
+# with the counting on, a quarter of the kernel's time.
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
+           base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
+           score0, vals, flags, ok, stack, hits, tmp, hh, final):
+    """The work of :func:`_block` on its scratch: counts into ``cnt``, float sums into the
+    SUM_LANES accumulators ``acc`` (float64[sums, SUM_LANES]). Those still in the journey
+    are positions ``0 … n_active - 1``, in customer order; ``lane[k]``: position k's lane
+    (customer)."""
+    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
+    col_reached, col_advanced = 1 + n_scores, 1 + n_scores + n_stages
+    col_event, col_stage_sq = 1 + n_scores + 2 * n_stages, 2 + n_stages
+    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
+    cnt[:] = 0
+    flo, fhi = float(lo), float(hi)
     for j0 in range(j_start, j_end, LANES):
         n = min(LANES, j_end - j0)
         for k in range(n):
@@ -571,9 +593,6 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
         for i in range(n):
             cnt[1 + int(math.floor(final[i] + 0.5)) - lo] += 1
     cnt[0] = j_end - j_start
-    for c in range(sums.shape[0]):
-        a = acc[c]
-        sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
