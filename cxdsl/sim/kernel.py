@@ -233,7 +233,7 @@ def compress8(typingctx, arr, src, dst, mask):
     return types.void(arr, src, dst, mask), codegen
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
     ``score``, ``score0`` and the ``flag_words`` rows of ``flags`` (row w at ``w·LANES``),
@@ -250,7 +250,7 @@ def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
     return kept
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
     must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
@@ -274,7 +274,14 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 # ------------------------------------------------------------------- the kernel
 
 
-@numba.njit(inline="always", cache=True)
+# Which helpers numba inlines: only _event (called for every event of every group of lanes,
+# where a call that passes a score of arrays field by field would cost a tenth of the
+# kernel's time) and the scalar primitives; the others are plain calls, made once per
+# stage or per conditioned or drawn event, which halves the kernel's compile time (numba
+# copies and types an inlined body again at every call site).
+
+
+@numba.njit(cache=True, nogil=True)
 def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist_count,
            discrete_value, discrete_cum):
     """``vals[t]`` = a draw of pooled distribution ``d`` (forms: :mod:`cxdsl.sim.lower`)
@@ -320,7 +327,7 @@ def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist
             vals[t] = discrete_value[tmp[t]]
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
@@ -438,7 +445,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     return happened
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash, flags,
            flag_words, ok, tmp, final):
     """Decide who of the first ``n`` positions advance past a stage (``mode`` not
@@ -480,7 +487,7 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sum8(x, n, sa, qa):
     """``sa[k % 8] += x[k]``, ``qa[k % 8] += x[k]²`` for ``k < n`` in k order (SUM_LANES)."""
     s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
