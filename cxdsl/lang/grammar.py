@@ -48,7 +48,7 @@ def cache_file(text: str, directory: Path) -> Path:
     """The cache file of the parser of grammar ``text``: named by a hash of the grammar,
     the options and the Lark and Python versions, so any change of them builds anew."""
     key = "\0".join((text, repr(sorted(_OPTIONS.items())), lark.__version__,
-                     "%d.%d" % sys.version_info[:2]))
+                     "{}.{}".format(*sys.version_info[:2])))
     return directory / f"cxj-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}.lark"
 
 
