@@ -58,6 +58,10 @@ LANES = 256
 #: vector, where one running sum waits for each add. The reference engine sums alike.
 SUM_LANES = 8
 
+#: Interleaved copies of a block's histograms (position k counts into copy k mod 4), when
+#: they have at most HIST_COPIED bins in all (S + 1 rows of K); a choice of speed only.
+HIST_COPIES, HIST_COPIED = 4, 4096
+
 _ONE, _ZERO, _LOW6 = np.uint64(1), np.uint64(0), np.uint64(63)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
 
@@ -508,6 +512,20 @@ def _sum8(x, n, sa, qa):
 
 
 @numba.njit(cache=True, nogil=True)
+def _tally(x, n, hist, first, flo, copies, stride, idx):
+    """``hist[first + (k mod copies)·stride + round(x[k]) - lo] += 1`` for ``k < n`` (``x``
+    within the scale, ``copies`` a power of two; ``idx``: uint64 scratch). Consecutive
+    positions count into different copies: equal scores in a row, the common case, would
+    otherwise wait each for the previous one's store."""
+    mask, first_u, stride_u = numba.uint64(copies - 1), numba.uint64(first), numba.uint64(stride)
+    for k in range(n):  # the bins, in a loop that vectorises ...
+        idx[k] = (numba.uint64(math.floor(x[k] + 0.5) - flo) + first_u
+                  + (numba.uint64(k) & mask) * stride_u)
+    for k in range(n):  # ... then the counts
+        hist[idx[k]] += 1
+
+
+@numba.njit(cache=True, nogil=True)
 def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u,
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
            dist_first, dist_count, discrete_value, discrete_cum, flag_words):
@@ -525,10 +543,21 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
     hh = np.empty(LANES, dtype=np.uint64)  # the hashes of listed positions (hits)
     final = np.empty(LANES)  # per lane: its final score
     acc = np.zeros((sums.shape[0], SUM_LANES))  # the block's sums (SUM_LANES)
+    # the histograms (a row per stage, then the final scores') in HIST_COPIES copies
+    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
+    rows = (n_stages + 1) * n_scores
+    copies = HIST_COPIES if rows <= HIST_COPIED else 1
+    hist = np.zeros(copies * rows, dtype=np.int64)
     _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
-           score0, vals, flags, ok, stack, hits, tmp, hh, final)
+           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies)
+    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
+    for c in range(copies):
+        for r in range(n_stages * n_scores):
+            cnt[col_stage_hist + r] += hist[c * rows + r]
+        for r in range(n_scores):
+            cnt[1 + r] += hist[c * rows + n_stages * n_scores + r]
     for c in range(sums.shape[0]):
         a = acc[c]
         sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
@@ -542,15 +571,16 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
 def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
-           score0, vals, flags, ok, stack, hits, tmp, hh, final):
+           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies):
     """The work of :func:`_block` on its scratch: counts into ``cnt``, float sums into the
-    SUM_LANES accumulators ``acc`` (float64[sums, SUM_LANES]). Those still in the journey
+    SUM_LANES accumulators ``acc`` (float64[sums, SUM_LANES]), histograms into ``hist``
+    (``copies`` copies of S + 1 rows of K: :func:`_tally`). Those still in the journey
     are positions ``0 … n_active - 1``, in customer order; ``lane[k]``: position k's lane
     (customer)."""
     n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
     col_reached, col_advanced = 1 + n_scores, 1 + n_scores + n_stages
     col_event, col_stage_sq = 1 + n_scores + 2 * n_stages, 2 + n_stages
-    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
+    rows = (n_stages + 1) * n_scores
     cnt[:] = 0
     flo, fhi = float(lo), float(hi)
     for j0 in range(j_start, j_end, LANES):
@@ -579,9 +609,7 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
                 x = score[k]
                 score[k] = fhi if x > fhi else (flo if x < flo else x)
             _sum8(score, n_active, acc[2 + s], acc[col_stage_sq + s])
-            hist = cnt[col_stage_hist + s * n_scores:]  # a view, indexed by r - lo >= 0
-            for k in range(n_active):
-                hist[numba.uint64(math.floor(score[k] + 0.5) - flo)] += 1
+            _tally(score, n_active, hist, s * n_scores, flo, copies, rows, stack)
             if s == n_stages - 1:
                 break
             mode = st_m[s]
@@ -597,8 +625,7 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
         for k in range(n_active):
             final[lane[k]] = score[k]
         _sum8(final, n, acc[0], acc[1])  # in customer order
-        for i in range(n):
-            cnt[1 + int(math.floor(final[i] + 0.5)) - lo] += 1
+        _tally(final, n, hist, n_stages * n_scores, flo, copies, rows, stack)
     cnt[0] = j_end - j_start
 
 
