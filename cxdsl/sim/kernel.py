@@ -431,8 +431,9 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact: x unchanged
     if d < 0 or happened == 0:
         return happened
-    # draw for all when it happened to most (add where it did), else for those listed
-    dense = 2 * happened >= n
+    # draw for all (add where it happened) when it happened to most, or when the draw is a
+    # uniform's, cheaper than listing those it happened to; else draw for those listed
+    dense = 2 * happened >= n or dist_kind[d] == KIND_UNIFORM
     m = n if dense else _listed(n, ok, hits)
     for t in range(0 if dense else m):
         hh[t] = lane_hash[hits[t]]
