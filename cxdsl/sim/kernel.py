@@ -58,6 +58,10 @@ LANES = 256
 #: vector, where one running sum waits for each add. The reference engine sums alike.
 SUM_LANES = 8
 
+#: Interleaved copies of a block's histograms (position k counts into copy k mod 4), when
+#: they have at most HIST_COPIED bins in all (S + 1 rows of K); a choice of speed only.
+HIST_COPIES, HIST_COPIED = 4, 4096
+
 _ONE, _ZERO, _LOW6 = np.uint64(1), np.uint64(0), np.uint64(63)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
 
@@ -233,7 +237,7 @@ def compress8(typingctx, arr, src, dst, mask):
     return types.void(arr, src, dst, mask), codegen
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
     ``score``, ``score0`` and the ``flag_words`` rows of ``flags`` (row w at ``w·LANES``),
@@ -250,7 +254,7 @@ def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
     return kept
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
     must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
@@ -274,7 +278,14 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 # ------------------------------------------------------------------- the kernel
 
 
-@numba.njit(inline="always", cache=True)
+# Which helpers numba inlines: only _event (called for every event of every group of lanes,
+# where a call that passes a score of arrays field by field would cost a tenth of the
+# kernel's time) and the scalar primitives; the others are plain calls, made once per
+# stage or per conditioned or drawn event, which halves the kernel's compile time (numba
+# copies and types an inlined body again at every call site).
+
+
+@numba.njit(cache=True, nogil=True)
 def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist_count,
            discrete_value, discrete_cum):
     """``vals[t]`` = a draw of pooled distribution ``d`` (forms: :mod:`cxdsl.sim.lower`)
@@ -320,7 +331,7 @@ def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist
             vals[t] = discrete_value[tmp[t]]
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
@@ -420,8 +431,9 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact: x unchanged
     if d < 0 or happened == 0:
         return happened
-    # draw for all when it happened to most (add where it did), else for those listed
-    dense = 2 * happened >= n
+    # draw for all (add where it happened) when it happened to most, or when the draw is a
+    # uniform's, cheaper than listing those it happened to; else draw for those listed
+    dense = 2 * happened >= n or dist_kind[d] == KIND_UNIFORM
     m = n if dense else _listed(n, ok, hits)
     for t in range(0 if dense else m):
         hh[t] = lane_hash[hits[t]]
@@ -438,7 +450,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     return happened
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash, flags,
            flag_words, ok, tmp, final):
     """Decide who of the first ``n`` positions advance past a stage (``mode`` not
@@ -480,7 +492,7 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
-@numba.njit(inline="always", cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sum8(x, n, sa, qa):
     """``sa[k % 8] += x[k]``, ``qa[k % 8] += x[k]²`` for ``k < n`` in k order (SUM_LANES)."""
     s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
@@ -501,18 +513,27 @@ def _sum8(x, n, sa, qa):
 
 
 @numba.njit(cache=True, nogil=True)
+def _tally(x, n, hist, first, flo, copies, stride, idx):
+    """``hist[first + (k mod copies)·stride + round(x[k]) - lo] += 1`` for ``k < n`` (``x``
+    within the scale, ``copies`` a power of two; ``idx``: uint64 scratch). Consecutive
+    positions count into different copies: equal scores in a row, the common case, would
+    otherwise wait each for the previous one's store."""
+    mask, first_u, stride_u = numba.uint64(copies - 1), numba.uint64(first), numba.uint64(stride)
+    for k in range(n):  # the bins, in a loop that vectorises ...
+        idx[k] = (numba.uint64(math.floor(x[k] + 0.5) - flo) + first_u
+                  + (numba.uint64(k) & mask) * stride_u)
+    for k in range(n):  # ... then the counts
+        hist[idx[k]] += 1
+
+
+@numba.njit(cache=True, nogil=True)
 def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u,
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
            dist_first, dist_count, discrete_value, discrete_cum, flag_words):
     """Customers ``j_start … j_end - 1`` of one (point, persona) into a block's tallies
-    ``cnt``, ``sums`` (rows of :func:`simulate_blocks`' outputs); not inlined in the parallel
-    loop, whose compilation then stays small. Those still in the journey are positions
-    ``0 … n_active - 1``, in customer order; ``lane[k]``: position k's lane (customer)."""
-    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
-    col_reached, col_advanced = 1 + n_scores, 1 + n_scores + n_stages
-    col_event, col_stage_sq = 1 + n_scores + 2 * n_stages, 2 + n_stages
-    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
-    cnt[:] = 0
+    ``cnt``, ``sums`` (rows of :func:`simulate_blocks`' outputs): allocates the block's
+    scratch and runs :func:`_lanes` on it. Not inlined in the parallel loop, whose
+    compilation then stays small."""
     # state per position (unsigned lane numbers skip numba's negative-index fix-up); flags:
     # row w (event bits 64w…) at w·LANES
     lane, lane_hash = np.empty(LANES, dtype=np.uint64), np.empty(LANES, dtype=np.uint64)
@@ -522,8 +543,47 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
     hits, tmp = np.empty(LANES, dtype=np.int64), np.empty(LANES, dtype=np.int64)
     hh = np.empty(LANES, dtype=np.uint64)  # the hashes of listed positions (hits)
     final = np.empty(LANES)  # per lane: its final score
-    flo, fhi = float(lo), float(hi)
     acc = np.zeros((sums.shape[0], SUM_LANES))  # the block's sums (SUM_LANES)
+    # the histograms (a row per stage, then the final scores') in HIST_COPIES copies
+    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
+    rows = (n_stages + 1) * n_scores
+    copies = HIST_COPIES if rows <= HIST_COPIED else 1
+    hist = np.zeros(copies * rows, dtype=np.int64)
+    _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
+           base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
+           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies)
+    col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
+    for c in range(copies):
+        for r in range(n_stages * n_scores):
+            cnt[col_stage_hist + r] += hist[c * rows + r]
+        for r in range(n_scores):
+            cnt[1 + r] += hist[c * rows + n_stages * n_scores + r]
+    for c in range(sums.shape[0]):
+        a = acc[c]
+        sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+
+
+# Compiled without numba's reference counting (``_nrt=False``): every array here is owned
+# by _block, which outlives the call, and the inlined helpers take arrays and views of
+# them by the dozen per event and group of lanes — each an atomic increment and decrement
+# with the counting on, a quarter of the kernel's time.
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
+           base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
+           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies):
+    """The work of :func:`_block` on its scratch: counts into ``cnt``, float sums into the
+    SUM_LANES accumulators ``acc`` (float64[sums, SUM_LANES]), histograms into ``hist``
+    (``copies`` copies of S + 1 rows of K: :func:`_tally`). Those still in the journey
+    are positions ``0 … n_active - 1``, in customer order; ``lane[k]``: position k's lane
+    (customer)."""
+    n_stages, n_scores = stage_first.shape[0] - 1, hi - lo + 1
+    col_reached, col_advanced = 1 + n_scores, 1 + n_scores + n_stages
+    col_event, col_stage_sq = 1 + n_scores + 2 * n_stages, 2 + n_stages
+    rows = (n_stages + 1) * n_scores
+    cnt[:] = 0
+    flo, fhi = float(lo), float(hi)
     for j0 in range(j_start, j_end, LANES):
         n = min(LANES, j_end - j0)
         for k in range(n):
@@ -550,9 +610,7 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
                 x = score[k]
                 score[k] = fhi if x > fhi else (flo if x < flo else x)
             _sum8(score, n_active, acc[2 + s], acc[col_stage_sq + s])
-            hist = cnt[col_stage_hist + s * n_scores:]  # a view, indexed by r - lo >= 0
-            for k in range(n_active):
-                hist[numba.uint64(math.floor(score[k] + 0.5) - flo)] += 1
+            _tally(score, n_active, hist, s * n_scores, flo, copies, rows, stack)
             if s == n_stages - 1:
                 break
             mode = st_m[s]
@@ -568,12 +626,8 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
         for k in range(n_active):
             final[lane[k]] = score[k]
         _sum8(final, n, acc[0], acc[1])  # in customer order
-        for i in range(n):
-            cnt[1 + int(math.floor(final[i] + 0.5)) - lo] += 1
+        _tally(final, n, hist, n_stages * n_scores, flo, copies, rows, stack)
     cnt[0] = j_end - j_start
-    for c in range(sums.shape[0]):
-        a = acc[c]
-        sums[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)

@@ -498,3 +498,17 @@ def test_huge_seeds_and_tiny_runs():
     t = simulate_tallies(model, 1, 2 ** 100)
     assert t.n.tolist() in ([1, 0], [0, 1]) and t.hist.sum() == 1
     engine.warm_up()
+
+
+def test_a_wide_scale_counts_its_histograms_without_copies_bit_for_bit():
+    # (S + 1)·K bins above HIST_COPIED: the block keeps a single copy of its histograms
+    model = journey(personas=(("p", 1.0, ir.Normal(1500.0, 400.0)),),
+                    stages=(("a", 0.8, 0.001), ("b", 0.9, 0.0), ("c", 1.0, 0.0)),
+                    events=(("e", "a", 0.5, ir.Normal(30.0, 200.0), None),
+                            ("f", "b", 0.3, ir.Const(-700.0), None)),
+                    scale=(0, 2000))
+    assert 4 * 2001 > kernel.HIST_COPIED
+    n = 2 * BLOCK_SIZE + 77
+    t = simulate_tallies(model, n, 8)
+    assert_identical(t, simulate_reference(model, n, 8))
+    assert t.hist[0, 0] > 0 and t.hist[0, 2000] > 0 and t.stage_hist[0].sum() > n

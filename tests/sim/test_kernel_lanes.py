@@ -1,6 +1,6 @@
 """The kernel's lane primitives against plain NumPy: both compaction paths (the portable
 loop and the vector compress), the 8-lane compress itself, the eight-accumulator sums and
-the normal's central region."""
+the normal's central region, the interleaved histograms."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def _compress(arr, src, dst, mask):
 @numba.njit
 def _sum8(x, n, sa, qa):
     kernel._sum8(x, n, sa, qa)
+
+
+@numba.njit
+def _tally(x, n, hist, first, flo, copies, stride, idx):
+    kernel._tally(x, n, hist, first, flo, copies, stride, idx)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.uint64, np.int64])
@@ -99,3 +104,22 @@ def test_the_normals_central_region_is_ppnd16_there():
             assert kernel.ppnd16_central(q) == kernel.ppnd16(p)
     assert kernel.ppnd16(0.3) == statistics.NormalDist().inv_cdf(0.3)
     assert math.isclose(kernel.ppnd16_central(0.0), 0.0, abs_tol=0)
+
+
+@pytest.mark.parametrize("copies", [1, 2, 4])
+@pytest.mark.parametrize("n", [0, 1, 5, LANES])
+def test_tally_counts_each_rounded_score_in_its_copy(copies, n):
+    lo, k, rows, first = -3, 11, 3 * 11, 11
+    rng = np.random.default_rng(n + copies)
+    x = np.zeros(LANES)
+    x[:n] = rng.uniform(lo, lo + k - 1, n)
+    x[:n:7] = np.round(x[:n:7]) + 0.5  # halves round up, as math.floor(x + 0.5)
+    x[:n][np.round(x[:n]) > lo + k - 1] = lo + k - 1
+    hist = np.zeros(copies * rows, dtype=np.int64)
+    _tally(x, n, hist, first, float(lo), copies, rows, np.zeros(LANES, dtype=np.uint64))
+    bins = np.floor(x[:n] + 0.5).astype(np.int64) - lo
+    for c in range(copies):
+        got = hist[c * rows:(c + 1) * rows]
+        want = np.zeros(rows, dtype=np.int64)
+        want[first:first + k] = np.bincount(bins[c::copies], minlength=k)
+        assert np.array_equal(got, want), c
