@@ -480,7 +480,8 @@ def make_console():
     A table is printed whole: no name or number is cut to fit the width. A table that
     would lose characters at the terminal's width (its headers may wrap) is printed at its
     own width, and the terminal wraps its lines; when stdout is not a terminal (a pipe, a
-    file) text is not wrapped at a pretended 80 columns either."""
+    file) every table is printed at its own width and text is not wrapped at a pretended
+    80 columns either."""
     from rich.console import Console  # lazy: rich, see the module docstring
     from rich.table import Table  # lazy: rich, see the module docstring
 
@@ -494,8 +495,10 @@ def make_console():
             wide = self.options.update_width(100_000)
             tables = [o for o in objects if isinstance(o, Table)]
             need = max((self.measure(t, options=wide).maximum for t in tables), default=0)
-            if need <= self.width or not any(
-                    self._cuts(t, self.width) > self._cuts(t, need) for t in tables):
+            # on a terminal, a table may wrap its cells as long as nothing is cut; piped
+            # or written to a file, it is printed at its own width
+            if need <= self.width or (self.is_terminal and not any(
+                    self._cuts(t, self.width) > self._cuts(t, need) for t in tables)):
                 return super().print(*objects, **kwargs)
             width, self.width = self.width, need
             try:
