@@ -45,7 +45,8 @@ GRIDS = [
      "54fac087c4aa9c97e7112d55aa748a73b979d3f3b988f4285489340ac2da7442",
      "d2901e49984b478dcd4b58e7b628198560e47052fe8bfe3d464d893cfc71c82b"),
     (("a.share=0,1", "glitch.p=5%,15%"),  # persona a without customers at share 0
-     "", ""),
+     "d000ba23a3eb86a4ac74b02f1c2d80782043e815d11c5939c5fa73c0bf8c5c78",
+     "fca1eaa7b9f338052b4e2e688b3de60d31249f191f0af62eec8cdad54cc41616"),
 ]
 
 
