@@ -29,6 +29,7 @@ from ..sim.exact import exact_tallies
 from ..sim.lower import lower_points
 from ..sim.metrics import compute
 from ..sim.surveys import answers
+from ..sim.world_arrays import point_results
 from .common import (
     BLOCK_COLUMNS,
     Column,
@@ -79,8 +80,11 @@ def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
 
             def report(done, _total, base=base):
                 progress(base + done, total)
-        out.extend(engine.simulate_points(lower_points(group), customers, seed,
-                                          threads=threads, progress=report))
+        got = engine.simulate_points(lower_points(group), customers, seed,
+                                     threads=threads, progress=report)
+        if len(group) == len(models):
+            return got  # stacked on a point axis too (TalliesList)
+        out.extend(got)
         done_before += len(group) * customers
     return out
 
@@ -191,7 +195,6 @@ def _evaluate(models: list[ir.Model], s: Settings, paired: bool, progress, execu
     groups: dict[tuple, list[int]] = {}
     for i, m in enumerate(models):
         groups.setdefault(_structure(m), []).append(i)
-    tallies: list = [None] * len(models)
     if executor is not None:
         tasks, where = [], []
         for idx in groups.values():
@@ -201,10 +204,11 @@ def _evaluate(models: list[ir.Model], s: Settings, paired: bool, progress, execu
                 where.append(c)
         got = executor.map(_run_group_task, tasks,
                            progress=_scaled(progress, [len(c) for c in where], s.customers))
+        out: list = [None] * len(models)
         for c, part in zip(where, got):
-            for i, t in zip(c, part):
-                tallies[i] = t
-        return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+            for i, r in zip(c, point_results(part, [models[i] for i in c], manifest)):
+                out[i] = Point(models[i], r)
+        return out
     return _groups_here(models, list(groups.values()), s, progress, manifest)
 
 
@@ -238,9 +242,10 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
                 with lock:
                     done_by_task[k] = d
                     progress(sum(done_by_task), total)
-        part = simulate_group([models[i] for i in idx], s.customers, s.seed, threads, rep)
-        for i, t in zip(idx, part):
-            out[i] = Point(models[i], compute(t, models[i], manifest))
+        group = [models[i] for i in idx]
+        part = simulate_group(group, s.customers, s.seed, threads, rep)
+        for i, r in zip(idx, point_results(part, group, manifest)):
+            out[i] = Point(models[i], r)
 
     if workers == 1 or len(tasks) < 2:
         for k in range(len(tasks)):
