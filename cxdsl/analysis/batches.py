@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -26,6 +26,7 @@ import numpy as np
 
 from ..model import ir
 from ..sim.exact import exact_tallies
+from ..sim.grid_tables import grid_tables, grid_values, take_points, writable
 from ..sim.lower import lower_points
 from ..sim.metrics import compute
 from ..sim.surveys import answers
@@ -212,9 +213,79 @@ def _evaluate(models: list[ir.Model], s: Settings, paired: bool, progress, execu
     return _groups_here(models, list(groups.values()), s, progress, manifest)
 
 
-def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest
-                 ) -> list[Point]:
-    """Evaluate groups of same-structure models on this machine.
+class GridModels(Sequence):
+    """The models of a grid's points, each made when first asked for: point i is
+    ``ir.with_overrides(base, dict(zip(paths, params[i])))``."""
+
+    def __init__(self, base: ir.Model, paths: Sequence[ir.PathRef],
+                 params: Sequence[Sequence[float]]):
+        self._base, self._paths, self._params = base, list(paths), params
+        self._made: dict[int, ir.Model] = {}
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._made:
+            self._made[i] = ir.with_overrides(self._base,
+                                              dict(zip(self._paths, self._params[i])))
+        return self._made[i]
+
+
+class _Rows(Sequence):
+    """Items ``rows`` of a sequence, read when asked for."""
+
+    def __init__(self, items: Sequence, rows: Sequence[int]):
+        self._items, self._rows = items, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):
+        return self._items[self._rows[i]]
+
+
+class GridPoint(Point):
+    """A :class:`Point` whose model is made when first read (``models[index]``)."""
+
+    def __init__(self, models: Sequence[ir.Model], index: int, result):
+        self._models, self._index = models, index
+        self.result = result
+        self.blocks = None
+
+    @property
+    def model(self) -> ir.Model:
+        return self._models[self._index]
+
+
+def evaluate_grid(base: ir.Model, paths: Sequence[ir.PathRef],
+                  params: Sequence[Sequence[float]], settings: Settings, *,
+                  progress: Progress | None = None, manifest: Mapping | None = None
+                  ) -> list[Point] | None:
+    """The Points of a grid on ``base`` (point i sets ``paths`` to ``params[i]``), as
+    :func:`evaluate` of the points' models gives them, with no model made per point: the
+    numbers are written straight into the tables
+    (:func:`cxdsl.sim.grid_tables.grid_tables`) and the figures computed over arrays; a
+    point's model is made when it is read. None when that does not apply (the exact
+    engine, or a path the tables do not hold as a number, such as a share)."""
+    if settings.exact or not params or not writable(paths):
+        return None
+    with paused_gc():
+        tables = grid_tables(base, paths, params)
+        models = GridModels(base, paths, params)
+        source = (tables, grid_values(base, paths, params))
+        return _groups_here(models, [list(range(len(params)))], settings, progress,
+                            manifest, source)
+
+
+def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest,
+                 source=None) -> list[Point]:
+    """Evaluate groups of same-structure models on this machine; ``source``: (Tables,
+    values [P, Q]) of every point, written from the numbers (:func:`evaluate_grid`), or
+    None to lower the models.
 
     A grid is cut into tasks of at most :data:`GROUP_POINTS` points. With several cores
     and several tasks, the tasks run on one thread per core, each calling the batched
@@ -222,6 +293,8 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
     GIL, so one task's lowering and metrics (Python) overlap another's simulation instead
     of leaving cores idle. Otherwise one task at a time, the kernel on every thread. The
     tallies do not depend on the split (bit-identical either way)."""
+    from ..sim import engine  # lazy: compiling the kernel's module costs seconds
+
     workers = s.threads or numba.config.NUMBA_NUM_THREADS
     tasks: list[list[int]] = []
     for idx in groups:
@@ -242,10 +315,17 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
                 with lock:
                     done_by_task[k] = d
                     progress(sum(done_by_task), total)
-        group = [models[i] for i in idx]
-        part = simulate_group(group, s.customers, s.seed, threads, rep)
-        for i, r in zip(idx, point_results(part, group, manifest)):
-            out[i] = Point(models[i], r)
+        if source is None:
+            group = [models[i] for i in idx]
+            part = simulate_group(group, s.customers, s.seed, threads, rep)
+            for i, r in zip(idx, point_results(part, group, manifest)):
+                out[i] = Point(models[i], r)
+            return
+        part = engine.simulate_points(take_points(source[0], idx), s.customers, s.seed,
+                                      threads=threads, progress=rep)
+        got = point_results(part, _Rows(models, idx), manifest, source[1][idx])
+        for i, r in zip(idx, got):
+            out[i] = GridPoint(models, i, r)
 
     if workers == 1 or len(tasks) < 2:
         for k in range(len(tasks)):

@@ -252,15 +252,25 @@ class LazyResult(Result):
     """A :class:`Result` of which ``overall`` is given (computed with other points' over
     arrays: :func:`cxdsl.sim.world_arrays.point_results`) and the other parts are computed
     from ``tallies`` by :func:`compute` when one of them is first read; equal to the
-    Result ``compute`` gives."""
+    Result ``compute`` gives. Its model is ``models[index]``, read when first needed (a
+    sweep's point models may be made on demand)."""
 
-    def __init__(self, manifest: dict | None, overall: Group, tallies: Tallies,
-                 model: ir.Model):
+    def __init__(self, manifest: dict | None, overall: Group, tallies: Tallies, models,
+                 index: int):
         self.manifest = dict(manifest or {})
         self.overall = overall
         self.exact = tallies.exact
-        self.model = model
         self.tallies = tallies
+        self._source = (models, index)
+
+    @property
+    def model(self) -> ir.Model:
+        models, index = self._source
+        return models[index]
+
+    @model.setter
+    def model(self, model: ir.Model) -> None:
+        self._source = ((model,), 0)
 
     def __getattr__(self, name: str):
         if name not in _LAZY_PARTS:

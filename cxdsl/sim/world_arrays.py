@@ -256,17 +256,18 @@ def stage_event_arrays(st: Stacked):
 _SEQUENTIAL = 8
 
 
-def point_results(tallies: list[Tallies], models, manifest: dict | None = None
-                  ) -> list[Result]:
+def point_results(tallies: list[Tallies], models, manifest: dict | None = None,
+                  values: np.ndarray | None = None) -> list[Result]:
     """The Result of each point of one structure — what ``compute(tallies[i], models[i],
     manifest)`` gives — with the ``overall`` figures of every point computed at once over
     the stacked tallies and the rest of each Result (personas, stages, events, targets,
-    surveys) only when first read (:class:`~cxdsl.sim.metrics.LazyResult`). With 8 or more
+    surveys) only when first read (:class:`~cxdsl.sim.metrics.LazyResult`). ``models``: a
+    sequence of the points' models, which may make them when asked (only the first is
+    read, when ``values`` [P, Q], the personas' values, is given). With 8 or more
     personas, or no tallies, each point is computed alone."""
-    models = list(models)
     if not tallies or len(models[0].personas) >= _SEQUENTIAL:
-        return [compute(t, m, manifest) for t, m in zip(tallies, models)]
-    st = Stacked(tallies, models)
+        return [compute(t, models[i], manifest) for i, t in enumerate(tallies)]
+    st = Stacked(tallies, models, values)
     model = st.model
     names = metric_names(model)
     scores = tuple(m for m in names if REGISTRY[m].audience == "survey")
@@ -288,7 +289,7 @@ def point_results(tallies: list[Tallies], models, manifest: dict | None = None
     for i in range(P):
         overall = Group({m: col[i] for m, col in zip(names, columns)},
                         rows[i] if known[i] else list(none), customers[i])
-        out.append(LazyResult(manifest, overall, tallies[i], models[i]))
+        out.append(LazyResult(manifest, overall, tallies[i], models, i))
     return out
 
 

@@ -59,3 +59,26 @@ def test_point_results_equal_compute(text, customers):
         assert r.overall.customers == want.overall.customers
         assert isinstance(r, LazyResult) and r == want
         assert r.to_json() == want.to_json()  # the parts computed when read
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_grid_written_into_tables_equals_the_points_models(threads):
+    """A grid the tables take as numbers (no model per point) against the same points'
+    models evaluated one by one: the same JSON and CSV, over several tasks of points."""
+    from cxdsl import analysis
+    from cxdsl.analysis.batches import GridPoint, evaluate
+    from cxdsl.analysis.common import settings_for
+
+    model = cxdsl.loads(NPS)
+    vary = ["glitch.p=0:30%:5", "S.advance[a]=20%:80%:4", "glitch.impact[b]=-3,-1",
+            "b.baseline=4,8", "a.value=3,40", "glitch.p[a]=5%,50%"]
+    axes = [analysis.parse_vary(v, model) for v in vary]
+    sw = analysis.sweep(model, axes, customers=500, seed=9, threads=threads)
+    assert len(sw.points) == 320 and all(isinstance(p, GridPoint) for p in sw.points)
+    s = settings_for(model, customers=500, seed=9, threads=threads)
+    models = [p.model for p in sw.points]
+    for m, vals in zip(models, sw.params):
+        assert m == ir.with_overrides(model, dict(zip([a.path for a in axes], vals)))
+    want = evaluate(models, s, manifest=sw.manifest)
+    for got, ref in zip(sw.points, want):
+        assert got.result.to_json() == ref.result.to_json()
