@@ -6,6 +6,10 @@ variants) share the structure of their base model, so they are lowered together 
 by one call of the batched kernel (:func:`cxdsl.sim.engine.simulate_points`); a point's
 tallies are bit-identical to a single run of the same model with the same seed and
 customers, so a sweep point equals ``cxdsl run`` of the same overrides number for number.
+A grid whose paths are numbers the tables hold is written straight into them, with no
+model per point (:func:`evaluate_grid`); the points' overall figures are computed over
+their stacked tallies at once, the rest of each Result when first read
+(:func:`cxdsl.sim.world_arrays.point_results`).
 
 The simulation engine is imported when a point is first simulated, not with this module
 (numba itself comes with the lowering): ``cxdsl.analysis`` is imported by commands and
