@@ -13,6 +13,7 @@ import pytest
 
 import cxdsl
 from cxdsl import analysis
+from cxdsl.model import ir
 
 SPEC = """
 scale 0..10
@@ -50,10 +51,36 @@ GRIDS = [
 ]
 
 
-def _digests(vary, threads):
-    model = cxdsl.loads(SPEC)
-    axes = [analysis.parse_vary(v, model) for v in vary]
-    sw = analysis.sweep(model, axes, customers=4000, seed=7, threads=threads)
+#: On a 1..5 scale (mean and csat), on a scenario that adds an event.
+FIVE = """
+scale 1..5
+persona a share=30% baseline=3.5 value=5
+persona b share=70% baseline=2.5 value=8
+stage S advance=60% slope=0.3
+stage T advance=70%
+stage U
+event glitch p=20% impact=-1 at S
+scenario bot {
+  event chatbot p=30% impact=+0.5 at T
+}
+"""
+
+FIVE_GRIDS = [
+    (("chatbot.p=0:40%:3", "glitch.impact[a]=-2,-0.5"),
+     "fbc66c7d31dd48150a80b9abbb6187217355a27a40d9b6762644ae17e50f0b96",
+     "7d8255405b791856c2bdee01af430503fcf4750a17bad639f2ded2a2586c991f"),
+    (("T.advance[b]=40%,90%", "a.baseline=2,4.5"),
+     "0ed9620c9a023ea71a469eb2209d76dcc3339b54fa30c917f8babaa03a1a7519",
+     "74f64748bd18adadfe2b92152ba5e9a94f4328093a75c18265d389d9029b0dd6"),
+]
+
+
+def _digests(vary, threads, spec=SPEC, scenario=None):
+    model = cxdsl.loads(spec)
+    on = ir.with_scenario(model, scenario)
+    axes = [analysis.parse_vary(v, on) for v in vary]
+    sw = analysis.sweep(model, axes, scenario=scenario, customers=4000, seed=7,
+                        threads=threads)
     text = json.dumps(sw.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
     return (hashlib.sha256(text.encode()).hexdigest(),
             hashlib.sha256(sw.to_csv().encode()).hexdigest())
@@ -63,3 +90,9 @@ def _digests(vary, threads):
 @pytest.mark.parametrize("vary,json_sha,csv_sha", GRIDS)
 def test_sweep_output_is_pinned(vary, json_sha, csv_sha, threads):
     assert _digests(vary, threads) == (json_sha, csv_sha)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("vary,json_sha,csv_sha", FIVE_GRIDS)
+def test_sweep_on_a_scenario_is_pinned(vary, json_sha, csv_sha, threads):
+    assert _digests(vary, threads, FIVE, "bot") == (json_sha, csv_sha)
