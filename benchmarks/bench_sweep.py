@@ -5,9 +5,9 @@
     python benchmarks/bench_sweep.py --points 2500 --customers 4000 --json
     python benchmarks/bench_sweep.py --forecast # 63 points x 200 worlds, 2e5 customers
 
-The sweep goes through the whole API (:func:`cxdsl.analysis.sweep`: building every point's
-model, lowering, the batched kernel, the metrics of every point), the single run through
-:func:`cxdsl.sim.simulate.simulate`. Timings are CPU time of this process
+The sweep goes through the whole API (:func:`cxdsl.analysis.sweep`: writing every point's
+numbers into the kernel's tables, the batched kernel, the metrics of every point), the
+single run through :func:`cxdsl.sim.simulate.simulate`. Timings are CPU time of this process
 (``process_time``: with several threads it adds their time up), the candidates run in
 turn ``--repeat`` times, and the median is reported. Target: the sweep takes at most 1.3x
 the single run. The fixed cost per point is measured apart, as the sweep of the same grid

@@ -6,6 +6,10 @@ variants) share the structure of their base model, so they are lowered together 
 by one call of the batched kernel (:func:`cxdsl.sim.engine.simulate_points`); a point's
 tallies are bit-identical to a single run of the same model with the same seed and
 customers, so a sweep point equals ``cxdsl run`` of the same overrides number for number.
+A grid whose paths are numbers the tables hold is written straight into them, with no
+model per point (:func:`evaluate_grid`); the points' overall figures are computed over
+their stacked tallies at once, the rest of each Result when first read
+(:func:`cxdsl.sim.world_arrays.point_results`).
 
 The simulation engine is imported when a point is first simulated, not with this module
 (numba itself comes with the lowering): ``cxdsl.analysis`` is imported by commands and
@@ -18,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -26,9 +30,11 @@ import numpy as np
 
 from ..model import ir
 from ..sim.exact import exact_tallies
+from ..sim.grid_tables import grid_tables, grid_values, take_points, writable
 from ..sim.lower import lower_points
 from ..sim.metrics import compute
 from ..sim.surveys import answers
+from ..sim.world_arrays import point_results
 from .common import (
     BLOCK_COLUMNS,
     Column,
@@ -79,8 +85,11 @@ def simulate_group(models: Sequence[ir.Model], customers: int, seed: int,
 
             def report(done, _total, base=base):
                 progress(base + done, total)
-        out.extend(engine.simulate_points(lower_points(group), customers, seed,
-                                          threads=threads, progress=report))
+        got = engine.simulate_points(lower_points(group), customers, seed,
+                                     threads=threads, progress=report)
+        if len(group) == len(models):
+            return got  # stacked on a point axis too (TalliesList)
+        out.extend(got)
         done_before += len(group) * customers
     return out
 
@@ -191,7 +200,6 @@ def _evaluate(models: list[ir.Model], s: Settings, paired: bool, progress, execu
     groups: dict[tuple, list[int]] = {}
     for i, m in enumerate(models):
         groups.setdefault(_structure(m), []).append(i)
-    tallies: list = [None] * len(models)
     if executor is not None:
         tasks, where = [], []
         for idx in groups.values():
@@ -201,16 +209,87 @@ def _evaluate(models: list[ir.Model], s: Settings, paired: bool, progress, execu
                 where.append(c)
         got = executor.map(_run_group_task, tasks,
                            progress=_scaled(progress, [len(c) for c in where], s.customers))
+        out: list = [None] * len(models)
         for c, part in zip(where, got):
-            for i, t in zip(c, part):
-                tallies[i] = t
-        return [Point(m, compute(t, m, manifest)) for m, t in zip(models, tallies)]
+            for i, r in zip(c, point_results(part, [models[i] for i in c], manifest)):
+                out[i] = Point(models[i], r)
+        return out
     return _groups_here(models, list(groups.values()), s, progress, manifest)
 
 
-def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest
-                 ) -> list[Point]:
-    """Evaluate groups of same-structure models on this machine.
+class GridModels(Sequence):
+    """The models of a grid's points, each made when first asked for: point i is
+    ``ir.with_overrides(base, dict(zip(paths, params[i])))``."""
+
+    def __init__(self, base: ir.Model, paths: Sequence[ir.PathRef],
+                 params: Sequence[Sequence[float]]):
+        self._base, self._paths, self._params = base, list(paths), params
+        self._made: dict[int, ir.Model] = {}
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._made:
+            self._made[i] = ir.with_overrides(self._base,
+                                              dict(zip(self._paths, self._params[i])))
+        return self._made[i]
+
+
+class _Rows(Sequence):
+    """Items ``rows`` of a sequence, read when asked for."""
+
+    def __init__(self, items: Sequence, rows: Sequence[int]):
+        self._items, self._rows = items, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):
+        return self._items[self._rows[i]]
+
+
+class GridPoint(Point):
+    """A :class:`Point` whose model is made when first read (``models[index]``)."""
+
+    def __init__(self, models: Sequence[ir.Model], index: int, result):
+        self._models, self._index = models, index
+        self.result = result
+        self.blocks = None
+
+    @property
+    def model(self) -> ir.Model:
+        return self._models[self._index]
+
+
+def evaluate_grid(base: ir.Model, paths: Sequence[ir.PathRef],
+                  params: Sequence[Sequence[float]], settings: Settings, *,
+                  progress: Progress | None = None, manifest: Mapping | None = None
+                  ) -> list[Point] | None:
+    """The Points of a grid on ``base`` (point i sets ``paths`` to ``params[i]``), as
+    :func:`evaluate` of the points' models gives them, with no model made per point: the
+    numbers are written straight into the tables
+    (:func:`cxdsl.sim.grid_tables.grid_tables`) and the figures computed over arrays; a
+    point's model is made when it is read. None when that does not apply (the exact
+    engine, or a path the tables do not hold as a number, such as a share)."""
+    if settings.exact or not params or not writable(paths):
+        return None
+    with paused_gc():
+        tables = grid_tables(base, paths, params)
+        models = GridModels(base, paths, params)
+        source = (tables, grid_values(base, paths, params))
+        return _groups_here(models, [list(range(len(params)))], settings, progress,
+                            manifest, source)
+
+
+def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifest,
+                 source=None) -> list[Point]:
+    """Evaluate groups of same-structure models on this machine; ``source``: (Tables,
+    values [P, Q]) of every point, written from the numbers (:func:`evaluate_grid`), or
+    None to lower the models.
 
     A grid is cut into tasks of at most :data:`GROUP_POINTS` points. With several cores
     and several tasks, the tasks run on one thread per core, each calling the batched
@@ -218,6 +297,8 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
     GIL, so one task's lowering and metrics (Python) overlap another's simulation instead
     of leaving cores idle. Otherwise one task at a time, the kernel on every thread. The
     tallies do not depend on the split (bit-identical either way)."""
+    from ..sim import engine  # lazy: compiling the kernel's module costs seconds
+
     workers = s.threads or numba.config.NUMBA_NUM_THREADS
     tasks: list[list[int]] = []
     for idx in groups:
@@ -238,9 +319,17 @@ def _groups_here(models, groups: list[list[int]], s: Settings, progress, manifes
                 with lock:
                     done_by_task[k] = d
                     progress(sum(done_by_task), total)
-        part = simulate_group([models[i] for i in idx], s.customers, s.seed, threads, rep)
-        for i, t in zip(idx, part):
-            out[i] = Point(models[i], compute(t, models[i], manifest))
+        if source is None:
+            group = [models[i] for i in idx]
+            part = simulate_group(group, s.customers, s.seed, threads, rep)
+            for i, r in zip(idx, point_results(part, group, manifest)):
+                out[i] = Point(models[i], r)
+            return
+        part = engine.simulate_points(take_points(source[0], idx), s.customers, s.seed,
+                                      threads=threads, progress=rep)
+        got = point_results(part, _Rows(models, idx), manifest, source[1][idx])
+        for i, r in zip(idx, got):
+            out[i] = GridPoint(models, i, r)
 
     if workers == 1 or len(tasks) < 2:
         for k in range(len(tasks)):

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..model import ir
 from ..sim.metrics import metric_names
-from .batches import evaluate, paused_gc
+from .batches import evaluate, evaluate_grid, paused_gc
 from .common import (
     AnalysisError,
     Point,
@@ -202,6 +202,11 @@ def _sweep(model: ir.Model, base: ir.Model, axes: list[Axis], scenario: str | No
     """The points of the grid of ``axes`` (see :func:`sweep`)."""
     params = list(itertools.product(*(a.values for a in axes)))
     paths = [a.path for a in axes]
+    draws = forecast_draws(model, worlds, s, len(params))
+    if draws is None and executor is None:  # the numbers written straight into tables
+        points = evaluate_grid(base, paths, params, s, progress=progress, manifest=man)
+        if points is not None:
+            return SweepResult(man, base, axes, params, points)
     models = [ir.with_overrides(base, dict(zip(paths, vals))) for vals in params]
     if any(a.path.attr == "share" for a in axes):
         for vals, m in zip(params, models):
@@ -209,7 +214,6 @@ def _sweep(model: ir.Model, base: ir.Model, axes: list[Axis], scenario: str | No
                 where = ", ".join(f"{p} = {v:g}" for p, v in zip(paths, vals))
                 raise AnalysisError(f"at {where} every persona's share is 0: such a "
                                     "journey has no customers")
-    draws = forecast_draws(model, worlds, s, len(models))
     if draws is None:
         points = evaluate(models, s, executor=executor, progress=progress, manifest=man)
     else:

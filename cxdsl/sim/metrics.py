@@ -244,6 +244,51 @@ class Result:
                           allow_nan=False)
 
 
+#: The parts of a :class:`LazyResult` computed when first read.
+_LAZY_PARTS = ("personas", "stages", "events", "targets", "surveys")
+
+
+class LazyResult(Result):
+    """A :class:`Result` of which ``overall`` is given (computed with other points' over
+    arrays: :func:`cxdsl.sim.world_arrays.point_results`) and the other parts are computed
+    from ``tallies`` by :func:`compute` when one of them is first read; equal to the
+    Result ``compute`` gives. Its model is ``models[index]``, read when first needed (a
+    sweep's point models may be made on demand)."""
+
+    def __init__(self, manifest: dict | None, overall: Group, tallies: Tallies, models,
+                 index: int):
+        self.manifest = dict(manifest or {})
+        self.overall = overall
+        self.exact = tallies.exact
+        self.tallies = tallies
+        self._source = (models, index)
+
+    @property
+    def model(self) -> ir.Model:
+        models, index = self._source
+        return models[index]
+
+    @model.setter
+    def model(self, model: ir.Model) -> None:
+        self._source = ((model,), 0)
+
+    def __getattr__(self, name: str):
+        if name not in _LAZY_PARTS:
+            raise AttributeError(name)
+        full = compute(self.tallies, self.model, self.manifest)
+        for part in _LAZY_PARTS:
+            setattr(self, part, getattr(full, part))
+        return getattr(self, name)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f)
+                   for f in ("manifest", "overall", *_LAZY_PARTS, "exact"))
+
+    __hash__ = None
+
+
 # ---------------------------------------------------------------------- computing
 
 
@@ -366,4 +411,5 @@ def _target(target: ir.Target, overall: Group, personas: dict[str, Group],
 
 
 __all__ = ["Metric", "Group", "StageResult", "EventResult", "SurveyResult", "TargetResult",
-           "Result", "compute", "headline_metric", "metric_names", "Z95", "METRIC_ORDER"]
+           "Result", "LazyResult", "compute", "headline_metric", "metric_names", "Z95",
+           "METRIC_ORDER"]

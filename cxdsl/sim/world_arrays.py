@@ -17,7 +17,7 @@ import numpy as np
 
 from ..model import ir
 from ..model.metrics import REGISTRY, PersonaStats
-from .metrics import Z95, metric_names
+from .metrics import Z95, Group, LazyResult, Metric, Result, compute, metric_names
 from .tallies import Tallies
 
 _FIELDS = ("n", "weight", "score_sum", "score_sq", "hist", "reached", "advanced",
@@ -251,5 +251,56 @@ def stage_event_arrays(st: Stacked):
     return reached, advanced, mean_score, rates, rate_reached
 
 
-__all__ = ["Stacked", "survey_arrays", "funnel_arrays", "bounds", "intervals",
+#: Most personas whose sums over arrays add in the order Python's ``sum`` adds them
+#: (NumPy adds fewer than 8 items of a row one after another, more in pairs).
+_SEQUENTIAL = 8
+
+
+def point_results(tallies: list[Tallies], models, manifest: dict | None = None,
+                  values: np.ndarray | None = None) -> list[Result]:
+    """The Result of each point of one structure — what ``compute(tallies[i], models[i],
+    manifest)`` gives — with the ``overall`` figures of every point computed at once over
+    the stacked tallies and the rest of each Result (personas, stages, events, targets,
+    surveys) only when first read (:class:`~cxdsl.sim.metrics.LazyResult`). ``models``: a
+    sequence of the points' models, which may make them when asked (only the first is
+    read, when ``values`` [P, Q], the personas' values, is given). With 8 or more
+    personas, or no tallies, each point is computed alone."""
+    if not tallies or len(models[0].personas) >= _SEQUENTIAL:
+        return [compute(t, models[i], manifest) for i, t in enumerate(tallies)]
+    st = Stacked(tallies, models, values)
+    model = st.model
+    names = metric_names(model)
+    scores = tuple(m for m in names if REGISTRY[m].audience == "survey")
+    funnel = tuple(m for m in names if REGISTRY[m].audience == "funnel")
+    figs, dists, _asked = survey_arrays(st, model.headline_survey, scores)
+    figs = {**figs, **funnel_arrays(st, funnel)}
+    limits = bounds(st, names)
+    P = len(st.n)
+    columns = []
+    for m in names:
+        v, lo, hi, se = intervals(m, figs[m][None], st.exact, limits[m])
+        columns.append(_metrics_of(v, lo, hi, se))
+    dist = dists[None]
+    known = (~np.isnan(dist).any(axis=1)).tolist()
+    rows = dist.tolist()
+    none = [None] * dist.shape[1]
+    customers = st.n.sum(axis=1).tolist()
+    out = []
+    for i in range(P):
+        overall = Group({m: col[i] for m, col in zip(names, columns)},
+                        rows[i] if known[i] else list(none), customers[i])
+        out.append(LazyResult(manifest, overall, tallies[i], models, i))
+    return out
+
+
+def _metrics_of(v, lo, hi, se) -> list[Metric]:
+    """A Metric per point from float64[P] arrays; Metric(None, None, None) where the value
+    is NaN (undefined), as :func:`~cxdsl.sim.metrics.compute` leaves it."""
+    out = []
+    for a, b, c, d in zip(v.tolist(), lo.tolist(), hi.tolist(), se.tolist()):
+        out.append(Metric(None, None, None) if a != a else Metric(a, b, c, d))
+    return out
+
+
+__all__ = ["point_results", "Stacked", "survey_arrays", "funnel_arrays", "bounds", "intervals",
            "stage_event_arrays", "metric_names"]
