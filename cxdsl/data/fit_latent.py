@@ -57,6 +57,7 @@ def path_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int]) -> f
     stage = fitted.stage_index(event.stage)
     base = fitted.personas[q].baseline
     mu, sd = base.mean(), spread(base)
+    pairs = base.outcomes() if isinstance(base, ir.Discrete) else None
     sums = np.zeros((1, max(stage, 1)))
     partial = np.zeros(1)
     weight = np.ones(1)
@@ -84,7 +85,9 @@ def path_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int]) -> f
         if not ir.cond_holds(event.when, happened, mid):
             continue
         low, up = score_bounds(a - partial, b - partial, D, A, B)
-        if sd > 0:
+        if pairs is not None:  # a discrete baseline: its values' weights
+            total += sum(w * ((low <= x) & (x < up)) for x, w in pairs)
+        elif sd > 0:
             total += np.where(low < up, ndtr((up - mu) / sd) - ndtr((low - mu) / sd), 0.0)
         else:
             total += (low <= mu) & (mu < up)
