@@ -161,10 +161,10 @@ def baseline_form(model: ir.Model, mean: FittedValue, sd: FittedValue | None) ->
     on the scale. A discrete baseline keeps its values with the fitted weights."""
     if "weights" in mean.extra:
         v, w = zip(*mean.extra["weights"])
-        # written to 4 decimals that sum to 1 (the largest takes the remainder)
-        w = [round(x, 4) for x in w]
+        # written to 3 decimals that sum to 1 (the largest takes the remainder)
+        w = [round(x, 3) for x in w]
         top = int(np.argmax(w))
-        w[top] = round(1.0 - sum(x for i, x in enumerate(w) if i != top), 4)
+        w[top] = round(1.0 - sum(x for i, x in enumerate(w) if i != top), 3)
         return Discrete(tuple(v), tuple(w))
     lo, hi = model.scale
     mu = min(max(mean.fitted, float(lo)), float(hi))
