@@ -113,8 +113,9 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
                table.source)
 
 
-def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple[float, float]]:
-    """Per persona, the baseline's (mean, sd): fitted, else the spec's."""
+def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple]:
+    """Per persona, the baseline's (mean, sd, discrete (value, weight) pairs or None):
+    fitted, else the spec's."""
     out = []
     for p in model.personas:
         mean = next((v for v in scores if v.kind == "baseline" and v.group.target == p.name),
@@ -123,7 +124,9 @@ def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple[float, 
                    and v.group.target == p.name), None)
         m = mean.fitted if mean is not None and mean.informed else p.baseline.mean()
         s = sd.fitted if sd is not None and sd.informed else spread(p.baseline)
-        out.append((float(m), float(s)))
+        pairs = mean.extra.get("weights") if mean is not None and mean.informed else (
+            p.baseline.outcomes() if isinstance(p.baseline, ir.Discrete) else None)
+        out.append((float(m), float(s), pairs))
     return out
 
 
