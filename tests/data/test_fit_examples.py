@@ -15,8 +15,8 @@ baseline's values, conditional on each respondent's pattern of the events whose
 conditions read the score and on reaching the survey (docs/fit.md). hotel_stay's impacts
 only its discrete baselines' answers inform are kept (they bound them, not estimate them).
 online_shop's normal personas still have their answers after score-reading events fitted
-as though independent of the baseline's noise: it flags 3 values at this seed, and 1 to 5
-at seeds 11–13 (``bargain_hunter.baseline.sd`` and ``win_back_call.p`` most often).
+as though independent of the baseline's noise: it flags 2 values at this seed, and 4, 1
+and 1 at seeds 11–13 (``bargain_hunter.baseline.sd``, fitted low, at three of the four).
 """
 
 from __future__ import annotations
