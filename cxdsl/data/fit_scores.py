@@ -457,10 +457,10 @@ def _mixture_values(model, sm: ScoreModel, theta, cov, by_path) -> list[FittedVa
 
 def _only_discrete(sm: ScoreModel, member: np.ndarray) -> bool:
     """Whether every cell in ``member`` (bool[C]) is of a persona with a discrete
-    baseline and has no impact with a spread (whose draws would smooth its answers)."""
+    baseline."""
     disc = np.zeros(sm.personas.size, dtype=bool)
     disc[[it[0] for it in sm.mix.items]] = True
-    return bool(member.any() and disc[sm.pidx[member]].all() and (sm.tau2[member] == 0).all())
+    return bool(member.any() and disc[sm.pidx[member]].all())
 
 
 def _num(x: float) -> str:

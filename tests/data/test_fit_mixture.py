@@ -12,6 +12,7 @@ import pytest
 from test_fit_small import table
 
 from cxdsl.data.fit import fit_table
+from cxdsl.data.fit_scores import BOUNDED_ONLY
 from cxdsl.data.fitted_spec import fitted_text
 from cxdsl.lang.api import check_text
 
@@ -71,3 +72,15 @@ def test_an_event_on_the_score_selects_the_values_it_can_happen_at():
     assert p == pytest.approx(0.5, abs=0.05)
     # without the selection the weight would be the 40 of 100 answers below 4 seen alike
     assert not np.isclose(w3, 0.25)
+
+
+def test_an_impact_only_discrete_answers_inform_is_bounded_and_kept():
+    # every answer is 3 or 4 plus the perk's 1 exactly: any impact in [0.5, 1.5) fits
+    comp = check_text(TWO + "event perk p=50% impact=+1 at Visit\n")
+    m = comp.model
+    rows = [(0, 3)] * 25 + [(0, 4)] * 25 + [(1, 4)] * 25 + [(1, 5)] * 25
+    t = table(m, ["a"] * 100, ["Done"] * 100, [[x] for x, _ in rows], [[r] for _, r in rows])
+    fit = fit_table(m, t, comp.module)
+    impact = fit.value("perk.impact")
+    assert not impact.informed and impact.note == BOUNDED_ONLY
+    assert fit.value("a.baseline[3]").fitted == pytest.approx(0.5, abs=1e-6)
