@@ -18,7 +18,7 @@ import numpy as np
 
 from ..lang import ast
 from ..model import ir
-from ..model.values import Const, Normal
+from ..model.values import Const, Discrete, Normal
 from . import fit_cells
 from .fit_events import (
     NO_COLUMN,
@@ -31,8 +31,12 @@ from .fit_events import (
 from .fit_funnel import fit_stage
 from .fit_groups import KINDS, FittedValue, declared_here, groups_for, overrides_of
 from .fit_latent import fit_latent_p
+from .fit_mixture import discrete_values
 from .fit_scores import SELECTED_ON_SCORE, fit_scores, spread
 from .table import RespondentTable
+
+#: The kinds of value the score model fits.
+SCORE_KINDS = ("baseline", "baseline_sd", "baseline_weight", "impact")
 
 
 @dataclass
@@ -95,6 +99,11 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
     for v in values:
         if v.kind == "p" and v.note == SCORE_CONDITION:
             fit_latent_p(model, prelim, table, use, v)
+    if any(discrete_values(p.baseline) is not None for p in model.personas):
+        # a discrete baseline's respondents are selected by the chances, advances and
+        # slopes, first the spec's: again with the fitted ones
+        again, _ = fit_scores(model, cells, impact_groups, kept, fitted_model(model, values))
+        values = [v for v in values if v.kind not in SCORE_KINDS] + again
     values.sort(key=lambda v: KINDS.index(v.kind))
     fitted = fitted_model(model, values)
     warnings = [f"{v.path}: {v.note}; the spec's value is kept" for v in values
@@ -104,8 +113,9 @@ def fit_table(model: ir.Model, table: RespondentTable, module: ast.Module | None
                table.source)
 
 
-def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple[float, float]]:
-    """Per persona, the baseline's (mean, sd): fitted, else the spec's."""
+def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple]:
+    """Per persona, the baseline's (mean, sd, discrete (value, weight) pairs or None):
+    fitted, else the spec's."""
     out = []
     for p in model.personas:
         mean = next((v for v in scores if v.kind == "baseline" and v.group.target == p.name),
@@ -114,7 +124,9 @@ def _baselines(model: ir.Model, scores: list[FittedValue]) -> list[tuple[float, 
                    and v.group.target == p.name), None)
         m = mean.fitted if mean is not None and mean.informed else p.baseline.mean()
         s = sd.fitted if sd is not None and sd.informed else spread(p.baseline)
-        out.append((float(m), float(s)))
+        pairs = mean.extra.get("weights") if mean is not None and mean.informed else (
+            p.baseline.outcomes() if isinstance(p.baseline, ir.Discrete) else None)
+        out.append((float(m), float(s), pairs))
     return out
 
 
@@ -149,7 +161,14 @@ def _set(model: ir.Model, fv: FittedValue, value) -> ir.Model:
 
 def baseline_form(model: ir.Model, mean: FittedValue, sd: FittedValue | None) -> ir.Dist:
     """A fitted baseline: normal(mean, sd), a number when the spread is 0; the mean kept
-    on the scale."""
+    on the scale. A discrete baseline keeps its values with the fitted weights."""
+    if "weights" in mean.extra:
+        v, w = zip(*mean.extra["weights"])
+        # written to 3 decimals that sum to 1 (the largest takes the remainder)
+        w = [round(x, 3) for x in w]
+        top = int(np.argmax(w))
+        w[top] = round(1.0 - sum(x for i, x in enumerate(w) if i != top), 3)
+        return Discrete(tuple(v), tuple(w))
     lo, hi = model.scale
     mu = min(max(mean.fitted, float(lo)), float(hi))
     s = sd.fitted if sd is not None and sd.informed else 0.0
@@ -161,7 +180,7 @@ def fitted_model(model: ir.Model, values: list[FittedValue]) -> ir.Model:
     out = model
     sds = {v.group.target: v for v in values if v.kind == "baseline_sd"}
     for fv in values:
-        if not fv.informed or fv.kind == "baseline_sd":
+        if not fv.informed or fv.kind in ("baseline_sd", "baseline_weight"):
             continue
         if fv.kind == "baseline":
             out = _set(out, fv, baseline_form(model, fv, sds.get(fv.group.target)))

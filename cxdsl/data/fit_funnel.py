@@ -130,9 +130,7 @@ def _clamped_shift(model: ir.Model, persona: np.ndarray, bits: np.ndarray,
             continue
         per = np.array([means[(k, q)] for q in range(len(model.personas))])
         sums[:, model.stage_index(model.events[k].stage)] += bits[:, col] * per[persona]
-    mu = np.array([b[0] for b in baselines])[persona]
-    sd = np.array([b[1] for b in baselines])[persona]
-    score0 = np.clip(mu[:, None] + sd[:, None] * _BNODES[None, :], lo, hi)
+    score0 = np.clip(_baseline_nodes(baselines)[0][persona], lo, hi)
     score = score0.copy()
     for t in range(stage + 1):
         score = np.clip(score + sums[:, t:t + 1], lo, hi)
@@ -142,14 +140,14 @@ def _clamped_shift(model: ir.Model, persona: np.ndarray, bits: np.ndarray,
 def fit_stage(model: ir.Model, table: RespondentTable, use: np.ndarray, s: int,
               adv_groups: list[Group], slope_groups: list[Group],
               means: dict[tuple[int, int], float], fitted_impacts: set[int],
-              baselines: list[tuple[float, float]] | None = None,
+              baselines: list[tuple] | None = None,
               earlier: list[tuple[np.ndarray, np.ndarray]] | None = None
               ) -> list[FittedValue]:
     """The fitted values of stage ``s``'s advance groups, then its slope groups.
-    ``baselines``: per persona, the baseline's (mean, sd) the clamped score changes are
-    integrated over (default: the spec's); ``earlier``: per earlier stage, the fitted
-    (logit advance, slope) float[Q] of each persona, which weigh those baselines by the
-    chance of having reached stage ``s``."""
+    ``baselines``: per persona, the baseline's (mean, sd[, discrete (value, weight)
+    pairs]) the clamped score changes are integrated over (default: the spec's);
+    ``earlier``: per earlier stage, the fitted (logit advance, slope) float[Q] of each
+    persona, which weigh those baselines by the chance of having reached stage ``s``."""
     stage = model.stages[s]
     reached = use & (table.reached != UNKNOWN) & (table.reached >= s)
     d, known = _shift(model, table, reached, s, means)
@@ -170,7 +168,9 @@ def fit_stage(model: ir.Model, table: RespondentTable, use: np.ndarray, s: int,
         return out + [_slope_kept(model, g, stage, w or SEPARATED)
                       for g, w in zip(slope_groups, why)]
     if baselines is None:
-        baselines = [(p.baseline.mean(), _spread(p.baseline)) for p in model.personas]
+        baselines = [(p.baseline.mean(), _spread(p.baseline),
+                      p.baseline.outcomes() if isinstance(p.baseline, ir.Discrete) else None)
+                     for p in model.personas]
     return _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
                        slope_free, why, (means, baselines, earlier or []))
 
@@ -189,6 +189,23 @@ def _slope_kept(model, g: Group, stage: ir.Stage, why: str | None = None) -> Fit
     ref = group_ref(model, g)
     spec = float(np.mean([stage.slope[q] for q in g.personas]))
     return FittedValue("slope", str(ref), g, spec, ref, note=why or NO_SCORE_CHANGE)
+
+
+def _baseline_nodes(baselines) -> tuple[np.ndarray, np.ndarray]:
+    """(values, weights) float[Q, 24]: per persona, the points its baseline is averaged
+    over — the :data:`_BNODES` of its normal (mean, sd), or, for a baseline given as
+    (mean, sd, [(value, weight), …]), its discrete values (the rest weighted 0)."""
+    Q = len(baselines)
+    V = np.zeros((Q, _BNODES.size))
+    W = np.tile(_BWEIGHTS / _BWEIGHTS.sum(), (Q, 1))
+    for q, b in enumerate(baselines):
+        if len(b) > 2 and b[2]:
+            v, w = zip(*b[2])
+            V[q], W[q] = v[-1], 0.0
+            V[q, :len(v)], W[q, :len(v)] = v, w
+        else:
+            V[q] = b[0] + b[1] * _BNODES
+    return V, W
 
 
 def _regression(model, table, stage, known, d, advanced, adv_groups, slope_groups,
@@ -229,7 +246,7 @@ def _regression(model, table, stage, known, d, advanced, adv_groups, slope_group
     for t, (eta, kappa) in enumerate(earlier):
         d_t = _clamped_shift(model, q, bits, before, t, means, baselines)
         reach *= special.expit(eta[q][:, None] + kappa[q][:, None] * d_t)
-    node_w = _BWEIGHTS[None, :] * reach
+    node_w = _baseline_nodes(baselines)[1][q] * reach
     node_w = np.r_[node_w / node_w.sum(axis=1, keepdims=True),
                    np.tile(_BWEIGHTS / _BWEIGHTS.sum(), (2 * A, 1))]
     prior_q = np.array([g.personas[0] for g in adv_groups for _ in (0, 1)], dtype=int)

@@ -15,7 +15,7 @@ from ..lang import ast
 from ..model import ir
 
 #: The kinds of fitted value, in the order the comparison table lists them.
-KINDS = ("share", "baseline", "baseline_sd", "p", "impact", "advance", "slope")
+KINDS = ("share", "baseline", "baseline_sd", "baseline_weight", "p", "impact", "advance", "slope")
 
 
 @dataclass(frozen=True)

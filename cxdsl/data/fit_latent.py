@@ -25,8 +25,9 @@ from scipy.special import ndtr
 from ..model import ir
 from ..model.values import Beta
 from .fit_cells import pack
-from .fit_events import NO_ROWS, persona_mask
+from .fit_events import NO_ROWS, persona_mask, reads_score
 from .fit_groups import FittedValue
+from .fit_mixture import holds
 from .fit_paths import nodes, path, score_bounds
 from .fit_scores import spread
 from .table import UNKNOWN, RespondentTable
@@ -56,7 +57,11 @@ def path_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int]) -> f
     lo, hi = (float(x) for x in fitted.scale)
     stage = fitted.stage_index(event.stage)
     base = fitted.personas[q].baseline
+    tilted = [j for j in _before(fitted, event) if reads_score(fitted.events[j].when)]
+    if tilted:
+        return _tilted_chance(fitted, event, q, done, tilted)
     mu, sd = base.mean(), spread(base)
+    pairs = base.outcomes() if isinstance(base, ir.Discrete) else None
     sums = np.zeros((1, max(stage, 1)))
     partial = np.zeros(1)
     weight = np.ones(1)
@@ -84,11 +89,67 @@ def path_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int]) -> f
         if not ir.cond_holds(event.when, happened, mid):
             continue
         low, up = score_bounds(a - partial, b - partial, D, A, B)
-        if sd > 0:
+        if pairs is not None:  # a discrete baseline: its values' weights
+            total += sum(w * ((low <= x) & (x < up)) for x, w in pairs)
+        elif sd > 0:
             total += np.where(low < up, ndtr((up - mu) / sd) - ndtr((low - mu) / sd), 0.0)
         else:
             total += (low <= mu) & (mu < up)
     return float(weight @ total)
+
+
+#: Points of the baseline's normal where earlier events' conditions read the score.
+_Z = np.linspace(-8.0, 8.0, 3201)
+
+
+def _tilted_chance(fitted: ir.Model, event: ir.Event, q: int, done: list[int],
+                   tilted: list[int]) -> float:
+    """:func:`path_chance` when earlier events ``tilted`` read the score too: what they
+    did (happened, or not) says where the baseline draw lies, so the chance is
+    integrated over the baseline weighted by their chances on each draw's running score
+    — p or 1 − p where a condition held, 1 or 0 (as it did not or did happen) where it
+    did not. The draw runs over 3,201 points of its normal (its values, for a discrete
+    baseline); impacts enter at their means."""
+    lo, hi = (float(x) for x in fitted.scale)
+    base = fitted.personas[q].baseline
+    if isinstance(base, ir.Discrete):
+        b = np.array(base.values, dtype=float)
+        w = np.array(base.weights, dtype=float)
+    else:
+        b = base.mean() + spread(base) * _Z
+        w = np.exp(-0.5 * _Z ** 2)
+    names = {e.name: k for k, e in enumerate(fitted.events)}
+    x = np.zeros((1, len(fitted.events)), dtype=np.int8)
+    x[0, list(done)] = 1
+    for j in tilted:
+        s = _running(fitted, fitted.events[j], q, x, b, lo, hi)
+        ok = holds(fitted.events[j].when, np.repeat(x, b.size, axis=0), names, s)
+        pj = fitted.events[j].p[q]
+        w = w * (np.where(ok, pj, 0.0) if x[0, j] else np.where(ok, 1 - pj, 1.0))
+    if w.sum() <= 0:
+        return 0.0
+    s = _running(fitted, event, q, x, b, lo, hi)
+    ok = holds(event.when, np.repeat(x, b.size, axis=0), names, s)
+    return float(w @ ok / w.sum())
+
+
+def _running(fitted: ir.Model, event: ir.Event, q: int, x: np.ndarray, b: np.ndarray,
+             lo: float, hi: float) -> np.ndarray:
+    """float[n]: the running score when ``event`` is considered, from baseline draws
+    ``b``, for a row whose events ``x`` int8[1, E] happened (impact means)."""
+    t = fitted.stage_index(event.stage)
+    s = np.clip(b, lo, hi)
+    stage_of = [fitted.stage_index(e.stage) for e in fitted.events]
+    for u in range(t):
+        d = sum(e.impact[q].mean() for k, e in enumerate(fitted.events)
+                if stage_of[k] == u and x[0, k])
+        s = np.clip(s + d, lo, hi)
+    for k, e in enumerate(fitted.events):
+        if e.name == event.name:
+            break
+        if stage_of[k] == t and x[0, k]:
+            s = s + e.impact[q].mean()
+    return s
 
 
 def _before(model: ir.Model, event: ir.Event) -> list[int]:
@@ -130,11 +191,16 @@ def fit_latent_p(model: ir.Model, fitted: ir.Model, table: RespondentTable, use:
         q = int(table.persona[r])
         done = [j for j, b in zip(before, bits[first[c]]) if b]
         pi[c] = path_chance(fitted, event, q, done)
+    # cells that had the event where the score model's points of the impacts' spreads
+    # never meet the condition (its tails are cut): left out, and counted
+    unreached = (k > 0) & (pi <= 0)
+    if (k > 0).any() and unreached[k > 0].all():
+        return fv
+    left_out = int(n[unreached].sum())
+    n, k, pi = n[~unreached], k[~unreached], pi[~unreached]
     with np.errstate(divide="ignore"):
         logpost = (k @ np.log(np.outer(pi, _GRID) + 1e-300)
                    + (n - k) @ np.log1p(-np.outer(pi, _GRID)))
-    if (k > 0).any() and not (pi[k > 0] > 0).all():
-        return fv
     post = np.exp(logpost - logpost.max())
     post /= post.sum()
     mean = float(post @ _GRID)
@@ -151,6 +217,9 @@ def fit_latent_p(model: ir.Model, fitted: ir.Model, table: RespondentTable, use:
     fv.ci95, fv.ci90 = (q[0], q[1]), (q[2], q[3])
     fv.extra["caveat"] = ("its condition reads the score: fitted through the score model "
                           f"(about {float(n @ pi):,.0f} of its rows met the condition)")
+    if left_out:
+        fv.extra["caveat"] += (f"; {left_out:,} rows whose path the score model cannot bring "
+                               "to the condition are left out")
     return fv
 
 

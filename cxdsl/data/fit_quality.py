@@ -125,13 +125,22 @@ def fitted_from(fit: Fit, table: RespondentTable, survey: ir.Survey, rows: np.nd
         if not v.informed:
             continue
         if v.kind in ("baseline", "baseline_sd") and v.group.target in names:
-            count += 1
+            # a discrete baseline's free values are its weights less one
+            weights = _weights(fit, v.group.target)
+            count += 1 if weights is None else (len(weights) - 1) * (v.kind == "baseline")
         elif v.kind == "impact":
             k = [e.name for e in model.events].index(v.group.target)
             mine = rows & np.isin(table.persona, np.asarray(v.group.personas))
             if win[k] and columns[k] and (table.happened[mine, k] == 1).any():
                 count += 1
     return count
+
+
+def _weights(fit: Fit, persona: str) -> list | None:
+    """The fitted weights of ``persona``'s discrete baseline, None for another form."""
+    mean = next((v for v in fit.values if v.kind == "baseline" and v.group.target == persona),
+                None)
+    return None if mean is None else mean.extra.get("weights")
 
 
 def survey_quality(fit: Fit, table: RespondentTable, result) -> list[SurveyFit]:

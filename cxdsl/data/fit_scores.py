@@ -28,6 +28,7 @@ from ..model import ir
 from ..model.values import Normal
 from .fit_cells import Cells, row_groups
 from .fit_groups import FittedValue, Group, group_ref
+from .fit_mixture import DiscreteBaselines, Selection, mixture_moments
 from .fit_paths import Branches, atom_answers, path, path_slopes
 
 #: The smallest baseline spread the fit considers (score points).
@@ -35,6 +36,10 @@ MIN_SD = 0.01
 _Z95, _Z90 = 1.959963984540054, 1.6448536269514722
 _SQRT2PI = math.sqrt(2 * math.pi)
 NOT_IDENTIFIED = "the answers cannot tell it apart from the other values"
+#: Why an impact that only discrete baselines' answers inform is kept.
+BOUNDED_ONLY = ("only answers of personas with a discrete baseline inform it, and each of "
+                "their answers is the rounding of a few exact scores: they bound it, not "
+                "estimate it")
 #: Why the impact of an event whose condition reads the score is kept.
 SELECTED_ON_SCORE = ("its condition reads the score, so who had it depends on the score's "
                      "noise")
@@ -65,7 +70,7 @@ class ScoreModel:
     are fitted (the others enter at the spec's means)."""
 
     def __init__(self, model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
-                 free: list[bool]):
+                 free: list[bool], sel: Selection | None = None):
         lo, hi = model.scale
         self.lo, self.hi = float(lo), float(hi)
         self.cells, self.Q = cells, len(model.personas)
@@ -79,7 +84,13 @@ class ScoreModel:
         self.fixed_sums = np.zeros((C, S))
         self.tau2 = np.zeros(C)
         j = 0
+        Q = len(model.personas)
+        self.spec_means = np.array([[e.impact[q].mean() for q in range(Q)]
+                                    for e in model.events]).reshape(len(model.events), Q)
+        self.mean_index = np.full(self.spec_means.shape, -1)
         for (k, g), f in zip(groups, fixed):
+            if not f:
+                self.mean_index[k, list(g.personas)] = j
             member = (np.isin(cells.persona, g.personas) & (cells.x[:, k] == 1)).astype(float)
             if f:
                 spec = float(np.mean([model.events[k].impact[q].mean() for q in g.personas]))
@@ -98,14 +109,19 @@ class ScoreModel:
         self.personas = np.unique(cells.persona)
         self.pidx = np.searchsorted(self.personas, cells.persona)
         self.atoms: tuple[np.ndarray, np.ndarray] | None = None
+        self.J, self.model, self.sel = J, model, sel
+        self.mix = DiscreteBaselines(model, self.personas, self.pidx[b],
+                                     2 * self.personas.size + J)
 
     @property
     def size(self) -> int:
-        return 2 * self.personas.size + self.design.shape[1]
+        return 2 * self.personas.size + self.J + self.mix.size
 
     def split(self, theta: np.ndarray):
+        """(mu, log sigma, beta); a discrete baseline's weights follow beta
+        (:mod:`fit_mixture`)."""
         P = self.personas.size
-        return theta[:P], theta[P:2 * P], theta[2 * P:]
+        return theta[:P], theta[P:2 * P], theta[2 * P:2 * P + self.J]
 
     def stage_sums(self, beta: np.ndarray) -> np.ndarray:
         """float[C, S]: each cell's impact means summed per stage."""
@@ -116,10 +132,18 @@ class ScoreModel:
         theirs); whether any changed."""
         beta = self.split(theta)[2]
         br = self.branches
-        _, A, B = path(self.stage_sums(beta)[br.cell] + br.shift, self.lo, self.hi)
+        sums = self.stage_sums(beta)[br.cell] + br.shift
+        D, A, B = path(sums, self.lo, self.hi)
         new = atom_answers(A, B, self.lo, self.hi, self.atoms)
         changed = self.atoms is None or any((a != b).any() for a, b in zip(new, self.atoms))
         self.atoms = new
+        if self.mix.size:
+            changed = self.mix.place(D, A, B, self.lo, self.hi) or changed
+            if self.sel is not None:
+                means = np.where(self.mean_index >= 0,
+                                 beta[np.maximum(self.mean_index, 0)] if beta.size else 0.0,
+                                 self.spec_means)
+                self.mix.select(self.model, self.sel, br.cell, sums, means, self.lo, self.hi)
         return changed
 
     def per_cell(self, theta: np.ndarray):
@@ -159,15 +183,31 @@ class ScoreModel:
         w = br.weight
         P = self.personas.size
         at = self.starts
+        gmix = None
+        if self.mix.size:  # a discrete baseline's branches: the mixture over its values
+            m = self.mix.mask
+            pm, g, z, gz = self.mix.terms(theta, r[m].astype(float))
+            prob, dm, ds, dbeta = prob.copy(), dm.copy(), ds.copy(), dbeta.copy()
+            prob[m], dm[m], ds[m], dbeta[m] = pm, 0.0, 0.0, 0.0
+            gmix, zfull, gzfull = (np.zeros((prob.size, self.mix.size)), np.ones(prob.size),
+                                   np.zeros((prob.size, self.mix.size)))
+            gmix[m], zfull[m], gzfull[m] = g, z, gz
         cell_prob = np.add.reduceat(w * prob, at)
         safe = np.maximum(cell_prob, 1e-300)
         C = cell_prob.size
         grad = np.zeros((C, self.size))
         grad[np.arange(C), self.pidx] = np.add.reduceat(w * dm, at) / safe
         grad[np.arange(C), P + self.pidx] = np.add.reduceat(w * ds, at) / safe
-        if self.design.shape[1]:
-            grad[:, 2 * P:] = np.add.reduceat(dbeta * w[:, None], at) / safe[:, None]
-        return np.log(safe), grad
+        if self.J:
+            grad[:, 2 * P:2 * P + self.J] = (np.add.reduceat(dbeta * w[:, None], at)
+                                             / safe[:, None])
+        if gmix is None:
+            return np.log(safe), grad
+        # conditional on the cell's pattern and reach: divided by their chance
+        zc = np.maximum(np.add.reduceat(w * zfull, at), 1e-300)
+        grad[:, 2 * P + self.J:] = (np.add.reduceat(gmix * w[:, None], at) / safe[:, None]
+                                    - np.add.reduceat(gzfull * w[:, None], at) / zc[:, None])
+        return np.log(safe) - np.log(zc), grad
 
     def nll(self, theta: np.ndarray):
         logp, grad = self.per_cell(theta)
@@ -214,7 +254,7 @@ def _noise_free(sm: ScoreModel) -> bool:
     if np.unique(inverse).size != inverse.size:
         return False
     return bool(np.isfinite(sm.lower).all() and np.isfinite(sm.upper).all()
-                and (sm.tau2 == 0).all())
+                and (sm.tau2 == 0).all() and not sm.mix.size)
 
 
 def _least_squares(sm: ScoreModel) -> tuple[np.ndarray, np.ndarray] | None:
@@ -257,7 +297,7 @@ def identifiable(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]])
 
 
 def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
-               kept: dict[int, str] | None = None
+               kept: dict[int, str] | None = None, plug: ir.Model | None = None
                ) -> tuple[list[FittedValue], dict[tuple[int, int], float]]:
     """The baselines and impacts, and the impact means per (event, persona) (fitted, or the
     spec's) for the funnel's slopes. ``kept``: events whose impacts keep the spec's value
@@ -271,7 +311,7 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
              for q in range(len(model.personas))}
     if cells.count.size == 0:
         return _unfitted(model, groups, free, "no survey answers"), means
-    sm = ScoreModel(model, cells, groups, free)
+    sm = ScoreModel(model, cells, groups, free, _selection(model, cells, plug))
     fit = _least_squares(sm) if _noise_free(sm) else None
     if fit is None:
         theta = _maximise(sm, _spec_theta(model, sm, groups, free))
@@ -286,6 +326,32 @@ def fit_scores(model: ir.Model, cells: Cells, groups: list[tuple[int, Group]],
     return out, means
 
 
+def _selection(model: ir.Model, cells: Cells, plug: ir.Model | None) -> Selection:
+    """What selects a discrete baseline's respondents (:class:`~cxdsl.data.fit_mixture.
+    Selection`), with the chances, advances and slopes of ``plug`` (None: the spec's)."""
+    plug = plug or model
+    events = [k for k, e in enumerate(model.events) if _reads_score(e.when)]
+    chances = np.array([list(e.p) for e in plug.events], dtype=float).reshape(
+        len(model.events), len(model.personas))
+    adv = np.array([list(st.advance) for st in plug.stages], dtype=float)
+    slope = np.array([list(st.slope) for st in plug.stages], dtype=float)
+    edge = (adv <= 0) | (adv >= 1)
+    a = np.where(edge, 0.5, adv)
+    eta = np.where(edge, np.where(adv >= 1, 50.0, -50.0), np.log(a / (1 - a)))
+    stages = np.array([-1 if s.stage is None else model.stage_index(s.stage)
+                       for s in model.all_surveys])
+    return Selection(model, events, cells.x, cells.persona, stages[cells.survey], chances,
+                     eta, np.where(edge, 0.0, slope))
+
+
+def _reads_score(c) -> bool:
+    if isinstance(c, ir.ScoreCmp):
+        return True
+    if isinstance(c, ir.Not):
+        return _reads_score(c.operand)
+    return isinstance(c, (ir.And, ir.Or)) and any(_reads_score(o) for o in c.operands)
+
+
 #: Rounds of placing the atoms and maximising, at most.
 ROUNDS = 4
 
@@ -295,7 +361,7 @@ def _spec_theta(model: ir.Model, sm: ScoreModel, groups, free) -> np.ndarray:
     mu = [model.personas[q].baseline.mean() for q in sm.personas]
     sd = [math.log(max(spread(model.personas[q].baseline), 0.1)) for q in sm.personas]
     beta = [_spec_impact(model, k, g) for (k, g), f in zip(groups, free) if f]
-    return np.array(mu + sd + beta, dtype=float)
+    return np.concatenate([np.array(mu + sd + beta, dtype=float), sm.mix.spec_eta()])
 
 
 def _maximise(sm: ScoreModel, theta: np.ndarray) -> np.ndarray:
@@ -363,6 +429,44 @@ def _drop_unbounded(model: ir.Model, out: list[FittedValue], means, groups) -> N
                     means[(k, q)] = model.events[k].impact[q].mean()
 
 
+def _mixture_values(model, sm: ScoreModel, theta, cov, by_path) -> list[FittedValue]:
+    """A discrete baseline's values: its mean (a normal posterior, the ``uncertain`` line
+    that shifts the discrete form), its spread, and each weight (``baseline_weight``,
+    no ``uncertain`` line: the language draws only a baseline's mean), each with its
+    delta-method interval; the fitted weights are kept in the mean's ``extra``."""
+    out = []
+    c = sm.cells
+    for (i, v, w, sl), pi in zip(sm.mix.items, sm.mix.weights(theta)):
+        q = int(sm.personas[i])
+        name = model.personas[q].name
+        n = int(c.count[c.persona == q].sum())
+        m, se_m, sd, se_sd, cov_pi = mixture_moments(v, pi, cov[sl, sl])
+        base = by_path[f"{name}.baseline"]
+        _normal_value(base, m, se_m, n)
+        base.extra["weights"] = [(float(x), float(p)) for x, p in zip(v, pi)]
+        _normal_value(by_path[f"{name}.baseline.sd"], sd, se_sd, n)
+        by_path[f"{name}.baseline.sd"].posterior = None
+        g = Group("persona", name, "baseline", (q,))
+        for x, ws, p, var in zip(v, w, pi, np.diag(cov_pi)):
+            fv = FittedValue("baseline_weight", f"{name}.baseline[{_num(x)}]", g, float(ws))
+            _normal_value(fv, p, math.sqrt(max(float(var), 0.0)), n)
+            fv.posterior = None
+            out.append(fv)
+    return out
+
+
+def _only_discrete(sm: ScoreModel, member: np.ndarray) -> bool:
+    """Whether every cell in ``member`` (bool[C]) is of a persona with a discrete
+    baseline."""
+    disc = np.zeros(sm.personas.size, dtype=bool)
+    disc[[it[0] for it in sm.mix.items]] = True
+    return bool(member.any() and disc[sm.pidx[member]].all())
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
 def _normal_value(fv: FittedValue, mean: float, se: float, rows: int) -> FittedValue:
     if not (math.isfinite(se) and math.isfinite(mean)):
         fv.note = NOT_IDENTIFIED
@@ -397,6 +501,7 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
             sd_fv.ci90 = (_exp(logsd[i] - _Z90 * s), _exp(logsd[i] + _Z90 * s))
         else:
             sd_fv.fitted, sd_fv.rows, sd_fv.ci95, sd_fv.ci90 = 0.0, n, (0.0, 0.0), (0.0, 0.0)
+    out += _mixture_values(model, sm, theta, cov, by_path)
     j = 0
     for (k, g), ok in zip(groups, free):
         fv = by_path[str(group_ref(model, g))]
@@ -405,6 +510,8 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
             continue
         member = np.isin(c.persona, g.personas) & (c.x[:, k] == 1)
         _normal_value(fv, beta[j], se[2 * P + j], int(c.count[member].sum()))
+        if not fv.informed and _only_discrete(sm, member):
+            fv.note = BOUNDED_ONLY
         if fv.informed:
             for q in g.personas:
                 means[(k, q)] = float(beta[j])
@@ -412,5 +519,6 @@ def _values(model, sm: ScoreModel, groups, free, theta, cov, means) -> list[Fitt
     return out
 
 
-__all__ = ["MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel", "fit_scores",
+__all__ = ["BOUNDED_ONLY", "MIN_SD", "NOT_IDENTIFIED", "SELECTED_ON_SCORE", "ScoreModel",
+           "fit_scores",
            "identifiable", "spread"]
