@@ -130,7 +130,8 @@ RESULT_SCHEMA_VERSION = 1
 def manifest(*, spec_sha256: str | None, seed: int | None, customers: int | None,
              engine: str, scenario: str | None) -> dict:
     """The ``manifest`` object of every ``--json`` document. The exact engine simulates no
-    customers and draws no random numbers: its ``customers`` and ``seed`` are null."""
+    customers and draws no random numbers: its ``customers`` and ``seed`` are null, except
+    that a forecast keeps its ``seed`` (the worlds' draws follow it)."""
     return {"cxdsl": __version__, "schema_version": RESULT_SCHEMA_VERSION,
             "spec_sha256": spec_sha256, "seed": seed,
             "customers": customers, "engine": engine, "scenario": scenario}
@@ -287,8 +288,10 @@ def _forecast(inputs, customers, explicit_customers, seed, engine, threads,
     def run(n: int) -> Result:
         parts = world_tallies(source, n, seed, engine, threads, chunk_size, progress)
         exact = engine == "exact"
-        info = manifest(spec_sha256=spec_sha, seed=None if exact else seed,
-                        customers=None if exact else n, engine=engine, scenario=scenario)
+        # the worlds' draws follow the seed, so a forecast records it even when the exact
+        # engine simulates no customers
+        info = manifest(spec_sha256=spec_sha, seed=seed, customers=None if exact else n,
+                        engine=engine, scenario=scenario)
         info["worlds"] = len(models)
         return combine_tallies(parts, models, info, draws, values)
 
