@@ -73,6 +73,37 @@ def spec_fixture(text: str, name: str):
     return spec
 
 
+def schema_validator(name: str):
+    """A validator of the output schema ``name`` (``cxdsl/schema/NAME.schema.json``) that
+    resolves ``$ref``s into the other output schemas."""
+    jsonschema = pytest.importorskip("jsonschema")
+    referencing = pytest.importorskip("referencing")
+    from cxdsl.model import serialize
+
+    schemas = [serialize.schema(n) for n in ("common", *serialize.OUTPUT_SCHEMAS)]
+    registry = referencing.Registry().with_resources(
+        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas)
+    schema = serialize.schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, registry=registry)
+
+
+#: One uncertain probability (NPS = 100 × (1 − 2p) in each world), a volume and two
+#: scenarios: one that fixes the uncertain value, one that changes an unrelated one.
+GLITCH_FORECAST = """\
+persona a share=1 baseline=9 value=100
+stage S advance=50%
+stage T
+event e p=5% impact=-3 at S
+survey all at S
+uncertain e.p ~ beta(3, 57)
+volume 1000 per month
+scenario fix cost=500 { e.p = 1% }
+scenario more cost=100 running_cost=10 { S.advance = 60% }
+"""
+
+
 def separate_runner() -> CliRunner:
     """A runner that keeps stdout and stderr apart, on every click version."""
     try:

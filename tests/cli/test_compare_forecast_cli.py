@@ -9,20 +9,9 @@ import io
 import pytest
 
 from cxdsl.cli.compare import chance_words
-from support import invoke, invoke_json, refused, spec_fixture, write
+from support import GLITCH_FORECAST, invoke, invoke_json, refused, spec_fixture, write
 
-SPEC = """\
-persona a share=1 baseline=9 value=100
-stage S advance=50%
-stage T
-event e p=5% impact=-3 at S
-survey all at S
-uncertain e.p ~ beta(3, 57)
-volume 1000 per month
-scenario fix cost=500 { e.p = 1% }
-scenario more cost=100 running_cost=10 { S.advance = 60% }
-sweep e.p in [1%, 5%]
-"""
+SPEC = GLITCH_FORECAST + "sweep e.p in [1%, 5%]\n"
 
 spec = spec_fixture(SPEC, "j.cxj")
 

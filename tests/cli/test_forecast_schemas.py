@@ -9,11 +9,7 @@ import copy
 import pytest
 
 from cxdsl.cli.main import cli
-from cxdsl.model import serialize
-from support import separate_runner, strict_json, write
-
-jsonschema = pytest.importorskip("jsonschema")
-referencing = pytest.importorskip("referencing")
+from support import schema_validator, separate_runner, strict_json, write
 
 SPEC = """\
 persona a share=60% baseline=9 value=100
@@ -38,13 +34,7 @@ EXACT_SPEC = SPEC.replace("normal(7, 1)", "7").replace("uniform(-4, -1)", "-3").
 
 
 def validator(name: str):
-    schemas = [serialize.schema(n) for n in ("common", *serialize.OUTPUT_SCHEMAS)]
-    registry = referencing.Registry().with_resources(
-        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas)
-    schema = serialize.schema(name)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry)
+    return schema_validator(name)
 
 
 def document(*args) -> dict:

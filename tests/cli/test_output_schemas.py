@@ -9,22 +9,11 @@ import json
 import pytest
 
 from cxdsl.cli.main import cli
-from cxdsl.model import serialize
-from support import EXAMPLES, SAAS, separate_runner, strict_json, write
-
-jsonschema = pytest.importorskip("jsonschema")
-referencing = pytest.importorskip("referencing")
+from support import EXAMPLES, SAAS, schema_validator, separate_runner, strict_json, write
 
 
 def validator(name: str):
-    """A validator of schema ``name`` that resolves ``$ref``s into the other schemas."""
-    schemas = [serialize.schema(n) for n in ("common", *serialize.OUTPUT_SCHEMAS)]
-    registry = referencing.Registry().with_resources(
-        (s["$id"], referencing.Resource.from_contents(s)) for s in schemas)
-    schema = serialize.schema(name)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry)
+    return schema_validator(name)
 
 
 def document(*args) -> dict:

@@ -10,19 +10,9 @@ import re
 import cxdsl
 from cxdsl import analysis
 from cxdsl.present.report.scenarios import chance_text
-from support import invoke, write
+from support import GLITCH_FORECAST, invoke, write
 
-SPEC = """\
-persona a share=1 baseline=9 value=100
-stage S advance=50%
-stage T
-event e p=5% impact=-3 at S
-survey all at S
-uncertain e.p ~ beta(3, 57)
-volume 1000 per month
-scenario fix cost=500 { e.p = 1% }
-scenario more cost=100 running_cost=10 { S.advance = 60% }
-"""
+SPEC = GLITCH_FORECAST
 
 
 def section(tmp_path, text: str) -> str:
