@@ -226,6 +226,27 @@ def _addition(ctx: Context, item: ast.Event, current: ir.Model, who: str
     return None if ev is None else ir.AddEvent(ev)
 
 
+def claim_path(ctx: Context, p: ast.Path, span, model: ir.Model, seen: dict,
+               twice: tuple[str, str, str], extra_events=()) -> ir.PathRef | None:
+    """The path ``p`` of a statement that may name each path once (a sweep, an uncertain
+    line), recorded in ``seen`` (path -> the statement's span); None after a reported
+    error: the path names nothing, was claimed before (``twice`` = (code, message with
+    {path} and {line}, hint)), or is an attribute of the last stage."""
+    path = resolve_path(ctx, p, model, extra_events)
+    if path is None:
+        return None
+    if path in seen:
+        code, message, hint = twice
+        ctx.err(code, message.format(path=str(path), line=seen[path].line), p.span, hint)
+        return None
+    seen[path] = span
+    if paths.on_last_stage(path, model):
+        ctx.err("E309", msg.LAST_STAGE_ATTRIBUTE.format(attr=path.attr, stage=path.target),
+                p.span)
+        return None
+    return path
+
+
 def resolve_path(ctx: Context, p: ast.Path, model: ir.Model, extra_events=()
                  ) -> ir.PathRef | None:
     """The path ``p`` of a scenario or sweep in ``model``; None after a reported error.

@@ -14,7 +14,7 @@ from .. import messages as msg
 from ..diagnostics import Span
 from . import values
 from .context import Context
-from .scenarios import resolve_path
+from .scenarios import claim_path
 
 #: Most grid points one `sweep` line may produce.
 MAX_SWEEP_POINTS = 100_000
@@ -35,17 +35,9 @@ def run(ctx: Context) -> None:
     out = []
     seen: dict[ir.PathRef, Span] = {}
     for sw in decls:
-        path = resolve_path(ctx, sw.path, model, extra)
+        path = claim_path(ctx, sw.path, sw.span, model, seen,
+                          ("E605", msg.SWEPT_TWICE, msg.MERGE_SWEEPS_HINT), extra)
         if path is None:
-            continue
-        if path in seen:
-            ctx.err("E605", msg.SWEPT_TWICE.format(path=str(path), line=seen[path].line),
-                    sw.path.span, msg.MERGE_SWEEPS_HINT)
-            continue
-        seen[path] = sw.span
-        if paths.on_last_stage(path, model):
-            ctx.err("E309", msg.LAST_STAGE_ATTRIBUTE.format(attr=path.attr, stage=path.target),
-                    sw.path.span)
             continue
         sweep = _sweep(ctx, sw, path, model)
         if sweep is not None:

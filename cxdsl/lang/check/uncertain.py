@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from ...model import ir, paths
+from ...model import ir
 from ...model.attributes import ATTRIBUTES, BASELINE, NON_NEGATIVE, PROBABILITY, UNITS
 from ...model.values import FORMS, ValueForm
 from .. import ast
@@ -25,7 +25,7 @@ from ..printer import path_text, value_text
 from ..vocabulary import uncertain_forms
 from . import values
 from .context import Context
-from .scenarios import resolve_path
+from .scenarios import claim_path
 
 #: Most worlds one forecast may run (each world is a simulation of its own).
 MAX_WORLDS = 100_000
@@ -48,17 +48,9 @@ def run(ctx: Context) -> None:
                 st.path.target.span, msg.UNCERTAIN_ADDED_EVENT_HINT.format(
                     target=target, attr=st.path.attr.text, scenario=added[target]))
             continue
-        path = resolve_path(ctx, st.path, model)
+        path = claim_path(ctx, st.path, st.span, model, seen,
+                          ("E607", msg.UNCERTAIN_TWICE, msg.KEEP_ONE_UNCERTAIN_HINT))
         if path is None:
-            continue
-        if path in seen:
-            ctx.err("E607", msg.UNCERTAIN_TWICE.format(path=str(path), line=seen[path].line),
-                    st.path.span, msg.KEEP_ONE_UNCERTAIN_HINT)
-            continue
-        seen[path] = st.span
-        if paths.on_last_stage(path, model):
-            ctx.err("E309", msg.LAST_STAGE_ATTRIBUTE.format(attr=path.attr, stage=path.target),
-                    st.path.span)
             continue
         dist = _distribution(ctx, st, path)
         if dist is not None:
