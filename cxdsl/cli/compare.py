@@ -145,6 +145,16 @@ def render_human(cmp, console) -> None:
     _closing_line(cmp, console)
 
 
+
+def _money_columns(table, cmp, unit: str) -> bool:
+    """The money table's columns; True when it has a running-cost column."""
+    has_running = any(sc.money.running_cost for sc in cmp.scenarios)
+    for name in ("scenario", "cost", *(("running cost",) if has_running else ()),
+                 "revenue change", "net", f"payback ({unit})",
+                 f"{short_label(cmp.headline)} per 10k of cost"):
+        table.add_column(name, justify="left" if name == "scenario" else "right")
+    return has_running
+
 def _money_table(cmp, console) -> None:
     """Each scenario's costs and money; without a volume, per customer and how to set one."""
     from rich.table import Table  # lazy: rich, for the human output only
@@ -157,11 +167,7 @@ def _money_table(cmp, console) -> None:
     table = Table(title=title + ("" if exact else ", paired 95% interval"),
                   title_justify="left", title_style="bold")
     unit = f"{model.period}s" if model.volume is not None else "customers"
-    has_running = any(sc.money.running_cost for sc in cmp.scenarios)
-    for name in ("scenario", "cost", *(("running cost",) if has_running else ()),
-                 "revenue change", "net", f"payback ({unit})",
-                 f"{short_label(cmp.headline)} per 10k of cost"):
-        table.add_column(name, justify="left" if name == "scenario" else "right")
+    has_running = _money_columns(table, cmp, unit)
     for sc in cmp.scenarios:
         m = sc.money
         table.add_row(sc.scenario.name, fmt_money(m.cost),
@@ -270,11 +276,7 @@ def _forecast_money(cmp, console) -> None:
     table = Table(title=f"Money {per}" + (f" (volume {model.volume:,.0f} customers per "
                                           f"{model.period})" if model.volume else ""),
                   title_justify="left", title_style="bold")
-    has_running = any(sc.money.running_cost for sc in cmp.scenarios)
-    for name in ("scenario", "cost", *(("running cost",) if has_running else ()),
-                 "revenue change", "net", f"payback ({unit})",
-                 f"{short_label(cmp.headline)} per 10k of cost"):
-        table.add_column(name, justify="left" if name == "scenario" else "right")
+    has_running = _money_columns(table, cmp, unit)
     for sc in cmp.scenarios:
         m = sc.money
         table.add_row(sc.scenario.name, fmt_money(m.cost),
