@@ -145,7 +145,6 @@ def render_human(cmp, console) -> None:
     _closing_line(cmp, console)
 
 
-
 def _money_columns(table, cmp, unit: str) -> bool:
     """The money table's columns; True when it has a running-cost column."""
     has_running = any(sc.money.running_cost for sc in cmp.scenarios)
