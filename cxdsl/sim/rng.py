@@ -211,6 +211,30 @@ def normals_nb(key, j_start, count, out):
         out[i] = normal_nb(key, customer_hash_nb(j_start + i))
 
 
+def mix64_array(z: np.ndarray) -> np.ndarray:
+    """:func:`mix64_py` over uint64 arrays (NumPy's uint64 arithmetic wraps modulo 2**64,
+    as the construction does). Plain NumPy: nothing to compile, so a forecast's world draws
+    cost no start-up."""
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX_M1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX_M2)
+        return z ^ (z >> np.uint64(31))
+
+
+def customer_hashes_array(count: int) -> np.ndarray:
+    """uint64[count]: :func:`customer_hash_py` of 0 … count − 1."""
+    with np.errstate(over="ignore"):
+        return mix64_array((np.arange(count, dtype=np.uint64) + np.uint64(1)) * _GAMMA_U)
+
+
+def uniforms_array(key: int, hashes: np.ndarray, sub: int = 0) -> np.ndarray:
+    """float64[n]: :func:`uniform_py` of stream ``key`` for each customer hash, the same
+    doubles (the top 52 bits of a word and the half are exact in a double)."""
+    with np.errstate(over="ignore"):
+        x = mix64_array((np.uint64(key) ^ hashes) + np.uint64(sub + 1) * _GAMMA_U)
+    return ((x >> np.uint64(12)).astype(np.float64) + 0.5) * TWO_POW_M52
+
+
 def uniforms(key: int, j_start: int, count: int, sub: int = 0) -> np.ndarray:
     """Stream ``key``'s uniforms for ``count`` consecutive customers, float64[count]."""
     out = np.empty(count, dtype=np.float64)

@@ -32,9 +32,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
-from .kernel import GAMMA, KIND_CONST, MIX_M1, MIX_M2, TWO_POW_M52
+from .kernel import KIND_CONST
 from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
-from .rng import stream_key
+from .rng import customer_hashes_array, stream_key, uniforms_array
 
 #: The largest number of worlds a forecast may run.
 MAX_WORLDS = 100_000
@@ -71,33 +71,10 @@ def uncertain_key(seed: int, path: ir.PathRef) -> int:
 def world_draws(model: ir.Model, worlds: int, seed: int) -> np.ndarray:
     """float64[W, U]: the value of uncertain line u (``model.uncertain[u]``) in world w."""
     out = np.empty((worlds, len(model.uncertain)))
-    hashes = _customer_hashes(worlds)
+    hashes = customer_hashes_array(worlds)
     for u, line in enumerate(model.uncertain):
-        out[:, u] = quantiles(line.dist, _uniforms(uncertain_key(seed, line.path), hashes))
+        out[:, u] = quantiles(line.dist, uniforms_array(uncertain_key(seed, line.path), hashes))
     return out
-
-
-def _mix64(z: np.ndarray) -> np.ndarray:
-    """:func:`cxdsl.sim.rng.mix64_py` over uint64 arrays (NumPy's uint64 arithmetic wraps
-    modulo 2**64, as the construction does)."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX_M1)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX_M2)
-    return z ^ (z >> np.uint64(31))
-
-
-def _customer_hashes(count: int) -> np.ndarray:
-    """uint64[count]: :func:`cxdsl.sim.rng.customer_hash_py` of 0 … count − 1."""
-    with np.errstate(over="ignore"):
-        return _mix64((np.arange(count, dtype=np.uint64) + np.uint64(1)) * np.uint64(GAMMA))
-
-
-def _uniforms(key: int, hashes: np.ndarray) -> np.ndarray:
-    """float64[n]: :func:`cxdsl.sim.rng.uniform_py` (sub-counter 0) of stream ``key`` for
-    each customer hash — every step exact (the top 52 bits of a word and the half fit a
-    double), so the same doubles."""
-    with np.errstate(over="ignore"):
-        x = _mix64((np.uint64(key) ^ hashes) + np.uint64(GAMMA))
-    return ((x >> np.uint64(12)).astype(np.float64) + 0.5) * TWO_POW_M52
 
 
 def _beta_quantiles(d, u: np.ndarray) -> np.ndarray:

@@ -246,3 +246,12 @@ def test_normals_have_standard_moments():
     tail = np.mean(np.abs(z) > 1.959963984540054)
     assert abs(tail - 0.05) < 5 * math.sqrt(0.05 * 0.95 / n)
     assert np.isfinite(z).all()
+
+
+def test_array_uniforms_are_the_jitted_ones():
+    """The NumPy forms the world draws use give the jitted helpers' doubles exactly."""
+    key = rng.stream_key(3, "uncertain", "e.p", "")
+    hashes = rng.customer_hashes_array(500)
+    assert hashes.tolist() == [rng.customer_hash_py(j) for j in range(500)]
+    for sub in (0, 1, 7):
+        assert np.array_equal(rng.uniforms_array(key, hashes, sub), rng.uniforms(key, 0, 500, sub))
