@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..tooling.files import WriteError, write_streamed
 from .common import (
     OUTSIDE_IMPORTS_OPTION,
     announce_compiling,
@@ -59,13 +60,16 @@ def command(file, customers, seed, scenario, respond, worlds, output,
     announce_compiling()
     progress = progress_bar()
     try:
-        rows = sample.write_sample(output, model, customers, seed, scenario, respond,
-                                   worlds=worlds, progress=progress)
+        fmt = sample.output_format(output)
+        rows = write_streamed(output, lambda target: sample.write_sample(
+            target, model, customers, seed, scenario, respond, worlds=worlds, fmt=fmt,
+            progress=progress))
     except (sample.SampleError, SimulationError) as exc:
         raise click.UsageError(str(exc)) from None
-    except OSError as exc:
-        click.echo(f"error: cannot write '{output}': {exc.strerror or exc}; nothing "
-                   "written", err=True)
+    except WriteError as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"error: {exc}; nothing written", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted: nothing written", err=True)

@@ -24,11 +24,8 @@ below tooling).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -189,39 +186,20 @@ def to_arrow(c: SampleChunk) -> pa.Table:
     return pa.table(columns)
 
 
-def write_sample(path: str, model: ir.Model, customers: int | None, seed: int | None,
+def write_sample(target: str, model: ir.Model, customers: int | None, seed: int | None,
                  scenario: str | None = None, respond: float | None = None, *,
-                 worlds: int | None = None, chunk: int = CHUNK,
+                 worlds: int | None = None, chunk: int = CHUNK, fmt: str | None = None,
                  progress: Callable[[int, int], None] | None = None) -> int:
-    """Write the sample (:func:`sample_table`) to ``path`` (``.csv`` or ``.parquet``),
-    chunk by chunk, atomically; returns the number of rows. ``progress(done, total)`` is
-    called after each chunk with the rows written. OSError when the system refuses the
-    write (the target is then as it was)."""
-    fmt = output_format(path)
+    """Write the sample (:func:`sample_table`) to the file ``target``, chunk by chunk, as
+    CSV or Parquet (``fmt``, default by ``target``'s suffix); returns the number of rows.
+    ``progress(done, total)`` is called after each chunk with the rows written. The
+    command writes through :func:`cxdsl.tooling.files.write_streamed`, which makes
+    ``target`` a temporary file renamed over the output: all or nothing."""
+    fmt = fmt or output_format(target)
     chunks = iter_sample(model, customers, seed, scenario, respond, worlds=worlds,
                          chunk=chunk)
     head = next(chunks)
-    first = to_arrow(head)
-    real = os.path.realpath(path)  # through a symlink to its target, never over it
-    try:
-        st: os.stat_result | None = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        # a device or a pipe is written into: renaming over it would replace it
-        return _write_chunks(real, fmt, first, head.total, chunks, progress)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
-                               dir=os.path.dirname(real))
-    os.close(fd)
-    try:
-        rows = _write_chunks(tmp, fmt, first, head.total, chunks, progress)
-        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else _new_file_mode())
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return rows
+    return _write_chunks(target, fmt, to_arrow(head), head.total, chunks, progress)
 
 
 def _write_chunks(target: str, fmt: str, first: pa.Table, total: int, chunks,
@@ -241,12 +219,6 @@ def _write_chunks(target: str, fmt: str, first: pa.Table, total: int, chunks,
             c = next(chunks, None)
             table = None if c is None else to_arrow(c)
     return rows
-
-
-def _new_file_mode() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 __all__ = ["CHUNK", "SampleError", "SampleChunk", "check_respond", "output_format",

@@ -20,6 +20,8 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Callable
+from typing import TypeVar
 
 
 class WriteError(Exception):
@@ -107,6 +109,78 @@ def write_file(path: str, data: str | bytes, *, original: bytes | None = None,
             _replace(path, real, payload, st, original)
 
 
+T = TypeVar("T")
+
+
+def write_streamed(path: str, fill: Callable[[str], T]) -> T:
+    """Write ``path`` by calling ``fill(target)``, which writes a whole file at ``target``
+    (a table written chunk by chunk): with the same guarantees as :func:`write_file`. A
+    temporary file next to the real target is filled and renamed over it, keeping the
+    old file's mode and group; a device or a FIFO is filled directly; a hard-linked or
+    foreign-owned file gets the finished bytes written in place. Returns what ``fill``
+    returns."""
+    check_target(path)
+    real = os.path.realpath(path)  # through a symlink to its target, never over it
+    try:
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise WriteError(path, reason_of(exc)) from None
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        try:
+            return fill(real)
+        except OSError as exc:
+            raise WriteError(path, reason_of(exc)) from None
+    directory = os.path.dirname(real)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
+                                   dir=directory)
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(path, f"cannot create a file in '{directory}': "
+                         f"{reason_of(exc)}") from None
+    try:
+        result = fill(tmp)
+        if st is not None and (st.st_nlink > 1 or st.st_uid != os.geteuid()):
+            with open(tmp, "rb") as fh:
+                _in_place(path, real, fh.read(), None)
+            _discard(tmp)
+            return result
+        _settle(tmp, st)
+        os.replace(tmp, real)
+    except OSError as exc:
+        _discard(tmp)
+        raise WriteError(path, reason_of(exc)) from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    return result
+
+
+def _settle(tmp: str, st: os.stat_result | None) -> None:
+    """Give a filled temporary file the old file's mode and group (or a new file's mode)
+    and flush it to disk, before it is renamed over the target."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        _give_attributes(fd, st)
+    finally:
+        os.close(fd)
+
+
+def _give_attributes(fd: int, st: os.stat_result | None) -> None:
+    if st is None:
+        os.fchmod(fd, _new_file_mode())
+        return
+    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    if st.st_gid != os.getegid():
+        try:  # a group the writer belongs to, or any as root
+            os.fchown(fd, -1, st.st_gid)
+        except PermissionError:
+            pass
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -156,15 +230,7 @@ def _replace(path: str, real: str, payload: bytes, st: os.stat_result | None,
         try:
             _write_all(fd, payload)
             os.fsync(fd)
-            if st is None:
-                os.fchmod(fd, _new_file_mode())
-            else:
-                os.fchmod(fd, stat.S_IMODE(st.st_mode))
-                if st.st_gid != os.getegid():
-                    try:  # a group the writer belongs to, or any as root
-                        os.fchown(fd, -1, st.st_gid)
-                    except PermissionError:
-                        pass
+            _give_attributes(fd, st)
         finally:
             os.close(fd)
         _check_unchanged(path, real, original)

@@ -168,3 +168,32 @@ def test_a_file_changed_since_it_was_read_is_not_overwritten(tmp_path):
     with pytest.raises(WriteError, match="changed since it was read"):
         write_file(str(target), "formatted", original=b"as read")
     assert target.read_text() == "edited meanwhile"
+
+
+def test_a_streamed_write_is_all_or_nothing(tmp_path):
+    from cxdsl.tooling.files import write_streamed
+
+    out = tmp_path / "t.csv"
+    out.write_text("old\n")
+    out.chmod(0o640)
+
+    def broken(target):
+        with open(target, "w") as fh:
+            fh.write("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(WriteError, match="(?i)no space left"):
+        write_streamed(str(out), broken)
+    assert out.read_text() == "old\n" and not list(tmp_path.glob(".*.tmp"))
+
+    def fill(target):
+        with open(target, "w") as fh:
+            fh.write("new\n")
+        return 4
+
+    assert write_streamed(str(out), fill) == 4
+    assert out.read_text() == "new\n" and (out.stat().st_mode & 0o777) == 0o640
+    link = tmp_path / "link.csv"
+    os.link(out, link)
+    write_streamed(str(link), fill)
+    assert os.path.samefile(out, link)  # a hard link stays one file
