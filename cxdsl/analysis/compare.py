@@ -24,9 +24,7 @@ from .money import Money, money, net_line
 from .paired import delta
 from .world_points import (
     Variant,
-    evaluate_worlds,
-    forecast_draws,
-    forecast_manifest,
+    evaluate_variants,
     share,
     world_values,
 )
@@ -178,15 +176,11 @@ def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
     s = settings_for(model, engine=engine, customers=customers, seed=seed, threads=threads)
     man = manifest_for(s, spec_sha, None)
     models = [model] + [ir.with_scenario(model, n) for n in names]
-    draws = forecast_draws(model, worlds, s, len(models))
-    if draws is None:
-        points = evaluate(models, s, paired=True, executor=executor, progress=progress,
-                          manifest=man)
-    else:
-        man = forecast_manifest(man, draws, s)
-        grid = [Variant(model, n) for n in [None, *names]]
-        points = evaluate_worlds(models, grid, draws, s, executor=executor,
-                                 progress=progress, manifest=man)
+    points, man = evaluate_variants(
+        model, models, worlds, s, man,
+        lambda draws: [Variant(model, n) for n in [None, *names]],
+        executor=executor, progress=progress)
+    forecast = "worlds" in man
     base = points[0]
     headline = headline_metric(model)
     metrics = metric_names(model)
@@ -194,7 +188,7 @@ def compare(model: ir.Model, scenarios: Sequence[str] | None = None, *,
     for n, p in zip(names, points[1:]):
         d = {m: delta(p, base, m) for m in metrics}
         cash = money(model, n, d["revenue"], d[headline])
-        odds = chances(model, n, base, p, headline, cash.net) if draws is not None else None
+        odds = chances(model, n, base, p, headline, cash.net) if forecast else None
         rows.append(ScenarioComparison(model.scenario(n), p, d, cash, odds))
     rows.sort(key=lambda r: -(r.delta[headline].value or 0.0))
     return Comparison(man, model, base, rows, headline)

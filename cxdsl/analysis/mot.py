@@ -21,7 +21,6 @@ from ..model import ir
 from ..model.diff import _attr_text
 from ..sim.metrics import Metric
 from ..sim.worlds import world_models
-from .batches import evaluate
 from .common import (
     AnalysisError,
     Point,
@@ -32,7 +31,7 @@ from .common import (
     settings_for,
 )
 from .paired import combine, delta
-from .world_points import Variant, evaluate_worlds, forecast_draws, forecast_manifest
+from .world_points import Variant, evaluate_variants
 
 #: Default move of every parameter in a tornado.
 TORNADO_BY = 0.20
@@ -104,15 +103,10 @@ def mot(model: ir.Model, metric: str | None = None, *, scenario: str | None = No
                                       threads, spec_sha)
     params = tornado_parameters(base, tornado_by) if tornado_by is not None else []
     variants = _mot_variants(base, params)
-    draws = forecast_draws(model, worlds, s, len(variants))
-    if draws is None:
-        points = evaluate(variants, s, paired=True, executor=executor, progress=progress,
-                          manifest=man)
-    else:
-        man = forecast_manifest(man, draws, s)
-        grid = _mot_grid(model, draws, scenario, base.events, params, tornado_by)
-        points = evaluate_worlds(variants, grid, draws, s, executor=executor,
-                                 progress=progress, manifest=man)
+    points, man = evaluate_variants(
+        model, variants, worlds, s, man,
+        lambda draws: _mot_grid(model, draws, scenario, base.events, params, tornado_by),
+        executor=executor, progress=progress)
     now = points[0]
     rows = []
     for i, e in enumerate(base.events):
@@ -308,13 +302,8 @@ def tornado(model: ir.Model, metric: str | None = None, by: float = TORNADO_BY, 
                                       threads, spec_sha)
     params = tornado_parameters(base, by)
     models = [base] + [m for prm in params for m in (prm.low_model, prm.high_model)]
-    draws = forecast_draws(model, worlds, s, len(models))
-    if draws is None:
-        points = evaluate(models, s, paired=True, executor=executor, progress=progress,
-                          manifest=man)
-    else:
-        man = forecast_manifest(man, draws, s)
-        grid = _mot_grid(model, draws, scenario, (), params, by)
-        points = evaluate_worlds(models, grid, draws, s, executor=executor,
-                                 progress=progress, manifest=man)
+    points, man = evaluate_variants(
+        model, models, worlds, s, man,
+        lambda draws: _mot_grid(model, draws, scenario, (), params, by),
+        executor=executor, progress=progress)
     return _tornado_result(man, base, metric, by, points[0], params, points[1:])

@@ -52,7 +52,7 @@ from ..sim.worlds import (
     worlds_for,
 )
 from ..sim.worlds import world_values as persona_values
-from .batches import _exact_task, _structure, paused_gc
+from .batches import _exact_task, _structure, evaluate, paused_gc
 from .common import AnalysisError, Point, Progress, Settings
 
 #: Most world models (variants × worlds) one analysis may evaluate.
@@ -219,6 +219,22 @@ def _kernel_tallies(grid, draws: np.ndarray, settings: Settings, executor,
     return out
 
 
+def evaluate_variants(model: ir.Model, variants: Sequence[ir.Model], worlds: int | None,
+                      settings: Settings, manifest: dict, grid_of, *, executor=None,
+                      progress: Progress | None = None) -> tuple[list[Point], dict]:
+    """(points, manifest) of an analysis's ``variants`` of ``model``: paired plain runs,
+    or, when the spec has uncertain values, a forecast of each over the same worlds, where
+    ``grid_of(draws)`` gives each variant's :class:`Variant` (or world models) and the
+    manifest gains the worlds (:func:`forecast_manifest`)."""
+    draws = forecast_draws(model, worlds, settings, len(variants))
+    if draws is None:
+        return evaluate(variants, settings, paired=True, executor=executor,
+                        progress=progress, manifest=manifest), manifest
+    man = forecast_manifest(manifest, draws, settings)
+    return evaluate_worlds(variants, grid_of(draws), draws, settings, executor=executor,
+                           progress=progress, manifest=man), man
+
+
 def evaluate_worlds(bases: Sequence[ir.Model], grid: Sequence, draws: np.ndarray,
                     settings: Settings, *, executor=None, progress: Progress | None = None,
                     manifest: dict | None = None) -> list[Point]:
@@ -310,5 +326,6 @@ def is_forecast(point: Point) -> bool:
 
 
 __all__ = ["MAX_WORLD_POINTS", "Variant", "forecast_draws", "forecast_manifest", "evaluate_worlds",
+           "evaluate_variants",
            "world_values", "world_se", "forecast_metric", "combine_points", "share",
            "is_forecast"]
