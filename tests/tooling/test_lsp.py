@@ -14,12 +14,11 @@ import pytest_asyncio
 import pytest_lsp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lsp_client import make_client
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
-from pygls.protocol import default_converter
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
-from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from cxdsl.lang import api
 from cxdsl.tooling import lsp as lsp_mod
@@ -31,18 +30,6 @@ from support import EXAMPLES, ROOT, SAAS
 aio = pytest.mark.asyncio(loop_scope="module")
 
 
-def make_client() -> LanguageClient:
-    """A test client that also records every publishDiagnostics with its version."""
-    client = LanguageClient(converter_factory=default_converter)
-    client.published = []
-
-    def publish(client: LanguageClient, params: lsp.PublishDiagnosticsParams):
-        client.diagnostics[params.uri] = params.diagnostics
-        client.published.append(params)
-
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
-                                   lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
-    return client
 
 
 @pytest_lsp.fixture(

@@ -13,10 +13,9 @@ import time
 import pytest
 import pytest_asyncio
 import pytest_lsp
+from lsp_client import make_client
 from lsprotocol import types as lsp
-from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient
-from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 from scipy import stats
 
 from cxdsl.lang import api
@@ -53,17 +52,6 @@ URI = "untitled:uncertain.cxj"
 BASE = TEXT.split("\nuncertain")[0] + "\n"
 
 
-def make_client() -> LanguageClient:
-    client = LanguageClient(converter_factory=default_converter)
-    client.published = []
-
-    def publish(client: LanguageClient, params: lsp.PublishDiagnosticsParams):
-        client.diagnostics[params.uri] = params.diagnostics
-        client.published.append(params)
-
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
-                                   lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish})
-    return client
 
 
 @pytest_lsp.fixture(
@@ -278,3 +266,4 @@ def test_every_feature_on_every_prefix_in_process():
     for offset in range(start, len(TEXT)):
         lsp_mod.complete(a, offset)
         lsp_mod.hover(a, offset)
+
