@@ -78,6 +78,19 @@ def check_target(path: str) -> None:
         raise WriteError(path, kind, usage=True)
 
 
+def _target(path: str) -> tuple[str, os.stat_result | None]:
+    """The real file behind ``path`` (through a symlink to its target, never over it) and
+    its status (None when it does not exist yet), after :func:`check_target`."""
+    check_target(path)
+    real = os.path.realpath(path)
+    try:
+        return real, os.stat(real)
+    except FileNotFoundError:
+        return real, None
+    except OSError as exc:
+        raise WriteError(path, reason_of(exc)) from None
+
+
 def write_file(path: str, data: str | bytes, *, original: bytes | None = None,
                keep_read_only: bool = False) -> None:
     """Write ``data`` (text is written as UTF-8) to ``path``, as the module docstring says.
@@ -86,14 +99,7 @@ def write_file(path: str, data: str | bytes, *, original: bytes | None = None,
     being rewritten from what was read). With ``keep_read_only``, a file without write
     permission bits is refused even where the writer could write it anyway (as root)."""
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    check_target(path)
-    real = os.path.realpath(path)  # through a symlink to its target, never over it
-    try:
-        st: os.stat_result | None = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise WriteError(path, reason_of(exc)) from None
+    real, st = _target(path)
     if st is None:
         if original is not None:
             raise WriteError(path, "it was removed since it was read")
@@ -119,14 +125,7 @@ def write_streamed(path: str, fill: Callable[[str], T]) -> T:
     old file's mode and group; a device or a FIFO is filled directly; a hard-linked or
     foreign-owned file gets the finished bytes written in place. Returns what ``fill``
     returns."""
-    check_target(path)
-    real = os.path.realpath(path)  # through a symlink to its target, never over it
-    try:
-        st: os.stat_result | None = os.stat(real)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise WriteError(path, reason_of(exc)) from None
+    real, st = _target(path)
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         try:
             return fill(real)
