@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
+from ..sim.jit import numba
 import numpy as np
 
 from ..model import ir

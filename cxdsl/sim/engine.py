@@ -46,7 +46,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import numba
+from .jit import numba
 import numpy as np
 
 from ..model import ir

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-import numba
+from .jit import numba
 import numpy as np
 from llvmlite import binding as llvm_binding
 from llvmlite import ir as llir

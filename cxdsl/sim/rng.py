@@ -59,7 +59,7 @@ import hashlib
 import math
 from fractions import Fraction
 
-import numba
+from .jit import numba
 import numpy as np
 
 from .kernel import (
