@@ -289,6 +289,13 @@ class Model:
         return self.surveys or (Survey(IMPLICIT_SURVEY, None, self.goal, implicit=True),)
 
     @property
+    def stages_surveyed(self) -> tuple[bool, ...]:
+        """Per stage: whether a survey is asked at it. The engines tally a stage's score
+        histogram only then, since nothing else reads it (:mod:`cxdsl.sim.tallies`)."""
+        at = {s.stage for s in self.all_surveys}
+        return tuple(st.name in at for st in self.stages)
+
+    @property
     def headline_survey(self) -> Survey:
         return self.all_surveys[0]
 

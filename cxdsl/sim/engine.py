@@ -346,7 +346,7 @@ class _Run:
                     pk.ev_int, pk.ev_u64, pk.ev_value, pk.st_mode, pk.st_u64, pk.st_f64,
                     t.baseline_dist, pk.key_baseline, t.cond_op, t.cond_arg, t.cond_value,
                     t.dist_kind, t.dist_param, t.dist_first, t.dist_count,
-                    t.discrete_value, t.discrete_cum, t.flag_words,
+                    t.discrete_value, t.discrete_cum, t.flag_words, t.stage_surveyed,
                     self.out_counts[:m], self.out_sums[:m])
         finally:
             numba.set_num_threads(previous)

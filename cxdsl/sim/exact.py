@@ -219,6 +219,7 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
     lo, hi = model.scale
     flo, fhi = float(lo), float(hi)
     S = len(model.stages)
+    surveyed = model.stages_surveyed
 
     def clamp(x: float) -> float:
         return fhi if x > fhi else flo if x < flo else x
@@ -268,8 +269,9 @@ def _persona(model, q, persona, t, order, position, live, bit, conds, max_states
         states = clamped
         t.stage_score_sum[q, si] = sum(pr * key[1] for key, pr in states.items())
         t.stage_score_sq[q, si] = sum(pr * key[1] * key[1] for key, pr in states.items())
-        for (_s0, score, _flags), pr in states.items():
-            t.stage_hist[q, si, math.floor(score + 0.5) - lo] += pr
+        if surveyed[si]:
+            for (_s0, score, _flags), pr in states.items():
+                t.stage_hist[q, si, math.floor(score + 0.5) - lo] += pr
         if si == S - 1:
             final(states)
             break

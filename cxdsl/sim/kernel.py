@@ -529,7 +529,7 @@ def _tally(x, n, hist, first, flo, copies, stride, idx):
 @numba.njit(cache=True, nogil=True)
 def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u,
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
-           dist_first, dist_count, discrete_value, discrete_cum, flag_words):
+           dist_first, dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed):
     """Customers ``j_start … j_end - 1`` of one (point, persona) into a block's tallies
     ``cnt``, ``sums`` (rows of :func:`simulate_blocks`' outputs): allocates the block's
     scratch and runs :func:`_lanes` on it. Not inlined in the parallel loop, whose
@@ -551,8 +551,9 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
     hist = np.zeros(copies * rows, dtype=np.int64)
     _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
-           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
-           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies)
+           dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed, lane,
+           lane_hash, score, score0, vals, flags, ok, stack, hits, tmp, hh, final, hist,
+           copies)
     col_stage_hist = cnt.shape[0] - n_stages * n_scores  # after the E event counts
     for c in range(copies):
         for r in range(n_stages * n_scores):
@@ -571,8 +572,9 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
-           dist_count, discrete_value, discrete_cum, flag_words, lane, lane_hash, score,
-           score0, vals, flags, ok, stack, hits, tmp, hh, final, hist, copies):
+           dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed, lane,
+           lane_hash, score, score0, vals, flags, ok, stack, hits, tmp, hh, final, hist,
+           copies):
     """The work of :func:`_block` on its scratch: counts into ``cnt``, float sums into the
     SUM_LANES accumulators ``acc`` (float64[sums, SUM_LANES]), histograms into ``hist``
     (``copies`` copies of S + 1 rows of K: :func:`_tally`). Those still in the journey
@@ -610,7 +612,8 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
                 x = score[k]
                 score[k] = fhi if x > fhi else (flo if x < flo else x)
             _sum8(score, n_active, acc[2 + s], acc[col_stage_sq + s])
-            _tally(score, n_active, hist, s * n_scores, flo, copies, rows, stack)
+            if stage_surveyed[s]:
+                _tally(score, n_active, hist, s * n_scores, flo, copies, rows, stack)
             if s == n_stages - 1:
                 break
             mode = st_m[s]
@@ -634,7 +637,7 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
 def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, hi, stage_first,
             ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, baseline_dist, key_baseline,
             cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
-            discrete_value, discrete_cum, flag_words, out_counts, out_sums):
+            discrete_value, discrete_cum, flag_words, stage_surveyed, out_counts, out_sums):
     """Simulate the blocks ``item_*[i]`` = (point, persona, block index) and write block i's
     tallies to row i of ``out_counts`` (int64: customers | hist[K] | reached[S] |
     advanced[S] | events[E] | stage hist[S·K], stage s's K counts at ``s·K``) and
@@ -650,7 +653,7 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
                ev_int[pt, q], ev_u64[pt, q], ev_value[pt, q], st_mode[pt, q], st_u64[pt, q],
                st_f64[pt, q], baseline_dist[pt, q], key_baseline[q], cond_op, cond_arg,
                cond_value, dist_kind, dist_param, dist_first, dist_count, discrete_value,
-               discrete_cum, flag_words)
+               discrete_cum, flag_words, stage_surveyed)
 
 
 # ============================================================== per-customer recorder

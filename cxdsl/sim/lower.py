@@ -94,6 +94,8 @@ class Tables:
     cond_op: np.ndarray           # int64[L]   OP_* codes
     cond_arg: np.ndarray          # int64[L]   event index (OP_EVENT), CMP_* (OP_SCORE)
     cond_value: np.ndarray        # float64[L] the number of OP_SCORE
+    stage_surveyed: np.ndarray    # int64[S]   1 where a survey is asked at stage s (its
+                                  #   score histogram is tallied), else 0
     # numbers, per point
     share: np.ndarray             # float64[P,Q] persona shares, normalised per point
     p_occurs: np.ndarray          # float64[P,Q,E] probability the event happens
@@ -407,6 +409,7 @@ def tables_of(first: ir.Model, numbers: dict[str, np.ndarray], pool: _DistPool) 
         cond_first=cond_first,
         cond_op=i64([c[0] for c in program]), cond_arg=i64([c[1] for c in program]),
         cond_value=f64([c[2] for c in program]),
+        stage_surveyed=i64(first.stages_surveyed),
         **numbers,
         dist_kind=i64(pool.kind), dist_param=f64(pool.param).reshape(-1, 4),
         dist_first=i64(pool.first), dist_count=i64(pool.count),

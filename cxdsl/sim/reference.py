@@ -67,6 +67,7 @@ def simulate_reference(model: ir.Model, customers: int, seed: int,
     by_stage = [[k for k, e in enumerate(model.events) if e.stage == s.name]
                 for s in model.stages]
     n = counts.astype(np.float64)
+    surveyed = model.stages_surveyed
     out = empty(Q, S, E, K)
     out.n, out.weight = n, n / n.sum()
 
@@ -112,7 +113,8 @@ def simulate_reference(model: ir.Model, customers: int, seed: int,
                 rank[s] += 1
                 part[2 + s][w] += score
                 part[2 + S + s][w] += score * score
-                out.stage_hist[q, s, math.floor(score + 0.5) - lo] += 1
+                if surveyed[s]:
+                    out.stage_hist[q, s, math.floor(score + 0.5) - lo] += 1
                 if s == S - 1:
                     break
                 if not _advances(stage.advance[q], stage.slope[q], score - score0,

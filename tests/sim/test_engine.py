@@ -20,6 +20,7 @@ from cxdsl.sim.engine import (
     simulate_tallies,
 )
 from cxdsl.sim.lower import lower, lower_points, persona_counts
+from cxdsl.sim.exact import exact_tallies
 from cxdsl.sim.reference import simulate_reference
 from cxdsl.sim.tallies import Tallies
 from support import SAAS, journey
@@ -507,8 +508,27 @@ def test_a_wide_scale_counts_its_histograms_without_copies_bit_for_bit():
                     events=(("e", "a", 0.5, ir.Normal(30.0, 200.0), None),
                             ("f", "b", 0.3, ir.Const(-700.0), None)),
                     scale=(0, 2000))
+    model = dataclasses.replace(model, surveys=tuple(ir.Survey(s, None, s) for s in "abc"))
     assert 4 * 2001 > kernel.HIST_COPIED
     n = 2 * BLOCK_SIZE + 77
     t = simulate_tallies(model, n, 8)
     assert_identical(t, simulate_reference(model, n, 8))
     assert t.hist[0, 0] > 0 and t.hist[0, 2000] > 0 and t.stage_hist[0].sum() > n
+
+
+def test_a_stage_histogram_is_tallied_only_where_a_survey_is_asked():
+    # nothing but a survey reads a stage's histogram: the others stay 0, in every engine
+    base = journey(personas=(("p", 1.0, ir.Const(5.0)),),
+                   stages=(("a", 0.8, 0.0), ("b", 0.9, 0.0), ("c", 1.0, 0.0)),
+                   events=(("e", "a", 0.5, ir.Const(1.0), None),), scale=(0, 10))
+    model = dataclasses.replace(base, surveys=(ir.Survey("mid", None, "b"),
+                                               ir.Survey("all", None, None)))
+    assert model.stages_surveyed == (False, True, False)
+    n = BLOCK_SIZE + 5
+    t = simulate_tallies(model, n, 3)
+    assert_identical(t, simulate_reference(model, n, 3))
+    assert t.stage_hist[0, 0].sum() == 0 and t.stage_hist[0, 2].sum() == 0
+    assert t.stage_hist[0, 1].sum() == t.reached[0, 1] > 0
+    x = exact_tallies(model)
+    assert x.stage_hist[0, 0].sum() == 0 and x.stage_hist[0, 2].sum() == 0
+    assert x.stage_hist[0, 1].sum() == pytest.approx(x.reached[0, 1])
