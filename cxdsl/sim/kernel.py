@@ -237,6 +237,43 @@ def compress8(typingctx, arr, src, dst, mask):
     return types.void(arr, src, dst, mask), codegen
 
 
+@intrinsic
+def mask8(typingctx, arr, start):
+    """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..7 (a 1-D contiguous
+    uint64 array reaching ``start + 8``): one vector load and compare, where reading the
+    eight values one by one and shifting them in would cost a few dozen instructions."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype == types.uint64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        start = context.cast(builder, args[1], signature.args[1], types.int64)
+        vec = llir.VectorType(llir.IntType(64), 8)
+        ptr = builder.bitcast(builder.gep(ary.data, [start]), vec.as_pointer())
+        nonzero = builder.icmp_unsigned("!=", builder.load(ptr, align=8),
+                                        llir.Constant(vec, None))
+        bits = builder.bitcast(nonzero, llir.IntType(8))
+        return builder.zext(bits, llir.IntType(64))
+
+    return types.int64(arr, start), codegen
+
+
+@intrinsic
+def popcount(typingctx, x):
+    """The number of bits set in int64 ``x`` (LLVM's ``ctpop``: one instruction)."""
+    if x != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(llir.IntType(64), [llir.IntType(64)]),
+            "llvm.ctpop.i64")
+        return builder.call(fn, [args[0]])
+
+    return types.int64(x), codegen
+
+
 @numba.njit(cache=True, nogil=True)
 def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
@@ -260,18 +297,14 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
     must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
     kept = 0
     for g in range(0, n, 8):
-        mask, count = 0, 0
-        for w in range(8):
-            b = numba.int64(keep[g + w])
-            mask |= b << w
-            count += b
+        mask = mask8(keep, g)
         compress8(lane, g, kept, mask)
         compress8(lane_hash, g, kept, mask)
         compress8(score, g, kept, mask)
         compress8(score0, g, kept, mask)
         for w in range(flag_words):
             compress8(flags, w * LANES + g, w * LANES + kept, mask)
-        kept += count
+        kept += popcount(mask)
     return kept
 
 
