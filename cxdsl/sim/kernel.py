@@ -407,13 +407,39 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 
 
 @numba.njit(inline="always", cache=True)
-def _listed(n, ok, hits):
-    """List the positions ``k < n`` with ``ok[k] = 1`` in ``hits``; returns how many."""
+def listed_portable(n, ok, hits):
+    """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
+    how many. Branch-free: write k at ``m <= k``, add ok[k]."""
     m = 0
     for k in range(n):
         hits[m] = k
         m += numba.int64(ok[k])
     return m
+
+
+@numba.njit(inline="always", cache=True)
+def listed_compress(n, ok, hits):
+    """:func:`listed_portable`, eight positions at a time: their numbers compressed to those
+    listed (``ok`` uint64 and ``hits`` int64 hold LANES positions; ``ok`` from n to the
+    next multiple of 8 is set to 0)."""
+    for k in range(n, min((n + 7) // 8 * 8, LANES)):
+        ok[k] = _ZERO
+    m = 0
+    for g in range(0, n, 8):
+        for w in range(8):
+            hits[g + w] = g + w
+        mask = mask8(ok, g)
+        compress8(hits, g, m, mask)
+        m += popcount(mask)
+    return m
+
+
+@numba.njit(inline="always", cache=True)
+def _listed(n, ok, hits):
+    """The positions ``k < n`` with ``ok[k] = 1`` in ``hits``; returns how many."""
+    if COMPRESS:
+        return listed_compress(n, ok, hits)
+    return listed_portable(n, ok, hits)
 
 
 @numba.njit(inline="always", cache=True)
