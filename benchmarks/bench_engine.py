@@ -147,6 +147,26 @@ def journey_figures(path: Path, args) -> dict:
     return ns
 
 
+def thread_figures(model: ir.Model, n: int, rounds: int, threads: int) -> None:
+    """Wall time of one thread against ``threads``, in pairs taken in turn (the order
+    alternating), so each ratio compares runs a few seconds apart: the median of the
+    paired ratios, their range, and the CPU time the threaded run spends beyond one
+    thread's (waiting at the end of a chunk, starting the pool)."""
+    ratios, extra = [], []
+    for r in range(rounds):
+        wall, cpu = {}, {}
+        for t in ((1, threads) if r % 2 == 0 else (threads, 1)):
+            w0, c0 = time.perf_counter(), time.process_time()
+            engine.simulate_tallies(model, n, SEED, threads=t)
+            wall[t], cpu[t] = time.perf_counter() - w0, time.process_time() - c0
+        ratios.append(wall[1] / wall[threads])
+        extra.append(cpu[threads] / cpu[1] - 1.0)
+    print(f"{threads}-thread speedup (wall time, {JOURNEY.name}, {n:,} customers, median of "
+          f"{rounds} paired rounds): {statistics.median(ratios):.2f}x (range "
+          f"{min(ratios):.2f}-{max(ratios):.2f}); CPU time {100 * statistics.median(extra):+.0f}%"
+          " over one thread")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, default=4_000_000,
@@ -157,6 +177,8 @@ def main() -> None:
     ap.add_argument("--huge", action="store_true", help="also peak RSS at 1e9 customers")
     ap.add_argument("--no-rss", action="store_true", help="skip the memory measurements")
     ap.add_argument("--no-threads", action="store_true", help="skip the thread speedup")
+    ap.add_argument("--thread-customers", type=int, default=20_000_000,
+                    help="customers of each run of the thread speedup (default 2e7)")
     ap.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.rss_child:
@@ -182,15 +204,7 @@ def main() -> None:
           f"customer ({npy:,} customers)")
 
     if not args.no_threads and all_threads > 1:
-        n = args.customers
-        wall = interleaved({
-            1: lambda: engine.simulate_tallies(model, n, SEED, threads=1),
-            all_threads: lambda: engine.simulate_tallies(model, n, SEED,
-                                                         threads=all_threads),
-        }, args.rounds, clock=time.perf_counter)
-        print(f"{all_threads}-thread speedup (wall time, {JOURNEY.name}): "
-              f"{wall[1] / wall[all_threads]:.2f}x  ({1e9 * wall[1] / n:.1f} -> "
-              f"{1e9 * wall[all_threads] / n:.1f} ns per customer)")
+        thread_figures(model, args.thread_customers, max(args.rounds, 7), all_threads)
 
     if not args.no_rss:
         print("\npeak RSS (fresh process: import, load, compile-or-cache, simulate)")

@@ -511,11 +511,12 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
 
 @numba.njit(cache=True, nogil=True)
 def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash, flags,
-           flag_words, ok, tmp, final):
+           flag_words, ok, tmp, undecided_at, final):
     """Decide who of the first ``n`` positions advance past a stage (``mode`` not
     MODE_ALWAYS; MODE_LOGISTIC's probability ``logistic(logit + slope·(score - score0))``,
     else ``draw < threshold``), write every score to ``final[lane]`` (overwritten later for
-    one who stays) and compact the positions to those who stay; returns how many stay."""
+    one who stays) and compact the positions to those who stay; returns how many stay.
+    ``ok``, ``undecided_at`` (uint64) and ``tmp`` (int64) are scratch of LANES positions."""
     if mode != MODE_LOGISTIC:  # MODE_NEVER's threshold is 0: no draw is below it
         for k in range(n):
             ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
@@ -531,17 +532,17 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
             below_low = u < _GRID_BELOW[cell]
             below_high = u < _GRID_ABOVE[cell]
             ok[k] = _ONE if below_low else _ZERO
-            flag = 0 if on_grid & (below_low == below_high) else 1
-            tmp[k] = flag
-            undecided += flag
-        # ... then those by logistic_nb, in a pass of their own (in the first, the exp
-        # would be computed for every position)
+            flag = _ZERO if on_grid & (below_low == below_high) else _ONE
+            undecided_at[k] = flag
+            undecided += numba.int64(flag)
+        # ... then those by logistic_nb, listed (in the first pass, the exp would be
+        # computed for every position; about one group of lanes in two has one)
         if undecided:
-            for k in range(n):
-                if tmp[k]:
-                    x = logit + slope * (score[k] - score0[k])
-                    u = uniform_nb(key, lane_hash[k], 0)
-                    ok[k] = _ONE if u < logistic_nb(x) else _ZERO
+            for t in range(_listed(n, undecided_at, tmp)):
+                k = tmp[t]
+                x = logit + slope * (score[k] - score0[k])
+                u = uniform_nb(key, lane_hash[k], 0)
+                ok[k] = _ONE if u < logistic_nb(x) else _ZERO
     for k in range(n):
         final[lane[k]] = score[k]
     if COMPRESS:
@@ -681,7 +682,7 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
                 continue
             n_active = _leave(mode, st_u[s, 1], st_u[s, 0], st_f[s, 0], st_f[s, 1], n_active,
                               score, score0, lane, lane_hash, flags, flag_words, ok, tmp,
-                              final)
+                              stack, final)
             cnt[col_advanced + s] += n_active
             if n_active == 0:
                 break  # everyone left: no further draws
