@@ -238,6 +238,39 @@ def compress8(typingctx, arr, src, dst, mask):
 
 
 @intrinsic
+def list8(typingctx, hits, start, dst, mask):
+    """``hits[dst : dst + 8] = [start + w for w in 0..7 if mask >> w & 1] + [0, …]`` for a
+    1-D contiguous int64 array reaching ``dst + 8``: the numbers are made in a register
+    and compressed there (writing them to memory first and reading them back as one
+    vector would stall on the store forwarding of eight separate stores)."""
+    if not (isinstance(hits, types.Array) and hits.ndim == 1 and hits.layout == "C"
+            and hits.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        start, dst, mask = (context.cast(builder, v, t, types.int64)
+                            for v, t in zip(args[1:], signature.args[1:]))
+        i64 = llir.IntType(64)
+        vec = llir.VectorType(i64, 8)
+        bits = llir.VectorType(llir.IntType(1), 8)
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
+            "llvm.experimental.vector.compress.v8i64")
+        base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
+        splat = builder.shuffle_vector(base, base, llir.Constant(llir.VectorType(
+            llir.IntType(32), 8), [0] * 8))
+        numbers = builder.add(splat, llir.Constant(vec, list(range(8))))
+        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
+        out = builder.call(fn, [numbers, m, llir.Constant(vec, None)])
+        ptr = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
+        builder.store(out, ptr, align=8)
+        return context.get_dummy_value()
+
+    return types.void(hits, start, dst, mask), codegen
+
+
+@intrinsic
 def mask8(typingctx, arr, start):
     """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..7 (a 1-D contiguous
     uint64 array reaching ``start + 8``): one vector load and compare, where reading the
@@ -319,11 +352,12 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 
 
 @numba.njit(cache=True, nogil=True)
-def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist_count,
-           discrete_value, discrete_cum):
+def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_first,
+           dist_count, discrete_value, discrete_cum):
     """``vals[t]`` = a draw of pooled distribution ``d`` (forms: :mod:`cxdsl.sim.lower`)
-    from stream ``key`` for hash ``hh[t]``, ``t < count`` (``tmp``: int64 scratch), in
-    straight-line loops over all ``t`` (rare cases in a pass of their own)."""
+    from stream ``key`` for hash ``hh[t]``, ``t < count`` (``tmp``: int64 and ``in_tail``:
+    uint64 scratch of LANES), in straight-line loops over all ``t`` (rare cases listed and
+    done in a pass of their own)."""
     kind, a, b = dist_kind[d], dist_param[d, 0], dist_param[d, 1]
     if kind == KIND_CONST:
         vals[:count] = a
@@ -335,12 +369,12 @@ def _draws(d, key, count, hh, vals, tmp, dist_kind, dist_param, dist_first, dist
         for t in range(count):  # the central region for everyone ...
             q = uniform_nb(key, hh[t], 0) - 0.5
             vals[t] = a + b * ppnd16_central(q)
-            tmp[t] = 0 if abs(q) <= 0.425 else 1
-            tails += tmp[t]
-        if tails:  # ... then the 15% in the tails, with ppnd16 itself
-            for t in range(count):
-                if tmp[t]:
-                    vals[t] = a + b * ppnd16_nb(uniform_nb(key, hh[t], 0))
+            in_tail[t] = _ZERO if abs(q) <= 0.425 else _ONE
+            tails += numba.int64(in_tail[t])
+        if tails:  # ... then the 15% in the tails, listed, with ppnd16 itself
+            for i in range(_listed(count, in_tail, tmp)):
+                t = tmp[i]
+                vals[t] = a + b * ppnd16_nb(uniform_nb(key, hh[t], 0))
     elif kind == KIND_TRIANGULAR:
         hi, split = dist_param[d, 2], dist_param[d, 3]
         span = hi - a
@@ -419,17 +453,15 @@ def listed_portable(n, ok, hits):
 
 @numba.njit(inline="always", cache=True)
 def listed_compress(n, ok, hits):
-    """:func:`listed_portable`, eight positions at a time: their numbers compressed to those
-    listed (``ok`` uint64 and ``hits`` int64 hold LANES positions; ``ok`` from n to the
-    next multiple of 8 is set to 0)."""
+    """:func:`listed_portable`, eight positions at a time with :func:`list8` (``ok`` uint64
+    and ``hits`` int64 hold LANES positions; ``ok`` from n to the next multiple of 8 is
+    set to 0)."""
     for k in range(n, min((n + 7) // 8 * 8, LANES)):
         ok[k] = _ZERO
     m = 0
     for g in range(0, n, 8):
-        for w in range(8):
-            hits[g + w] = g + w
         mask = mask8(ok, g)
-        compress8(hits, g, m, mask)
+        list8(hits, g, m, mask)
         m += popcount(mask)
     return m
 
@@ -496,7 +528,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     m = n if dense else _listed(n, ok, hits)
     for t in range(0 if dense else m):
         hh[t] = lane_hash[hits[t]]
-    _draws(d, ev_u[idx, EV_KEY_IMPACT], m, lane_hash if dense else hh, vals, tmp,
+    _draws(d, ev_u[idx, EV_KEY_IMPACT], m, lane_hash if dense else hh, vals, tmp, stack,
            dist_kind, dist_param, dist_first, dist_count, discrete_value, discrete_cum)
     if dense:
         for k in range(n):
@@ -652,8 +684,8 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
             lane_hash[k] = customer_hash_nb(j0 + k)
             lane[k] = k
         flags[:] = _ZERO
-        _draws(base, key_base, n, lane_hash, score0, tmp, dist_kind, dist_param, dist_first,
-               dist_count, discrete_value, discrete_cum)
+        _draws(base, key_base, n, lane_hash, score0, tmp, stack, dist_kind, dist_param,
+               dist_first, dist_count, discrete_value, discrete_cum)
         for k in range(n):
             x = score0[k]
             x = fhi if x > fhi else (flo if x < flo else x)

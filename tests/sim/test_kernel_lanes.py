@@ -104,6 +104,20 @@ def test_both_listings_give_the_positions_that_hold_in_order(which, n):
         assert m == len(want) and hits[:m].tolist() == want.tolist()
 
 
+@numba.njit
+def _list8(hits, start, dst, mask):
+    kernel.list8(hits, start, dst, mask)
+
+
+def test_list8_writes_the_numbers_of_the_chosen_lanes():
+    for mask in range(256):
+        hits = np.full(24, -1, dtype=np.int64)
+        _list8(hits, 40, 3, mask)
+        chosen = [40 + w for w in range(8) if mask >> w & 1]
+        assert hits[3:3 + len(chosen)].tolist() == chosen, mask
+        assert hits[:3].tolist() == [-1] * 3 and hits[11:].tolist() == [-1] * 13
+
+
 def test_mask8_reads_eight_flags_and_popcount_counts_them():
     rng = np.random.default_rng(2)
     arr = rng.integers(0, 3, 40).astype(np.uint64)
