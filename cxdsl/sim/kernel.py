@@ -238,39 +238,6 @@ def compress8(typingctx, arr, src, dst, mask):
 
 
 @intrinsic
-def list8(typingctx, hits, start, dst, mask):
-    """``hits[dst : dst + 8] = [start + w for w in 0..7 if mask >> w & 1] + [0, …]`` for a
-    1-D contiguous int64 array reaching ``dst + 8``: the numbers are made in a register
-    and compressed there (writing them to memory first and reading them back as one
-    vector would stall on the store forwarding of eight separate stores)."""
-    if not (isinstance(hits, types.Array) and hits.ndim == 1 and hits.layout == "C"
-            and hits.dtype == types.int64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        start, dst, mask = (context.cast(builder, v, t, types.int64)
-                            for v, t in zip(args[1:], signature.args[1:]))
-        i64 = llir.IntType(64)
-        vec = llir.VectorType(i64, 8)
-        bits = llir.VectorType(llir.IntType(1), 8)
-        fn = cgutils.get_or_insert_function(
-            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
-            "llvm.experimental.vector.compress.v8i64")
-        base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
-        splat = builder.shuffle_vector(base, base, llir.Constant(llir.VectorType(
-            llir.IntType(32), 8), [0] * 8))
-        numbers = builder.add(splat, llir.Constant(vec, list(range(8))))
-        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
-        out = builder.call(fn, [numbers, m, llir.Constant(vec, None)])
-        ptr = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
-        builder.store(out, ptr, align=8)
-        return context.get_dummy_value()
-
-    return types.void(hits, start, dst, mask), codegen
-
-
-@intrinsic
 def mask8(typingctx, arr, start):
     """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..7 (a 1-D contiguous
     uint64 array reaching ``start + 8``): one vector load and compare, where reading the
@@ -441,7 +408,7 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 
 
 @numba.njit(inline="always", cache=True)
-def listed_portable(n, ok, hits):
+def _listed(n, ok, hits):
     """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
     how many. Branch-free: write k at ``m <= k``, add ok[k]."""
     m = 0
@@ -449,29 +416,6 @@ def listed_portable(n, ok, hits):
         hits[m] = k
         m += numba.int64(ok[k])
     return m
-
-
-@numba.njit(inline="always", cache=True)
-def listed_compress(n, ok, hits):
-    """:func:`listed_portable`, eight positions at a time with :func:`list8` (``ok`` uint64
-    and ``hits`` int64 hold LANES positions; ``ok`` from n to the next multiple of 8 is
-    set to 0)."""
-    for k in range(n, min((n + 7) // 8 * 8, LANES)):
-        ok[k] = _ZERO
-    m = 0
-    for g in range(0, n, 8):
-        mask = mask8(ok, g)
-        list8(hits, g, m, mask)
-        m += popcount(mask)
-    return m
-
-
-@numba.njit(inline="always", cache=True)
-def _listed(n, ok, hits):
-    """The positions ``k < n`` with ``ok[k] = 1`` in ``hits``; returns how many."""
-    if COMPRESS:
-        return listed_compress(n, ok, hits)
-    return listed_portable(n, ok, hits)
 
 
 @numba.njit(inline="always", cache=True)

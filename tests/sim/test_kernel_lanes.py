@@ -1,5 +1,5 @@
 """The kernel's lane primitives against plain NumPy: both compaction paths (the portable
-loop and the vector compress) and of listing, the 8-lane compress and mask itself, the eight-accumulator sums and
+loop and the vector compress), the 8-lane compress and mask themselves, the eight-accumulator sums and
 the normal's central region, the interleaved histograms."""
 
 from __future__ import annotations
@@ -27,13 +27,6 @@ def _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words):
 @numba.njit
 def _compress(arr, src, dst, mask):
     kernel.compress8(arr, src, dst, mask)
-
-
-@numba.njit
-def _listed(which, n, ok, hits):
-    if which == 0:
-        return kernel.listed_portable(n, ok, hits)
-    return kernel.listed_compress(n, ok, hits)
 
 
 @numba.njit
@@ -89,33 +82,6 @@ def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
             assert np.array_equal(got[:kept], exp)
         for w in range(flag_words):
             assert np.array_equal(flags[w * LANES:w * LANES + kept], want_flags[w])
-
-
-@pytest.mark.parametrize("which", [0, 1], ids=["portable", "compress"])
-@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, LANES - 1, LANES])
-def test_both_listings_give_the_positions_that_hold_in_order(which, n):
-    rng = np.random.default_rng(n)
-    for p in (0.0, 0.2, 0.7, 1.0):
-        ok = rng.integers(0, 2, LANES).astype(np.uint64)  # stale values past n
-        ok[:n] = rng.random(n) < p
-        want = np.flatnonzero(ok[:n])
-        hits = rng.integers(-5, 5, LANES)
-        m = _listed(which, n, ok, hits)
-        assert m == len(want) and hits[:m].tolist() == want.tolist()
-
-
-@numba.njit
-def _list8(hits, start, dst, mask):
-    kernel.list8(hits, start, dst, mask)
-
-
-def test_list8_writes_the_numbers_of_the_chosen_lanes():
-    for mask in range(256):
-        hits = np.full(24, -1, dtype=np.int64)
-        _list8(hits, 40, 3, mask)
-        chosen = [40 + w for w in range(8) if mask >> w & 1]
-        assert hits[3:3 + len(chosen)].tolist() == chosen, mask
-        assert hits[:3].tolist() == [-1] * 3 and hits[11:].tolist() == [-1] * 13
 
 
 def test_mask8_reads_eight_flags_and_popcount_counts_them():
