@@ -447,23 +447,48 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
         if held == 0:
             return 0
-        if mode == MODE_THRESHOLD and 4 * held < n:
+        if mode == MODE_THRESHOLD and 4 * held < n:  # few hold: draw for those listed
             for t in range(_listed(n, ok, hits)):
                 k = hits[t]
                 ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-        elif mode == MODE_THRESHOLD:
             for k in range(n):
-                ok[k] &= _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-    else:  # MODE_ALWAYS or MODE_THRESHOLD
+                o = ok[k]
+                fw[k] |= o << bit
+                happened += numba.int64(o)
+                x = score[k]
+                score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
+        else:  # draw, flag, count and add in one loop
+            always = mode == MODE_ALWAYS
+            for k in range(n):
+                o = ok[k] & (_ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold
+                             else _ZERO)
+                ok[k] = o
+                fw[k] |= o << bit
+                happened += numba.int64(o)
+                x = score[k]
+                score[k] = x + v if o != _ZERO else x
+    elif d >= 0 and dist_kind[d] == KIND_UNIFORM:
+        # a uniform impact without a condition: its draw for every lane, in the same loop
+        a, b = dist_param[d, 0], dist_param[d, 1]
+        key_impact, always = ev_u[idx, EV_KEY_IMPACT], mode == MODE_ALWAYS
+        for k in range(n):
+            h = lane_hash[k]
+            o = _ONE if always or draw_u64_nb(key, h, 0) < threshold else _ZERO
+            fw[k] |= o << bit
+            happened += numba.int64(o)
+            x = score[k]
+            y = a + (b - a) * uniform_nb(key_impact, h, 0)  # _draws' uniform
+            score[k] = x + y if o != _ZERO else x
+        return happened
+    else:  # MODE_ALWAYS, or a drawn impact: occurrence, flag, count and add in one loop
         always = mode == MODE_ALWAYS
         for k in range(n):
-            ok[k] = _ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-    for k in range(n):
-        o = ok[k]
-        fw[k] |= o << bit
-        happened += numba.int64(o)
-        x = score[k]
-        score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact: x unchanged
+            o = _ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+            ok[k] = o
+            fw[k] |= o << bit
+            happened += numba.int64(o)
+            x = score[k]
+            score[k] = x + v if o != _ZERO else x
     if d < 0 or happened == 0:
         return happened
     # draw for all (add where it happened) when it happened to most, or when the draw is a
