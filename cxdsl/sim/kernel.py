@@ -62,6 +62,11 @@ SUM_LANES = 8
 #: they have at most HIST_COPIED bins in all (S + 1 rows of K); a choice of speed only.
 HIST_COPIES, HIST_COPIED = 4, 4096
 
+#: How the kernel's helpers are compiled: cached, and without the wrappers that would let
+#: Python call them (unboxing up to forty arrays), since only compiled code calls them; that
+#: takes a quarter off the first run's compile time. Tests call them through njit shims.
+_COMPILED_ONLY = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
 _ONE, _ZERO, _LOW6 = np.uint64(1), np.uint64(0), np.uint64(63)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
 
@@ -274,7 +279,7 @@ def popcount(typingctx, x):
     return types.int64(x), codegen
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
     ``score``, ``score0`` and the ``flag_words`` rows of ``flags`` (row w at ``w·LANES``),
@@ -291,7 +296,7 @@ def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
     return kept
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
     must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
@@ -313,12 +318,13 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 
 # Which helpers numba inlines: only _event (called for every event of every group of lanes,
 # where a call that passes a score of arrays field by field would cost a tenth of the
-# kernel's time) and the scalar primitives; the others are plain calls, made once per
-# stage or per conditioned or drawn event, which halves the kernel's compile time (numba
-# copies and types an inlined body again at every call site).
+# kernel's time) with its part for conditioned events, and the scalar primitives; the
+# others (_add_drawn, _draws, _holds, _leave …) are plain calls, made once per stage or per
+# conditioned or drawn event, which halves the kernel's compile time (numba copies and
+# types an inlined body again at every call site).
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum):
     """``vals[t]`` = a draw of pooled distribution ``d`` (forms: :mod:`cxdsl.sim.lower`)
@@ -365,7 +371,7 @@ def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_fi
             vals[t] = discrete_value[tmp[t]]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
@@ -418,6 +424,63 @@ def _listed(n, ok, hits):
     return m
 
 
+@numba.njit(**_COMPILED_ONLY)
+def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, stack,
+               dist_kind, dist_param, dist_first, dist_count, discrete_value, discrete_cum):
+    """Add a draw of distribution ``d`` (stream ``key``) to the score of each of the first
+    ``n`` positions with ``ok`` 1 (``happened`` of them): drawn for all (added where it
+    happened) when it happened to most, or when the draw is a uniform's, cheaper than
+    listing those it happened to; else drawn for those listed."""
+    dense = 2 * happened >= n or dist_kind[d] == KIND_UNIFORM
+    m = n if dense else _listed(n, ok, hits)
+    for t in range(0 if dense else m):
+        hh[t] = lane_hash[hits[t]]
+    _draws(d, key, m, lane_hash if dense else hh, vals, tmp, stack, dist_kind, dist_param,
+           dist_first, dist_count, discrete_value, discrete_cum)
+    if dense:
+        for k in range(n):
+            x = score[k]
+            score[k] = x + vals[k] if ok[k] != _ZERO else x
+    else:
+        for t in range(m):
+            k = hits[t]
+            score[k] = score[k] + vals[t]
+
+
+@numba.njit(inline="always", cache=True)
+def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags, lane_hash, ok,
+                 hits, stack, cond_op, cond_arg, cond_value):
+    """:func:`_event` for an event with a condition (program ``[c0, c1)``): ``ok[k]`` = 1
+    where it holds and happened, flag bit ``bit`` of ``fw`` set there and the constant
+    impact ``v`` added; returns how many it happened to. The occurrence is drawn only where
+    the condition holds: for everyone when most hold, else for a list of those who do."""
+    happened = 0
+    held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
+    if held == 0:
+        return 0
+    if mode == MODE_THRESHOLD and 4 * held < n:  # few hold: draw for those listed
+        for t in range(_listed(n, ok, hits)):
+            k = hits[t]
+            ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+        for k in range(n):
+            o = ok[k]
+            fw[k] |= o << bit
+            happened += numba.int64(o)
+            x = score[k]
+            score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
+    else:  # draw, flag, count and add in one loop
+        always = mode == MODE_ALWAYS
+        for k in range(n):
+            o = ok[k] & (_ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold
+                         else _ZERO)
+            ok[k] = o
+            fw[k] |= o << bit
+            happened += numba.int64(o)
+            x = score[k]
+            score[k] = x + v if o != _ZERO else x
+    return happened
+
+
 @numba.njit(inline="always", cache=True)
 def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals, tmp,
            stack, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
@@ -444,29 +507,8 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             score[k] = x + v if o != _ZERO else x
         return happened
     if c1 > c0:
-        held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
-        if held == 0:
-            return 0
-        if mode == MODE_THRESHOLD and 4 * held < n:  # few hold: draw for those listed
-            for t in range(_listed(n, ok, hits)):
-                k = hits[t]
-                ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-            for k in range(n):
-                o = ok[k]
-                fw[k] |= o << bit
-                happened += numba.int64(o)
-                x = score[k]
-                score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
-        else:  # draw, flag, count and add in one loop
-            always = mode == MODE_ALWAYS
-            for k in range(n):
-                o = ok[k] & (_ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold
-                             else _ZERO)
-                ok[k] = o
-                fw[k] |= o << bit
-                happened += numba.int64(o)
-                x = score[k]
-                score[k] = x + v if o != _ZERO else x
+        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags,
+                                lane_hash, ok, hits, stack, cond_op, cond_arg, cond_value)
     elif d >= 0 and dist_kind[d] == KIND_UNIFORM:
         # a uniform impact without a condition: its draw for every lane, in the same loop
         a, b = dist_param[d, 0], dist_param[d, 1]
@@ -489,8 +531,11 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             happened += numba.int64(o)
             x = score[k]
             score[k] = x + v if o != _ZERO else x
-    if d < 0 or happened == 0:
-        return happened
+    if d >= 0 and happened:
+        _add_drawn(d, ev_u[idx, EV_KEY_IMPACT], n, happened, score, lane_hash, ok, hits, hh,
+                   vals, tmp, stack, dist_kind, dist_param, dist_first, dist_count,
+                   discrete_value, discrete_cum)
+    return happened
     # draw for all (add where it happened) when it happened to most, or when the draw is a
     # uniform's, cheaper than listing those it happened to; else draw for those listed
     dense = 2 * happened >= n or dist_kind[d] == KIND_UNIFORM
@@ -510,7 +555,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     return happened
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash, flags,
            flag_words, ok, tmp, undecided_at, final):
     """Decide who of the first ``n`` positions advance past a stage (``mode`` not
@@ -553,7 +598,7 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _sum8(x, n, sa, qa):
     """``sa[k % 8] += x[k]``, ``qa[k % 8] += x[k]²`` for ``k < n`` in k order (SUM_LANES)."""
     s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
@@ -573,7 +618,7 @@ def _sum8(x, n, sa, qa):
         qa[k - m] += x[k] * x[k]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _tally(x, n, hist, first, flo, copies, stride, idx):
     """``hist[first + (k mod copies)·stride + round(x[k]) - lo] += 1`` for ``k < n`` (``x``
     within the scale, ``copies`` a power of two; ``idx``: uint64 scratch). Consecutive
@@ -587,7 +632,7 @@ def _tally(x, n, hist, first, flo, copies, stride, idx):
         hist[idx[k]] += 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(**_COMPILED_ONLY)
 def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u,
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
            dist_first, dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed):
@@ -630,7 +675,7 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
 # by _block, which outlives the call, and the inlined helpers take arrays and views of
 # them by the dozen per event and group of lanes — each an atomic increment and decrement
 # with the counting on, a quarter of the kernel's time.
-@numba.njit(cache=True, nogil=True, _nrt=False)
+@numba.njit(**_COMPILED_ONLY, _nrt=False)
 def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed, lane,
