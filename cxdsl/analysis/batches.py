@@ -25,12 +25,12 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from ..sim.jit import numba
 import numpy as np
 
 from ..model import ir
 from ..sim.exact import exact_tallies
 from ..sim.grid_tables import grid_tables, grid_values, take_points, writable
+from ..sim.jit import numba
 from ..sim.lower import lower_points
 from ..sim.metrics import compute
 from ..sim.surveys import answers

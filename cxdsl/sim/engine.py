@@ -46,10 +46,10 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .jit import numba
 import numpy as np
 
 from ..model import ir
+from .jit import numba
 from .kernel import (
     BLOCK_SIZE,
     KIND_CONST,

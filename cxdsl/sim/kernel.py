@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 
-from .jit import numba
 import numpy as np
 from llvmlite import binding as llvm_binding
 from llvmlite import ir as llir
 from numba.core import cgutils, types
 from numba.extending import intrinsic, register_jitable
+
+from .jit import numba
 
 # ------------------------------------------------------------------ table codes
 

@@ -59,9 +59,9 @@ import hashlib
 import math
 from fractions import Fraction
 
-from .jit import numba
 import numpy as np
 
+from .jit import numba
 from .kernel import (
     GAMMA,
     MIX_M1,

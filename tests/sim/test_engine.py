@@ -19,8 +19,8 @@ from cxdsl.sim.engine import (
     simulate_points,
     simulate_tallies,
 )
-from cxdsl.sim.lower import lower, lower_points, persona_counts
 from cxdsl.sim.exact import exact_tallies
+from cxdsl.sim.lower import lower, lower_points, persona_counts
 from cxdsl.sim.reference import simulate_reference
 from cxdsl.sim.tallies import Tallies
 from support import SAAS, journey

@@ -1,6 +1,6 @@
 """The kernel's lane primitives against plain NumPy: both compaction paths (the portable
-loop and the vector compress), the 8-lane compress and mask themselves, the eight-accumulator sums and
-the normal's central region, the interleaved histograms."""
+loop and the vector compress), the 8-lane compress and mask themselves, the
+eight-accumulator sums and the normal's central region, the interleaved histograms."""
 
 from __future__ import annotations
 
