@@ -2,7 +2,7 @@
 
 numba builds its CPU target the first time a compiled function is called or loaded from its
 cache, importing its implementations of NumPy. One of them, ``numba.np.arraymath``, imports
-``scipy.linalg`` at import time (about 0.12 s, a sixth of a warm ``cxdsl run``) only to
+``scipy.linalg`` at import time (0.2 s of CPU, a sixth of a warm ``cxdsl run``) only to
 choose between BLAS and a plain loop for ``np.correlate`` and ``np.convolve`` in compiled
 code, which no function of cxdsl calls. This module imports it once with ``scipy.linalg``
 hidden, so that choice falls on the loop and scipy is not imported for it. Everything else
