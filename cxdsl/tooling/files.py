@@ -16,11 +16,12 @@ system, permissions).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 
@@ -131,15 +132,8 @@ def write_streamed(path: str, fill: Callable[[str], T]) -> T:
             return fill(real)
         except OSError as exc:
             raise WriteError(path, reason_of(exc)) from None
-    directory = os.path.dirname(real)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
-                                   dir=directory)
+    with _temporary_beside(path, real) as (fd, tmp):
         os.close(fd)
-    except OSError as exc:
-        raise WriteError(path, f"cannot create a file in '{directory}': "
-                         f"{reason_of(exc)}") from None
-    try:
         result = fill(tmp)
         if st is not None and (st.st_nlink > 1 or st.st_uid != os.geteuid()):
             with open(tmp, "rb") as fh:
@@ -148,13 +142,29 @@ def write_streamed(path: str, fill: Callable[[str], T]) -> T:
             return result
         _settle(tmp, st)
         os.replace(tmp, real)
+    return result
+
+
+@contextlib.contextmanager
+def _temporary_beside(path: str, real: str) -> Iterator[tuple[int, str]]:
+    """A new temporary file next to ``real`` (its open descriptor and its name) for
+    writing ``path``: removed again when the block fails, an OSError of the block raised
+    as the WriteError of ``path``."""
+    directory = os.path.dirname(real)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
+                                   dir=directory)
+    except OSError as exc:
+        raise WriteError(path, f"cannot create a file in '{directory}': "
+                         f"{reason_of(exc)}") from None
+    try:
+        yield fd, tmp
     except OSError as exc:
         _discard(tmp)
         raise WriteError(path, reason_of(exc)) from None
     except BaseException:
         _discard(tmp)
         raise
-    return result
 
 
 def _settle(tmp: str, st: os.stat_result | None) -> None:
@@ -218,14 +228,7 @@ def _new_file_mode() -> int:
 def _replace(path: str, real: str, payload: bytes, st: os.stat_result | None,
              original: bytes | None) -> None:
     """A temporary file next to ``real`` renamed over it: all or nothing."""
-    directory = os.path.dirname(real)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp",
-                                   dir=directory)
-    except OSError as exc:
-        raise WriteError(path, f"cannot create a file in '{directory}': "
-                         f"{reason_of(exc)}") from None
-    try:
+    with _temporary_beside(path, real) as (fd, tmp):
         try:
             _write_all(fd, payload)
             os.fsync(fd)
@@ -234,12 +237,6 @@ def _replace(path: str, real: str, payload: bytes, st: os.stat_result | None,
             os.close(fd)
         _check_unchanged(path, real, original)
         os.replace(tmp, real)
-    except OSError as exc:
-        _discard(tmp)
-        raise WriteError(path, reason_of(exc)) from None
-    except BaseException:
-        _discard(tmp)
-        raise
 
 
 def _in_place(path: str, real: str, payload: bytes, original: bytes | None) -> None:
