@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl.model import ir  # noqa: E402
@@ -63,19 +64,6 @@ def vector_width() -> str:
         if flag in features:
             return f"{bits}-bit ({flag[1:]}, {llvm_binding.get_host_cpu_name()})"
     return "unknown"
-
-
-def interleaved(candidates: dict, rounds: int, clock=time.process_time) -> dict:
-    """Median seconds of each candidate over ``rounds`` rounds, the candidates taking
-    turns within a round (so a change in the machine's load hits them all alike).
-    ``clock``: CPU time of this process by default."""
-    times: dict = {name: [] for name in candidates}
-    for _ in range(rounds):
-        for name, fn in candidates.items():
-            t0 = clock()
-            fn()
-            times[name].append(clock() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def peak_rss_mb() -> float:

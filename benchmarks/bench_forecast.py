@@ -28,9 +28,7 @@ import dataclasses
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl.sim import engine, lower  # noqa: E402
@@ -59,21 +58,6 @@ uncertain enterprise.baseline ~ normal(7.5, 0.3)
 uncertain Convert.advance ~ beta(50, 50)
 """
 SEED = 2024
-
-
-def cpu(fn) -> float:
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
-
-
-def interleaved(fns: dict, repeat: int) -> dict[str, float]:
-    """Median CPU seconds of each function, the functions run in turn ``repeat`` times."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            times[k].append(cpu(fn))
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def parts(model, worlds: int, repeat: int) -> dict[str, float]:

@@ -29,15 +29,14 @@ import json
 import math
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import numba  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl import analysis  # noqa: E402
@@ -61,21 +60,6 @@ def grid(model, points: int) -> list[analysis.Axis]:
     b = points // a
     return [analysis.parse_vary(f"glitch.p=0:20%:{a}", model),
             analysis.parse_vary(f"Convert.advance=30%:70%:{b}", model)]
-
-
-def cpu(fn) -> float:
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
-
-
-def interleaved(fns: dict, repeat: int) -> dict[str, float]:
-    """Median CPU seconds of each function, the functions run in turn ``repeat`` times."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            times[k].append(cpu(fn))
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,25 +16,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import numpy as np  # noqa: E402
+from timing import cpu  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl.analysis import voi as v  # noqa: E402
 from cxdsl.sim import engine  # noqa: E402
 
 SPEC = HERE.parent / "examples" / "saas_onboarding.cxj"
-
-
-def cpu(fn) -> float:
-    start = time.process_time()
-    fn()
-    return time.process_time() - start
 
 
 def estimators(model) -> None:
