@@ -49,7 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import ir
-from .jit import numba
+from .jit import njit, numba
 from .kernel import (
     BLOCK_SIZE,
     KIND_CONST,
@@ -89,7 +89,7 @@ class SimulationInterrupted(KeyboardInterrupt):
 # ---------------------------------------------------------------------- exact sums
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _grow_partials(partials, g, a, n, x):
     """Add ``x`` exactly to the non-overlapping partials ``partials[:n, g, a]``
     (Shewchuk's algorithm, as in Python's ``math.fsum`` recipe); returns the new count."""
@@ -110,7 +110,7 @@ def _grow_partials(partials, g, a, n, x):
     return i + 1
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _fold(item_point, item_persona, n_personas, out_counts, out_sums, total_counts,
           partials, n_partials):
     """Add a chunk's block tallies to the running totals of group (point, persona): counts

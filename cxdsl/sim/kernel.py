@@ -25,7 +25,7 @@ from llvmlite import ir as llir
 from numba.core import cgutils, types
 from numba.extending import intrinsic, register_jitable
 
-from .jit import numba
+from .jit import njit, numba
 
 # ------------------------------------------------------------------ table codes
 
@@ -84,7 +84,7 @@ _GAMMA_U, _M1_U, _M2_U = np.uint64(GAMMA), np.uint64(MIX_M1), np.uint64(MIX_M2)
 _S30, _S27, _S31, _S12 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(12)
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def mix64_nb(z):
     """SplitMix64's output function (uint64 in, uint64 out; arithmetic wraps mod 2**64)."""
     z = numba.uint64(z)
@@ -93,27 +93,27 @@ def mix64_nb(z):
     return z ^ (z >> _S31)
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def customer_hash_nb(j):
     """The hash of customer index ``j`` (int64 ≥ 0) within its persona, as uint64."""
     return mix64_nb(numba.uint64(j + 1) * _GAMMA_U)
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def draw_u64_nb(key, h, sub):
     """64-bit draw ``sub`` (small int) of stream ``key`` for customer hash ``h``."""
     return mix64_nb((numba.uint64(key) ^ numba.uint64(h))
                     + numba.uint64(sub + 1) * _GAMMA_U)
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def unit_nb(x):
     """The uniform float64 strictly inside (0, 1) of a 64-bit word (its top 52 bits)."""
     # x >> 12 < 2**52 fits int64: a signed conversion is one instruction
     return (float(numba.int64(x >> _S12)) + 0.5) * TWO_POW_M52
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def uniform_nb(key, h, sub):
     """A uniform float64 strictly inside (0, 1) from draw ``sub`` of stream ``key``."""
     return unit_nb(draw_u64_nb(key, h, sub))
@@ -172,13 +172,13 @@ def ppnd16(p: float) -> float:
     return -x if q < 0.0 else x
 
 
-ppnd16_nb = numba.njit(inline="always", cache=True)(ppnd16)
+ppnd16_nb = njit(inline="always", cache=True)(ppnd16)
 
 
 # ------------------------------------------------------------------- the logistic
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def logistic_nb(x):
     """1 / (1 + e^-x) without overflow; its ``py_func`` (``logistic``) serves Python."""
     if x >= 0.0:
@@ -280,7 +280,7 @@ def popcount(typingctx, x):
     return types.int64(x), codegen
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """Drop the positions ``k < n`` with ``keep[k] == 0`` from ``lane``, ``lane_hash``,
     ``score``, ``score0`` and the ``flag_words`` rows of ``flags`` (row w at ``w·LANES``),
@@ -297,7 +297,7 @@ def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
     return kept
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
     """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
     must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
@@ -325,7 +325,7 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 # types an inlined body again at every call site).
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum):
     """``vals[t]`` = a draw of pooled distribution ``d`` (forms: :mod:`cxdsl.sim.lower`)
@@ -372,7 +372,7 @@ def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_fi
             vals[t] = discrete_value[tmp[t]]
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
@@ -414,7 +414,7 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     return held
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _listed(n, ok, hits):
     """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
     how many. Branch-free: write k at ``m <= k``, add ok[k]."""
@@ -425,7 +425,7 @@ def _listed(n, ok, hits):
     return m
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, stack,
                dist_kind, dist_param, dist_first, dist_count, discrete_value, discrete_cum):
     """Add a draw of distribution ``d`` (stream ``key``) to the score of each of the first
@@ -448,7 +448,7 @@ def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, s
             score[k] = score[k] + vals[t]
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags, lane_hash, ok,
                  hits, stack, cond_op, cond_arg, cond_value):
     """:func:`_event` for an event with a condition (program ``[c0, c1)``): ``ok[k]`` = 1
@@ -476,7 +476,7 @@ def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags, lane
     return happened
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals, tmp,
            stack, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum):
@@ -534,7 +534,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     return happened
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash, flags,
            flag_words, ok, tmp, undecided_at, final):
     """Decide who of the first ``n`` positions advance past a stage (``mode`` not
@@ -577,7 +577,7 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _sum8(x, n, sa, qa):
     """``sa[k % 8] += x[k]``, ``qa[k % 8] += x[k]²`` for ``k < n`` in k order (SUM_LANES)."""
     s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
@@ -597,7 +597,7 @@ def _sum8(x, n, sa, qa):
         qa[k - m] += x[k] * x[k]
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _tally(x, n, hist, first, flo, copies, stride, idx):
     """``hist[first + (k mod copies)·stride + round(x[k]) - lo] += 1`` for ``k < n`` (``x``
     within the scale, ``copies`` a power of two; ``idx``: uint64 scratch). Consecutive
@@ -611,7 +611,7 @@ def _tally(x, n, hist, first, flo, copies, stride, idx):
         hist[idx[k]] += 1
 
 
-@numba.njit(**_COMPILED_ONLY)
+@njit(**_COMPILED_ONLY)
 def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u,
            st_f, base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param,
            dist_first, dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed):
@@ -654,7 +654,7 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
 # by _block, which outlives the call, and the inlined helpers take arrays and views of
 # them by the dozen per event and group of lanes — each an atomic increment and decrement
 # with the counting on, a quarter of the kernel's time.
-@numba.njit(**_COMPILED_ONLY, _nrt=False)
+@njit(**_COMPILED_ONLY, _nrt=False)
 def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m, st_u, st_f,
            base, key_base, cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first,
            dist_count, discrete_value, discrete_cum, flag_words, stage_surveyed, lane,
@@ -718,7 +718,7 @@ def _lanes(j_start, j_end, cnt, acc, lo, hi, stage_first, ev_i, ev_u, ev_v, st_m
     cnt[0] = j_end - j_start
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, hi, stage_first,
             ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64, baseline_dist, key_baseline,
             cond_op, cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
@@ -752,7 +752,7 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
 # kernel's grid decides exactly that), every impact drawn with the kernel's arithmetic.
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _draw_one(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete_value,
               discrete_cum):
     """One draw of pooled distribution ``d`` from stream ``key`` for customer hash ``h``:
@@ -781,7 +781,7 @@ def _draw_one(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete
     return discrete_value[i]
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _holds_one(c0, c1, score, happened, cond_op, cond_arg, cond_value):
     """Whether the postfix condition program ``[c0, c1)`` holds for one customer with
     ``score`` and ``happened`` (int8[E], 1 where the event happened): _holds' bit stack,
@@ -816,7 +816,7 @@ def _holds_one(c0, c1, score, happened, cond_op, cond_arg, cond_value):
     return (stack & _ONE) != _ZERO
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _answer(score, v, q, h, respond_mode, respond_threshold, respond_key, blank):
     """Survey ``v``'s answer of a customer of persona ``q`` (hash ``h``) whose score is
     ``score``: the rounded score, or ``blank`` when the respond draw says no answer."""
@@ -828,7 +828,7 @@ def _answer(score, v, q, h, respond_mode, respond_threshold, respond_key, blank)
     return numba.int32(math.floor(score + 0.5))
 
 
-@numba.njit(inline="always", cache=True)
+@njit(inline="always", cache=True)
 def _journey_one(h, q, score0, ev_i, ev_u, ev_v, st_m, st_u, st_f, stage_first, cond_op,
                  cond_arg, cond_value, dist_kind, dist_param, dist_first, dist_count,
                  discrete_value, discrete_cum, survey_stage, respond_mode,
@@ -882,7 +882,7 @@ def _journey_one(h, q, score0, ev_i, ev_u, ev_v, st_m, st_u, st_f, stage_first, 
     return last, score
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True)
 def record_customers(item_point, item_persona, item_j, item_count, item_row, lo, hi,
                      stage_first, ev_int, ev_u64, ev_value, st_mode, st_u64, st_f64,
                      baseline_dist, key_baseline, cond_op, cond_arg, cond_value, dist_kind,

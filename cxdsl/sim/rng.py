@@ -61,7 +61,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .jit import numba
+from .jit import njit, numba
 from .kernel import (
     GAMMA,
     MIX_M1,
@@ -180,13 +180,13 @@ def normal_py(key: int, h: int) -> float:
 # ---------------------------------------------------------------------- jitted forms
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def normal_nb(key, h):
     """A standard normal draw: the inverse normal CDF of uniform draw 0."""
     return ppnd16_nb(uniform_nb(key, h, 0))
 
 
-@numba.njit
+@njit
 def splitmix64_nb(seed, out):
     """Fill ``out`` (uint64[n]) with the reference SplitMix64 sequence from ``seed``; the
     known-answer check of :func:`mix64_nb` as the kernel compiles it."""
@@ -196,7 +196,7 @@ def splitmix64_nb(seed, out):
         out[i] = mix64_nb(state)
 
 
-@numba.njit
+@njit
 def uniforms_nb(key, j_start, count, sub, out):
     """Fill ``out`` (float64[count]) with stream ``key``'s uniforms for customers
     ``j_start … j_start + count - 1`` (tests and benchmarks)."""
@@ -204,7 +204,7 @@ def uniforms_nb(key, j_start, count, sub, out):
         out[i] = uniform_nb(key, customer_hash_nb(j_start + i), sub)
 
 
-@numba.njit
+@njit
 def normals_nb(key, j_start, count, out):
     """Fill ``out`` (float64[count]) with stream ``key``'s standard normals."""
     for i in range(count):
