@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
-from timing import interleaved  # noqa: E402
+from timing import cpu_model, interleaved  # noqa: E402
 
 import cxdsl  # noqa: E402
 from cxdsl.model import ir  # noqa: E402
@@ -44,17 +44,6 @@ def load_model() -> ir.Model:
 
 
 # -------------------------------------------------------------------------- timing
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def vector_width() -> str:
