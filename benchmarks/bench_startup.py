@@ -52,9 +52,10 @@ def timed(argv: list[str], env: dict) -> tuple[float, float]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        sys.exit(f"cxdsl {' '.join(argv)} exited with {proc.returncode}")
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code  # reaped here: Popen must not wait for it again
+    if code not in (0, 1):
+        sys.exit(f"cxdsl {' '.join(argv)} exited with {code}")
     return usage.ru_utime + usage.ru_stime, wall
 
 

@@ -18,7 +18,8 @@ needs of the target is numba's runtime (allocations) and the C helpers' symbols,
 numba registers when it is imported, and a parallel function starts its threads through
 the hook it was cached with. So the cache here starts the runtime and loads. A function
 that must be compiled (no cache yet, or a stale one) refreshes the whole target as before,
-because numba's compiler does that itself.
+because numba's compiler does that itself. A numba whose cache lacks the parts this
+subclass builds on gets numba's own cache.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def _import_arraymath_without_scipy() -> None:
 
 _import_arraymath_without_scipy()
 
+
 class _LeanLoadCache(FunctionCache):
     """numba's per-function cache, loading without refreshing the whole target."""
 
@@ -53,12 +55,17 @@ class _LeanLoadCache(FunctionCache):
             return self._load_overload(sig, target_context)
 
 
+#: Whether this numba's cache has what :class:`_LeanLoadCache` builds on.
+_CAN_LOAD_LEANLY = all(hasattr(FunctionCache, name) for name in
+                       ("_load_overload", "_guard_against_spurious_io_errors"))
+
+
 def njit(*args, **options):
     """``numba.njit``, with :class:`_LeanLoadCache` as the cache when ``cache=True``."""
     if args:  # used bare, as ``@njit``
         return njit(**options)(*args)
     decorate = numba.njit(**options)
-    if not options.get("cache"):
+    if not (options.get("cache") and _CAN_LOAD_LEANLY):
         return decorate
 
     def decorate_leanly(py_func):
