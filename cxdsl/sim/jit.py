@@ -12,14 +12,14 @@ that needs BLAS (``np.dot``, ``np.linalg``) asks for scipy when it is compiled
 :func:`njit` is ``numba.njit`` for the simulator's functions, with a leaner load from the
 cache. numba refreshes its whole CPU target before it loads a cached function: it imports
 and installs every implementation it has (typed containers, NumPy's random generators,
-polynomials, datetimes) and its typing templates, 0.15 s of CPU in a warm ``cxdsl run``. A
-function loaded from the cache is machine code already linked with its callees; what it
-needs of the target is numba's runtime (allocations) and the C helpers' symbols, which
-numba registers when it is imported, and a parallel function starts its threads through
-the hook it was cached with. So the cache here starts the runtime and loads. A function
-that must be compiled (no cache yet, or a stale one) refreshes the whole target as before,
-because numba's compiler does that itself. A numba whose cache lacks the parts this
-subclass builds on gets numba's own cache.
+polynomials, datetimes) and its typing templates, 0.15–0.2 s of CPU in a warm
+``cxdsl run``. A function loaded from the cache is machine code already linked with its
+callees; what it needs of the target is numba's runtime (allocations) and the C helpers'
+symbols, which numba registers when it is imported, and a parallel function starts its
+threads through the hook it was cached with. So the cache here starts the runtime and
+loads. A function that must be compiled (no cache yet, or a stale one) refreshes the whole
+target as before, because numba's compiler does that itself. A numba whose cache lacks the
+parts this subclass builds on gets numba's own cache.
 """
 
 from __future__ import annotations
