@@ -190,17 +190,52 @@ def logistic_nb(x):
 logistic = logistic_nb.py_func
 
 
-# The logistic advance without an exp for almost every customer: logistic is increasing, so
-# for x in [x_i, x_i+1] of a fine grid, logistic(x) lies between the grid values, less or
-# more a margin (1e-12) far wider than the rounding of logistic and of the cell index. A
-# uniform outside that band (at most 0.25/64 wide) is decided by the grid; one inside it,
-# or an x off the grid, by logistic_nb itself: the decision of the plain formula.
-_GRID_LO, _GRID_PER_UNIT, _GRID_CELLS = -40.0, 64.0, 80 * 64
-_GRID = np.array([logistic(_GRID_LO + i / _GRID_PER_UNIT) for i in range(_GRID_CELLS + 1)])
-_GRID_MARGIN = 1e-12
-# below _GRID_BELOW[cell] a uniform advances, from _GRID_ABOVE[cell] on it does not
-_GRID_BELOW = _GRID[:-1] - _GRID_MARGIN
-_GRID_ABOVE = _GRID[1:] + _GRID_MARGIN
+# The logistic advance without a call to exp for almost every customer: u < logistic(x) =
+# 1 / (1 + e^-x) is u·(1 + e^-x) < 1, with e^-x from a short polynomial (fdlibm's
+# reduction e^t = 2^n·e^r, |r| <= ln2/2, then Taylor to r^7, evaluated by Estrin's scheme
+# so the vector units are not waiting on one long chain) whose relative error, under 1e-8
+# with the rounding of the product, is far below the margin of 1e-7: a product below
+# 1 - margin or above 1 + margin decides as the plain formula ``u < logistic_nb(x)`` does
+# (itself within 1e-15 of the exact value). Inside the band (a chance of about 2e-7 a
+# draw), or for |x| > 700 (2^n would not fit a double), logistic_nb decides. No table
+# look-up, no division, no branch: every lane is a few dozen vector instructions.
+_LOG2E = 1.4426950408889634
+_LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
+_EXP_RANGE, _DECIDE_MARGIN = 700.0, 1e-7
+_EXP_BIAS, _EXP_SHIFT = np.int64(1023), np.int64(52)
+_F2, _F3, _F4, _F5, _F6, _F7 = (1.0 / math.factorial(i) for i in range(2, 8))
+
+
+@intrinsic
+def f64_from_bits(typingctx, bits):
+    """The float64 whose IEEE-754 bits are int64 ``bits`` (a bit cast: no instruction)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llir.DoubleType())
+
+    return types.float64(bits), codegen
+
+
+@register_jitable(inline="always")
+def exp_close(t: float) -> float:
+    """e^t for |t| <= 700 within a relative 1e-8 (branch-free; not e^t's nearest double)."""
+    n = math.floor(t * _LOG2E + 0.5)
+    r = (t - n * _LN2_HI) - n * _LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    p = ((1.0 + r) + (0.5 + _F3 * r) * r2) + ((_F4 + _F5 * r) + (_F6 + _F7 * r) * r2) * r4
+    return p * f64_from_bits((numba.int64(n) + _EXP_BIAS) << _EXP_SHIFT)
+
+
+@register_jitable(inline="always")
+def logistic_close_call(u: float, x: float):
+    """(``u < logistic(x)``, whether that is certain) for a uniform u: certain where
+    ``u·(1 + e^-x)`` is farther than the margin from 1 and |x| <= 700; elsewhere the
+    caller asks logistic_nb. Branch-free."""
+    product = u * (1.0 + exp_close(-min(max(x, -_EXP_RANGE), _EXP_RANGE)))
+    return product < 1.0, (abs(x) <= _EXP_RANGE) & (abs(product - 1.0) > _DECIDE_MARGIN)
 
 
 # ------------------------------------------------------------- compaction of the lanes
@@ -546,22 +581,18 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
         for k in range(n):
             ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
     else:
-        # every position decided on the grid, flagged where too close to call or off it ...
+        # every position decided by the product u·(1 + e^-x), flagged where too close to
+        # call or off the polynomial's range ...
         undecided = 0
         for k in range(n):
             x = logit + slope * (score[k] - score0[k])
             u = uniform_nb(key, lane_hash[k], 0)
-            g = (x - _GRID_LO) * _GRID_PER_UNIT
-            on_grid = (g >= 0.0) & (g < _GRID_CELLS)
-            cell = numba.uint64(min(max(g, 0.0), _GRID_CELLS - 1.0))
-            below_low = u < _GRID_BELOW[cell]
-            below_high = u < _GRID_ABOVE[cell]
-            ok[k] = _ONE if below_low else _ZERO
-            flag = _ZERO if on_grid & (below_low == below_high) else _ONE
+            below, certain = logistic_close_call(u, x)
+            ok[k] = _ONE if below else _ZERO
+            flag = _ZERO if certain else _ONE
             undecided_at[k] = flag
             undecided += numba.int64(flag)
-        # ... then those by logistic_nb, listed (in the first pass, the exp would be
-        # computed for every position; about one group of lanes in two has one)
+        # ... then those by logistic_nb, listed (about one decision in five million)
         if undecided:
             for t in range(_listed(n, undecided_at, tmp)):
                 k = tmp[t]
@@ -577,21 +608,46 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
+@intrinsic
+def sum_squares8(typingctx, x, groups, sa, qa):
+    """``sa[w] += x[8g + w]``, ``qa[w] += x[8g + w]²`` for g < ``groups``, w < 8, in g order:
+    eight running sums as one 8-wide vector each (strict IEEE adds and multiplies, no fused
+    multiply-add), where LLVM would keep them as eight scalar chains. ``x``, ``sa`` and
+    ``qa`` are 1-D contiguous float64 arrays, ``sa`` and ``qa`` of at least 8."""
+    f64_array = types.Array(types.float64, 1, "C")
+    if not (x == f64_array and sa == f64_array and qa == f64_array
+            and isinstance(groups, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        xs, ss, qs = (context.make_array(signature.args[i])(context, builder, args[i])
+                      for i in (0, 2, 3))
+        count = context.cast(builder, args[1], signature.args[1], types.intp)
+        vec = llir.VectorType(llir.DoubleType(), 8)
+
+        def at(ary, i):
+            return builder.bitcast(builder.gep(ary.data, [i]), vec.as_pointer())
+
+        zero = llir.Constant(llir.IntType(64), 0)
+        s_acc = cgutils.alloca_once_value(builder, builder.load(at(ss, zero), align=8))
+        q_acc = cgutils.alloca_once_value(builder, builder.load(at(qs, zero), align=8))
+        with cgutils.for_range(builder, count) as loop:
+            offset = builder.mul(loop.index, llir.Constant(loop.index.type, 8))
+            v = builder.load(at(xs, offset), align=8)
+            builder.store(builder.fadd(builder.load(s_acc), v), s_acc)
+            builder.store(builder.fadd(builder.load(q_acc), builder.fmul(v, v)), q_acc)
+        builder.store(builder.load(s_acc), at(ss, zero), align=8)
+        builder.store(builder.load(q_acc), at(qs, zero), align=8)
+        return context.get_dummy_value()
+
+    return types.void(x, groups, sa, qa), codegen
+
+
 @njit(**_COMPILED_ONLY)
 def _sum8(x, n, sa, qa):
     """``sa[k % 8] += x[k]``, ``qa[k % 8] += x[k]²`` for ``k < n`` in k order (SUM_LANES)."""
-    s0, s1, s2, s3, s4, s5, s6, s7 = sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7]
-    q0, q1, q2, q3, q4, q5, q6, q7 = qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7]
     m = n - n % 8
-    for k in range(0, m, 8):
-        x0, x1, x2, x3 = x[k], x[k + 1], x[k + 2], x[k + 3]
-        x4, x5, x6, x7 = x[k + 4], x[k + 5], x[k + 6], x[k + 7]
-        s0, s1, s2, s3 = s0 + x0, s1 + x1, s2 + x2, s3 + x3
-        s4, s5, s6, s7 = s4 + x4, s5 + x5, s6 + x6, s7 + x7
-        q0, q1, q2, q3 = q0 + x0 * x0, q1 + x1 * x1, q2 + x2 * x2, q3 + x3 * x3
-        q4, q5, q6, q7 = q4 + x4 * x4, q5 + x5 * x5, q6 + x6 * x6, q7 + x7 * x7
-    sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7] = s0, s1, s2, s3, s4, s5, s6, s7
-    qa[0], qa[1], qa[2], qa[3], qa[4], qa[5], qa[6], qa[7] = q0, q1, q2, q3, q4, q5, q6, q7
+    sum_squares8(x, m // 8, sa, qa)
     for k in range(m, n):
         sa[k - m] += x[k]
         qa[k - m] += x[k] * x[k]

@@ -1,6 +1,7 @@
 """The kernel's lane primitives against plain NumPy: both compaction paths (the portable
 loop and the vector compress), the 8-lane compress and mask themselves, the
-eight-accumulator sums and the normal's central region, the interleaved histograms."""
+eight-accumulator sums and the normal's central region, the interleaved histograms, the
+logistic advance's polynomial decision."""
 
 from __future__ import annotations
 
@@ -43,6 +44,47 @@ def _sum8(x, n, sa, qa):
 @numba.njit
 def _tally(x, n, hist, first, flo, copies, stride, idx):
     kernel._tally(x, n, hist, first, flo, copies, stride, idx)
+
+
+@numba.njit
+def _exp_close(t):
+    out = np.empty_like(t)
+    for i in range(t.shape[0]):
+        out[i] = kernel.exp_close(t[i])
+    return out
+
+
+@numba.njit
+def _close_call(u, x):
+    below = np.empty(u.shape[0], dtype=np.bool_)
+    certain = np.empty(u.shape[0], dtype=np.bool_)
+    for i in range(u.shape[0]):
+        below[i], certain[i] = kernel.logistic_close_call(u[i], x[i])
+    return below, certain
+
+
+def test_exp_close_is_within_a_relative_1e_8_over_its_range():
+    rng = np.random.default_rng(8)
+    t = np.concatenate([np.linspace(-700, 700, 400_001), rng.uniform(-700, 700, 100_000),
+                        np.arange(-1010, 1011) * math.log(2) / 1.5, [0.0, -0.0]])
+    t = t[np.abs(t) <= 700]
+    want = np.array([math.exp(v) for v in t])
+    assert np.max(np.abs(_exp_close(t) / want - 1.0)) < 1e-8
+
+
+def test_the_logistic_is_certain_only_away_from_the_boundary_and_then_exact():
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.uniform(-40, 40, 50_000), rng.uniform(-700, 700, 50_000)])
+    p = np.array([kernel.logistic(v) for v in x])
+    rel = np.concatenate([rng.uniform(-3e-7, 3e-7, 50_000), rng.uniform(-0.5, 0.5, 50_000)])
+    u = np.clip(p * (1.0 + rel), 2.0 ** -53, 1.0 - 2.0 ** -53)
+    below, certain = _close_call(u, x)
+    exact = u < p
+    assert np.array_equal(below[certain], exact[certain])
+    assert not certain[np.abs(u / p - 1.0) < 0.5e-7].any()  # too close to call
+    assert certain[np.abs(u / p - 1.0) > 2e-7].all()  # and only there
+    far = np.array([701.0, -701.0, 1e6, -1e6])
+    assert not _close_call(np.full(4, 0.5), far)[1].any()  # off the range: logistic_nb
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.uint64, np.int64])
