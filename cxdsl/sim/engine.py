@@ -211,7 +211,8 @@ class Packed:
     kernel reads them, with the stream keys of the seed and integer thresholds in place of
     fixed probabilities (:func:`cxdsl.sim.rng.below_threshold`: the same decisions)."""
 
-    ev_int: np.ndarray     # int64[P,Q,E,5]: event, mode, cond first, cond end, dist or -1
+    ev_int: np.ndarray     # int64[P,Q,E,6]: event, mode, cond first, cond end, dist or -1,
+                           # 1 if a condition reads whether it happened (flagged), else 0
     ev_u64: np.ndarray     # uint64[P,Q,E,3]: threshold, occurs key, impact key
     ev_value: np.ndarray   # float64[P,Q,E]: the impact when constant (dist -1)
     st_mode: np.ndarray    # int64[P,Q,S]: MODE_* of the advance
@@ -255,7 +256,7 @@ def pack(tables: Tables, seed: int) -> Packed:
     keys = stream_keys(t, seed)
     P, Q, S, E = t.points, t.n_personas, t.n_stages, t.n_events
     order = np.asarray(t.stage_events, dtype=np.int64)
-    ev_int = np.zeros((P, Q, E, 5), dtype=np.int64)
+    ev_int = np.zeros((P, Q, E, 6), dtype=np.int64)
     ev_u64 = np.zeros((P, Q, E, 3), dtype=np.uint64)
     mode, threshold = _decisions(t.p_occurs[:, :, order])
     d = t.impact_dist[:, :, order]
@@ -265,6 +266,7 @@ def pack(tables: Tables, seed: int) -> Packed:
     ev_int[..., 2] = t.cond_first[order]
     ev_int[..., 3] = t.cond_first[order + 1]
     ev_int[..., 4] = np.where(const, -1, d)
+    ev_int[..., 5] = np.isin(order, t.read_events)
     ev_u64[..., 0] = threshold
     ev_u64[..., 1] = keys["occurs"][:, order]
     ev_u64[..., 2] = keys["impact"][:, order]

@@ -41,8 +41,9 @@ CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_EQ, CMP_NE = range(6)
 
 # How a decision with a fixed probability is taken (events' occurrence, stages' advance).
 MODE_NEVER, MODE_ALWAYS, MODE_THRESHOLD, MODE_LOGISTIC = range(4)
-# Columns of the packed event table ``ev_int`` (int64[P,Q,E,5], events in processing order)
-EV_EVENT, EV_MODE, EV_COND_FIRST, EV_COND_END, EV_DIST = range(5)
+# Columns of the packed event table ``ev_int`` (int64[P,Q,E,6], events in processing order);
+# EV_FLAGGED is 1 for an event a condition reads: only those are marked in the flags
+EV_EVENT, EV_MODE, EV_COND_FIRST, EV_COND_END, EV_DIST, EV_FLAGGED = range(6)
 # Columns of ``ev_u64`` (uint64[P,Q,E,3])
 EV_THRESHOLD, EV_KEY_OCCURS, EV_KEY_IMPACT = range(3)
 
@@ -484,11 +485,11 @@ def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, s
 
 
 @njit(inline="always", cache=True)
-def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags, lane_hash, ok,
-                 hits, stack, cond_op, cond_arg, cond_value):
+def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, flagged, score, flags,
+                 lane_hash, ok, hits, stack, cond_op, cond_arg, cond_value):
     """:func:`_event` for an event with a condition (program ``[c0, c1)``): ``ok[k]`` = 1
-    where it holds and happened, flag bit ``bit`` of ``fw`` set there and the constant
-    impact ``v`` added; returns how many it happened to. The occurrence is drawn only where
+    where it holds and happened, flag bit ``bit`` of ``fw`` set there if ``flagged``, the
+    constant impact ``v`` added; returns how many it happened to. The occurrence is drawn only where
     the condition holds: for everyone when most hold, else for a list of those who do."""
     happened = 0
     held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
@@ -504,7 +505,8 @@ def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags, lane
         o = ok[k] & (_ONE if decided or draw_u64_nb(key, lane_hash[k], 0) < threshold
                      else _ZERO)
         ok[k] = o
-        fw[k] |= o << bit
+        if flagged:
+            fw[k] |= o << bit
         happened += numba.int64(o)
         x = score[k]
         score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
@@ -526,10 +528,19 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     bit = numba.uint64(e) & _LOW6
     key, threshold = ev_u[idx, EV_KEY_OCCURS], ev_u[idx, EV_THRESHOLD]
     happened = 0
+    flagged = ev_i[idx, EV_FLAGGED] != 0
     if c1 == c0 and mode == MODE_THRESHOLD and d < 0:
         # the commonest event in one loop: draw (uniform < p as an integer comparison,
-        # rng.below_threshold), flag, count, add the constant impact; a loop of its own
-        # (folded into the last one below, it measured 6% slower on the plain journey)
+        # rng.below_threshold), count, add the constant impact, and flag it if a condition
+        # reads it; loops of their own (folded into the last one below, it measured 6%
+        # slower on the plain journey)
+        if not flagged:
+            for k in range(n):
+                o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
+                happened += numba.int64(o)
+                x = score[k]
+                score[k] = x + v if o != _ZERO else x
+            return happened
         for k in range(n):
             o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
             fw[k] |= o << bit
@@ -538,8 +549,9 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             score[k] = x + v if o != _ZERO else x
         return happened
     if c1 > c0:
-        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, score, flags,
-                                lane_hash, ok, hits, stack, cond_op, cond_arg, cond_value)
+        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, flagged, score,
+                                flags, lane_hash, ok, hits, stack, cond_op, cond_arg,
+                                cond_value)
     elif d >= 0 and dist_kind[d] == KIND_UNIFORM:
         # a uniform impact without a condition: its draw for every lane, in the same loop
         a, b = dist_param[d, 0], dist_param[d, 1]
@@ -547,7 +559,8 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         for k in range(n):
             h = lane_hash[k]
             o = _ONE if always or draw_u64_nb(key, h, 0) < threshold else _ZERO
-            fw[k] |= o << bit
+            if flagged:
+                fw[k] |= o << bit
             happened += numba.int64(o)
             x = score[k]
             y = a + (b - a) * uniform_nb(key_impact, h, 0)  # _draws' uniform
@@ -558,7 +571,8 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         for k in range(n):
             o = _ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
             ok[k] = o
-            fw[k] |= o << bit
+            if flagged:
+                fw[k] |= o << bit
             happened += numba.int64(o)
             x = score[k]
             score[k] = x + v if o != _ZERO else x

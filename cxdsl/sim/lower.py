@@ -134,9 +134,16 @@ class Tables:
         return self.hi - self.lo + 1
 
     @property
+    def read_events(self) -> np.ndarray:
+        """int64: the events some condition reads (``OP_EVENT``), ascending, once each."""
+        return np.unique(self.cond_arg[self.cond_op == OP_EVENT])
+
+    @property
     def flag_words(self) -> int:
-        """uint64 words per customer needed to mark which events happened (at least 1)."""
-        return max(1, (self.n_events + 63) // 64)
+        """uint64 words per customer the kernel marks happened events in: those of the
+        events a condition reads (bit e % 64 of word e // 64); 0 when none is read."""
+        read = self.read_events
+        return int(read[-1]) // 64 + 1 if read.size else 0
 
     def point(self, i: int) -> Tables:
         """The tables of point ``i`` alone (P = 1), sharing the structure arrays."""

@@ -285,9 +285,14 @@ def test_condition_tables_of_a_model():
     assert (t.cond_op[a], t.cond_arg[a], t.cond_value[a]) == (OP_SCORE, CMP_LT, 5.0)
 
 
-def test_more_than_64_events_need_more_flag_words():
+def test_flag_words_cover_the_events_conditions_read():
     events = tuple((f"e{i}", "s1", 1.0, ir.Const(0.0), None) for i in range(130))
-    assert lower(journey(events=events)).flag_words == 3
+    assert lower(journey(events=events)).flag_words == 0  # none is read
+    for read, words in (("e5", 1), ("e63", 1), ("e64", 2), ("e129", 3)):
+        reader = ("reader", "s1", 1.0, ir.Const(0.0), ir.Ref(read))
+        t = lower(journey(events=events + (reader,)))
+        assert t.flag_words == words, read
+        assert t.read_events.tolist() == [t.event_names.index(read)]
 
 
 # ---------------------------------------------------------------------------- points
