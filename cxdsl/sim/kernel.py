@@ -67,7 +67,12 @@ HIST_COPIES, HIST_COPIED = 4, 4096
 #: How the kernel's helpers are compiled: cached, and without the wrappers that would let
 #: Python call them (unboxing up to forty arrays), since only compiled code calls them; that
 #: takes a fifth off the first run's compile time. Tests call them through njit shims.
-_COMPILED_ONLY = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+#: NumPy's error model: a float division is the IEEE one, without Python's check for a zero
+#: divisor, whose branch to raise ZeroDivisionError keeps any loop with a division scalar
+#: (the normal's central region, a rational function, ran one lane at a time). No divisor
+#: here can be zero: AS 241's denominators are positive polynomials, logistic's 1 + e^x >= 1.
+_COMPILED_ONLY = dict(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True,
+                      error_model="numpy")
 
 _ONE, _ZERO, _LOW6 = np.uint64(1), np.uint64(0), np.uint64(63)
 _NOT_ONE = np.uint64(0xFFFFFFFFFFFFFFFE)
