@@ -307,6 +307,38 @@ def mask8(typingctx, arr, start):
 
 
 @intrinsic
+def compress_positions8(typingctx, out, start, dst, mask):
+    """``out[dst : dst + 8] = [start + w for w in 0..7 if mask >> w & 1] + [0, …]`` for a
+    1-D contiguous int64 array ``out`` reaching ``dst + 8``: LLVM's ``vector.compress`` of
+    the eight positions from ``start``."""
+    if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
+            and out.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        start, dst, mask = (context.cast(builder, v, t, types.int64)
+                            for v, t in zip(args[1:], signature.args[1:]))
+        i64 = llir.IntType(64)
+        vec = llir.VectorType(i64, 8)
+        bits = llir.VectorType(llir.IntType(1), 8)
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
+            "llvm.experimental.vector.compress.v8i64")
+        base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
+        splat = builder.shuffle_vector(
+            base, base, llir.Constant(llir.VectorType(llir.IntType(32), 8), [0] * 8))
+        positions = builder.add(splat, llir.Constant(vec, list(range(8))))
+        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
+        packed = builder.call(fn, [positions, m, llir.Constant(vec, None)])
+        target = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
+        builder.store(packed, target, align=8)
+        return context.get_dummy_value()
+
+    return types.void(out, start, dst, mask), codegen
+
+
+@intrinsic
 def popcount(typingctx, x):
     """The number of bits set in int64 ``x`` (LLVM's ``ctpop``: one instruction)."""
     if x != types.int64:
@@ -457,13 +489,21 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 
 @njit(inline="always", cache=True)
 def _listed(n, ok, hits):
-    """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
-    how many. Branch-free: write k at ``m <= k``, add ok[k]."""
-    m = 0
+    """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits`` (LANES
+    long); returns how many: eight at a time with :func:`compress_positions8` where vector
+    compress is one instruction, else branch-free (write k at ``m <= k``, add ok[k])."""
+    if COMPRESS:
+        m = 0
+        for g in range(0, n, 8):
+            mask = mask8(ok, g) & ((1 << min(n - g, 8)) - 1)
+            compress_positions8(hits, g, m, mask)
+            m += popcount(mask)
+        return m
+    m = numba.uint64(0)  # unsigned: no negative-index fix-up per write
     for k in range(n):
         hits[m] = k
-        m += numba.int64(ok[k])
-    return m
+        m += ok[k]
+    return numba.int64(m)
 
 
 @njit(**_COMPILED_ONLY)

@@ -37,6 +37,11 @@ def _mask_and_count(arr, start):
 
 
 @numba.njit
+def _listed(n, ok, hits):
+    return kernel._listed(n, ok, hits)
+
+
+@numba.njit
 def _sum8(x, n, sa, qa):
     kernel._sum8(x, n, sa, qa)
 
@@ -124,6 +129,16 @@ def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
             assert np.array_equal(got[:kept], exp)
         for w in range(flag_words):
             assert np.array_equal(flags[w * LANES:w * LANES + kept], want_flags[w])
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, LANES - 1, LANES])
+def test_listing_gives_the_positions_that_hold_in_order(n):
+    rng = np.random.default_rng(n)
+    for p in (0.0, 0.1, 0.5, 1.0):
+        ok = (rng.random(LANES) < p).astype(np.uint64)  # beyond n too: must be ignored
+        hits = np.full(LANES, -1, dtype=np.int64)
+        m = _listed(n, ok, hits)
+        assert hits[:m].tolist() == np.flatnonzero(ok[:n]).tolist()
 
 
 def test_mask8_reads_eight_flags_and_popcount_counts_them():
