@@ -450,7 +450,31 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
     how many hold. Position k's boolean stack is the bits of ``stack[k]`` (top = bit 0);
-    the program is the outer loop, so the inner loops have no data-dependent branches."""
+    the program is the outer loop, so the inner loops have no data-dependent branches. The
+    commonest programs — ``e``, ``not e``, ``score < v`` — are one loop without the stack."""
+    length = c1 - c0
+    if length <= 2 and cond_op[c0] == OP_EVENT and (length == 1 or cond_op[c0 + 1] == OP_NOT):
+        e = cond_arg[c0]
+        fw = flags[(e >> 6) * LANES:]
+        bit, flip = numba.uint64(e) & _LOW6, _ONE if length == 2 else _ZERO
+        held = 0
+        for k in range(n):
+            o = ((fw[k] >> bit) & _ONE) ^ flip
+            ok[k] = o
+            held += numba.int64(o)
+        return held
+    if length == 1 and cond_op[c0] == OP_SCORE:
+        v, cmp = cond_value[c0], cond_arg[c0]
+        below = (cmp == CMP_LT) | (cmp == CMP_LE) | (cmp == CMP_NE)
+        equal = (cmp == CMP_LE) | (cmp == CMP_GE) | (cmp == CMP_EQ)
+        above = (cmp == CMP_GT) | (cmp == CMP_GE) | (cmp == CMP_NE)
+        held = 0
+        for k in range(n):
+            x = score[k]
+            o = _ONE if (below & (x < v)) | (equal & (x == v)) | (above & (x > v)) else _ZERO
+            ok[k] = o
+            held += numba.int64(o)
+        return held
     stack[:n] = _ZERO
     for i in range(c0, c1):
         op = cond_op[i]

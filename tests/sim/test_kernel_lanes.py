@@ -42,6 +42,11 @@ def _listed(n, ok, hits):
 
 
 @numba.njit
+def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
+    return kernel._holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
+
+
+@numba.njit
 def _sum8(x, n, sa, qa):
     kernel._sum8(x, n, sa, qa)
 
@@ -139,6 +144,41 @@ def test_listing_gives_the_positions_that_hold_in_order(n):
         hits = np.full(LANES, -1, dtype=np.int64)
         m = _listed(n, ok, hits)
         assert hits[:m].tolist() == np.flatnonzero(ok[:n]).tolist()
+
+
+@pytest.mark.parametrize("program", [
+    [(kernel.OP_EVENT, 3, 0.0)], [(kernel.OP_EVENT, 70, 0.0)],
+    [(kernel.OP_EVENT, 3, 0.0), (kernel.OP_NOT, 0, 0.0)],
+    *[[(kernel.OP_SCORE, cmp, 5.0)] for cmp in range(6)],
+    [(kernel.OP_EVENT, 3, 0.0), (kernel.OP_SCORE, kernel.CMP_LT, 5.0), (kernel.OP_AND, 0, 0.0)],
+    [(kernel.OP_EVENT, 70, 0.0), (kernel.OP_NOT, 0, 0.0), (kernel.OP_EVENT, 3, 0.0),
+     (kernel.OP_OR, 0, 0.0)],
+], ids=["e", "e70", "not-e", "lt", "le", "gt", "ge", "eq", "ne", "e-and-lt", "not-e-or-e"])
+def test_conditions_hold_where_their_program_says(program):
+    rng = np.random.default_rng(len(program))
+    n = LANES - 3
+    score = rng.integers(0, 11, LANES).astype(np.float64)
+    flags = rng.integers(0, 1 << 63, 2 * LANES, dtype=np.int64).astype(np.uint64)
+    ops, args, values = (np.array(c, dtype=dt) for c, dt in
+                         zip(zip(*program), (np.int64, np.int64, np.float64)))
+    ok = np.full(LANES, 7, dtype=np.uint64)
+    held = _holds(0, len(program), n, score, flags, np.zeros(LANES, dtype=np.uint64), ok,
+                  ops, args, values)
+    compare = [np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal]
+    stack = []
+    for op, arg, value in program:
+        if op == kernel.OP_EVENT:
+            word = flags[(arg >> 6) * LANES:][:n]
+            stack.append((word >> np.uint64(arg & 63)) & np.uint64(1) == 1)
+        elif op == kernel.OP_SCORE:
+            stack.append(compare[arg](score[:n], value))
+        elif op == kernel.OP_NOT:
+            stack.append(~stack.pop())
+        else:
+            b, a = stack.pop(), stack.pop()
+            stack.append(a & b if op == kernel.OP_AND else a | b)
+    assert ok[:n].tolist() == stack[0].astype(np.uint64).tolist()
+    assert held == int(stack[0].sum())
 
 
 def test_mask8_reads_eight_flags_and_popcount_counts_them():
