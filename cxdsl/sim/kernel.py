@@ -170,12 +170,23 @@ def ppnd16(p: float) -> float:
     q = p - 0.5
     if abs(q) <= 0.425:
         return ppnd16_central(q)
-    r = math.sqrt(-math.log(p if q <= 0.0 else 1.0 - p))
-    if r <= 5.0:
-        x = _horner(r - 1.6, _NEAR_NUM) / _horner(r - 1.6, _NEAR_DEN)
-    else:
-        x = _horner(r - 5.0, _FAR_NUM) / _horner(r - 5.0, _FAR_DEN)
+    x = ppnd16_tail(ppnd16_tail_r(p, q))
     return -x if q < 0.0 else x
+
+
+@register_jitable(inline="always")
+def ppnd16_tail_r(p: float, q: float) -> float:
+    """``r = sqrt(-log(min(p, 1 - p)))`` of :func:`ppnd16`'s tails (``q = p - 0.5``)."""
+    return math.sqrt(-math.log(p if q <= 0.0 else 1.0 - p))
+
+
+@register_jitable(inline="always")
+def ppnd16_tail(r: float) -> float:
+    """:func:`ppnd16`'s |quantile| in the tails from ``r``: a rational function of r near
+    (r <= 5), another beyond, both computed and one chosen (no branch, so it vectorises)."""
+    near = _horner(r - 1.6, _NEAR_NUM) / _horner(r - 1.6, _NEAR_DEN)
+    far = _horner(r - 5.0, _FAR_NUM) / _horner(r - 5.0, _FAR_DEN)
+    return near if r <= 5.0 else far
 
 
 ppnd16_nb = njit(inline="always", cache=True)(ppnd16)
@@ -418,10 +429,21 @@ def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_fi
             vals[t] = a + b * ppnd16_central(q)
             in_tail[t] = _ZERO if abs(q) <= 0.425 else _ONE
             tails += numba.int64(in_tail[t])
-        if tails:  # ... then the 15% in the tails, listed, with ppnd16 itself
-            for i in range(_listed(count, in_tail, tmp)):
-                t = tmp[i]
-                vals[t] = a + b * ppnd16_nb(uniform_nb(key, hh[t], 0))
+        if tails:  # ... then the 15% in the tails, listed: ppnd16's logarithm one by one
+            # (it does not vectorise), its rational functions for all of them at once
+            m = _listed(count, in_tail, tmp)
+            signed_r = in_tail.view(np.float64)  # the flags are read: reuse their storage
+            for i in range(m):
+                p = uniform_nb(key, hh[tmp[i]], 0)
+                q = p - 0.5
+                r = ppnd16_tail_r(p, q)
+                signed_r[i] = -r if q < 0.0 else r
+            for i in range(m):
+                r = signed_r[i]
+                x = ppnd16_tail(abs(r))
+                signed_r[i] = -x if r < 0.0 else x
+            for i in range(m):
+                vals[tmp[i]] = a + b * signed_r[i]
     elif kind == KIND_TRIANGULAR:
         hi, split = dist_param[d, 2], dist_param[d, 3]
         span = hi - a
