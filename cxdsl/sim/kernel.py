@@ -214,13 +214,30 @@ logistic = logistic_nb.py_func
 # with the rounding of the product, is far below the margin of 1e-7: a product below
 # 1 - margin or above 1 + margin decides as the plain formula ``u < logistic_nb(x)`` does
 # (itself within 1e-15 of the exact value). Inside the band (a chance of about 2e-7 a
-# draw), or for |x| > 700 (2^n would not fit a double), logistic_nb decides. No table
-# look-up, no division, no branch: every lane is a few dozen vector instructions.
+# draw) logistic_nb decides. x is clamped to ±700 (so 2^n fits a double): beyond, both
+# decide alike anyway — u < 1 = logistic(x) for x > 700, and u >= 2^-53 > logistic(x) for
+# x < -700, where the product is at least 2^-53·e^700. No table look-up, no division, no
+# branch: every lane is a few dozen vector instructions.
 _LOG2E = 1.4426950408889634
 _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10  # fdlibm's split
 _EXP_RANGE, _DECIDE_MARGIN = 700.0, 1e-7
-_EXP_BIAS, _EXP_SHIFT = np.int64(1023), np.int64(52)
+# n = round(t·log2(e)) by adding 1.5·2^52, whose last bits then hold n itself
+_ROUNDING = 1.5 * 2.0 ** 52
+_ROUNDING_BITS = int(np.float64(_ROUNDING).view(np.int64))
+_EXP_BIAS, _EXP_SHIFT = np.int64(1023 - _ROUNDING_BITS), np.int64(52)
 _F2, _F3, _F4, _F5, _F6, _F7 = (1.0 / math.factorial(i) for i in range(2, 8))
+
+
+@intrinsic
+def bits_of_f64(typingctx, x):
+    """The IEEE-754 bits of float64 ``x`` as an int64 (a bit cast: no instruction)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], llir.IntType(64))
+
+    return types.int64(x), codegen
 
 
 @intrinsic
@@ -238,21 +255,23 @@ def f64_from_bits(typingctx, bits):
 @register_jitable(inline="always")
 def exp_close(t: float) -> float:
     """e^t for |t| <= 700 within a relative 1e-8 (branch-free; not e^t's nearest double)."""
-    n = math.floor(t * _LOG2E + 0.5)
+    rounded = t * _LOG2E + _ROUNDING
+    n = rounded - _ROUNDING
     r = (t - n * _LN2_HI) - n * _LN2_LO
     r2 = r * r
     r4 = r2 * r2
     p = ((1.0 + r) + (0.5 + _F3 * r) * r2) + ((_F4 + _F5 * r) + (_F6 + _F7 * r) * r2) * r4
-    return p * f64_from_bits((numba.int64(n) + _EXP_BIAS) << _EXP_SHIFT)
+    return p * f64_from_bits((bits_of_f64(rounded) + _EXP_BIAS) << _EXP_SHIFT)
 
 
 @register_jitable(inline="always")
 def logistic_close_call(u: float, x: float):
-    """(``u < logistic(x)``, whether that is certain) for a uniform u: certain where
-    ``u·(1 + e^-x)`` is farther than the margin from 1 and |x| <= 700; elsewhere the
-    caller asks logistic_nb. Branch-free."""
+    """(``u < logistic(x)``, whether that is certain) for a uniform u in [2^-53, 1): certain
+    where ``u·(1 + e^-x)`` is farther than the margin from 1; elsewhere the caller asks
+    logistic_nb. Branch-free."""
     product = u * (1.0 + exp_close(-min(max(x, -_EXP_RANGE), _EXP_RANGE)))
-    return product < 1.0, (abs(x) <= _EXP_RANGE) & (abs(product - 1.0) > _DECIDE_MARGIN)
+    below, above = product < 1.0 - _DECIDE_MARGIN, product > 1.0 + _DECIDE_MARGIN
+    return below, below | above
 
 
 # ------------------------------------------------------------- compaction of the lanes

@@ -78,6 +78,7 @@ def test_exp_close_is_within_a_relative_1e_8_over_its_range():
     t = np.concatenate([np.linspace(-700, 700, 400_001), rng.uniform(-700, 700, 100_000),
                         np.arange(-1010, 1011) * math.log(2) / 1.5, [0.0, -0.0]])
     t = t[np.abs(t) <= 700]
+    assert _exp_close(np.array([0.0, 1.0, -1.0, 700.0, -700.0]))[0] == 1.0
     want = np.array([math.exp(v) for v in t])
     assert np.max(np.abs(_exp_close(t) / want - 1.0)) < 1e-8
 
@@ -93,8 +94,13 @@ def test_the_logistic_is_certain_only_away_from_the_boundary_and_then_exact():
     assert np.array_equal(below[certain], exact[certain])
     assert not certain[np.abs(u / p - 1.0) < 0.5e-7].any()  # too close to call
     assert certain[np.abs(u / p - 1.0) > 2e-7].all()  # and only there
-    far = np.array([701.0, -701.0, 1e6, -1e6])
-    assert not _close_call(np.full(4, 0.5), far)[1].any()  # off the range: logistic_nb
+    # beyond ±700 (x clamped there) the decision is still the plain formula's
+    far = np.array([701.0, -701.0, 1e6, -1e6, 800.0, -800.0])
+    u = np.array([0.5, 0.5, 1 - 2.0 ** -53, 2.0 ** -53, 0.99, 2.0 ** -53])
+    below, certain = _close_call(u, far)
+    assert certain.tolist() == [True, True, False, True, True, True]  # u within 1e-7 of 1
+    exact = [bool(a < kernel.logistic(b)) for a, b in zip(u, far)]
+    assert below[certain].tolist() == np.array(exact)[certain].tolist()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.uint64, np.int64])
