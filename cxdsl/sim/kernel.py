@@ -595,10 +595,10 @@ def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, s
 
 
 @njit(inline="always", cache=True)
-def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, flagged, score, flags,
+def _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, flagged, score, flags,
                  lane_hash, ok, hits, stack, cond_op, cond_arg, cond_value):
     """:func:`_event` for an event with a condition (program ``[c0, c1)``): ``ok[k]`` = 1
-    where it holds and happened, flag bit ``bit`` of ``fw`` set there if ``flagged``, the
+    where it holds and happened, ``flag_bit`` or-ed into ``fw`` there if ``flagged``, the
     constant impact ``v`` added; returns how many it happened to. The occurrence is drawn only where
     the condition holds: for everyone when most hold, else for a list of those who do."""
     happened = 0
@@ -616,7 +616,7 @@ def _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, flagged, score, fl
                      else _ZERO)
         ok[k] = o
         if flagged:
-            fw[k] |= o << bit
+            fw[k] |= flag_bit if o != _ZERO else _ZERO
         happened += numba.int64(o)
         x = score[k]
         score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
@@ -635,7 +635,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         return 0
     c0, c1, v = ev_i[idx, EV_COND_FIRST], ev_i[idx, EV_COND_END], ev_v[idx]
     fw = flags[(e >> 6) * LANES:]  # this event's row, as a view (row + k would not vectorise)
-    bit = numba.uint64(e) & _LOW6
+    flag_bit = _ONE << (numba.uint64(e) & _LOW6)  # or-ed in where it happened (a masked or)
     key, threshold = ev_u[idx, EV_KEY_OCCURS], ev_u[idx, EV_THRESHOLD]
     happened = 0
     flagged = ev_i[idx, EV_FLAGGED] != 0
@@ -653,14 +653,14 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             return happened
         for k in range(n):
             o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
-            fw[k] |= o << bit
+            fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
             score[k] = x + v if o != _ZERO else x
         return happened
     if c1 > c0:
-        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, bit, flagged, score,
-                                flags, lane_hash, ok, hits, stack, cond_op, cond_arg,
+        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, flagged,
+                                score, flags, lane_hash, ok, hits, stack, cond_op, cond_arg,
                                 cond_value)
     elif d >= 0 and dist_kind[d] == KIND_UNIFORM:
         # a uniform impact without a condition: its draw for every lane, in the same loop
@@ -670,7 +670,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             h = lane_hash[k]
             o = _ONE if always or draw_u64_nb(key, h, 0) < threshold else _ZERO
             if flagged:
-                fw[k] |= o << bit
+                fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
             y = a + (b - a) * uniform_nb(key_impact, h, 0)  # _draws' uniform
@@ -682,7 +682,7 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
             o = _ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
             ok[k] = o
             if flagged:
-                fw[k] |= o << bit
+                fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
             score[k] = x + v if o != _ZERO else x
