@@ -420,12 +420,14 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 # ------------------------------------------------------------------- the kernel
 
 
-# Which helpers numba inlines: only _event (called for every event of every group of lanes,
+# Which helpers numba inlines: _event (called for every event of every group of lanes,
 # where a call that passes a score of arrays field by field would cost a tenth of the
-# kernel's time) with its part for conditioned events, and the scalar primitives; the
-# others (_add_drawn, _draws, _holds, _leave …) are plain calls, made once per stage or per
-# conditioned or drawn event, which halves the kernel's compile time (numba copies and
-# types an inlined body again at every call site).
+# kernel's time) with its part for conditioned events and their _holds (a call per
+# conditioned event and group, each passing ten arrays as some seventy values: 5% of the
+# reference journey's time, for a second of compiling), and the scalar primitives; the
+# others (_add_drawn, _draws, _leave …) are plain calls, made once per stage or per drawn
+# event, which halves the kernel's compile time (numba copies and types an inlined body
+# again at every call site).
 
 
 @njit(**_COMPILED_ONLY)
@@ -486,7 +488,7 @@ def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_fi
             vals[t] = discrete_value[tmp[t]]
 
 
-@njit(**_COMPILED_ONLY)
+@njit(inline="always", cache=True)
 def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
     """Evaluate the postfix condition program ``[c0, c1)`` for the first ``n`` positions:
     ``ok[k]`` = 1 where it holds for (``score[k]``, position k's flags), else 0; returns
