@@ -47,7 +47,7 @@ class Tallies:
         n = self.n + other.n
         total = n.sum()
         return Tallies(False, n, n / total if total else n,
-                       *(getattr(self, f) + getattr(other, f) for f in _SUMMED))
+                       *(getattr(self, f) + getattr(other, f) for f in SUMMED))
 
 
 class TalliesList(list):
@@ -66,8 +66,10 @@ class TalliesList(list):
         return super().__getitem__(i)
 
 
-_SUMMED = ("score_sum", "score_sq", "hist", "reached", "advanced", "stage_score_sum",
-           "event_count", "stage_score_sq", "stage_hist")
+#: The fields after ``exact``, ``n`` and ``weight``, in the order Tallies takes them: the
+#: ones two tallies of the same model add up.
+SUMMED = ("score_sum", "score_sq", "hist", "reached", "advanced", "stage_score_sum",
+          "event_count", "stage_score_sq", "stage_hist")
 
 
 def empty(q: int, s: int, e: int, k: int, exact: bool = False) -> Tallies:
