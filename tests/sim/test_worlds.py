@@ -201,3 +201,17 @@ def test_world_tables_equal_lowering_each_world_model(text, scenario):
             assert a.dtype == b.dtype and np.array_equal(a, b), f.name
         else:
             assert a == b, f.name
+
+
+@pytest.mark.parametrize("sd", [0.0, 0.3, 2])
+def test_shifted_normals_are_what_shifting_each_world_gives(sd):
+    from cxdsl.sim import worlds
+    from cxdsl.sim.lower import DistPool
+    base = ir.Normal(7.5, sd)
+    values = [7.1, 7.9, -3.0, 0.0, 1e-300]
+    forms, entries = worlds._shifted_normals(base, values, "baseline of a world")
+    want = [base.with_mean(v) for v in values]
+    assert forms == want
+    assert entries == [DistPool.entry(f, "baseline of a world") for f in want]
+    with pytest.raises(ValueError, match="not a finite number"):
+        worlds._shifted_normals(base, [1.0, float("inf")], "baseline of a world")
