@@ -146,7 +146,8 @@ def combine_values(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, se: np.ndarray
     lo95, hi95 = percentiles(got)
     if exact:
         return Metric(value, value, value, 0.0, (lo95, hi95))
-    sd = math.sqrt(math.fsum(x * x for x in se[ok].tolist())) / len(got)
+    s = se[ok]
+    sd = math.sqrt(math.fsum((s * s).tolist())) / len(got)  # the same squares, in NumPy
     ci_lo = max(value - Z95 * sd, min(float(lo[ok].min()), value))
     ci_hi = min(value + Z95 * sd, max(float(hi[ok].max()), value))
     return Metric(value, ci_lo, ci_hi, sd, (lo95, hi95))
