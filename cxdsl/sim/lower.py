@@ -241,11 +241,11 @@ class _DistPool:
 
     def add_entry(self, key: tuple) -> int:
         """The index of the pool entry ``key`` (:meth:`entry`), added when new."""
-        kind, param, values, weights = key
         found = self.index.get(key)
         if found is not None:
             return found
-        self.index[key] = len(self.kind)
+        kind, param, values, weights = key
+        self.index[key] = found = len(self.kind)
         self.kind.append(kind)
         self.param.append(param)
         self.first.append(len(self.values))
@@ -257,7 +257,7 @@ class _DistPool:
                 acc += w / total
                 self.values.append(v)
                 self.cum.append(math.inf if k == len(values) - 1 else acc)
-        return self.index[key]
+        return found
 
 
 def _finite(where: str, *xs: float) -> None:
