@@ -470,10 +470,10 @@ def _draws(d, key, count, hh, vals, tmp, in_tail, dist_kind, dist_param, dist_fi
         span = hi - a
         for t in range(count):
             u = uniform_nb(key, hh[t], 0)
-            # both halves of the inverse CDF blended by an exact 0/1 weight, not a branch
-            w = 1.0 if u < split else 0.0
-            root = math.sqrt(w * (u * span * (b - a)) + (1.0 - w) * ((1.0 - u) * span * (hi - b)))
-            vals[t] = w * (a + root) + (1.0 - w) * (hi - root)
+            # the half of the inverse CDF chosen by a select on both halves, not a branch
+            low = u < split
+            root = math.sqrt(u * span * (b - a) if low else (1.0 - u) * span * (hi - b))
+            vals[t] = a + root if low else hi - root
     else:
         # the first i with u < cum[i] (else the last): first + #{i < last: u >= cum[i]}
         first = dist_first[d]
@@ -938,8 +938,8 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
 def _draw_one(d, key, h, dist_kind, dist_param, dist_first, dist_count, discrete_value,
               discrete_cum):
     """One draw of pooled distribution ``d`` from stream ``key`` for customer hash ``h``:
-    the value _draw_lanes gives that customer (the triangular's two halves chosen by a
-    branch: its 0/1 blend selects exactly the same half)."""
+    the value _draws gives that customer (the triangular's two halves chosen by a branch
+    where _draws selects)."""
     kind = dist_kind[d]
     a = dist_param[d, 0]
     b = dist_param[d, 1]
