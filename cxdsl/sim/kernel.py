@@ -556,9 +556,10 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 
 @njit(inline="always", cache=True)
 def _listed(n, ok, hits):
-    """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits`` (LANES
-    long); returns how many: eight at a time with :func:`compress_positions8` where vector
-    compress is one instruction, else branch-free (write k at ``m <= k``, add ok[k])."""
+    """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
+    how many. Both arrays hold LANES positions (``ok`` is read eight at a time, past n too,
+    and masked): with :func:`compress_positions8` where vector compress is one
+    instruction, else branch-free (write k at ``m <= k``, add ok[k])."""
     if COMPRESS:
         m = 0
         for g in range(0, n, 8):
