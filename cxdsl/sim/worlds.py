@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..model import ir
-from .kernel import KIND_CONST, KIND_NORMAL
+from .kernel import KIND_CONST
 from .lower import DistPool, Tables, finish_numbers, lower_points, point_numbers, tables_of
 from .rng import customer_hashes_array, stream_key, uniforms_array
 
@@ -332,11 +332,9 @@ def _shifted(base, values: list[float], where: str, cache: dict | None):
         return hit[1], hit[2]
     if type(base) is ir.Const:
         forms, entries = _shifted_constants(base, values, where)
-    elif type(base) is ir.Normal:
-        forms, entries = _shifted_normals(base, values, where)
     else:
         forms = [base.with_mean(v) for v in values]
-        entries = [DistPool.entry(f, where) for f in forms]
+        entries = _shifted_entries(base, forms, where)
     if cache is not None:
         cache[key] = (base, forms, entries)  # base kept alive: its id stays its own
     return forms, entries
@@ -356,22 +354,22 @@ def _shifted_constants(base: ir.Const, values: list[float], where: str):
             [(KIND_CONST, (v, 0.0, 0.0, 0.0), (), ()) for v in numbers])
 
 
-def _shifted_normals(base: ir.Normal, values: list[float], where: str):
-    """:func:`_shifted` of a normal, over arrays: ``with_mean(v)`` is ``normal(v, sd)`` and
-    its pool entry a normal's row (v, sd), or a constant's when sd is 0 (what
-    ``DistPool.entry`` gives it, without checking the same sd once per world)."""
-    x = np.asarray(values, dtype=np.float64)
-    if not np.isfinite(x).all():
-        bad = float(x[~np.isfinite(x)][0])
-        raise ValueError(f"{where}: {bad} is not a finite number")
-    forms = [ir.Normal(v, base.sd) for v in values]
-    entries = [DistPool.entry(forms[0], where)] if forms else []  # checks the sd itself
-    sd = float(base.sd)
-    if sd == 0.0:
-        entries = [(KIND_CONST, (float(v), 0.0, 0.0, 0.0), (), ()) for v in values]
-    elif entries:
-        entries = [(KIND_NORMAL, (float(v), sd, 0.0, 0.0), (), ()) for v in values]
-    return forms, entries
+def _shifted_entries(base, forms: list, where: str) -> list[tuple]:
+    """``DistPool.entry`` of each of ``forms``, ``base`` shifted to each world's mean: a
+    shift moves a continuous form's numbers together (or only its location), so it keeps
+    the form's rules (their orderings and signs survive rounding, which is monotone), and
+    the first form is checked whole and the others only for finite, non-degenerate
+    numbers; a discrete form, a form that changes kind, or any doubt, takes the full check."""
+    full = [DistPool.entry(f, where) for f in forms[:1]]
+    if not forms or isinstance(base, ir.Discrete) or type(forms[0]) is not type(base) \
+            or full[0][0] == KIND_CONST:
+        return full + [DistPool.entry(f, where) for f in forms[1:]]
+    if any(lo == hi for lo, hi in (f.support() for f in forms)):  # degenerate: a constant
+        return full + [DistPool.entry(f, where) for f in forms[1:]]
+    params = [f.kernel_params() for f in forms]
+    if not np.isfinite(params).all():
+        return full + [DistPool.entry(f, where) for f in forms[1:]]
+    return [(full[0][0], p, (), ()) for p in params]
 
 
 class WorldModels(Sequence):

@@ -203,15 +203,16 @@ def test_world_tables_equal_lowering_each_world_model(text, scenario):
             assert a == b, f.name
 
 
-@pytest.mark.parametrize("sd", [0.0, 0.3, 2])
-def test_shifted_normals_are_what_shifting_each_world_gives(sd):
+@pytest.mark.parametrize("base", [ir.Normal(7.5, 0.0), ir.Normal(7.5, 0.3), ir.Normal(7, 2),
+                                  ir.Uniform(1.0, 2.0), ir.Uniform(3.0, 3.0),
+                                  ir.Triangular(0.0, 0.5, 1.0)], ids=str)
+def test_shifted_forms_have_the_pool_entries_each_world_gets(base):
     from cxdsl.sim import worlds
     from cxdsl.sim.lower import DistPool
-    base = ir.Normal(7.5, sd)
-    values = [7.1, 7.9, -3.0, 0.0, 1e-300]
-    forms, entries = worlds._shifted_normals(base, values, "baseline of a world")
-    want = [base.with_mean(v) for v in values]
-    assert forms == want
-    assert entries == [DistPool.entry(f, "baseline of a world") for f in want]
+    values = [7.1, 7.9, -3.0, 0.0, 1e-300, 1e300]
+    forms = [base.with_mean(v) for v in values]
+    want = [DistPool.entry(f, "baseline of a world") for f in forms]
+    assert worlds._shifted_entries(base, forms, "baseline of a world") == want
     with pytest.raises(ValueError, match="not a finite number"):
-        worlds._shifted_normals(base, [1.0, float("inf")], "baseline of a world")
+        bad = [base.with_mean(v) for v in (1.0, float("inf"))]
+        worlds._shifted_entries(base, bad, "baseline of a world")
