@@ -710,7 +710,7 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
             ok[k] = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
     else:
         # every position decided by the product u·(1 + e^-x), flagged where too close to
-        # call or off the polynomial's range ...
+        # call ...
         undecided = 0
         for k in range(n):
             x = logit + slope * (score[k] - score0[k])
@@ -933,7 +933,7 @@ def simulate_blocks(item_point, item_persona, item_block, counts, j_first, lo, h
 # only the scalar primitives above (customer_hash_nb, draw_u64_nb, uniform_nb, ppnd16_nb,
 # logistic_nb) and the table codes, so its decisions are the kernel's: the fixed
 # probabilities compared as integers, the logistic advance as ``u < logistic(x)`` (the
-# kernel's grid decides exactly that), every impact drawn with the kernel's arithmetic.
+# kernel's polynomial decides exactly that), every impact drawn with the kernel's arithmetic.
 
 
 @njit(inline="always", cache=True)
