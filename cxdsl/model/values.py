@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -77,6 +78,10 @@ class ValueForm(abc.ABC):
             holes = ", ".join(f"${{{i}:{p}}}" for i, p in enumerate(cls.params, 1))
             cls.snippet = f"{cls.name}({holes})"
         cls.summary = f"{cls.signature}: {cls.meaning}"
+        # numbers() reads the params in one call (lowering and every world's tables ask)
+        get = operator.attrgetter(*cls.params) if cls.params else (lambda _self: ())
+        cls._get_numbers = staticmethod(
+            (lambda self: (get(self),)) if len(cls.params) == 1 else get)
 
     @classmethod
     def problem(cls, nums: tuple[float, ...]) -> Problem | None:
@@ -84,7 +89,7 @@ class ValueForm(abc.ABC):
         return None
 
     def numbers(self) -> tuple[float, ...]:
-        return tuple(getattr(self, p) for p in self.params)
+        return self._get_numbers(self)
 
     @abc.abstractmethod
     def mean(self) -> float:
@@ -129,8 +134,7 @@ class ValueForm(abc.ABC):
     def kernel_params(self) -> tuple[float, float, float, float]:
         """The four parameters of the kernel's table row for ``kernel_kind``: the form's
         numbers, then zeros."""
-        a, b, c, d = (*map(float, self.numbers()), 0.0, 0.0, 0.0, 0.0)[:4]
-        return a, b, c, d
+        return (tuple(map(float, self.numbers())) + (0.0, 0.0, 0.0, 0.0))[:4]
 
 
 @dataclass(frozen=True)
