@@ -88,6 +88,9 @@ TWO_POW_M52 = 2.0 ** -52
 # uint64 constants for the jitted code: every intermediate stays unsigned (no float promotion)
 _GAMMA_U, _M1_U, _M2_U = np.uint64(GAMMA), np.uint64(MIX_M1), np.uint64(MIX_M2)
 _S30, _S27, _S31, _S12 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(12)
+_ONE_EXPONENT = np.uint64(0x3FF0000000000000)  # the bits of 1.0
+_ONE_LESS_HALF = 1.0 - 2.0 ** -53  # 1 - half of 2**-52
+_TWO52_BITS = np.uint64(0x4330000000000000)  # the bits of 2.0**52
 
 
 @njit(inline="always", cache=True)
@@ -115,8 +118,11 @@ def draw_u64_nb(key, h, sub):
 @njit(inline="always", cache=True)
 def unit_nb(x):
     """The uniform float64 strictly inside (0, 1) of a 64-bit word (its top 52 bits)."""
-    # x >> 12 < 2**52 fits int64: a signed conversion is one instruction
-    return (float(numba.int64(x >> _S12)) + 0.5) * TWO_POW_M52
+    # ((x >> 12) + 0.5)·2**-52 without an int-to-float conversion (AVX2 has none for
+    # vectors: LLVM converts lane by lane): the top 52 bits as the fraction of a float in
+    # [1, 2), 1 + (x >> 12)·2**-52, minus 1 - 2**-53. Exact (Sterbenz: the two are within a
+    # factor of 2), so the same double as the formula.
+    return f64_from_bits(numba.int64((x >> _S12) | _ONE_EXPONENT)) - _ONE_LESS_HALF
 
 
 @njit(inline="always", cache=True)
@@ -287,7 +293,8 @@ COMPRESS = "+avx512f" in _FEATURES.split(",")
 def compress8(typingctx, arr, src, dst, mask):
     """``arr[dst : dst + 8] = [arr[src + w] for w in 0..7 if mask >> w & 1] + [0, …]`` for a
     1-D contiguous float64/(u)int64 array, ``dst <= src``, ``arr`` reaching ``src + 8``:
-    LLVM's ``vector.compress`` on 8 lanes (read before written, so in place)."""
+    LLVM's ``vector.compress`` on 8 lanes (read before written, so in place), of their bits
+    as integers: LLVM 20 fails an assertion expanding it for doubles without AVX-512."""
     if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
             and arr.dtype in (types.float64, types.uint64, types.int64)):
         return None
@@ -296,13 +303,12 @@ def compress8(typingctx, arr, src, dst, mask):
         ary = context.make_array(signature.args[0])(context, builder, args[0])
         src, dst, mask = (context.cast(builder, v, t, types.int64)
                               for v, t in zip(args[1:], signature.args[1:]))
-        elem = context.get_value_type(signature.args[0].dtype)
-        vec = llir.VectorType(elem, 8)
+        vec = llir.VectorType(llir.IntType(64), 8)
         bits = llir.VectorType(llir.IntType(1), 8)
-        name = "v8f64" if isinstance(elem, llir.DoubleType) else "v8i64"
         fn = cgutils.get_or_insert_function(
             builder.module, llir.FunctionType(vec, [vec, bits, vec]),
-            "llvm.experimental.vector.compress." + name)
+            "llvm.experimental.vector.compress.v8i64")
+
         def at(i):
             return builder.bitcast(builder.gep(ary.data, [i]), vec.as_pointer())
 
@@ -368,6 +374,113 @@ def compress_positions8(typingctx, out, start, dst, mask):
     return types.void(out, start, dst, mask), codegen
 
 
+# Where AVX2 is the widest vector set, there is no compress instruction, but four 64-bit
+# lanes pack with one variable permute (vpermd) whose indices a table of the 16 masks gives.
+# Elsewhere the same intrinsics expand to LLVM's generic compress (correct, not fast), so no
+# target's instruction ever reaches a machine without it.
+PERMUTE = not COMPRESS and "+avx2" in _FEATURES.split(",")
+
+#: For each 4-lane mask, the vpermd indices that bring its lanes first: 64-bit lane w is the
+#: 32-bit lanes 2w and 2w + 1; the lanes past those kept repeat lane 0.
+_PACK4_INDICES = [[i for w in ([w for w in range(4) if m >> w & 1] + [0] * 4)[:4]
+                   for i in (2 * w, 2 * w + 1)] for m in range(16)]
+
+
+def _pack4_store(builder, vec, mask, target):
+    """Store at ``target`` (a <4 x i64/double>*) the lanes of ``vec`` selected by the low
+    four bits of ``mask`` (i64), first and in order, the rest unspecified."""
+    i32, i64 = llir.IntType(32), llir.IntType(64)
+    m = builder.and_(mask, llir.Constant(i64, 15))
+    if PERMUTE:
+        i32x8 = llir.VectorType(i32, 8)
+        table = cgutils.global_constant(builder, ".cxdsl.pack4", llir.Constant(
+            llir.ArrayType(i32x8, 16), [llir.Constant(i32x8, row) for row in _PACK4_INDICES]))
+        indices = builder.load(builder.gep(table, [llir.Constant(i32, 0), m]), align=32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(i32x8, [i32x8, i32x8]), "llvm.x86.avx2.permd")
+        packed = builder.bitcast(builder.call(fn, [builder.bitcast(vec, i32x8), indices]),
+                                 vec.type)
+    else:  # of the bits as integers (see compress8)
+        i64x4, bits = llir.VectorType(i64, 4), llir.VectorType(llir.IntType(1), 4)
+        fn = cgutils.get_or_insert_function(
+            builder.module, llir.FunctionType(i64x4, [i64x4, bits, i64x4]),
+            "llvm.experimental.vector.compress.v4i64")
+        m4 = builder.bitcast(builder.trunc(m, llir.IntType(4)), bits)
+        packed = builder.bitcast(builder.call(
+            fn, [builder.bitcast(vec, i64x4), m4, llir.Constant(i64x4, None)]), vec.type)
+    builder.store(packed, target, align=8)
+
+
+@intrinsic
+def pack4(typingctx, arr, src, dst, mask):
+    """``arr[dst : dst + 4] = [arr[src + w] for w in 0..3 if mask >> w & 1] + […]`` for a
+    1-D contiguous float64/(u)int64 array, ``dst <= src``, ``arr`` reaching ``src + 4``; the
+    lanes after those packed are unspecified. One permute where AVX2 is the vector set."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype in (types.float64, types.uint64, types.int64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        src, dst, mask = (context.cast(builder, v, t, types.int64)
+                          for v, t in zip(args[1:], signature.args[1:]))
+        vec = llir.VectorType(context.get_value_type(signature.args[0].dtype), 4)
+
+        def at(i):
+            return builder.bitcast(builder.gep(ary.data, [i]), vec.as_pointer())
+
+        _pack4_store(builder, builder.load(at(src), align=8), mask, at(dst))
+        return context.get_dummy_value()
+
+    return types.void(arr, src, dst, mask), codegen
+
+
+@intrinsic
+def mask4(typingctx, arr, start):
+    """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..3 (a 1-D contiguous
+    uint64 array reaching ``start + 4``): one vector compare and move of its sign bits."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype == types.uint64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        start = context.cast(builder, args[1], signature.args[1], types.int64)
+        vec = llir.VectorType(llir.IntType(64), 4)
+        ptr = builder.bitcast(builder.gep(ary.data, [start]), vec.as_pointer())
+        nonzero = builder.icmp_unsigned("!=", builder.load(ptr, align=8),
+                                        llir.Constant(vec, None))
+        bits = builder.bitcast(nonzero, llir.IntType(4))
+        return builder.zext(bits, llir.IntType(64))
+
+    return types.int64(arr, start), codegen
+
+
+@intrinsic
+def pack_positions4(typingctx, out, start, dst, mask):
+    """``out[dst : dst + 4] = [start + w for w in 0..3 if mask >> w & 1] + […]`` for a 1-D
+    contiguous int64 array ``out`` reaching ``dst + 4`` (the rest unspecified)."""
+    if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
+            and out.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        start, dst, mask = (context.cast(builder, v, t, types.int64)
+                            for v, t in zip(args[1:], signature.args[1:]))
+        i64 = llir.IntType(64)
+        vec = llir.VectorType(i64, 4)
+        base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
+        splat = builder.shuffle_vector(
+            base, base, llir.Constant(llir.VectorType(llir.IntType(32), 4), [0] * 4))
+        positions = builder.add(splat, llir.Constant(vec, list(range(4))))
+        target = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
+        _pack4_store(builder, positions, mask, target)
+        return context.get_dummy_value()
+
+    return types.void(out, start, dst, mask), codegen
+
+
 @intrinsic
 def popcount(typingctx, x):
     """The number of bits set in int64 ``x`` (LLVM's ``ctpop``: one instruction)."""
@@ -413,6 +526,23 @@ def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words)
         compress8(score0, g, kept, mask)
         for w in range(flag_words):
             compress8(flags, w * LANES + g, w * LANES + kept, mask)
+        kept += popcount(mask)
+    return kept
+
+
+@njit(**_COMPILED_ONLY)
+def compact_pack4(n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    """:func:`compact_portable`, 4 positions at a time with :func:`pack4` (``keep`` must be
+    0 from ``n`` to the next multiple of 4; arrays hold LANES positions)."""
+    kept = 0
+    for g in range(0, n, 4):
+        mask = mask4(keep, g)
+        pack4(lane, g, kept, mask)
+        pack4(lane_hash, g, kept, mask)
+        pack4(score, g, kept, mask)
+        pack4(score0, g, kept, mask)
+        for w in range(flag_words):
+            pack4(flags, w * LANES + g, w * LANES + kept, mask)
         kept += popcount(mask)
     return kept
 
@@ -557,14 +687,22 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 @njit(inline="always", cache=True)
 def _listed(n, ok, hits):
     """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
-    how many. Both arrays hold LANES positions (``ok`` is read eight at a time, past n too,
-    and masked): with :func:`compress_positions8` where vector compress is one
-    instruction, else branch-free (write k at ``m <= k``, add ok[k])."""
+    how many. Both arrays hold LANES positions (``ok`` is read eight or four at a time,
+    past n too, and masked): with :func:`compress_positions8` where vector compress is one
+    instruction, with :func:`pack_positions4` where AVX2's permute is, else branch-free
+    (write k at ``m <= k``, add ok[k])."""
     if COMPRESS:
         m = 0
         for g in range(0, n, 8):
             mask = mask8(ok, g) & ((1 << min(n - g, 8)) - 1)
             compress_positions8(hits, g, m, mask)
+            m += popcount(mask)
+        return m
+    if PERMUTE:
+        m = 0
+        for g in range(0, n, 4):
+            mask = mask4(ok, g) & ((1 << min(n - g, 4)) - 1)
+            pack_positions4(hits, g, m, mask)
             m += popcount(mask)
         return m
     m = numba.uint64(0)  # unsigned: no negative-index fix-up per write
@@ -729,10 +867,12 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
                 ok[k] = _ONE if u < logistic_nb(x) else _ZERO
     for k in range(n):
         final[lane[k]] = score[k]
-    if COMPRESS:
-        for k in range(n, min(n + 8, LANES)):  # compact_compress reads keep in eights
+    if COMPRESS or PERMUTE:
+        for k in range(n, min(n + 8, LANES)):  # compact_compress/pack4 read keep in groups
             ok[k] = _ZERO
-        return compact_compress(n, ok, lane, lane_hash, score, score0, flags, flag_words)
+        if COMPRESS:
+            return compact_compress(n, ok, lane, lane_hash, score, score0, flags, flag_words)
+        return compact_pack4(n, ok, lane, lane_hash, score, score0, flags, flag_words)
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 
@@ -788,9 +928,12 @@ def _tally(x, n, hist, first, flo, copies, stride, idx):
     positions count into different copies: equal scores in a row, the common case, would
     otherwise wait each for the previous one's store."""
     mask, first_u, stride_u = numba.uint64(copies - 1), numba.uint64(first), numba.uint64(stride)
+    shift = 2.0 ** 52 - flo
     for k in range(n):  # the bins, in a loop that vectorises ...
-        idx[k] = (numba.uint64(math.floor(x[k] + 0.5) - flo) + first_u
-                  + (numba.uint64(k) & mask) * stride_u)
+        # the bin round(x) - lo, a small whole number, read off the bits of itself plus
+        # 2**52 (exact): AVX2 has no vector float-to-int conversion
+        idx[k] = (numba.uint64(bits_of_f64(math.floor(x[k] + 0.5) + shift)) - _TWO52_BITS
+                  + first_u + (numba.uint64(k) & mask) * stride_u)
     for k in range(n):  # ... then the counts
         hist[idx[k]] += 1
 

@@ -1,5 +1,5 @@
-"""The kernel's lane primitives against plain NumPy: both compaction paths (the portable
-loop and the vector compress), the 8-lane compress and mask themselves, the
+"""The kernel's lane primitives against plain NumPy: the three compaction paths (the
+portable loop, the vector compress, AVX2's permute), the 8- and 4-lane packing and masks, the
 eight-accumulator sums and the normal's central region, the interleaved histograms, the
 logistic advance's polynomial decision."""
 
@@ -21,8 +21,22 @@ def _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words):
     if which == 0:
         return kernel.compact_portable(n, keep, lane, lane_hash, score, score0, flags,
                                        flag_words)
-    return kernel.compact_compress(n, keep, lane, lane_hash, score, score0, flags,
-                                   flag_words)
+    if which == 1:
+        return kernel.compact_compress(n, keep, lane, lane_hash, score, score0, flags,
+                                       flag_words)
+    return kernel.compact_pack4(n, keep, lane, lane_hash, score, score0, flags, flag_words)
+
+
+def _pack4_shim():
+    """A fresh shim of pack4 and pack_positions4, compiled for the current
+    ``kernel.PERMUTE`` (the intrinsics choose their instructions as they are compiled)."""
+
+    @numba.njit
+    def pack(arr, src, dst, mask, out, start, at):
+        kernel.pack4(arr, src, dst, mask)
+        kernel.pack_positions4(out, start, at, mask)
+
+    return pack
 
 
 @numba.njit
@@ -34,6 +48,11 @@ def _compress(arr, src, dst, mask):
 def _mask_and_count(arr, start):
     mask = kernel.mask8(arr, start)
     return mask, kernel.popcount(mask)
+
+
+@numba.njit
+def _mask4(arr, start):
+    return kernel.mask4(arr, start)
 
 
 @numba.njit
@@ -118,7 +137,36 @@ def test_compress8_packs_the_selected_lanes_first(dtype):
         assert np.array_equal(arr[dst + 8:], want[dst + 8:]), mask  # nothing past 8 lanes
 
 
-@pytest.mark.parametrize("which", [0, 1], ids=["portable", "compress"])
+def _check_pack4(pack):
+    rng = np.random.default_rng(6)
+    for dtype in (np.float64, np.uint64, np.int64):
+        for mask in range(16):
+            src = int(rng.integers(0, 4)) + 4
+            dst = int(rng.integers(0, src + 1))
+            arr = rng.integers(1, 1 << 40, 12).astype(dtype)
+            want = arr.copy()
+            chosen = [arr[src + w] for w in range(4) if mask >> w & 1]
+            want[dst:dst + len(chosen)] = chosen
+            out = np.full(8, -1, dtype=np.int64)
+            pack(arr, src, dst, mask | 0x30, out, 17, 2)  # bits past the fourth ignored
+            assert np.array_equal(arr[:dst + len(chosen)], want[:dst + len(chosen)]), mask
+            assert np.array_equal(arr[dst + 4:], want[dst + 4:]), mask  # nothing past 4
+            positions = [17 + w for w in range(4) if mask >> w & 1]
+            assert out[:2].tolist() == [-1, -1] and out[6:].tolist() == [-1, -1]
+            assert out[2:2 + len(positions)].tolist() == positions, mask
+
+
+def test_pack4_packs_the_selected_lanes_first():
+    _check_pack4(_pack4_shim())
+
+
+@pytest.mark.skipif(not kernel.PERMUTE, reason="the generic path is what runs here anyway")
+def test_pack4_without_avx2_packs_alike(monkeypatch):
+    monkeypatch.setattr(kernel, "PERMUTE", False)
+    _check_pack4(_pack4_shim())
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["portable", "compress", "pack4"])
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, LANES - 1, LANES])
 @pytest.mark.parametrize("flag_words", [1, 3])
 def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
@@ -194,10 +242,12 @@ def test_mask8_reads_eight_flags_and_popcount_counts_them():
         mask, count = _mask_and_count(arr, start)
         assert mask == sum(1 << w for w in range(8) if arr[start + w] != 0)
         assert count == bin(mask).count("1")
+        assert _mask4(arr, start) == mask & 15
 
 
 def test_compress_is_chosen_only_where_it_is_one_instruction():
     assert kernel.COMPRESS == ("+avx512f" in kernel._FEATURES.split(","))
+    assert kernel.PERMUTE == (not kernel.COMPRESS and "+avx2" in kernel._FEATURES.split(","))
 
 
 @pytest.mark.parametrize("n", [0, 3, 8, 13, 256])
