@@ -685,6 +685,15 @@ def _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value):
 
 
 @njit(inline="always", cache=True)
+def _added_where(x, y, o):
+    """``x + y`` where ``o`` (a 0/1 uint64) is 1, else ``x``, always by one add: x + -0.0
+    is x for every x, -0.0 included. Stored back where x came from, ``x + y if o else x``
+    becomes a masked store, which AMD processors before Zen 4 take a dozen cycles for
+    (the commonest event's loop ran 1.6 times as long on Zen 3)."""
+    return x + (y if o != _ZERO else -0.0)
+
+
+@njit(inline="always", cache=True)
 def _listed(n, ok, hits):
     """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
     how many. Both arrays hold LANES positions (``ok`` is read eight or four at a time,
@@ -728,7 +737,7 @@ def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, s
     if dense:
         for k in range(n):
             x = score[k]
-            score[k] = x + vals[k] if ok[k] != _ZERO else x
+            score[k] = _added_where(x, vals[k], ok[k])
     else:
         for t in range(m):
             k = hits[t]
@@ -736,12 +745,13 @@ def _add_drawn(d, key, n, happened, score, lane_hash, ok, hits, hh, vals, tmp, s
 
 
 @njit(inline="always", cache=True)
-def _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, flagged, score, flags,
-                 lane_hash, ok, hits, stack, cond_op, cond_arg, cond_value):
+def _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, score, flags, lane_hash,
+                 ok, hits, stack, cond_op, cond_arg, cond_value):
     """:func:`_event` for an event with a condition (program ``[c0, c1)``): ``ok[k]`` = 1
-    where it holds and happened, ``flag_bit`` or-ed into ``fw`` there if ``flagged``, the
-    constant impact ``v`` added; returns how many it happened to. The occurrence is drawn only where
-    the condition holds: for everyone when most hold, else for a list of those who do."""
+    where it holds and happened, ``flag_bit`` (0 for an event no condition reads) or-ed into
+    ``fw`` there, the constant impact ``v`` added; returns how many it happened to. The
+    occurrence is drawn only where the condition holds: for everyone when most hold, else
+    for a list of those who do."""
     happened = 0
     held = _holds(c0, c1, n, score, flags, stack, ok, cond_op, cond_arg, cond_value)
     if held == 0:
@@ -756,11 +766,10 @@ def _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, flagged, scor
         o = ok[k] & (_ONE if decided or draw_u64_nb(key, lane_hash[k], 0) < threshold
                      else _ZERO)
         ok[k] = o
-        if flagged:
-            fw[k] |= flag_bit if o != _ZERO else _ZERO
+        fw[k] |= flag_bit if o != _ZERO else _ZERO
         happened += numba.int64(o)
         x = score[k]
-        score[k] = x + v if o != _ZERO else x  # v is 0.0 for a drawn impact
+        score[k] = _added_where(x, v, o)  # v is 0.0 for a drawn impact
     return happened
 
 
@@ -775,11 +784,14 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
     if mode == MODE_NEVER:
         return 0
     c0, c1, v = ev_i[idx, EV_COND_FIRST], ev_i[idx, EV_COND_END], ev_v[idx]
-    fw = flags[(e >> 6) * LANES:]  # this event's row, as a view (row + k would not vectorise)
-    flag_bit = _ONE << (numba.uint64(e) & _LOW6)  # or-ed in where it happened (a masked or)
+    flagged = ev_i[idx, EV_FLAGGED] != 0
+    # this event's row, as a view (row + k would not vectorise), and its bit, or-ed in where
+    # it happened; an event no condition reads or-s 0 into the spare last row, so no loop
+    # tests ``flagged`` per position (LLVM makes that test masked loads and stores)
+    fw = flags[(e >> 6) * LANES:] if flagged else flags[flags.shape[0] - LANES:]
+    flag_bit = _ONE << (numba.uint64(e) & _LOW6) if flagged else _ZERO
     key, threshold = ev_u[idx, EV_KEY_OCCURS], ev_u[idx, EV_THRESHOLD]
     happened = 0
-    flagged = ev_i[idx, EV_FLAGGED] != 0
     if c1 == c0 and mode == MODE_THRESHOLD and d < 0:
         # the commonest event in one loop: draw (uniform < p as an integer comparison,
         # rng.below_threshold), count, add the constant impact, and flag it if a condition
@@ -791,18 +803,18 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
                 o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
                 happened += numba.int64(o)
                 x = score[k]
-                score[k] = x + v if o != _ZERO else x
+                score[k] = _added_where(x, v, o)
             return happened
         for k in range(n):
             o = _ONE if draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
             fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
-            score[k] = x + v if o != _ZERO else x
+            score[k] = _added_where(x, v, o)
         return happened
     if c1 > c0:
-        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, flagged,
-                                score, flags, lane_hash, ok, hits, stack, cond_op, cond_arg,
+        happened = _conditioned(c0, c1, mode, key, threshold, v, n, fw, flag_bit, score,
+                                flags, lane_hash, ok, hits, stack, cond_op, cond_arg,
                                 cond_value)
     elif d >= 0 and dist_kind[d] == KIND_UNIFORM:
         # a uniform impact without a condition: its draw for every lane, in the same loop
@@ -811,23 +823,21 @@ def _event(idx, n, ev_i, ev_u, ev_v, score, flags, lane_hash, ok, hits, hh, vals
         for k in range(n):
             h = lane_hash[k]
             o = _ONE if always or draw_u64_nb(key, h, 0) < threshold else _ZERO
-            if flagged:
-                fw[k] |= flag_bit if o != _ZERO else _ZERO
+            fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
             y = a + (b - a) * uniform_nb(key_impact, h, 0)  # _draws' uniform
-            score[k] = x + y if o != _ZERO else x
+            score[k] = _added_where(x, y, o)
         return happened
     else:  # MODE_ALWAYS, or a drawn impact: occurrence, flag, count and add in one loop
         always = mode == MODE_ALWAYS
         for k in range(n):
             o = _ONE if always or draw_u64_nb(key, lane_hash[k], 0) < threshold else _ZERO
             ok[k] = o
-            if flagged:
-                fw[k] |= flag_bit if o != _ZERO else _ZERO
+            fw[k] |= flag_bit if o != _ZERO else _ZERO
             happened += numba.int64(o)
             x = score[k]
-            score[k] = x + v if o != _ZERO else x
+            score[k] = _added_where(x, v, o)
     if d >= 0 and happened:
         _add_drawn(d, ev_u[idx, EV_KEY_IMPACT], n, happened, score, lane_hash, ok, hits, hh,
                    vals, tmp, stack, dist_kind, dist_param, dist_first, dist_count,
@@ -947,10 +957,11 @@ def _block(j_start, j_end, cnt, sums, lo, hi, stage_first, ev_i, ev_u, ev_v, st_
     scratch and runs :func:`_lanes` on it. Not inlined in the parallel loop, whose
     compilation then stays small."""
     # state per position (unsigned lane numbers skip numba's negative-index fix-up); flags:
-    # row w (event bits 64w…) at w·LANES
+    # row w (event bits 64w…) at w·LANES, then a spare row the events no condition reads
+    # or their 0 into (:func:`_event`)
     lane, lane_hash = np.empty(LANES, dtype=np.uint64), np.empty(LANES, dtype=np.uint64)
     score, score0, vals = np.empty(LANES), np.empty(LANES), np.empty(LANES)  # vals: draws
-    flags = np.empty(flag_words * LANES, dtype=np.uint64)
+    flags = np.empty((flag_words + 1) * LANES, dtype=np.uint64)
     ok, stack = np.empty(LANES, dtype=np.uint64), np.empty(LANES, dtype=np.uint64)
     hits, tmp = np.empty(LANES, dtype=np.int64), np.empty(LANES, dtype=np.int64)
     hh = np.empty(LANES, dtype=np.uint64)  # the hashes of listed positions (hits)
