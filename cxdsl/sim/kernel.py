@@ -282,200 +282,131 @@ def logistic_close_call(u: float, x: float):
 
 # ------------------------------------------------------------- compaction of the lanes
 
-# Whether vector compress is one instruction here (AVX-512), making compact_compress the
-# faster path; elsewhere LLVM expands it into scalar code, correct but slower than the
-# portable loop. A choice of speed only: both give the same arrays (tested).
+# How the lanes are packed (those kept first, in order). AVX-512 has a vector compress:
+# one instruction for eight 64-bit lanes. Where AVX2 is the widest set there is none, but
+# four lanes pack with one variable permute (vpermd) whose indices a table of the 16 masks
+# gives. Elsewhere LLVM expands its generic compress into scalar code, correct but slower
+# than the portable loops, which run instead. A choice of speed only: every path gives the
+# same arrays (tested), and no target's instruction reaches a machine without it.
 _FEATURES = numba.config.CPU_FEATURES or llvm_binding.get_host_cpu_features().flatten()
 COMPRESS = "+avx512f" in _FEATURES.split(",")
-
-
-@intrinsic
-def compress8(typingctx, arr, src, dst, mask):
-    """``arr[dst : dst + 8] = [arr[src + w] for w in 0..7 if mask >> w & 1] + [0, …]`` for a
-    1-D contiguous float64/(u)int64 array, ``dst <= src``, ``arr`` reaching ``src + 8``:
-    LLVM's ``vector.compress`` on 8 lanes (read before written, so in place), of their bits
-    as integers: LLVM 20 fails an assertion expanding it for doubles without AVX-512."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
-            and arr.dtype in (types.float64, types.uint64, types.int64)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        src, dst, mask = (context.cast(builder, v, t, types.int64)
-                              for v, t in zip(args[1:], signature.args[1:]))
-        vec = llir.VectorType(llir.IntType(64), 8)
-        bits = llir.VectorType(llir.IntType(1), 8)
-        fn = cgutils.get_or_insert_function(
-            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
-            "llvm.experimental.vector.compress.v8i64")
-
-        def at(i):
-            return builder.bitcast(builder.gep(ary.data, [i]), vec.as_pointer())
-
-        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
-        out = builder.call(fn, [builder.load(at(src), align=8), m, llir.Constant(vec, None)])
-        builder.store(out, at(dst), align=8)
-        return context.get_dummy_value()
-
-    return types.void(arr, src, dst, mask), codegen
-
-
-@intrinsic
-def mask8(typingctx, arr, start):
-    """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..7 (a 1-D contiguous
-    uint64 array reaching ``start + 8``): one vector load and compare, where reading the
-    eight values one by one and shifting them in would cost a few dozen instructions."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
-            and arr.dtype == types.uint64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        start = context.cast(builder, args[1], signature.args[1], types.int64)
-        vec = llir.VectorType(llir.IntType(64), 8)
-        ptr = builder.bitcast(builder.gep(ary.data, [start]), vec.as_pointer())
-        nonzero = builder.icmp_unsigned("!=", builder.load(ptr, align=8),
-                                        llir.Constant(vec, None))
-        bits = builder.bitcast(nonzero, llir.IntType(8))
-        return builder.zext(bits, llir.IntType(64))
-
-    return types.int64(arr, start), codegen
-
-
-@intrinsic
-def compress_positions8(typingctx, out, start, dst, mask):
-    """``out[dst : dst + 8] = [start + w for w in 0..7 if mask >> w & 1] + [0, …]`` for a
-    1-D contiguous int64 array ``out`` reaching ``dst + 8``: LLVM's ``vector.compress`` of
-    the eight positions from ``start``."""
-    if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
-            and out.dtype == types.int64):
-        return None
-
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, args[0])
-        start, dst, mask = (context.cast(builder, v, t, types.int64)
-                            for v, t in zip(args[1:], signature.args[1:]))
-        i64 = llir.IntType(64)
-        vec = llir.VectorType(i64, 8)
-        bits = llir.VectorType(llir.IntType(1), 8)
-        fn = cgutils.get_or_insert_function(
-            builder.module, llir.FunctionType(vec, [vec, bits, vec]),
-            "llvm.experimental.vector.compress.v8i64")
-        base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
-        splat = builder.shuffle_vector(
-            base, base, llir.Constant(llir.VectorType(llir.IntType(32), 8), [0] * 8))
-        positions = builder.add(splat, llir.Constant(vec, list(range(8))))
-        m = builder.bitcast(builder.trunc(mask, llir.IntType(8)), bits)
-        packed = builder.call(fn, [positions, m, llir.Constant(vec, None)])
-        target = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
-        builder.store(packed, target, align=8)
-        return context.get_dummy_value()
-
-    return types.void(out, start, dst, mask), codegen
-
-
-# Where AVX2 is the widest vector set, there is no compress instruction, but four 64-bit
-# lanes pack with one variable permute (vpermd) whose indices a table of the 16 masks gives.
-# Elsewhere the same intrinsics expand to LLVM's generic compress (correct, not fast), so no
-# target's instruction ever reaches a machine without it.
 PERMUTE = not COMPRESS and "+avx2" in _FEATURES.split(",")
+#: Whether compaction and listing pack whole groups of positions (else one at a time).
+PACKED = COMPRESS or PERMUTE
+#: Positions :func:`pack_lanes`, :func:`lane_mask` and :func:`pack_positions` take at a time.
+GROUP = 8 if COMPRESS else 4
 
-#: For each 4-lane mask, the vpermd indices that bring its lanes first: 64-bit lane w is the
-#: 32-bit lanes 2w and 2w + 1; the lanes past those kept repeat lane 0.
-_PACK4_INDICES = [[i for w in ([w for w in range(4) if m >> w & 1] + [0] * 4)[:4]
-                   for i in (2 * w, 2 * w + 1)] for m in range(16)]
+
+def _kept_first(mask: int, width: int) -> list[int]:
+    """The lanes of ``mask`` lowest first, then lane 0 up to ``width`` lanes."""
+    kept = [w for w in range(width) if mask >> w & 1]
+    return kept + [0] * (width - len(kept))
 
 
-def _pack4_store(builder, vec, mask, target):
-    """Store at ``target`` (a <4 x i64/double>*) the lanes of ``vec`` selected by the low
-    four bits of ``mask`` (i64), first and in order, the rest unspecified."""
+#: For each 4-lane mask, the vpermd indices that bring its lanes first (64-bit lane w is
+#: the 32-bit lanes 2w and 2w + 1).
+_PERMUTE_INDICES = [[i for w in _kept_first(m, 4) for i in (2 * w, 2 * w + 1)]
+                    for m in range(16)]
+
+
+def _store_packed(builder, vec, mask, target):
+    """Store at ``target`` (a pointer to ``vec``'s type, GROUP lanes of i64 or double) the
+    lanes of ``vec`` that ``mask`` (i64) selects, first and in order; the lanes after them
+    are zeros, or copies of lane 0 where the permute packs. LLVM's compress works on the
+    bits as integers: LLVM 20 fails an assertion expanding it for doubles without AVX-512."""
+    width = vec.type.count
     i32, i64 = llir.IntType(32), llir.IntType(64)
-    m = builder.and_(mask, llir.Constant(i64, 15))
-    if PERMUTE:
+    m = builder.and_(mask, llir.Constant(i64, (1 << width) - 1))
+    if PERMUTE and width == 4:
         i32x8 = llir.VectorType(i32, 8)
-        table = cgutils.global_constant(builder, ".cxdsl.pack4", llir.Constant(
-            llir.ArrayType(i32x8, 16), [llir.Constant(i32x8, row) for row in _PACK4_INDICES]))
+        table = cgutils.global_constant(builder, ".cxdsl.permute", llir.Constant(
+            llir.ArrayType(i32x8, 16), [llir.Constant(i32x8, r) for r in _PERMUTE_INDICES]))
         indices = builder.load(builder.gep(table, [llir.Constant(i32, 0), m]), align=32)
         fn = cgutils.get_or_insert_function(
             builder.module, llir.FunctionType(i32x8, [i32x8, i32x8]), "llvm.x86.avx2.permd")
-        packed = builder.bitcast(builder.call(fn, [builder.bitcast(vec, i32x8), indices]),
-                                 vec.type)
-    else:  # of the bits as integers (see compress8)
-        i64x4, bits = llir.VectorType(i64, 4), llir.VectorType(llir.IntType(1), 4)
+        packed = builder.call(fn, [builder.bitcast(vec, i32x8), indices])
+    else:
+        ints, bits = llir.VectorType(i64, width), llir.VectorType(llir.IntType(1), width)
         fn = cgutils.get_or_insert_function(
-            builder.module, llir.FunctionType(i64x4, [i64x4, bits, i64x4]),
-            "llvm.experimental.vector.compress.v4i64")
-        m4 = builder.bitcast(builder.trunc(m, llir.IntType(4)), bits)
-        packed = builder.bitcast(builder.call(
-            fn, [builder.bitcast(vec, i64x4), m4, llir.Constant(i64x4, None)]), vec.type)
-    builder.store(packed, target, align=8)
+            builder.module, llir.FunctionType(ints, [ints, bits, ints]),
+            f"llvm.experimental.vector.compress.v{width}i64")
+        selected = builder.bitcast(builder.trunc(m, llir.IntType(width)), bits)
+        packed = builder.call(fn, [builder.bitcast(vec, ints), selected,
+                                   llir.Constant(ints, None)])
+    builder.store(builder.bitcast(packed, vec.type), target, align=8)
+
+
+def _is_lane_array(arr, dtypes) -> bool:
+    return (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and arr.dtype in dtypes)
+
+
+def _int64_args(context, builder, signature, args):
+    return [context.cast(builder, v, t, types.int64) for v, t in zip(args, signature)]
 
 
 @intrinsic
-def pack4(typingctx, arr, src, dst, mask):
-    """``arr[dst : dst + 4] = [arr[src + w] for w in 0..3 if mask >> w & 1] + […]`` for a
-    1-D contiguous float64/(u)int64 array, ``dst <= src``, ``arr`` reaching ``src + 4``; the
-    lanes after those packed are unspecified. One permute where AVX2 is the vector set."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
-            and arr.dtype in (types.float64, types.uint64, types.int64)):
+def pack_lanes(typingctx, arr, src, dst, mask):
+    """``arr[dst : dst + GROUP] = [arr[src + w] for w < GROUP if mask >> w & 1] + […]``
+    for a 1-D contiguous float64/(u)int64 array, ``dst <= src``, ``arr`` reaching ``src +
+    GROUP``; read before written, so in place; the lanes after those packed are
+    unspecified. One instruction with AVX-512 (compress) or AVX2 (permute)."""
+    if not _is_lane_array(arr, (types.float64, types.uint64, types.int64)):
         return None
 
     def codegen(context, builder, signature, args):
         ary = context.make_array(signature.args[0])(context, builder, args[0])
-        src, dst, mask = (context.cast(builder, v, t, types.int64)
-                          for v, t in zip(args[1:], signature.args[1:]))
-        vec = llir.VectorType(context.get_value_type(signature.args[0].dtype), 4)
+        src, dst, mask = _int64_args(context, builder, signature.args[1:], args[1:])
+        vec = llir.VectorType(context.get_value_type(signature.args[0].dtype), GROUP)
 
         def at(i):
             return builder.bitcast(builder.gep(ary.data, [i]), vec.as_pointer())
 
-        _pack4_store(builder, builder.load(at(src), align=8), mask, at(dst))
+        _store_packed(builder, builder.load(at(src), align=8), mask, at(dst))
         return context.get_dummy_value()
 
     return types.void(arr, src, dst, mask), codegen
 
 
 @intrinsic
-def mask4(typingctx, arr, start):
-    """The int64 whose bit w is ``arr[start + w] != 0`` for w in 0..3 (a 1-D contiguous
-    uint64 array reaching ``start + 4``): one vector compare and move of its sign bits."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
-            and arr.dtype == types.uint64):
+def lane_mask(typingctx, arr, start):
+    """The int64 whose bit w is ``arr[start + w] != 0`` for w < GROUP (a 1-D contiguous
+    uint64 array reaching ``start + GROUP``): one vector load and compare, where reading
+    the values one by one and shifting them in would cost a few dozen instructions."""
+    if not _is_lane_array(arr, (types.uint64,)):
         return None
 
     def codegen(context, builder, signature, args):
         ary = context.make_array(signature.args[0])(context, builder, args[0])
-        start = context.cast(builder, args[1], signature.args[1], types.int64)
-        vec = llir.VectorType(llir.IntType(64), 4)
+        (start,) = _int64_args(context, builder, signature.args[1:], args[1:])
+        vec = llir.VectorType(llir.IntType(64), GROUP)
         ptr = builder.bitcast(builder.gep(ary.data, [start]), vec.as_pointer())
         nonzero = builder.icmp_unsigned("!=", builder.load(ptr, align=8),
                                         llir.Constant(vec, None))
-        bits = builder.bitcast(nonzero, llir.IntType(4))
+        bits = builder.bitcast(nonzero, llir.IntType(GROUP))
         return builder.zext(bits, llir.IntType(64))
 
     return types.int64(arr, start), codegen
 
 
 @intrinsic
-def pack_positions4(typingctx, out, start, dst, mask):
-    """``out[dst : dst + 4] = [start + w for w in 0..3 if mask >> w & 1] + […]`` for a 1-D
-    contiguous int64 array ``out`` reaching ``dst + 4`` (the rest unspecified)."""
-    if not (isinstance(out, types.Array) and out.ndim == 1 and out.layout == "C"
-            and out.dtype == types.int64):
+def pack_positions(typingctx, out, start, dst, mask):
+    """``out[dst : dst + GROUP] = [start + w for w < GROUP if mask >> w & 1] + […]`` for a
+    1-D contiguous int64 array ``out`` reaching ``dst + GROUP`` (the rest unspecified)."""
+    if not _is_lane_array(out, (types.int64,)):
         return None
 
     def codegen(context, builder, signature, args):
         ary = context.make_array(signature.args[0])(context, builder, args[0])
-        start, dst, mask = (context.cast(builder, v, t, types.int64)
-                            for v, t in zip(args[1:], signature.args[1:]))
+        start, dst, mask = _int64_args(context, builder, signature.args[1:], args[1:])
         i64 = llir.IntType(64)
-        vec = llir.VectorType(i64, 4)
+        vec = llir.VectorType(i64, GROUP)
         base = builder.insert_element(llir.Constant(vec, None), start, llir.Constant(i64, 0))
         splat = builder.shuffle_vector(
-            base, base, llir.Constant(llir.VectorType(llir.IntType(32), 4), [0] * 4))
-        positions = builder.add(splat, llir.Constant(vec, list(range(4))))
+            base, base, llir.Constant(llir.VectorType(llir.IntType(32), GROUP), [0] * GROUP))
+        positions = builder.add(splat, llir.Constant(vec, list(range(GROUP))))
         target = builder.bitcast(builder.gep(ary.data, [dst]), vec.as_pointer())
-        _pack4_store(builder, positions, mask, target)
+        _store_packed(builder, positions, mask, target)
         return context.get_dummy_value()
 
     return types.void(out, start, dst, mask), codegen
@@ -514,35 +445,18 @@ def compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 
 
 @njit(**_COMPILED_ONLY)
-def compact_compress(n, keep, lane, lane_hash, score, score0, flags, flag_words):
-    """:func:`compact_portable`, 8 positions at a time with :func:`compress8` (``keep``
-    must be 0 from ``n`` to the next multiple of 8; arrays hold LANES positions)."""
+def compact_packed(n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    """:func:`compact_portable`, GROUP positions at a time with :func:`pack_lanes` (``keep``
+    must be 0 from ``n`` to the next multiple of GROUP; arrays hold LANES positions)."""
     kept = 0
-    for g in range(0, n, 8):
-        mask = mask8(keep, g)
-        compress8(lane, g, kept, mask)
-        compress8(lane_hash, g, kept, mask)
-        compress8(score, g, kept, mask)
-        compress8(score0, g, kept, mask)
+    for g in range(0, n, GROUP):
+        mask = lane_mask(keep, g)
+        pack_lanes(lane, g, kept, mask)
+        pack_lanes(lane_hash, g, kept, mask)
+        pack_lanes(score, g, kept, mask)
+        pack_lanes(score0, g, kept, mask)
         for w in range(flag_words):
-            compress8(flags, w * LANES + g, w * LANES + kept, mask)
-        kept += popcount(mask)
-    return kept
-
-
-@njit(**_COMPILED_ONLY)
-def compact_pack4(n, keep, lane, lane_hash, score, score0, flags, flag_words):
-    """:func:`compact_portable`, 4 positions at a time with :func:`pack4` (``keep`` must be
-    0 from ``n`` to the next multiple of 4; arrays hold LANES positions)."""
-    kept = 0
-    for g in range(0, n, 4):
-        mask = mask4(keep, g)
-        pack4(lane, g, kept, mask)
-        pack4(lane_hash, g, kept, mask)
-        pack4(score, g, kept, mask)
-        pack4(score0, g, kept, mask)
-        for w in range(flag_words):
-            pack4(flags, w * LANES + g, w * LANES + kept, mask)
+            pack_lanes(flags, w * LANES + g, w * LANES + kept, mask)
         kept += popcount(mask)
     return kept
 
@@ -696,22 +610,14 @@ def _added_where(x, y, o):
 @njit(inline="always", cache=True)
 def _listed(n, ok, hits):
     """List the positions ``k < n`` with ``ok[k] = 1`` (0/1 values) in ``hits``; returns
-    how many. Both arrays hold LANES positions (``ok`` is read eight or four at a time,
-    past n too, and masked): with :func:`compress_positions8` where vector compress is one
-    instruction, with :func:`pack_positions4` where AVX2's permute is, else branch-free
-    (write k at ``m <= k``, add ok[k])."""
-    if COMPRESS:
+    how many. Both arrays hold LANES positions (``ok`` is read GROUP at a time, past n
+    too, and masked): with :func:`pack_positions` where packing is one instruction, else
+    branch-free (write k at ``m <= k``, add ok[k])."""
+    if PACKED:
         m = 0
-        for g in range(0, n, 8):
-            mask = mask8(ok, g) & ((1 << min(n - g, 8)) - 1)
-            compress_positions8(hits, g, m, mask)
-            m += popcount(mask)
-        return m
-    if PERMUTE:
-        m = 0
-        for g in range(0, n, 4):
-            mask = mask4(ok, g) & ((1 << min(n - g, 4)) - 1)
-            pack_positions4(hits, g, m, mask)
+        for g in range(0, n, GROUP):
+            mask = lane_mask(ok, g) & ((1 << min(n - g, GROUP)) - 1)
+            pack_positions(hits, g, m, mask)
             m += popcount(mask)
         return m
     m = numba.uint64(0)  # unsigned: no negative-index fix-up per write
@@ -877,12 +783,10 @@ def _leave(mode, key, threshold, logit, slope, n, score, score0, lane, lane_hash
                 ok[k] = _ONE if u < logistic_nb(x) else _ZERO
     for k in range(n):
         final[lane[k]] = score[k]
-    if COMPRESS or PERMUTE:
-        for k in range(n, min(n + 8, LANES)):  # compact_compress/pack4 read keep in groups
+    if PACKED:
+        for k in range(n, min(n + GROUP, LANES)):  # compact_packed reads keep in groups
             ok[k] = _ZERO
-        if COMPRESS:
-            return compact_compress(n, ok, lane, lane_hash, score, score0, flags, flag_words)
-        return compact_pack4(n, ok, lane, lane_hash, score, score0, flags, flag_words)
+        return compact_packed(n, ok, lane, lane_hash, score, score0, flags, flag_words)
     return compact_portable(n, ok, lane, lane_hash, score, score0, flags, flag_words)
 
 

@@ -1,5 +1,6 @@
-"""The kernel's lane primitives against plain NumPy: the three compaction paths (the
-portable loop, the vector compress, AVX2's permute), the 8- and 4-lane packing and masks, the
+"""The kernel's lane primitives against plain NumPy: both compactions (the portable loop,
+and packing whole groups) and the packing itself in each of its forms (AVX-512's compress
+of 8 lanes, AVX2's permute of 4, LLVM's generic compress of 4), the lane masks, the
 eight-accumulator sums and the normal's central region, the interleaved histograms, the
 logistic advance's polynomial decision."""
 
@@ -17,42 +18,31 @@ from cxdsl.sim.kernel import LANES, SUM_LANES
 
 
 @numba.njit
-def _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words):
-    if which == 0:
-        return kernel.compact_portable(n, keep, lane, lane_hash, score, score0, flags,
-                                       flag_words)
-    if which == 1:
-        return kernel.compact_compress(n, keep, lane, lane_hash, score, score0, flags,
-                                       flag_words)
-    return kernel.compact_pack4(n, keep, lane, lane_hash, score, score0, flags, flag_words)
+def _compact(packed, n, keep, lane, lane_hash, score, score0, flags, flag_words):
+    if packed:
+        return kernel.compact_packed(n, keep, lane, lane_hash, score, score0, flags,
+                                     flag_words)
+    return kernel.compact_portable(n, keep, lane, lane_hash, score, score0, flags, flag_words)
 
 
-def _pack4_shim():
-    """A fresh shim of pack4 and pack_positions4, compiled for the current
-    ``kernel.PERMUTE`` (the intrinsics choose their instructions as they are compiled)."""
+def _packing_shim():
+    """A fresh shim of pack_lanes, pack_positions and lane_mask, compiled for the current
+    ``kernel.GROUP`` and ``kernel.PERMUTE`` (the intrinsics choose their width and
+    instructions as they are compiled)."""
 
     @numba.njit
-    def pack(arr, src, dst, mask, out, start, at):
-        kernel.pack4(arr, src, dst, mask)
-        kernel.pack_positions4(out, start, at, mask)
+    def pack(arr, src, dst, mask, out, start, at, flags):
+        kernel.pack_lanes(arr, src, dst, mask)
+        kernel.pack_positions(out, start, at, mask)
+        got = kernel.lane_mask(flags, 0)
+        return got, kernel.popcount(got)
 
     return pack
 
 
-@numba.njit
-def _compress(arr, src, dst, mask):
-    kernel.compress8(arr, src, dst, mask)
-
-
-@numba.njit
-def _mask_and_count(arr, start):
-    mask = kernel.mask8(arr, start)
-    return mask, kernel.popcount(mask)
-
-
-@numba.njit
-def _mask4(arr, start):
-    return kernel.mask4(arr, start)
+#: The forms packing can take (GROUP, PERMUTE), and whether this machine can run each.
+PACKINGS = {"compress8": (8, False, True), "generic4": (4, False, True),
+            "permute4": (4, True, "+avx2" in kernel._FEATURES.split(","))}
 
 
 @numba.njit
@@ -122,54 +112,42 @@ def test_the_logistic_is_certain_only_away_from_the_boundary_and_then_exact():
     assert below[certain].tolist() == np.array(exact)[certain].tolist()
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.uint64, np.int64])
-def test_compress8_packs_the_selected_lanes_first(dtype):
+@pytest.mark.parametrize("form", PACKINGS)
+def test_packing_puts_the_selected_lanes_first(form, monkeypatch):
+    width, permute, runs_here = PACKINGS[form]
+    if not runs_here:
+        pytest.skip("AVX2's permute needs an AVX2 machine")
+    monkeypatch.setattr(kernel, "GROUP", width)
+    monkeypatch.setattr(kernel, "PERMUTE", permute)
+    pack = _packing_shim()
     rng = np.random.default_rng(5)
-    for mask in range(256):
-        src = rng.integers(0, 8, dtype=np.int64) + 8
-        dst = rng.integers(0, src + 1, dtype=np.int64)
-        arr = rng.integers(1, 1 << 40, 24).astype(dtype)
-        want = arr.copy()
-        chosen = [arr[src + w] for w in range(8) if mask >> w & 1]
-        want[dst:dst + len(chosen)] = chosen
-        _compress(arr, src, dst, mask)
-        assert np.array_equal(arr[:dst + len(chosen)], want[:dst + len(chosen)]), mask
-        assert np.array_equal(arr[dst + 8:], want[dst + 8:]), mask  # nothing past 8 lanes
-
-
-def _check_pack4(pack):
-    rng = np.random.default_rng(6)
     for dtype in (np.float64, np.uint64, np.int64):
-        for mask in range(16):
-            src = int(rng.integers(0, 4)) + 4
+        for mask in range(1 << width):
+            src = int(rng.integers(0, width)) + width
             dst = int(rng.integers(0, src + 1))
-            arr = rng.integers(1, 1 << 40, 12).astype(dtype)
+            arr = rng.integers(1, 1 << 40, 3 * width).astype(dtype)
             want = arr.copy()
-            chosen = [arr[src + w] for w in range(4) if mask >> w & 1]
+            chosen = [arr[src + w] for w in range(width) if mask >> w & 1]
             want[dst:dst + len(chosen)] = chosen
-            out = np.full(8, -1, dtype=np.int64)
-            pack(arr, src, dst, mask | 0x30, out, 17, 2)  # bits past the fourth ignored
+            out = np.full(width + 4, -1, dtype=np.int64)
+            flags = np.array([(mask >> w & 1) * (w + 1) for w in range(width)] + [1, 2],
+                             dtype=np.uint64)
+            got, count = pack(arr, src, dst, mask | (3 << width), out, 17, 2, flags)
+            # the bits past the group are ignored, nothing past the group is written
             assert np.array_equal(arr[:dst + len(chosen)], want[:dst + len(chosen)]), mask
-            assert np.array_equal(arr[dst + 4:], want[dst + 4:]), mask  # nothing past 4
-            positions = [17 + w for w in range(4) if mask >> w & 1]
-            assert out[:2].tolist() == [-1, -1] and out[6:].tolist() == [-1, -1]
+            assert np.array_equal(arr[dst + width:], want[dst + width:]), mask
+            positions = [17 + w for w in range(width) if mask >> w & 1]
+            assert out[:2].tolist() == [-1, -1] and out[2 + width:].tolist() == [-1, -1]
             assert out[2:2 + len(positions)].tolist() == positions, mask
+            assert (got, count) == (mask, bin(mask).count("1"))
+    if permute:
+        assert "vpermd" in next(iter(pack.inspect_asm().values()))
 
 
-def test_pack4_packs_the_selected_lanes_first():
-    _check_pack4(_pack4_shim())
-
-
-@pytest.mark.skipif(not kernel.PERMUTE, reason="the generic path is what runs here anyway")
-def test_pack4_without_avx2_packs_alike(monkeypatch):
-    monkeypatch.setattr(kernel, "PERMUTE", False)
-    _check_pack4(_pack4_shim())
-
-
-@pytest.mark.parametrize("which", [0, 1, 2], ids=["portable", "compress", "pack4"])
+@pytest.mark.parametrize("packed", [False, True], ids=["portable", "packed"])
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 100, LANES - 1, LANES])
 @pytest.mark.parametrize("flag_words", [1, 3])
-def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
+def test_both_compactions_keep_the_kept_in_order(packed, n, flag_words):
     rng = np.random.default_rng(n * 7 + flag_words)
     for p_keep in (0.0, 0.3, 0.9, 1.0):
         keep = np.zeros(LANES, dtype=np.uint64)
@@ -182,7 +160,7 @@ def test_both_compactions_keep_the_kept_in_order(which, n, flag_words):
         sel = np.flatnonzero(keep[:n])
         want = [a[sel].copy() for a in (lane, lane_hash, score, score0)]
         want_flags = [flags[w * LANES:(w + 1) * LANES][sel].copy() for w in range(flag_words)]
-        kept = _compact(which, n, keep, lane, lane_hash, score, score0, flags, flag_words)
+        kept = _compact(packed, n, keep, lane, lane_hash, score, score0, flags, flag_words)
         assert kept == len(sel)
         for got, exp in zip((lane, lane_hash, score, score0), want):
             assert np.array_equal(got[:kept], exp)
@@ -235,19 +213,12 @@ def test_conditions_hold_where_their_program_says(program):
     assert held == int(stack[0].sum())
 
 
-def test_mask8_reads_eight_flags_and_popcount_counts_them():
-    rng = np.random.default_rng(2)
-    arr = rng.integers(0, 3, 40).astype(np.uint64)
-    for start in range(32):
-        mask, count = _mask_and_count(arr, start)
-        assert mask == sum(1 << w for w in range(8) if arr[start + w] != 0)
-        assert count == bin(mask).count("1")
-        assert _mask4(arr, start) == mask & 15
-
-
-def test_compress_is_chosen_only_where_it_is_one_instruction():
-    assert kernel.COMPRESS == ("+avx512f" in kernel._FEATURES.split(","))
-    assert kernel.PERMUTE == (not kernel.COMPRESS and "+avx2" in kernel._FEATURES.split(","))
+def test_packing_is_chosen_only_where_it_is_one_instruction():
+    features = kernel._FEATURES.split(",")
+    assert kernel.COMPRESS == ("+avx512f" in features)
+    assert kernel.PERMUTE == (not kernel.COMPRESS and "+avx2" in features)
+    assert kernel.PACKED == (kernel.COMPRESS or kernel.PERMUTE)
+    assert kernel.GROUP == (8 if kernel.COMPRESS else 4)
 
 
 @pytest.mark.parametrize("n", [0, 3, 8, 13, 256])
