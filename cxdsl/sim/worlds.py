@@ -361,13 +361,11 @@ def _shifted_entries(base, forms: list, where: str) -> list[tuple]:
     the first form is checked whole and the others only for finite, non-degenerate
     numbers; a discrete form, a form that changes kind, or any doubt, takes the full check."""
     full = [DistPool.entry(f, where) for f in forms[:1]]
-    if not forms or isinstance(base, ir.Discrete) or type(forms[0]) is not type(base) \
-            or full[0][0] == KIND_CONST:
-        return full + [DistPool.entry(f, where) for f in forms[1:]]
-    if any(lo == hi for lo, hi in (f.support() for f in forms)):  # degenerate: a constant
-        return full + [DistPool.entry(f, where) for f in forms[1:]]
-    params = [f.kernel_params() for f in forms]
-    if not np.isfinite(params).all():
+    shifted = (bool(forms) and not isinstance(base, ir.Discrete)
+               and type(forms[0]) is type(base) and full[0][0] != KIND_CONST
+               and all(lo != hi for lo, hi in (f.support() for f in forms)))  # none degenerate
+    params = [f.kernel_params() for f in forms] if shifted else []
+    if not shifted or not np.isfinite(params).all():
         return full + [DistPool.entry(f, where) for f in forms[1:]]
     return [(full[0][0], p, (), ()) for p in params]
 
